@@ -1,0 +1,68 @@
+"""ONNX sessions behind a small protocol, opened lazily under a lock.
+
+Encoders hold a :class:`LazySession` so that start-up costs nothing until the first item is
+encoded, and unit tests can hand an encoder any object with a matching ``run`` method instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from engine.inference.providers import Placement, choose, session_options
+
+log = logging.getLogger(__name__)
+
+Feed = Mapping[str, NDArray[np.generic]]
+
+
+class Session(Protocol):
+    """The part of ``onnxruntime.InferenceSession`` that encoders use."""
+
+    def run(self, output_names: Sequence[str], feed: Feed) -> list[NDArray[np.float32]]: ...
+
+
+class InferenceError(RuntimeError):
+    """A model failed to load or to run; the message names the model file."""
+
+
+class LazySession:
+    """Opens ``path`` on first use, once, even when several threads ask at the same moment."""
+
+    def __init__(self, path: Path, placement: Placement | None = None) -> None:
+        self.path = path
+        self.placement = placement or choose()
+        self._session: ort.InferenceSession | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None
+
+    def _open(self) -> ort.InferenceSession:
+        with self._lock:
+            if self._session is None:
+                try:
+                    self._session = ort.InferenceSession(
+                        str(self.path),
+                        sess_options=session_options(self.placement),
+                        providers=list(self.placement.providers),
+                    )
+                except Exception as error:  # onnxruntime raises its own untyped errors
+                    raise InferenceError(f"cannot load model {self.path}: {error}") from error
+                log.info("loaded %s on %s", self.path.name, self._session.get_providers()[0])
+            return self._session
+
+    def run(self, output_names: Sequence[str], feed: Feed) -> list[NDArray[np.float32]]:
+        session = self._open()
+        try:
+            return list(session.run(list(output_names), dict(feed)))
+        except Exception as error:
+            raise InferenceError(f"model {self.path.name} failed: {error}") from error
