@@ -1,0 +1,70 @@
+"""The encoders of one pack, each made on first use, all placed on one device."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from engine.inference.audio import AudioEncoder
+from engine.inference.image import ImageEncoder
+from engine.inference.imagetext import ImageTextEncoder
+from engine.inference.providers import Placement
+from engine.inference.speech import SpeechTranscriber
+from engine.inference.text import TextEncoder
+from models.manifest import Manifest, ModelEntry, PackError, Task
+
+T = TypeVar("T")
+
+
+class ModelSet:
+    """What the engine asks for by task; ``None`` where the pack has no model for it.
+
+    The first model of each task in the manifest is the default; ``choice`` names another by id.
+    Sessions open lazily, so building a ModelSet costs nothing until an encoder runs.
+    """
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        placement: Placement | None = None,
+        choice: dict[Task, str] | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.placement = placement
+        self._choice = choice or {}
+        self._made: dict[Task, object] = {}
+        self._lock = threading.Lock()
+
+    def entry(self, task: Task) -> ModelEntry | None:
+        if wanted := self._choice.get(task):
+            return self.manifest.get(wanted)
+        entries = self.manifest.by_task(task)
+        return entries[0] if entries else None
+
+    def _make(self, task: Task, factory: Callable[[Manifest, ModelEntry, Placement | None], T]) -> T | None:
+        with self._lock:
+            if task not in self._made:
+                entry = self.entry(task)
+                if entry is None:
+                    return None
+                self._made[task] = factory(self.manifest, entry, self.placement)
+            return self._made[task]  # type: ignore[return-value]
+
+    def text(self) -> TextEncoder:
+        encoder = self._make(Task.TEXT, TextEncoder.from_pack)
+        if encoder is None:
+            raise PackError(f"pack {self.manifest.name!r} has no text model")
+        return encoder
+
+    def image(self) -> ImageEncoder | None:
+        return self._make(Task.IMAGE, ImageEncoder.from_pack)
+
+    def image_text(self) -> ImageTextEncoder | None:
+        return self._make(Task.IMAGE_TEXT, ImageTextEncoder.from_pack)
+
+    def audio(self) -> AudioEncoder | None:
+        return self._make(Task.AUDIO, AudioEncoder.from_pack)
+
+    def speech(self) -> SpeechTranscriber | None:
+        return self._make(Task.SPEECH, SpeechTranscriber.from_pack)

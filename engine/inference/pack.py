@@ -1,0 +1,65 @@
+"""Finding the model pack on disk and verifying it before any model runs.
+
+A pack is looked for, in order: the folder the caller names, ``$TROVE_PACK``, a ``packs/``
+folder beside the installed app (the installers put one there), and the dev pack that
+``python -m models.devpack`` builds into the user's cache. Nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import platformdirs
+
+from models.manifest import MANIFEST_NAME, Manifest, PackError, load_manifest
+
+PACK_ENV = "TROVE_PACK"
+
+
+def _bundled_packs() -> Iterator[Path]:
+    # A frozen app (PyInstaller) unpacks beside sys.executable; a source checkout has none.
+    base = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+    folder = base / "packs"
+    if folder.is_dir():
+        yield from sorted(path for path in folder.iterdir() if (path / MANIFEST_NAME).is_file())
+
+
+def dev_pack_folder() -> Path:
+    """Where the dev-pack builder puts its result: the user's cache, outside any repository."""
+    configured = os.environ.get("TROVE_CACHE")
+    root = Path(configured) if configured else Path(platformdirs.user_cache_dir("trove"))
+    return root / "packs" / "dev"
+
+
+def candidates(explicit: Path | None = None) -> list[Path]:
+    """Every place a pack may be, best first, whether or not it exists."""
+    places: list[Path] = []
+    if explicit is not None:
+        places.append(explicit)
+    if configured := os.environ.get(PACK_ENV):
+        places.append(Path(configured))
+    places.extend(_bundled_packs())
+    places.append(dev_pack_folder())
+    return places
+
+
+def find_pack(explicit: Path | None = None) -> Path:
+    """The first candidate that holds a manifest; an explicit choice must exist itself."""
+    if explicit is not None and not (explicit / MANIFEST_NAME).is_file():
+        raise PackError(f"no model pack at {explicit}: {MANIFEST_NAME} is missing")
+    for place in candidates(explicit):
+        if (place / MANIFEST_NAME).is_file():
+            return place
+    looked = ", ".join(str(place) for place in candidates(explicit))
+    raise PackError(
+        f"no model pack found (looked in {looked}); build the dev pack with "
+        "`python -m models.devpack` or set TROVE_PACK"
+    )
+
+
+def open_pack(explicit: Path | None = None, verify: bool = True) -> Manifest:
+    """Locate the pack and check every file's hash, so a damaged pack fails here, by name."""
+    return load_manifest(find_pack(explicit), verify=verify)

