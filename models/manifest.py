@@ -48,7 +48,8 @@ class Preprocessing:
     Image: ``image_size`` is the square side fed to the network; ``resize`` is ``"crop"``
     (shorter side to ``resize_to``, then centre crop) or ``"squash"`` (straight to size);
     pixels in 0..255 become ``(x / 255 - mean) / std`` when ``pixel_scale`` is 255, or
-    ``(x - mean) / std`` on the raw 0..255 scale when it is 1.
+    ``(x - mean) / std`` on the raw 0..255 scale when it is 1. The engine resamples bicubic
+    (Pillow, antialiased) and composites transparency onto mid grey before either step.
     Audio: ``sample_rate`` in Hz; windows of ``window_seconds`` every ``hop_seconds``.
     Text: ``max_tokens`` per chunk, including special tokens.
     """

@@ -69,7 +69,7 @@ class SameConv2d(nn.Conv2d):
 
 
 class MBConv(nn.Module):
-    """Inverted residual: 1x1 expand, depthwise kxk, 1x1 project; identity skip when shapes match."""
+    """Inverted residual: 1x1 expand, depthwise kxk, 1x1 project; identity skip if shapes match."""
 
     def __init__(self, stage: Stage, channels_in: int, stride: int, size: int) -> None:
         super().__init__()

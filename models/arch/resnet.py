@@ -1,4 +1,4 @@
-"""ResNet-50 in plain torch, with torchvision's parameter names so its ImageNet weights load strictly.
+"""ResNet-50 in plain torch, with torchvision's parameter names: its ImageNet weights load strictly.
 
 torchvision itself is not needed (and does not install cleanly beside the pinned torch); this is
 the v1.5 network it ships: the stride sits on the 3x3 convolution of each stage's first block.

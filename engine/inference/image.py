@@ -1,0 +1,144 @@
+"""Image-by-example vectors, and ImageNet-style tags, from a pack's image model.
+
+One forward pass gives both: ``embedding`` (pooled features, normalised here) and, where the
+model classifies, ``logits`` over the classes named in its ``labels`` file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from engine.inference.providers import Placement
+from engine.inference.session import LazySession, Session
+from engine.inference.vectors import l2_normalize
+from engine.media.images import preprocess
+from models.manifest import Manifest, ModelEntry, PackError, Task
+
+INPUT = "pixel_values"
+EMBEDDING = "embedding"
+LOGITS = "logits"
+DEFAULT_BATCH_SIZE = 16
+
+Tags = list[tuple[str, float]]
+
+
+class ImageEncoder:
+    """``encode`` gives unit vectors (n, dim); ``tags`` the top classes with probabilities."""
+
+    def __init__(
+        self,
+        entry: ModelEntry,
+        session: Session,
+        labels: list[str] | None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        _check_entry(entry, labels)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self.entry = entry
+        self.session = session
+        self.labels = labels
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_pack(
+        cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
+    ) -> ImageEncoder:
+        session = LazySession(manifest.path(entry, "model"), placement)
+        labels = None
+        if "labels" in entry.files:
+            text = manifest.path(entry, "labels").read_text(encoding="utf-8")
+            # No blank lines are dropped: the labels must stay index-aligned with the logits.
+            labels = [line.strip() for line in text.splitlines()]
+        return cls(entry, session, labels)
+
+    @property
+    def dim(self) -> int:
+        return self.entry.embedding_dim
+
+    @property
+    def has_tags(self) -> bool:
+        return self.labels is not None
+
+    def encode(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
+        """Unit vectors (n, dim), one per image, rows in input order."""
+        embeddings, _ = self._forward(images, want_logits=False)
+        return embeddings
+
+    def tags(self, images: Sequence[Image.Image], top_k: int = 5) -> list[Tags]:
+        """The ``top_k`` most probable labels of each image, best first, as (label, probability)."""
+        _, tags = self.encode_with_tags(images, top_k)
+        return tags
+
+    def encode_with_tags(
+        self, images: Sequence[Image.Image], top_k: int = 5
+    ) -> tuple[NDArray[np.float32], list[Tags]]:
+        """Vectors and tags from the same forward pass."""
+        labels = self.labels
+        if labels is None:
+            raise PackError(f"model {self.entry.id!r} has no labels, so it cannot tag images")
+        if top_k < 1:
+            raise ValueError(f"top_k must be positive, got {top_k}")
+        embeddings, logits = self._forward(images, want_logits=True)
+        return embeddings, [top_labels(labels, row, top_k) for row in softmax(logits)]
+
+    def _forward(
+        self, images: Sequence[Image.Image], want_logits: bool
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        if isinstance(images, Image.Image):
+            raise TypeError("encode takes a sequence of images; wrap a single image in a list")
+        outputs = [EMBEDDING, LOGITS] if want_logits else [EMBEDDING]
+        classes = self.entry.dims.get(LOGITS, 0) if want_logits else 0
+        embeddings = np.zeros((len(images), self.dim), dtype=np.float32)
+        logits = np.zeros((len(images), classes), dtype=np.float32)
+        # Decoded images are preprocessed one batch at a time, so a long list never sits in
+        # memory as float tensors all at once.
+        for start in range(0, len(images), self.batch_size):
+            batch = preprocess(images[start : start + self.batch_size], self.entry.preprocessing)
+            results = self.session.run(outputs, {INPUT: batch})
+            stop = start + len(batch)
+            embeddings[start:stop] = results[0]
+            if want_logits:
+                logits[start:stop] = results[1]
+        return l2_normalize(embeddings), logits
+
+
+def top_labels(labels: Sequence[str], probabilities: NDArray[np.float32], top_k: int) -> Tags:
+    """The ``top_k`` (label, probability) pairs, most probable first (ties keep label order)."""
+    order = np.argsort(-probabilities, kind="stable")[:top_k]
+    return [(labels[index], float(probabilities[index])) for index in order]
+
+
+def softmax(logits: NDArray[np.float32]) -> NDArray[np.float32]:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+def _check_entry(entry: ModelEntry, labels: list[str] | None) -> None:
+    """Refuse an entry this class cannot run, with every reason, before any file is opened."""
+    problems = []
+    if entry.task is not Task.IMAGE:
+        problems.append(f"task is {entry.task.value!r}, not 'image'")
+    pre = entry.preprocessing
+    if not pre.image_size or pre.mean is None or pre.std is None or pre.resize is None:
+        problems.append("preprocessing needs image_size, resize, mean and std")
+    if "embedding" not in entry.dims:
+        problems.append("dims has no 'embedding'")
+    if entry.inputs.get("model", [INPUT]) != [INPUT]:
+        problems.append(f"model inputs {entry.inputs['model']} are not [{INPUT!r}]")
+    outputs = entry.outputs.get("model", [EMBEDDING])
+    if EMBEDDING not in outputs:
+        problems.append(f"model outputs {outputs} have no {EMBEDDING!r}")
+    if labels is not None:
+        if LOGITS not in outputs or LOGITS not in entry.dims:
+            problems.append("labels are given but the model has no 'logits' output")
+        elif len(labels) != entry.dims[LOGITS]:
+            problems.append(f"{len(labels)} labels for {entry.dims[LOGITS]} logits")
+    if problems:
+        reasons = "; ".join(problems)
+        raise PackError(f"model {entry.id!r} cannot be used as an image encoder: {reasons}")

