@@ -1,0 +1,262 @@
+"""Audio decoding: any file libsndfile reads -> mono float32 at the model's rate, in blocks.
+
+libsndfile (through soundfile) reads WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3 here; soxr
+resamples block by block, so a two-hour recording never sits in memory at its original rate,
+and :func:`iter_windows` hands out model windows without holding more than a window and a block.
+
+Damage policy: a file that yields no audio raises :class:`MediaError`. A file that breaks part
+way (a cut-off FLAC, a WAV whose header promises more than it holds) keeps the audio that did
+decode: :func:`load_audio` returns it with ``damage`` set, and :func:`iter_windows` yields every
+window it could build and then raises :class:`TruncatedAudioError`, so callers can keep or
+drop what they got and record the reason either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+from numpy.typing import NDArray
+
+from engine.media.errors import MediaError
+
+# Frames read per block at the file's own rate: ~1.4 s at 48 kHz, a few hundred kB at 8 channels.
+BLOCK_FRAMES = 1 << 16
+# After a decode error, the failed block is read again in pieces this small.
+_SALVAGE_FRAMES = 1024
+
+Samples = NDArray[np.float32]
+
+
+class TruncatedAudioError(MediaError):
+    """The file ended or broke before its header said it would; ``decoded_seconds`` did decode."""
+
+    def __init__(self, message: str, decoded_seconds: float) -> None:
+        super().__init__(message)
+        self.decoded_seconds = decoded_seconds
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What the header says, read without decoding."""
+
+    sample_rate: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+@dataclass(frozen=True)
+class DecodedAudio:
+    """Mono float32 samples at ``sample_rate``, and what the file was before conversion."""
+
+    samples: Samples
+    sample_rate: int
+    original_rate: int
+    original_channels: int
+    damage: str | None = None
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+def _open(path: Path) -> sf.SoundFile:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise MediaError(f"{path.name}: cannot read file: {error.strerror or error}") from error
+    if size == 0:
+        raise MediaError(f"{path.name}: empty file (0 bytes)")
+    try:
+        sound = sf.SoundFile(path)
+    except (sf.SoundFileError, RuntimeError, TypeError) as error:
+        raise MediaError(f"{path.name}: not a readable audio file ({error})") from error
+    if sound.samplerate <= 0 or sound.channels <= 0:
+        sound.close()
+        raise MediaError(f"{path.name}: header gives {sound.samplerate} Hz, {sound.channels} ch")
+    if sound.frames == 0:
+        sound.close()
+        raise MediaError(f"{path.name}: holds no audio samples (0 frames)")
+    return sound
+
+
+def _header_damage(sound: sf.SoundFile, path: Path) -> str | None:
+    # libsndfile quietly shortens a WAV whose chunk sizes exceed the file, and an Ogg stream cut
+    # inside a page; its log says so, and the person should hear of it.
+    log = sound.extra_info
+    if "should be" in log or "Junk after the last page" in log:
+        return f"{path.name}: truncated, the file holds less audio than its header promises"
+    return None
+
+
+def _seek(sound: sf.SoundFile, frame: int) -> bool:
+    try:
+        sound.seek(frame)
+    except (sf.SoundFileError, RuntimeError):
+        return False
+    return True
+
+
+def probe(path: Path) -> AudioInfo:
+    """Header facts, or :class:`MediaError` for a file that is not audio."""
+    with _open(path) as sound:
+        return AudioInfo(
+            sound.samplerate, sound.channels, sound.frames, sound.format, sound.subtype
+        )
+
+
+def resample(samples: Samples, from_rate: int, to_rate: int) -> Samples:
+    """Mono samples from one rate to another (soxr, high quality); at least one sample out."""
+    mono = np.ascontiguousarray(samples, dtype=np.float32)
+    if from_rate == to_rate or len(mono) == 0:
+        return mono
+    out = np.asarray(soxr.resample(mono, from_rate, to_rate), dtype=np.float32)
+    return out if len(out) else mono[:1]
+
+
+def _mono_blocks(path: Path, sample_rate: int, block_frames: int) -> Iterator[Samples]:
+    """Mono blocks at ``sample_rate``; raises :class:`TruncatedAudioError` at a break."""
+    with _open(path) as sound:
+        stream = (
+            soxr.ResampleStream(sound.samplerate, sample_rate, 1, dtype="float32")
+            if sound.samplerate != sample_rate
+            else None
+        )
+        read = produced = 0
+        first: float | None = None
+        damage: str | None = None
+        size = block_frames
+        while True:
+            try:
+                block = sound.read(size, dtype="float32", always_2d=True)
+            except (sf.SoundFileError, RuntimeError) as error:
+                if size > _SALVAGE_FRAMES and _seek(sound, read):
+                    # Re-read the failed block in small pieces to keep what precedes the break.
+                    size = _SALVAGE_FRAMES
+                    continue
+                damage = f"{path.name}: corrupt or truncated after {read / sound.samplerate:.2f} s"
+                damage += f" ({error})"
+                break
+            if len(block) == 0:
+                break
+            # Channels are averaged: a stereo or 8-channel recording is one scene to the model.
+            mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+            mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
+            if first is None:
+                first = float(mono[0])
+            read += len(mono)
+            out = stream.resample_chunk(mono) if stream is not None else mono
+            if len(out):
+                produced += len(out)
+                yield np.asarray(out, dtype=np.float32)
+        if stream is not None:
+            tail = np.asarray(stream.resample_chunk(np.zeros(0, np.float32), last=True), np.float32)
+            # A file shorter than one output sample still yields one sample, not nothing.
+            if produced == 0 and len(tail) == 0 and first is not None:
+                tail = np.array([first], dtype=np.float32)
+            if len(tail):
+                yield tail
+        damage = damage or _header_damage(sound, path)
+        if damage is not None:
+            raise TruncatedAudioError(damage, read / sound.samplerate)
+
+
+def load_audio(path: Path, sample_rate: int, block_frames: int = BLOCK_FRAMES) -> DecodedAudio:
+    """The whole file as mono float32 at ``sample_rate``.
+
+    Raises :class:`MediaError` with the reason when nothing decodes; a file that breaks part way
+    comes back with what decoded and ``damage`` saying why it stopped.
+    """
+    info = probe(path)
+    blocks: list[Samples] = []
+    damage: str | None = None
+    try:
+        for block in _mono_blocks(path, sample_rate, block_frames):
+            blocks.append(block)
+    except TruncatedAudioError as error:
+        damage = str(error)
+    samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+    if len(samples) == 0:
+        raise MediaError(damage or f"{path.name}: no audio could be decoded")
+    return DecodedAudio(samples, sample_rate, info.sample_rate, info.channels, damage)
+
+
+def _window_frames(sample_rate: int, window_s: float, hop_s: float) -> tuple[int, int]:
+    if window_s <= 0 or hop_s <= 0:
+        raise ValueError(f"window and hop must be positive, got {window_s} s and {hop_s} s")
+    return max(1, round(window_s * sample_rate)), max(1, round(hop_s * sample_rate))
+
+
+def window_spans(total: int, window: int, hop: int) -> list[tuple[int, int]]:
+    """Sample spans [start, end) that cover ``total`` samples.
+
+    Windows start every ``hop``; when the last regular window stops short of the end, one more
+    window is aligned to the end so that every window has full length (a batch needs equal
+    lengths, and a tail padded with silence would dilute its embedding). A clip shorter than one
+    window is one window of its own length.
+    """
+    if total <= 0:
+        return []
+    if total <= window:
+        return [(0, total)]
+    spans = [(start, start + window) for start in range(0, total - window + 1, hop)]
+    if spans[-1][1] < total:
+        spans.append((total - window, total))
+    return spans
+
+
+def iter_windows(
+    path: Path,
+    sample_rate: int,
+    window_s: float,
+    hop_s: float,
+    block_frames: int = BLOCK_FRAMES,
+) -> Iterator[tuple[float, float, Samples]]:
+    """Stream ``(start_s, end_s, samples)`` windows of a file, the same spans that
+    :func:`window_spans` gives for the whole decoded file, holding about one window in memory.
+
+    A file that breaks part way yields the windows of what decoded, then raises
+    :class:`TruncatedAudioError`.
+    """
+    window, hop = _window_frames(sample_rate, window_s, hop_s)
+    buffer = np.zeros(0, np.float32)
+    offset = 0  # absolute index of buffer[0]
+    next_start = 0
+    last_end = 0
+    failure: TruncatedAudioError | None = None
+    try:
+        for block in _mono_blocks(path, sample_rate, block_frames):
+            buffer = np.concatenate([buffer, block])
+            while next_start + window <= offset + len(buffer):
+                local = next_start - offset
+                yield _window(next_start, window, buffer[local : local + window], sample_rate)
+                last_end = next_start + window
+                # Keep from this window's start on: the end-aligned last window may reach back.
+                buffer = buffer[local:]
+                offset = next_start
+                next_start += hop
+    except TruncatedAudioError as error:
+        failure = error
+    total = offset + len(buffer)
+    if last_end == 0 and total > 0:
+        yield _window(0, total, buffer, sample_rate)
+    elif last_end < total:
+        yield _window(total - window, window, buffer[len(buffer) - window :], sample_rate)
+    if failure is not None:
+        raise failure
+
+
+def _window(
+    start: int, length: int, samples: Samples, sample_rate: int
+) -> tuple[float, float, Samples]:
+    return start / sample_rate, (start + length) / sample_rate, np.ascontiguousarray(samples)
