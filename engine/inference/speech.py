@@ -1,0 +1,335 @@
+"""Speech to text with a pack's Whisper graphs: 30 s windows, greedy decoding, timestamps.
+
+The encoder graph takes the raw 16 kHz waveform (its log-mel front end is inside) and returns the
+decoder's cross-attention keys and values once per window; the decoder graph then runs one token
+at a time on its self-attention cache. Decoding follows Whisper's own rules (Radford et al.,
+2022, and ``whisper/decoding.py``): timestamps come in pairs and never go back, the first token
+is a timestamp within the first second, a window whose text ends on a complete segment moves on
+by the whole window, otherwise it restarts at the last complete segment's end.
+
+Silence gives no text: a window whose loudness lies under an energy gate is not decoded at all,
+and a decoded one is dropped when the model's no-speech probability is high and its own
+confidence low (Whisper's thresholds). A token budget per window stops repetition loops, and a
+segment whose text compresses too well (a loop that fitted the budget) is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soxr
+from numpy.typing import NDArray
+from tokenizers import Tokenizer
+
+from engine.inference.providers import Placement
+from engine.inference.session import LazySession, Session
+from models.manifest import Manifest, ModelEntry, PackError, Task
+
+SAMPLE_RATE = 16000
+WINDOW_SECONDS = 30
+WINDOW_SAMPLES = WINDOW_SECONDS * SAMPLE_RATE
+DECODER_OUTPUTS = ("logits", "present_keys", "present_values")
+# Whisper: a first timestamp after 1 s is not allowed (50 steps of 20 ms).
+MAX_INITIAL_TIMESTAMP_STEPS = 50
+SPACE_TOKEN = 220
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of speech, in seconds from the start of the recording, and what was said."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class DecodingSettings:
+    """Knobs with Whisper's defaults; ``energy_gate`` is the RMS (of full scale 1.0) under which a
+    window counts as silent without running the model (1e-3 is -60 dBFS)."""
+
+    max_tokens: int = 224
+    no_speech_threshold: float = 0.6
+    logprob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+    energy_gate: float = 1e-3
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The pack's ``generation`` file: special token ids and the ids to suppress."""
+
+    eot: int
+    sot: int
+    transcribe: int
+    translate: int
+    no_speech: int
+    no_timestamps: int
+    timestamp_begin: int
+    english_only: bool
+    suppress: list[int]
+    suppress_at_begin: list[int]
+    languages: dict[str, int]
+    max_text_tokens: int
+    seconds_per_timestamp: float
+
+    @classmethod
+    def read(cls, path: Path) -> Generation:
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (OSError, TypeError, ValueError) as error:
+            raise PackError(f"cannot read Whisper generation settings {path}: {error}") from error
+
+
+Cache = tuple[NDArray[np.float32], NDArray[np.float32]]
+# The encoder's per-layer cross-attention keys and values, by input name of the decoder.
+Cross = dict[str, NDArray[np.float32]]
+
+
+@dataclass(frozen=True)
+class _Window:
+    tokens: list[int]
+    no_speech_prob: float
+    avg_logprob: float
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    segments: list[Segment]
+    advance: int
+
+
+def to_mono_16k(waveform: NDArray[np.floating], sample_rate: int) -> NDArray[np.float32]:
+    """``[samples]`` or ``[samples, channels]`` (soundfile's layout) at any rate -> mono 16 kHz."""
+    audio = np.asarray(waveform, dtype=np.float32)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=1, dtype=np.float32)
+    elif audio.ndim != 1:
+        raise ValueError(f"waveform must be [samples] or [samples, channels], got {audio.shape}")
+    if sample_rate <= 0:
+        raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+    if sample_rate != SAMPLE_RATE and audio.size:
+        audio = np.asarray(soxr.resample(audio, sample_rate, SAMPLE_RATE), dtype=np.float32)
+    return np.ascontiguousarray(audio)
+
+
+def _log_softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    finite = scores - scores.max()
+    result: NDArray[np.float64] = finite - np.log(np.exp(finite).sum())
+    return result
+
+
+def _compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+class SpeechTranscriber:
+    """Turns a recording into timed segments of text."""
+
+    def __init__(
+        self,
+        entry: ModelEntry,
+        encoder: Session,
+        decoder: Session,
+        tokenizer: Tokenizer,
+        generation: Generation,
+        settings: DecodingSettings | None = None,
+    ) -> None:
+        if entry.task is not Task.SPEECH:
+            raise PackError(f"model {entry.id!r} is a {entry.task.value} model, not speech")
+        try:
+            self._cache_shape = (entry.dims["layers"], entry.dims["heads"], entry.dims["head_dim"])
+            self._text_positions = entry.dims["text_positions"]
+        except KeyError as error:
+            raise PackError(f"speech model {entry.id!r} lacks dims[{error}]") from None
+        layers = self._cache_shape[0]
+        self._cross_names = [
+            f"cross_{role}_{index}" for index in range(layers) for role in ("keys", "values")
+        ]
+        if entry.outputs.get("encoder") != self._cross_names:
+            raise PackError(
+                f"speech model {entry.id!r}: encoder outputs are not {self._cross_names}"
+            )
+        self.entry = entry
+        self.encoder = encoder
+        self.decoder = decoder
+        self.tokenizer = tokenizer
+        self.generation = generation
+        self.settings = settings or DecodingSettings()
+        self._suppress = np.array(generation.suppress + [generation.no_timestamps], dtype=np.int64)
+        self._suppress_at_begin = np.array(generation.suppress_at_begin, dtype=np.int64)
+
+    @classmethod
+    def from_pack(
+        cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
+    ) -> SpeechTranscriber:
+        return cls(
+            entry,
+            LazySession(manifest.path(entry, "encoder"), placement),
+            LazySession(manifest.path(entry, "decoder"), placement),
+            Tokenizer.from_file(str(manifest.path(entry, "tokenizer"))),
+            Generation.read(manifest.path(entry, "generation")),
+        )
+
+    def transcribe(self, waveform: NDArray[np.floating], sample_rate: int) -> list[Segment]:
+        """Segments in time order; ``[]`` for silence or anything without speech."""
+        audio = to_mono_16k(waveform, sample_rate)
+        segments: list[Segment] = []
+        prompt: list[int] | None = None
+        seek = 0
+        while seek < audio.size:
+            chunk = audio[seek : seek + WINDOW_SAMPLES]
+            if (
+                float(np.sqrt(np.mean(np.square(chunk, dtype=np.float64))))
+                < self.settings.energy_gate
+            ):
+                seek += chunk.size
+                continue
+            cross = self._encode(chunk)
+            if prompt is None:
+                prompt = self._prompt(cross)
+            window = self._decode(cross, prompt)
+            if (
+                window.no_speech_prob > self.settings.no_speech_threshold
+                and window.avg_logprob < self.settings.logprob_threshold
+            ):
+                seek += chunk.size
+                continue
+            parsed = self._segments(window.tokens, chunk.size)
+            offset = seek / SAMPLE_RATE
+            segments.extend(
+                Segment(offset + part.start, offset + part.end, part.text)
+                for part in parsed.segments
+            )
+            seek += parsed.advance
+        return segments
+
+    # --- one window ------------------------------------------------------------------------
+
+    def _encode(self, chunk: NDArray[np.float32]) -> Cross:
+        padded = np.zeros((1, WINDOW_SAMPLES), dtype=np.float32)
+        padded[0, : chunk.size] = chunk
+        outputs = self.encoder.run(self._cross_names, {"waveform": padded})
+        return dict(zip(self._cross_names, outputs, strict=True))
+
+    def _step(
+        self, tokens: list[int], past: Cache, cross: Cross
+    ) -> tuple[NDArray[np.float32], Cache]:
+        feed: dict[str, NDArray[np.generic]] = {
+            "input_ids": np.array([tokens], dtype=np.int64),
+            "past_keys": past[0],
+            "past_values": past[1],
+            **cross,
+        }
+        logits, keys, values = self.decoder.run(DECODER_OUTPUTS, feed)
+        return logits[0], (keys, values)
+
+    def _empty_cache(self) -> Cache:
+        layers, heads, head_dim = self._cache_shape
+        empty = np.zeros((layers, 1, heads, 0, head_dim), dtype=np.float32)
+        return empty, empty
+
+    def _prompt(self, cross: Cross) -> list[int]:
+        """``<|startoftranscript|>``, and for multilingual models the language the first window
+        with sound is most likely in, then ``<|transcribe|>``."""
+        generation = self.generation
+        if generation.english_only or not generation.languages:
+            return [generation.sot]
+        logits, _ = self._step([generation.sot], self._empty_cache(), cross)
+        ids = np.array(sorted(generation.languages.values()), dtype=np.int64)
+        language = int(ids[np.argmax(logits[-1][ids])])
+        return [generation.sot, language, generation.transcribe]
+
+    def _decode(self, cross: Cross, prompt: list[int]) -> _Window:
+        generation = self.generation
+        logits, past = self._step(prompt, self._empty_cache(), cross)
+        first = _log_softmax(logits[0].astype(np.float64))
+        no_speech = float(np.exp(first[generation.no_speech])) if generation.no_speech >= 0 else 0.0
+        budget = min(self.settings.max_tokens, self._text_positions - len(prompt) - 1)
+        tokens: list[int] = []
+        total_logprob = 0.0
+        for _ in range(budget):
+            logprobs = _log_softmax(self._constrain(logits[-1].astype(np.float64), tokens))
+            token = int(np.argmax(logprobs))
+            total_logprob += float(logprobs[token])
+            tokens.append(token)
+            if token == generation.eot:
+                break
+            logits, past = self._step([token], past, cross)
+        return _Window(tokens, no_speech, total_logprob / max(1, len(tokens)))
+
+    def _constrain(self, scores: NDArray[np.float64], tokens: list[int]) -> NDArray[np.float64]:
+        """Whisper's suppression and timestamp rules, applied to one step's logits."""
+        generation = self.generation
+        begin = generation.timestamp_begin
+        scores[self._suppress] = -np.inf
+        if not tokens:
+            scores[self._suppress_at_begin] = -np.inf
+            scores[:begin] = -np.inf
+            scores[begin + MAX_INITIAL_TIMESTAMP_STEPS + 1 :] = -np.inf
+            return scores
+        last_is_time = tokens[-1] >= begin
+        before_is_time = len(tokens) < 2 or tokens[-2] >= begin
+        if last_is_time:
+            if before_is_time:
+                scores[begin:] = -np.inf  # a pair just closed: text or the end comes next
+            else:
+                scores[: generation.eot] = -np.inf  # a segment's end time, or the end
+        times = [token for token in tokens if token >= begin]
+        if times:
+            # Never go back in time; after a closed pair, the next start is strictly later.
+            floor = times[-1] if last_is_time and not before_is_time else times[-1] + 1
+            scores[begin:floor] = -np.inf
+        logprobs = _log_softmax(scores)
+        time_mass = np.logaddexp.reduce(logprobs[begin:])
+        if time_mass > logprobs[:begin].max():
+            scores[:begin] = -np.inf
+        return scores
+
+    def _segments(self, tokens: list[int], chunk_samples: int) -> _Parsed:
+        """Timed segments of one window (seconds from the window start) and where to go next."""
+        generation = self.generation
+        begin, step = generation.timestamp_begin, generation.seconds_per_timestamp
+        duration = chunk_samples / SAMPLE_RATE
+        if tokens and tokens[-1] == generation.eot:
+            tokens = tokens[:-1]
+        is_time = [token >= begin for token in tokens]
+        pairs = [i for i in range(1, len(tokens)) if is_time[i] and is_time[i - 1]]
+        single_ending = len(tokens) >= 2 and is_time[-1] and not is_time[-2]
+        if not pairs:
+            times = [token for token in tokens if token >= begin]
+            end = (times[-1] - begin) * step if times and times[-1] > begin else duration
+            segment = self._segment(tokens, 0.0, end, duration)
+            return _Parsed([segment] if segment else [], chunk_samples)
+        cuts = pairs + [len(tokens)] if single_ending else pairs
+        segments: list[Segment] = []
+        start = 0
+        for cut in cuts:
+            piece = tokens[start:cut]
+            if piece:
+                segment = self._segment(
+                    piece, (piece[0] - begin) * step, (piece[-1] - begin) * step, duration
+                )
+                if segment:
+                    segments.append(segment)
+            start = cut
+        if single_ending:
+            advance = chunk_samples
+        else:
+            advance = round((tokens[cuts[-1] - 1] - begin) * step * SAMPLE_RATE)
+        return _Parsed(segments, advance if advance > 0 else chunk_samples)
+
+    def _segment(
+        self, piece: list[int], start: float, end: float, duration: float
+    ) -> Segment | None:
+        text_ids = [token for token in piece if token < self.generation.eot]
+        text = self.tokenizer.decode(text_ids).strip()
+        if not text or _compression_ratio(text) > self.settings.compression_ratio_threshold:
+            return None
+        start = min(max(start, 0.0), duration)
+        return Segment(start, min(max(end, start), duration), text)

@@ -1,0 +1,261 @@
+"""Whisper exporter: front end and architecture against transformers, ONNX against torch, and the
+CTranslate2 reader on the real tiny.en file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+from transformers import WhisperConfig as HubConfig
+from transformers import WhisperFeatureExtractor, WhisperForConditionalGeneration
+from transformers.audio_utils import mel_filter_bank
+
+from models.arch.spectrogram import (
+    WHISPER_FRONT_END,
+    LogMelSpectrogram,
+    SpectrogramConfig,
+    mel_filterbank,
+)
+from models.arch.whisper import AudioEmbedder, Whisper, WhisperConfig, config_for
+from models.export.common import run_onnx
+from models.export.ctranslate2 import CTranslate2FormatError, read_ctranslate2
+from models.export.whisper import (
+    cross_names,
+    ct2_files,
+    ct2_state_dict,
+    decoder_example,
+    example_waveform,
+    export_audio_graph,
+    export_speech_graphs,
+    export_whisper,
+    hf_state_dict,
+)
+from models.manifest import Task
+
+SMALL = WhisperConfig(d_model=64, encoder_layers=2, decoder_layers=2, heads=4, vocab_size=300)
+
+
+def hub_model(config: WhisperConfig, seed: int = 0) -> WhisperForConditionalGeneration:
+    torch.manual_seed(seed)
+    hub = HubConfig(
+        vocab_size=config.vocab_size,
+        num_mel_bins=config.n_mels,
+        d_model=config.d_model,
+        encoder_layers=config.encoder_layers,
+        decoder_layers=config.decoder_layers,
+        encoder_attention_heads=config.heads,
+        decoder_attention_heads=config.heads,
+        encoder_ffn_dim=4 * config.d_model,
+        decoder_ffn_dim=4 * config.d_model,
+        max_source_positions=config.audio_frames,
+        max_target_positions=config.text_positions,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+        decoder_start_token_id=1,
+        attn_implementation="eager",
+    )
+    return WhisperForConditionalGeneration(hub).eval()
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[WhisperForConditionalGeneration, Whisper]:
+    """A random hub model and ours loaded from its state dict (strict: every name maps)."""
+    hub = hub_model(SMALL)
+    ours = Whisper(SMALL)
+    ours.load_state_dict(hf_state_dict(hub.state_dict()), strict=True)
+    return hub, ours.eval()
+
+
+def test_mel_filterbanks_match_transformers() -> None:
+    slaney = mel_filter_bank(
+        num_frequency_bins=201,
+        num_mel_filters=80,
+        min_frequency=0.0,
+        max_frequency=8000.0,
+        sampling_rate=16000,
+        norm="slaney",
+        mel_scale="slaney",
+    )
+    assert np.abs(mel_filterbank(16000, 400, 80, 0.0, 8000.0) - slaney.T).max() < 1e-6
+    htk = mel_filter_bank(
+        num_frequency_bins=513,
+        num_mel_filters=64,
+        min_frequency=50.0,
+        max_frequency=14000.0,
+        sampling_rate=32000,
+        norm=None,
+        mel_scale="htk",
+    )
+    ours = mel_filterbank(32000, 1024, 64, 50.0, 14000.0, scale="htk", slaney_norm=False)
+    assert np.abs(ours - htk.T).max() < 1e-6
+
+
+def test_log_mel_matches_whisper_feature_extractor() -> None:
+    wave = example_waveform(1, 16000 * 7, seed=3)[0].numpy()
+    expected = WhisperFeatureExtractor(feature_size=80)(
+        wave, sampling_rate=16000, return_tensors="np"
+    ).input_features[0]
+    padded = np.zeros((1, 480000), dtype=np.float32)
+    padded[0, : wave.size] = wave
+    ours = LogMelSpectrogram(WHISPER_FRONT_END)(torch.from_numpy(padded))[0].numpy()
+    assert ours.shape == expected.shape == (80, 3000)
+    assert np.abs(ours - expected).max() < 1e-4
+
+
+def test_decibel_front_end_matches_numpy_reference() -> None:
+    """PANNs-style settings: htk-free slaney filters, 10 log10, no Whisper frame drop."""
+    config = SpectrogramConfig(
+        sample_rate=32000,
+        n_fft=1024,
+        hop_length=320,
+        n_mels=64,
+        fmin=50.0,
+        fmax=14000.0,
+        log="db",
+    )
+    wave = example_waveform(1, 32000, seed=4)[0].numpy().astype(np.float64)
+    ours = LogMelSpectrogram(config)(torch.from_numpy(wave[None].astype(np.float32)))[0].numpy()
+    padded = np.pad(wave, 512, mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(padded, 1024)[::320]
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(1024) / 1024)
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    reference = 10 * np.log10(
+        np.maximum(mel_filterbank(32000, 1024, 64, 50.0, 14000.0) @ power.T, 1e-10)
+    )
+    assert ours.shape == reference.shape == (64, 101)
+    assert np.abs(ours - reference).max() < 1e-2  # dB, float32 against float64
+
+
+def test_random_weights_match_transformers(
+    pair: tuple[WhisperForConditionalGeneration, Whisper],
+) -> None:
+    hub, ours = pair
+    features = torch.randn(2, 80, 3000, generator=torch.Generator().manual_seed(1))
+    ids = torch.randint(0, SMALL.vocab_size, (2, 6), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        states = hub.model.encoder(features).last_hidden_state
+        logits = hub(encoder_outputs=(states,), decoder_input_ids=ids).logits
+        our_states = ours.encoder(features)
+        cross = ours.decoder.cross_keys_values(our_states)
+        empty = ours.empty_cache(2)
+        # The prompt in one call, then token by token through the cache.
+        first, keys, values = ours.decoder(ids[:, :4], empty, empty, cross)
+        steps = [first]
+        for index in (4, 5):
+            step, keys, values = ours.decoder(ids[:, index : index + 1], keys, values, cross)
+            steps.append(step)
+    assert (our_states - states).abs().max() < 1e-5
+    assert (torch.cat(steps, dim=1) - logits).abs().max() < 1e-4
+    assert keys.shape == (SMALL.decoder_layers, 2, SMALL.heads, 6, SMALL.head_dim)
+
+
+def test_onnx_graphs_match_torch_at_other_batch_and_length(
+    pair: tuple[WhisperForConditionalGeneration, Whisper], tmp_path: Path
+) -> None:
+    _, ours = pair
+    graphs = export_speech_graphs(ours, tmp_path)  # raises on parity > 1e-3
+    assert graphs.worst_difference < 1e-3
+    encoder = ort.InferenceSession(str(graphs.encoder), providers=["CPUExecutionProvider"])
+    assert [output.name for output in encoder.get_outputs()] == cross_names(2)
+    # A whole decode: 3-token prompt then single steps, batch 3, against one torch pass.
+    example = decoder_example(ours, 3, 0, 5, seed=9)
+    cross = {name: example[name].numpy() for name in cross_names(2)}
+    ids = example["input_ids"].numpy()
+    keys = values = np.zeros((2, 3, SMALL.heads, 0, SMALL.head_dim), dtype=np.float32)
+    pieces = []
+    for start, stop in ((0, 3), (3, 4), (4, 5)):
+        feed = {"input_ids": ids[:, start:stop], "past_keys": keys, "past_values": values, **cross}
+        outputs = run_onnx(graphs.decoder, feed)
+        pieces.append(outputs["logits"])
+        keys, values = outputs["present_keys"], outputs["present_values"]
+    with torch.no_grad():
+        empty = ours.empty_cache(3)
+        expected, _, _ = ours.decoder(
+            example["input_ids"], empty, empty, [example[name] for name in cross_names(2)]
+        )
+    assert np.abs(np.concatenate(pieces, axis=1) - expected.numpy()).max() < 1e-4
+    assert keys.shape[3] == 5
+
+
+def test_audio_embedding_ignores_zero_padding(
+    pair: tuple[WhisperForConditionalGeneration, Whisper], tmp_path: Path
+) -> None:
+    """A clip alone and the same clip zero-padded beside a longer one embed alike, and the ONNX
+    graph takes any length."""
+    _, ours = pair
+    path, worst = export_audio_graph(ours, tmp_path / "audio.onnx")
+    assert worst < 1e-3
+    clip = example_waveform(1, 16000 * 3, seed=5).numpy()
+    batch = np.zeros((2, 16000 * 5), dtype=np.float32)
+    batch[0, : clip.shape[1]] = clip[0]
+    batch[1] = example_waveform(1, 16000 * 5, seed=6).numpy()[0]
+    alone = run_onnx(path, {"waveform": clip})["embedding"]
+    padded = run_onnx(path, {"waveform": batch})["embedding"]
+    assert alone.shape == (1, SMALL.d_model) and padded.shape == (2, SMALL.d_model)
+
+    def cosine(a: np.ndarray, b: np.ndarray) -> float:
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    assert cosine(alone[0], padded[0]) > 0.99
+    assert cosine(alone[0], padded[0]) > cosine(padded[0], padded[1]) + 0.01
+    with torch.no_grad():
+        unmasked = ours.encoder(AudioEmbedder(ours).front_end(torch.from_numpy(batch[:1])))
+    # Without the mask the padded frames would pull the mean away.
+    assert cosine(alone[0], unmasked.mean(dim=1)[0].numpy()) < cosine(alone[0], padded[0])
+
+
+def test_ctranslate2_reader_reads_every_variable_of_the_real_file() -> None:
+    model = read_ctranslate2(ct2_files()["model.bin"])
+    assert (model.binary_version, model.spec) == (6, "WhisperSpec")
+    assert len(model.variables) == 148
+    assert model.aliases == {"decoder/projection/weight": "decoder/embeddings/weight"}
+    assert model["decoder/embeddings/weight"].shape == (51864, 384)
+    assert model["decoder/embeddings/weight"].dtype == np.float16
+    config, state = ct2_state_dict(model)  # raises if any variable is left unmapped
+    assert config == config_for("tiny", english_only=True)
+    ours = Whisper(config)
+    ours.load_state_dict(state, strict=True)
+    fused = model.as_float32("encoder/layer_2/self_attention/linear_0/weight")
+    assert torch.equal(
+        ours.encoder.layers[2].self_attn.v_proj.weight, torch.from_numpy(fused[768:])
+    )
+
+
+def test_ctranslate2_reader_rejects_a_truncated_file(tmp_path: Path) -> None:
+    truncated = tmp_path / "model.bin"
+    truncated.write_bytes(ct2_files()["model.bin"].read_bytes()[:100_000])
+    with pytest.raises(CTranslate2FormatError, match="truncated"):
+        read_ctranslate2(truncated)
+
+
+@pytest.mark.slow
+def test_release_exporter_on_a_random_tiny_en_snapshot(tmp_path: Path) -> None:
+    """``export_whisper`` on a hub-style folder of random weights of whisper-tiny.en's shape."""
+    config = config_for("tiny", english_only=True)
+    snapshot = tmp_path / "snapshot"
+    hub = hub_model(config)
+    hub.config.pad_token_id = hub.config.eos_token_id = 50256
+    hub.config.bos_token_id = hub.config.decoder_start_token_id = 50257
+    hub.save_pretrained(snapshot, safe_serialization=True)
+    (snapshot / "tokenizer.json").write_bytes(ct2_files()["tokenizer.json"].read_bytes())
+    (snapshot / "generation_config.json").write_text(
+        json.dumps({"suppress_tokens": [1, 2, 50358], "begin_suppress_tokens": [220, 50256]})
+    )
+    entry = export_whisper("tiny.en", snapshot, tmp_path / "pack")
+    assert entry.task is Task.SPEECH and entry.id == "whisper-tiny-en"
+    assert set(entry.files) == {"encoder", "decoder", "tokenizer", "generation"}
+    assert entry.outputs["encoder"] == cross_names(4)
+    generation = json.loads((tmp_path / "pack" / entry.files["generation"].path).read_text())
+    assert (generation["eot"], generation["sot"], generation["timestamp_begin"]) == (
+        50256,
+        50257,
+        50363,
+    )
+    assert generation["english_only"] and generation["languages"] == {}
+    with pytest.raises(RuntimeError, match="not whisper-base"):
+        export_whisper("base", snapshot, tmp_path / "other")
