@@ -1,0 +1,198 @@
+"""Sentence embeddings from a pack's text model: tokenise, run, pool, normalise.
+
+The ONNX graph returns per-token states; pooling (``cls`` or ``mean``) and the query/document
+prefixes come from the manifest entry, so one class serves arctic-embed and MiniLM alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from tokenizers import Encoding, Tokenizer
+
+from engine.inference.providers import Placement
+from engine.inference.session import InferenceError, LazySession, Session
+from engine.inference.vectors import l2_normalize
+from models.manifest import Manifest, ModelEntry, PackError, Task
+
+TextKind = Literal["query", "document"]
+
+INPUTS = ("input_ids", "attention_mask")
+OUTPUT = "last_hidden_state"
+POOLINGS = ("cls", "mean")
+DEFAULT_BATCH_SIZE = 32
+# Rows x padded length per run: bounds the attention matrices (rows x heads x length^2) when
+# documents are long, while short queries still go 32 at a time.
+DEFAULT_BATCH_TOKENS = 8192
+DEFAULT_OVERLAP_TOKENS = 32
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    """One window of a long text: ``text == source[start_char:end_char]``."""
+
+    start_char: int
+    end_char: int
+    text: str
+
+
+class TextEncoder:
+    """Embeds short texts (queries, captions) and long ones (notes, transcripts) by chunks."""
+
+    def __init__(
+        self,
+        entry: ModelEntry,
+        session: Session,
+        tokenizer: Tokenizer,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+    ) -> None:
+        max_tokens = _check_entry(entry)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self.entry = entry
+        self.session = session
+        self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
+        self.max_tokens = max_tokens
+        # Two private copies, each configured once here and never changed later, so that
+        # encoders may be shared between threads: one truncates for the model, the other
+        # sees a whole document for chunking.
+        self._model_tokenizer = Tokenizer.from_str(tokenizer.to_str())
+        self._model_tokenizer.no_padding()
+        self._model_tokenizer.enable_truncation(self.max_tokens)
+        self._chunk_tokenizer = Tokenizer.from_str(tokenizer.to_str())
+        self._chunk_tokenizer.no_padding()
+        self._chunk_tokenizer.no_truncation()
+        padding = tokenizer.padding
+        self._pad_id = int(padding["pad_id"]) if padding else 0
+        special = len(self._chunk_tokenizer.encode("").ids)
+        prefix = len(
+            self._chunk_tokenizer.encode(entry.prefix("document"), add_special_tokens=False).ids
+        )
+        # Room left in one model input for the document's own tokens.
+        self.window_tokens = self.max_tokens - special - prefix
+        if self.window_tokens < 2:
+            raise PackError(f"model {entry.id!r}: max_tokens {self.max_tokens} leaves no room")
+        self.overlap_tokens = max(0, min(overlap_tokens, self.window_tokens // 2))
+
+    @classmethod
+    def from_pack(
+        cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
+    ) -> TextEncoder:
+        session = LazySession(manifest.path(entry, "model"), placement)
+        tokenizer = Tokenizer.from_file(str(manifest.path(entry, "tokenizer")))
+        return cls(entry, session, tokenizer)
+
+    @property
+    def dim(self) -> int:
+        return self.entry.embedding_dim
+
+    def encode(self, texts: Sequence[str], kind: TextKind = "document") -> NDArray[np.float32]:
+        """Unit vectors (n, dim); texts past ``max_tokens`` are cut (see :meth:`chunks`)."""
+        if isinstance(texts, str):
+            raise TypeError("encode takes a sequence of texts; wrap a single text in a list")
+        if kind not in ("query", "document"):
+            raise ValueError(f"kind must be 'query' or 'document', got {kind!r}")
+        for index, text in enumerate(texts):
+            if not text.strip():
+                raise ValueError(f"text {index} is empty or whitespace; there is nothing to embed")
+        pooled = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return pooled
+        prefix = self.entry.prefix(kind)
+        encodings = self._model_tokenizer.encode_batch([prefix + text for text in texts])
+        for rows in self._batches([len(encoding.ids) for encoding in encodings]):
+            pooled[rows] = self._run([encodings[row] for row in rows])
+        return l2_normalize(pooled)
+
+    def chunks(self, text: str) -> list[TextChunk]:
+        """Windows of at most ``window_tokens`` tokens, each overlapping the previous one by
+        ``overlap_tokens``, cut at token boundaries so that every chunk fits the model whole."""
+        if not text.strip():
+            raise ValueError("text is empty or whitespace; there is nothing to embed")
+        offsets = self._chunk_tokenizer.encode(text, add_special_tokens=False).offsets
+        if not offsets:  # only characters the tokenizer drops
+            raise ValueError("text has no tokens the model can read")
+        step = self.window_tokens - self.overlap_tokens
+        result = []
+        for first in range(0, len(offsets), step):
+            last = min(first + self.window_tokens, len(offsets)) - 1
+            start, end = offsets[first][0], offsets[last][1]
+            result.append(TextChunk(start, end, text[start:end]))
+            if last == len(offsets) - 1:
+                break
+        return result
+
+    def encode_document(self, text: str) -> tuple[list[TextChunk], NDArray[np.float32]]:
+        """A long text's chunks and one unit vector per chunk, rows in chunk order."""
+        pieces = self.chunks(text)
+        return pieces, self.encode([piece.text for piece in pieces], kind="document")
+
+    def _batches(self, lengths: Sequence[int]) -> Iterator[list[int]]:
+        """Row indices by ascending length, so similar lengths share a batch and little of it
+        is padding; a batch closes at ``batch_size`` rows or ``batch_tokens`` padded tokens."""
+        batch: list[int] = []
+        for index in sorted(range(len(lengths)), key=lengths.__getitem__):
+            padded = (len(batch) + 1) * lengths[index]
+            if batch and (len(batch) == self.batch_size or padded > self.batch_tokens):
+                yield batch
+                batch = []
+            batch.append(index)
+        if batch:
+            yield batch
+
+    def _run(self, encodings: Sequence[Encoding]) -> NDArray[np.float32]:
+        """Pad one batch, run it, and pool each row (not yet normalised)."""
+        width = max(len(encoding.ids) for encoding in encodings)
+        input_ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            input_ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        (hidden,) = self.session.run([OUTPUT], {INPUTS[0]: input_ids, INPUTS[1]: mask})
+        if hidden.shape != (len(encodings), width, self.dim):
+            raise InferenceError(
+                f"model {self.entry.id!r} returned shape {hidden.shape}, "
+                f"expected {(len(encodings), width, self.dim)}"
+            )
+        return pool(hidden, mask, self.entry.pooling)
+
+
+def pool(hidden: NDArray[np.float32], mask: NDArray[np.int64], pooling: str) -> NDArray[np.float32]:
+    """(batch, seq, d) token states -> (batch, d): the first token, or the mean of real tokens."""
+    if pooling == "cls":
+        return np.asarray(hidden[:, 0, :], dtype=np.float32)
+    if pooling == "mean":
+        weights = mask[..., None].astype(np.float32)
+        total = (hidden * weights).sum(axis=1)
+        return np.asarray(total / np.maximum(weights.sum(axis=1), 1.0), dtype=np.float32)
+    raise ValueError(f"unknown pooling {pooling!r}; expected one of {POOLINGS}")
+
+
+def _check_entry(entry: ModelEntry) -> int:
+    """Refuse an entry this class cannot run, with the reason, before any file is opened;
+    return its token limit."""
+    problems = []
+    if entry.task is not Task.TEXT:
+        problems.append(f"task is {entry.task.value!r}, not 'text'")
+    if entry.pooling not in POOLINGS:
+        problems.append(f"pooling {entry.pooling!r} is not one of {POOLINGS}")
+    max_tokens = entry.preprocessing.max_tokens or 0
+    if max_tokens < 1:
+        problems.append("preprocessing.max_tokens is missing")
+    if "embedding" not in entry.dims:
+        problems.append("dims has no 'embedding'")
+    if entry.inputs.get("model", list(INPUTS)) != list(INPUTS):
+        problems.append(f"model inputs {entry.inputs['model']} are not {list(INPUTS)}")
+    if entry.outputs.get("model", [OUTPUT]) != [OUTPUT]:
+        problems.append(f"model outputs {entry.outputs['model']} are not [{OUTPUT!r}]")
+    if problems:
+        reasons = "; ".join(problems)
+        raise PackError(f"model {entry.id!r} cannot be used as a text encoder: {reasons}")
+    return max_tokens

@@ -1,0 +1,170 @@
+"""The BERT sentence-encoder exporter: random-weight parity for each arctic-embed shape, and
+the real all-MiniLM-L6-v2 weights (the arctic-embed-xs architecture) through the same path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+from transformers import BertModel
+
+from models.export import bert
+from models.export.common import max_abs_difference
+from models.manifest import ModelEntry, Task, sha256_of
+
+TOLERANCE = 1e-4
+# (batch, length) pairs unlike the traced example (2 x 12), padded rows included.
+SHAPES = [(1, 7), (3, 40), (1, 40), (3, 7)]
+
+
+def _lengths(batch: int, length: int) -> list[int]:
+    return [length] + [max(3, length // (row + 2)) for row in range(batch - 1)]
+
+
+@pytest.fixture(scope="module")
+def minilm_dir() -> Path:
+    return bert.minilm_weights_dir()
+
+
+def _fake_snapshot(variant: str, folder: Path, minilm_dir: Path) -> Path:
+    """A hub-like snapshot: random weights of the variant's shape and MiniLM's tokenizer."""
+    torch.manual_seed(0)
+    model = BertModel(bert.ARCTIC_SHAPES[variant].config(), add_pooling_layer=False)
+    model.save_pretrained(folder)
+    shutil.copyfile(minilm_dir / "tokenizer.json", folder / "tokenizer.json")
+    return folder
+
+
+@pytest.mark.parametrize("variant", ["xs", "s", pytest.param("m-v1.5", marks=pytest.mark.slow)])
+def test_arctic_export_matches_torch(variant: str, tmp_path: Path, minilm_dir: Path) -> None:
+    weights = _fake_snapshot(variant, tmp_path / "weights", minilm_dir)
+    pack = tmp_path / "pack"
+    entry = bert.export_arctic_embed(variant, weights, pack)  # type: ignore[arg-type]
+
+    model_path = pack / entry.files["model"].path
+    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    assert [(i.name, i.type) for i in session.get_inputs()] == [
+        ("input_ids", "tensor(int64)"),
+        ("attention_mask", "tensor(int64)"),
+    ]
+    assert [o.name for o in session.get_outputs()] == ["last_hidden_state"]
+
+    module = bert.load_bert(weights, bert.ARCTIC_SHAPES[variant])
+    for batch, length in SHAPES:
+        example = bert.example_batch(_lengths(batch, length), seed=batch * 100 + length)
+        difference = max_abs_difference(module, model_path, example, bert.TEXT_GRAPH)
+        assert difference["last_hidden_state"] < TOLERANCE, (batch, length, difference)
+    example = bert.example_batch([7, 2, 5])
+    (output,) = session.run(None, {name: tensor.numpy() for name, tensor in example.items()})
+    assert output.shape == (3, 7, bert.ARCTIC_SHAPES[variant].hidden)
+
+    _check_arctic_entry(entry, variant, pack)
+
+
+def _check_arctic_entry(entry: ModelEntry, variant: str, pack: Path) -> None:
+    assert entry.id == f"arctic-embed-{variant}"
+    assert entry.task is Task.TEXT
+    assert entry.pooling == "cls"
+    assert entry.prefix("query") == "Represent this sentence for searching relevant passages: "
+    assert entry.prefix("document") == ""
+    assert entry.preprocessing.max_tokens == 512
+    assert entry.embedding_dim == {"xs": 384, "s": 384, "m-v1.5": 768}[variant]
+    assert entry.licence == "Apache-2.0"
+    assert entry.source == f"Snowflake/snowflake-arctic-embed-{variant}"
+    assert entry.inputs == {"model": ["input_ids", "attention_mask"]}
+    assert entry.outputs == {"model": ["last_hidden_state"]}
+    assert set(entry.files) == {"model", "tokenizer"}
+    for ref in entry.files.values():
+        assert ref.path.startswith(f"{entry.id}/")
+        assert sha256_of(pack / ref.path) == ref.sha256
+
+
+def test_arctic_refuses_weights_of_another_shape(tmp_path: Path, minilm_dir: Path) -> None:
+    with pytest.raises(bert.ExportError, match="expected"):
+        bert.export_arctic_embed("s", minilm_dir, tmp_path / "pack")
+    with pytest.raises(bert.ExportError, match="unknown"):
+        bert.export_arctic_embed("l", minilm_dir, tmp_path / "pack")  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def dev_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[ModelEntry]]:
+    pack = tmp_path_factory.mktemp("pack")
+    return pack, bert.build_dev(pack)
+
+
+SENTENCES = [
+    "A black cat.",
+    "The Apollo lunar lander module.",
+    "Saturn—the second largest planet in our solar system—and the one with the most rings.",
+    "A US 25 cent piece ($.25) called a quarter.",
+]
+
+
+def _tokenised(tokenizer_path: Path) -> dict[str, np.ndarray]:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    tokenizer.enable_padding()
+    encodings = tokenizer.encode_batch(SENTENCES)
+    return {
+        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+    }
+
+
+def test_real_minilm_onnx_matches_transformers(
+    dev_build: tuple[Path, list[ModelEntry]], minilm_dir: Path
+) -> None:
+    pack, (fp32, _) = dev_build
+    feed = _tokenised(pack / fp32.files["tokenizer"].path)
+    # Reference: transformers as a user would load it (default attention, token types given).
+    reference = BertModel.from_pretrained(str(minilm_dir)).eval()
+    with torch.no_grad():
+        expected = reference(
+            input_ids=torch.from_numpy(feed["input_ids"]),
+            attention_mask=torch.from_numpy(feed["attention_mask"]),
+            token_type_ids=torch.zeros_like(torch.from_numpy(feed["input_ids"])),
+        ).last_hidden_state.numpy()
+    session = ort.InferenceSession(
+        str(pack / fp32.files["model"].path), providers=["CPUExecutionProvider"]
+    )
+    (actual,) = session.run(None, feed)
+    real = feed["attention_mask"].astype(bool)
+    assert feed["attention_mask"].min() == 0  # the batch really has padding
+    assert np.abs(actual[real] - expected[real]).max() < TOLERANCE
+
+
+def test_dev_entries(dev_build: tuple[Path, list[ModelEntry]]) -> None:
+    pack, (fp32, int8) = dev_build
+    assert (fp32.id, int8.id) == ("minilm-l6-v2", "minilm-l6-v2-int8")
+    for entry in (fp32, int8):
+        assert entry.pooling == "mean"
+        assert entry.prefixes == {}
+        assert entry.preprocessing.max_tokens == 256
+        assert entry.embedding_dim == 384
+        assert entry.inputs == {"model": ["input_ids", "attention_mask"]}
+        assert entry.outputs == {"model": ["last_hidden_state"]}
+        for ref in entry.files.values():
+            assert sha256_of(pack / ref.path) == ref.sha256
+    # The int8 file is about a quarter of the fp32 one, and says how much it loses.
+    assert int8.files["model"].bytes < fp32.files["model"].bytes / 3
+    assert "mean cosine" in int8.notes
+
+
+def test_shipped_int8_fits_the_contract(dev_build: tuple[Path, list[ModelEntry]]) -> None:
+    pack, (fp32, int8) = dev_build
+    session = ort.InferenceSession(
+        str(pack / int8.files["model"].path), providers=["CPUExecutionProvider"]
+    )
+    assert [i.name for i in session.get_inputs()] == ["input_ids", "attention_mask"]
+    quality = bert.compare_int8(
+        pack / fp32.files["model"].path,
+        pack / int8.files["model"].path,
+        pack / int8.files["tokenizer"].path,
+        SENTENCES,
+    )
+    assert quality.min_cosine > 0.995
