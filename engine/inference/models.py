@@ -42,7 +42,9 @@ class ModelSet:
         entries = self.manifest.by_task(task)
         return entries[0] if entries else None
 
-    def _make(self, task: Task, factory: Callable[[Manifest, ModelEntry, Placement | None], T]) -> T | None:
+    def _make(
+        self, task: Task, factory: Callable[[Manifest, ModelEntry, Placement | None], T]
+    ) -> T | None:
         with self._lock:
             if task not in self._made:
                 entry = self.entry(task)

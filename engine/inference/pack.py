@@ -12,9 +12,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import platformdirs
-
 from models.manifest import MANIFEST_NAME, Manifest, PackError, load_manifest
+from models.sources import cache_root
 
 PACK_ENV = "TROVE_PACK"
 
@@ -29,9 +28,7 @@ def _bundled_packs() -> Iterator[Path]:
 
 def dev_pack_folder() -> Path:
     """Where the dev-pack builder puts its result: the user's cache, outside any repository."""
-    configured = os.environ.get("TROVE_CACHE")
-    root = Path(configured) if configured else Path(platformdirs.user_cache_dir("trove"))
-    return root / "packs" / "dev"
+    return cache_root() / "packs" / "dev"
 
 
 def candidates(explicit: Path | None = None) -> list[Path]:

@@ -73,7 +73,8 @@ def run_torch(
         result = module(*(example[name] for name in graph.inputs))
     outputs = result if isinstance(result, tuple | list) else (result,)
     return {
-        name: tensor.detach().cpu().numpy() for name, tensor in zip(graph.outputs, outputs, strict=True)
+        name: tensor.detach().cpu().numpy()
+        for name, tensor in zip(graph.outputs, outputs, strict=True)
     }
 
 
