@@ -1,0 +1,79 @@
+"""The catalog's vocabulary: what Trove knows about roots, files and the items they yield.
+
+Shared by the catalog (which stores them), the scanner (which fills them) and search (which reads
+them). Plain frozen dataclasses: no SQL, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class FileKind(StrEnum):
+    PHOTO = "photo"
+    AUDIO = "audio"
+    VIDEO = "video"
+    NOTE = "note"
+
+
+class FileStatus(StrEnum):
+    PENDING = "pending"  # seen, not yet indexed (or changed since)
+    INDEXED = "indexed"
+    FAILED = "failed"  # unreadable; ``error`` says why, and the file is skipped until it changes
+    MISSING = "missing"  # its root is offline; kept, not searchable as present
+
+
+class ItemKind(StrEnum):
+    """What one searchable piece of a file is."""
+
+    PHOTO = "photo"  # a whole still image
+    FRAME = "frame"  # a video keyframe at ``start``
+    AUDIO_WINDOW = "audio-window"  # ``start``..``end`` of a recording or a video's sound
+    TRANSCRIPT = "transcript"  # words spoken from ``start`` to ``end``, in ``text``
+    TEXT_CHUNK = "text-chunk"  # characters ``char_start``..``char_end`` of a note, in ``text``
+    TAG = "tag"  # a label a classifier gave the file (or a window of it), in ``text``
+
+
+@dataclass(frozen=True)
+class Root:
+    id: int
+    path: str
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    online: bool = True
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    id: int
+    root_id: int
+    relpath: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    kind: FileKind
+    status: FileStatus
+    error: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class NewItem:
+    """An item before it is stored, with its unit vector per model space.
+
+    A *space* is named by the id of the model that made its vectors (``minilm-l6-v2``,
+    ``efficientnet-lite0``...): vectors of different models are never compared.
+    """
+
+    kind: ItemKind
+    start: float | None = None
+    end: float | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+    text: str | None = None
+    score: float | None = None  # a tag's probability
+    vectors: Mapping[str, NDArray[np.float32]] = field(default_factory=dict)

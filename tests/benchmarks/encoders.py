@@ -1,0 +1,586 @@
+"""Encoder benchmark: speed, memory, FLOPs and share of this machine's peak, per pack model.
+
+    .venv/bin/python -m tests.benchmarks.encoders [--seconds S] [--no-write]
+
+The pack is ``$TROVE_PACK`` (default ``~/.cache/trove/packs/dev``). Each model runs in a child
+process of its own (``--model ID``), so the peak RSS reported is that model's, and items/s is
+measured through the engine's encoder classes on real media (``tests.media``). FLOPs per item
+are counted from the ONNX graph (MatMul, Gemm and Conv nodes, shapes from ONNX shape inference
+at the item's input size); "model GFLOP/s" times the bare session on a ready batch, so that
+decoding and preprocessing do not count against the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.manifest import Manifest, ModelEntry, Task, load_manifest
+from models.sources import cache_root
+from tests import media
+from tests.benchmarks import machine, today, write_section
+from tests.benchmarks.peak import MatmulProbe, Peak, numpy_peak, onnxruntime_peak
+
+COMMAND = ".venv/bin/python -m tests.benchmarks.encoders"
+TEXT_BATCHES = (1, 8, 32, 64)
+PASSAGE_BATCHES = (1, 4, 16)
+IMAGE_BATCHES = (1, 8, 16, 32)
+AUDIO_BATCHES = (1, 2, 4)  # 30 s windows are heavy: batch 16 needs over 5 GiB
+ROUNDS = 5
+TARGET_QUERIES_PER_S = 100.0
+TARGET_CNN_SHARE = 0.40
+TARGET_REAL_TIME = 3.0
+LONG_TEXT = Path("/usr/share/common-licenses/GPL-3")  # real English prose on every Debian
+
+Feed = dict[str, NDArray[Any]]
+
+
+def pack_folder() -> Path:
+    configured = os.environ.get("TROVE_PACK")
+    return Path(configured) if configured else cache_root() / "packs" / "dev"
+
+
+# --- FLOPs from the graph -----------------------------------------------------------------------
+
+# op type -> (index of the left/data input, index of the right/weight input)
+_MATMULS = {
+    "MatMul": (0, 1),
+    "MatMulInteger": (0, 1),
+    "QLinearMatMul": (0, 3),
+    "FusedMatMul": (0, 1),
+}
+_CONVS = {"Conv": (0, 1), "ConvInteger": (0, 1), "QLinearConv": (0, 3)}
+
+
+@dataclass(frozen=True)
+class FlopCount:
+    """Multiply-adds counted as two operations; ``unresolved`` nodes had unknown shapes."""
+
+    flops: float
+    nodes: int
+    unresolved: int
+
+
+def _known_shapes(graph: Any) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        tensor = value.type.tensor_type
+        if tensor.HasField("shape") and all(d.HasField("dim_value") for d in tensor.shape.dim):
+            shapes[value.name] = tuple(d.dim_value for d in tensor.shape.dim)
+    for initializer in graph.initializer:
+        shapes[initializer.name] = tuple(initializer.dims)
+    return shapes
+
+
+def _node_flops(node: Any, shapes: Mapping[str, tuple[int, ...]]) -> float | None:
+    out = shapes.get(node.output[0])
+    if node.op_type in _MATMULS:
+        left = shapes.get(node.input[_MATMULS[node.op_type][0]])
+        if out is None or not left:
+            return None
+        return 2.0 * math.prod(out) * left[-1]
+    if node.op_type in _CONVS:
+        weight = shapes.get(node.input[_CONVS[node.op_type][1]])
+        if out is None or weight is None:
+            return None
+        return 2.0 * math.prod(out) * math.prod(weight[1:])  # weight: (out, in / groups, *kernel)
+    if node.op_type == "Gemm":
+        left = shapes.get(node.input[0])
+        if out is None or left is None:
+            return None
+        trans_a = any(a.name == "transA" and a.i for a in node.attribute)
+        return 2.0 * math.prod(out) * (left[0] if trans_a else left[1])
+    return None
+
+
+def _probe_shapes(model: Any, names: Sequence[str], feed: Feed) -> dict[str, tuple[int, ...]]:
+    """Shapes that inference left open, read from one ONNX Runtime run that returns them."""
+    import onnx
+    import onnxruntime as ort
+
+    typed = {value.name: value for value in model.graph.value_info}
+    outputs = {value.name for value in model.graph.output}
+    model.graph.output.extend(
+        onnx.helper.make_tensor_value_info(name, typed[name].type.tensor_type.elem_type, None)
+        for name in names
+        if name not in outputs
+    )
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    results = session.run(list(names), dict(feed))
+    return {name: tuple(result.shape) for name, result in zip(names, results, strict=True)}
+
+
+def count_flops(path: Path, feed: Feed) -> FlopCount:
+    """FLOPs of one run of the graph on ``feed`` (top-level nodes only). Shapes come from ONNX
+    shape inference at the feed's sizes; where an exporter left a dimension symbolic, one
+    ONNX Runtime run on the feed fills it in."""
+    import onnx
+
+    model = onnx.load(str(path))
+    for value in model.graph.input:
+        if value.name in feed:
+            value.type.tensor_type.shape.ClearField("dim")
+            for size in feed[value.name].shape:
+                value.type.tensor_type.shape.dim.add().dim_value = int(size)
+    inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
+    shapes = _known_shapes(inferred.graph)
+    counted = [
+        node
+        for node in inferred.graph.node
+        if node.op_type in _MATMULS or node.op_type in _CONVS or node.op_type == "Gemm"
+    ]
+    typed = {value.name for value in [*inferred.graph.value_info, *inferred.graph.output]}
+    missing = sorted(
+        {name for node in counted for name in (*node.input, *node.output)} - shapes.keys() & typed
+    )
+    if missing:
+        shapes.update(_probe_shapes(inferred, missing, feed))
+    flops = [_node_flops(node, shapes) for node in counted]
+    total = sum(value for value in flops if value is not None)
+    return FlopCount(total, len(counted), sum(value is None for value in flops))
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+
+def _cycle(items: Sequence[Any], batch: int) -> Iterator[Sequence[Any]]:
+    start = 0
+    while True:
+        chunk = [items[(start + offset) % len(items)] for offset in range(batch)]
+        start = (start + batch) % len(items)
+        yield chunk
+
+
+def throughput(
+    run: Callable[[Sequence[Any]], object],
+    items: Sequence[Any],
+    batch: int,
+    seconds: float,
+    rounds: int = ROUNDS,
+) -> float:
+    """Items per second: the best of ``rounds`` rounds of ``seconds / rounds`` each (after one
+    warm-up batch), cycling through the items. The best round, like the best matmul for the
+    peak, because other processes on a shared machine only ever slow a round down."""
+    batches = _cycle(items, batch)
+    run(next(batches))
+    best = 0.0
+    for _ in range(rounds):
+        done, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds / rounds or done == 0:
+            run(next(batches))
+            done += batch
+        best = max(best, done / elapsed)
+    return best
+
+
+def share_of_peak(
+    run: Callable[[], object], flops_per_run: float, seconds: float, rounds: int = ROUNDS
+) -> tuple[float, float]:
+    """(best FLOP/s of ``run``, median of its per-round ratio to a numpy matmul timed just
+    before it). Pairing each round with its own matmul keeps the ratio honest on a machine
+    whose other processes come and go."""
+    probe = MatmulProbe()
+    run()
+    rates, shares = [], []
+    for _ in range(rounds):
+        reference = max(probe.rate(), probe.rate())
+        calls, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds / rounds or calls == 0:
+            run()
+            calls += 1
+        rates.append(flops_per_run * calls / elapsed)
+        shares.append(rates[-1] / reference)
+    return max(rates), float(np.median(shares))
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+# --- one model, in a child process -------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    model: str
+    workload: str
+    batch: int = 0
+    items_per_s: float = 0.0
+    tried: str = ""
+    flops_per_item: float = 0.0
+    model_flops_per_s: float = 0.0
+    share: float = 0.0
+    rss_mib: float = 0.0
+    min_rate: float | None = None  # target: at least this many items/s (or x real time)
+    min_share: float | None = None  # target: model GFLOP/s at least this share of peak
+    unit: str = "items/s"
+    note: str = ""
+
+    def target(self) -> str:
+        if self.min_rate is not None:
+            return f">= {self.min_rate:g} {self.unit}"
+        if self.min_share is not None:
+            return f">= {self.min_share:.0%} of peak"
+        return ""
+
+    def met(self) -> bool | None:
+        if self.min_rate is not None:
+            return self.items_per_s >= self.min_rate
+        if self.min_share is not None:
+            return self.share >= self.min_share
+        return None
+
+
+@dataclass
+class Workload:
+    """What one benchmark line runs: ``encode`` goes through the engine class; ``feed`` builds a
+    ready model input of ``batch`` typical items for the bare-session timing."""
+
+    name: str
+    items: Sequence[Any]
+    encode: Callable[[Sequence[Any]], object]
+    batches: Sequence[int]
+    model_path: Path
+    outputs: list[str]
+    feed: Callable[[int], Feed]
+    run: Callable[[Sequence[str], Feed], object]
+    min_rate: float | None = None
+    min_share: float | None = None
+
+
+def _measure(entry: ModelEntry, workload: Workload, seconds: float) -> Row:
+    rates = {b: throughput(workload.encode, workload.items, b, seconds) for b in workload.batches}
+    best = max(rates, key=lambda b: rates[b])
+    one = workload.feed(1)
+    flops = count_flops(workload.model_path, one)
+    feed = workload.feed(best)
+    model_flops, share = share_of_peak(
+        lambda: workload.run(workload.outputs, feed), flops.flops * best, seconds
+    )
+    note = f"{flops.unresolved}/{flops.nodes} nodes unresolved" if flops.unresolved else ""
+    return Row(
+        model=entry.id,
+        workload=workload.name,
+        batch=best,
+        items_per_s=rates[best],
+        tried=", ".join(f"{b}: {rates[b]:.1f}" for b in workload.batches),
+        flops_per_item=flops.flops,
+        model_flops_per_s=model_flops,
+        share=share,
+        rss_mib=peak_rss_mib(),
+        min_rate=workload.min_rate,
+        min_share=workload.min_share,
+        note=note,
+    )
+
+
+def _text_workloads(manifest: Manifest, entry: ModelEntry) -> list[Workload]:
+    from tokenizers import Tokenizer
+
+    from engine.inference.text import TextEncoder, TextKind
+
+    encoder = TextEncoder.from_pack(manifest, entry)
+    encoder.batch_size = max(max(TEXT_BATCHES), max(PASSAGE_BATCHES))  # we batch ourselves
+    tokenizer = Tokenizer.from_file(str(manifest.path(entry, "tokenizer")))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(encoder.max_tokens)
+    queries = sorted({media.caption(stamp).rstrip(".") for stamp in media.stamp_images()})
+    passages = [chunk.text for chunk in encoder.chunks(LONG_TEXT.read_text())]
+
+    def workload(
+        name: str, texts: Sequence[str], kind: TextKind, batches: Sequence[int]
+    ) -> Workload:
+        prefixed = [entry.prefix(kind) + text for text in texts]
+        lengths = [len(tokenizer.encode(text).ids) for text in prefixed]
+        median = prefixed[int(np.argsort(lengths)[len(lengths) // 2])]
+        ids = np.asarray([tokenizer.encode(median).ids], dtype=np.int64)
+
+        def feed(batch: int) -> Feed:
+            tiled = np.repeat(ids, batch, axis=0)
+            return {"input_ids": tiled, "attention_mask": np.ones_like(tiled)}
+
+        return Workload(
+            name,
+            texts,
+            lambda batch: encoder.encode(batch, kind=kind),
+            batches,
+            manifest.path(entry, "model"),
+            ["last_hidden_state"],
+            feed,
+            encoder.session.run,
+        )
+
+    short = workload("short queries", queries, "query", (1,))
+    short.min_rate = TARGET_QUERIES_PER_S
+    return [
+        short,
+        workload("captions (documents)", queries, "document", TEXT_BATCHES),
+        workload(f"{encoder.window_tokens}-token passages", passages, "document", PASSAGE_BATCHES),
+    ]
+
+
+def _image_workloads(manifest: Manifest, entry: ModelEntry) -> list[Workload]:
+    from engine.inference.image import ImageEncoder
+    from engine.media.images import load_image, preprocess
+
+    encoder = ImageEncoder.from_pack(manifest, entry)
+    encoder.batch_size = max(IMAGE_BATCHES)
+    paths = media.stamp_images(photos_only=True)[::8] + list(media.skimage_photos().values())
+    images = [load_image(path) for path in paths]
+
+    def feed(batch: int) -> Feed:
+        return {"pixel_values": preprocess(images[:batch], entry.preprocessing)}
+
+    return [
+        Workload(
+            "photos (decoded)",
+            images,
+            encoder.encode,
+            IMAGE_BATCHES,
+            manifest.path(entry, "model"),
+            ["embedding"],
+            feed,
+            encoder.session.run,
+            min_share=TARGET_CNN_SHARE,
+        )
+    ]
+
+
+def _audio_workloads(manifest: Manifest, entry: ModelEntry) -> list[Workload]:
+    from engine.inference.audio import AudioEncoder
+    from engine.media.audio import load_audio
+
+    encoder = AudioEncoder.from_pack(manifest, entry)
+    encoder.batch_size = max(AUDIO_BATCHES)  # each chunk we pass is one batch
+    rate = encoder.sample_rate
+    length = round(encoder.window_seconds * rate)
+    # One full window per animal sound (short calls looped), as the indexer feeds them.
+    windows = [
+        (0.0, length / rate, np.resize(load_audio(path, rate).samples, length))
+        for path in media.animal_sounds()
+    ]
+
+    def feed(batch: int) -> Feed:
+        return {"waveform": np.stack([window[2] for window in windows[:batch]])}
+
+    return [
+        Workload(
+            f"animal sounds ({encoder.window_seconds:g} s windows)",
+            windows,
+            lambda batch: list(encoder.encode_stream(batch)),
+            AUDIO_BATCHES,
+            manifest.path(entry, "model"),
+            ["embedding"],
+            feed,
+            encoder.session.run,
+        )
+    ]
+
+
+_WORD = re.compile(r"[a-z']+")
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    ref, hyp = _WORD.findall(reference.lower()), _WORD.findall(hypothesis.lower())
+    previous = list(range(len(hyp) + 1))
+    for i, word in enumerate(ref, 1):
+        current = [i] + [0] * len(hyp)
+        for j, other in enumerate(hyp, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other))
+        previous = current
+    return previous[-1] / max(len(ref), 1)
+
+
+def _speech_rows(manifest: Manifest, entry: ModelEntry, seconds: float) -> list[Row]:
+    from engine.inference.speech import SpeechTranscriber
+    from engine.media.audio import load_audio
+
+    transcriber = SpeechTranscriber.from_pack(manifest, entry)
+    clip = media.long_speech()
+    rate = entry.preprocessing.sample_rate or 16_000
+    samples = load_audio(clip.path, rate).samples
+    duration = len(samples) / rate
+    segments = transcriber.transcribe(samples, rate)  # warm-up, and the words to score
+    hypothesis = " ".join(segment.text for segment in segments)
+    runs: list[float] = []
+    start = time.perf_counter()
+    while len(runs) < 2 or time.perf_counter() - start < seconds:
+        began = time.perf_counter()
+        transcriber.transcribe(samples, rate)
+        runs.append(time.perf_counter() - began)
+    real_time = duration / min(runs)
+    # The encoder sees one padded 30 s window; its share of peak is timed on the bare session.
+    window = np.zeros((1, 30 * rate), dtype=np.float32)
+    window[0, : min(len(samples), window.shape[1])] = samples[: window.shape[1]]
+    feed = {"waveform": window}
+    encoder_file = manifest.path(entry, "encoder")
+    cross_outputs = entry.outputs["encoder"]
+    flops = count_flops(encoder_file, feed).flops
+    encoder_flops, share = share_of_peak(
+        lambda: transcriber.encoder.run(cross_outputs, feed), flops, seconds, rounds=3
+    )
+    row = Row(
+        model=entry.id,
+        workload=f"{duration:.0f} s espeak speech",
+        batch=1,
+        items_per_s=real_time,
+        tried=f"{len(runs)} runs, best {min(runs):.2f} s; "
+        f"WER {word_error_rate(clip.text, hypothesis):.0%}",
+        flops_per_item=flops,
+        model_flops_per_s=encoder_flops,
+        share=share,
+        rss_mib=peak_rss_mib(),
+        min_rate=TARGET_REAL_TIME,
+        unit="x real time",
+        note="items/s column is the real-time factor; FLOPs are the encoder's (one 30 s window)",
+    )
+    return [row]
+
+
+_WORKLOADS: dict[Task, Callable[[Manifest, ModelEntry], list[Workload]]] = {
+    Task.TEXT: _text_workloads,
+    Task.IMAGE: _image_workloads,
+    Task.AUDIO: _audio_workloads,
+}
+
+
+def bench_model(pack: Path, model_id: str, seconds: float) -> list[Row]:
+    manifest = load_manifest(pack, verify=False)
+    entry = manifest.get(model_id)
+    try:
+        if entry.task is Task.SPEECH:
+            return _speech_rows(manifest, entry, seconds)
+        if entry.task not in _WORKLOADS:
+            return [Row(entry.id, entry.task.value, note="skipped: no benchmark for this task yet")]
+        workloads = _WORKLOADS[entry.task](manifest, entry)
+    except ImportError as error:  # the engine class is not written yet
+        return [Row(entry.id, entry.task.value, note=f"skipped: engine class missing ({error})")]
+    return [_measure(entry, workload, seconds) for workload in workloads]
+
+
+# --- the whole pack: table and report -----------------------------------------------------------
+
+
+def _run_child(pack: Path, model_id: str, seconds: float) -> list[Row]:
+    command = [
+        sys.executable,
+        "-m",
+        "tests.benchmarks.encoders",
+        "--model",
+        model_id,
+        "--pack",
+        str(pack),
+        "--seconds",
+        str(seconds),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return [Row(model_id, "?", note=f"failed: {last}")]
+    return [Row(**row) for row in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+def _format(rows: Sequence[Row]) -> str:
+    header = (
+        "| model | workload | batch | items/s | GFLOP/item | model GFLOP/s | % of peak "
+        "| peak RSS MiB | target | met | batches tried (items/s), notes |"
+    )
+    lines = [header, "|" + "---|" * 11]
+    for row in rows:
+        if row.batch == 0:
+            lines.append(f"| {row.model} | {row.workload} | | | | | | | | | {row.note} |")
+            continue
+        share = f"{row.share:.0%}" if row.share else ""
+        model_rate = f"{row.model_flops_per_s / 1e9:.1f}" if row.model_flops_per_s else ""
+        met = {None: "", True: "yes", False: "NO"}[row.met()]
+        notes = "; ".join(part for part in (row.tried, row.note) if part)
+        lines.append(
+            f"| {row.model} | {row.workload} | {row.batch} | {row.items_per_s:.1f} "
+            f"| {row.flops_per_item / 1e9:.3f} | {model_rate} | {share} | {row.rss_mib:.0f} "
+            f"| {row.target()} | {met} | {notes} |"
+        )
+    return "\n".join(lines)
+
+
+def _report(
+    rows: Sequence[Row], peaks: Sequence[Peak], pack: Path, seconds: float, load: str
+) -> str:
+    arguments = " ".join(sys.argv[1:])
+    environment = f"TROVE_PACK={os.environ['TROVE_PACK']} " if "TROVE_PACK" in os.environ else ""
+    command = f"{environment}{COMMAND} {arguments}".strip()
+    return "\n".join(
+        [
+            f"- Date: {today()}",
+            f"- Machine: {machine()}; load average {load}",
+            f"- Command: `{command}` (pack `{pack}`, {seconds:g} s per measurement)",
+            "- Peak (best float32 square matmul, sizes 1024-4096): "
+            + "; ".join(peak.describe() for peak in peaks)
+            + ".",
+            "- items/s goes through the engine classes (tokenising, preprocessing, pooling "
+            "included) at the best batch tried, best of "
+            f"{ROUNDS} rounds; model GFLOP/s times the bare ONNX session on a ready batch (best "
+            'round); "% of peak" is the median over rounds of that rate divided by a numpy '
+            "2048x2048 matmul timed just before it in the same process, so that both see the "
+            "same load; FLOPs count MatMul/Gemm/Conv multiply-adds as two (int8 models: "
+            "integer operations); peak RSS is the model's own child process.",
+            "",
+            _format(rows),
+        ]
+    )
+
+
+def _machine_peaks() -> list[Peak]:
+    ort_peak = onnxruntime_peak()
+    return [numpy_peak(), *([ort_peak] if ort_peak else [])]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pack", type=Path, default=pack_folder())
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--model", help="benchmark this model only and print JSON (internal)")
+    parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if args.model:
+        rows = bench_model(args.pack, args.model, args.seconds)
+        print(json.dumps([asdict(row) for row in rows]))
+        return 0
+    manifest = load_manifest(args.pack)  # verify hashes once, before any timing
+    load_before = os.getloadavg()[0]
+    first = _machine_peaks()
+    rows = [
+        row for entry in manifest.models for row in _run_child(args.pack, entry.id, args.seconds)
+    ]
+    # Measured again after the models, and the better of each kept: other processes only ever
+    # lower a peak, and a peak measured low would inflate every share.
+    peaks = [
+        max(pair, key=lambda peak: peak.flops) for pair in zip(first, _machine_peaks(), strict=True)
+    ]
+    load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (1-minute)"
+    print(_format(rows))
+    print(f"load average {load}")
+    if not args.no_write:
+        report = _report(rows, peaks, args.pack, args.seconds, load)
+        path = write_section("Encoders", report)
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

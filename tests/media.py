@@ -1,0 +1,489 @@
+"""Real media for tests, benchmarks and the demo, fetched from package registries and cached.
+
+Nothing here is made by the project except the speech (espeak-ng reading sentences we wrote, so
+the transcript is exact) and two short notes in the demo folder. Every download and every
+generated file lies under ``$TROVE_CACHE/media`` (default ``~/.cache/trove/media``), never in the
+repository, and each function fetches only what is missing, so calling it again is cheap.
+
+    python -m tests.media all     # everything, for CI (needs apt-get and pip to reach Debian/PyPI)
+    python -m tests.media demo    # only the demo folder and what it is made from
+
+Sources (see /work/shared/guide/DATA.md):
+- Tux Paint stamps (Debian ``tuxpaint-stamps-default``, GPL-2): ``<stem>.png`` (or ``.svg``)
+  with ``<stem>.txt`` beside it, whose first line is the English caption and whose other lines are
+  ``LL.utf8=translation``; ``<stem>.ogg`` is the sound effect, ``<stem>_desc.ogg`` the English
+  spoken caption and ``<stem>_desc_LL.ogg`` spoken translations. ``<stem>_mirror.png`` is a
+  mirrored copy that shares ``<stem>.txt``. Folders named ``cartoon`` hold drawings, not photos.
+- scikit-image and scikit-learn wheels (data photos only; the packages are never installed).
+- Desktop sound themes (Debian ``sound-theme-freedesktop``, ``alsa-utils``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import soundfile
+
+from models.sources import WheelSource, cache_root
+
+TUXPAINT_PACKAGE = "tuxpaint-stamps-default"
+SKIMAGE = WheelSource("scikit-image", "0.26.0")
+SKLEARN = WheelSource("scikit-learn", "1.9.1")
+SPEECH_RATE = 16_000
+LONG_SPEECH_SECONDS = 30.0
+_PHOTO_SUFFIXES = (".png", ".jpg")
+_MIRROR = "_mirror"
+_DESC = "_desc"
+
+FREEDESKTOP_SOUNDS = Path("/usr/share/sounds/freedesktop/stereo")
+ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
+# apt package -> a path that exists once it is installed
+_SOUND_PACKAGES = {
+    "sound-theme-freedesktop": FREEDESKTOP_SOUNDS,
+    "alsa-utils": ALSA_SOUNDS,
+}
+_SPEECH_PACKAGES = {"espeak-ng": Path("/usr/bin/espeak-ng"), "sox": Path("/usr/bin/sox")}
+
+
+class MediaError(RuntimeError):
+    """A source could not be fetched or made; the message says which and how."""
+
+
+def media_root() -> Path:
+    return cache_root() / "media"
+
+
+# --- system tools -------------------------------------------------------------------------------
+
+_apt_updated = False
+
+
+def _run(command: Sequence[str], cwd: Path | None = None) -> None:
+    try:
+        subprocess.run(list(command), cwd=cwd, check=True, capture_output=True, text=True)
+    except FileNotFoundError as error:
+        raise MediaError(f"{command[0]} is not installed: {error}") from error
+    except subprocess.CalledProcessError as error:
+        raise MediaError(f"{' '.join(command)} failed:\n{error.stderr.strip()}") from error
+
+
+def _as_root(command: Sequence[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return list(command)
+    if shutil.which("sudo"):
+        return ["sudo", "-n", *command]
+    raise MediaError(f"{' '.join(command)} needs root, and sudo is missing")
+
+
+def _apt_update() -> None:
+    global _apt_updated
+    if not _apt_updated:
+        _run(_as_root(["apt-get", "update", "-qq"]))
+        _apt_updated = True
+
+
+def ensure_apt(packages: dict[str, Path]) -> None:
+    """Install each package whose marker path is missing (CI starts from a clean machine)."""
+    missing = [name for name, marker in packages.items() if not marker.exists()]
+    if missing:
+        _apt_update()
+        _run(_as_root(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]))
+
+
+def _move_into_place(built: Path, target: Path) -> None:
+    """Rename a finished folder into place so a half-made one is never mistaken for done."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        shutil.rmtree(target)
+    built.rename(target)
+
+
+# --- Tux Paint stamps ---------------------------------------------------------------------------
+
+
+def _fetch_tuxpaint(root: Path) -> None:
+    debs = media_root() / "debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    found = sorted(debs.glob(f"{TUXPAINT_PACKAGE}_*.deb"))
+    if not found:
+        try:
+            _run(["apt-get", "download", TUXPAINT_PACKAGE], cwd=debs)
+        except MediaError:
+            _apt_update()  # empty package lists on a fresh machine
+            _run(["apt-get", "download", TUXPAINT_PACKAGE], cwd=debs)
+        found = sorted(debs.glob(f"{TUXPAINT_PACKAGE}_*.deb"))
+    if not found:
+        raise MediaError(f"apt-get download {TUXPAINT_PACKAGE} left no .deb in {debs}")
+    scratch = Path(tempfile.mkdtemp(prefix="tuxpaint-", dir=media_root()))
+    _run(["dpkg-deb", "-x", str(found[-1]), str(scratch)])
+    _move_into_place(scratch, root)
+
+
+def tux_stamps() -> Path:
+    """The stamps folder (``.../usr/share/tuxpaint/stamps``), fetched on first use."""
+    root = media_root() / "tuxpaint"
+    stamps = root / "usr" / "share" / "tuxpaint" / "stamps"
+    if not stamps.is_dir():
+        _fetch_tuxpaint(root)
+    return stamps
+
+
+def is_cartoon(stamp: Path) -> bool:
+    return "cartoon" in stamp.parts
+
+
+def stamp_images(photos_only: bool = False) -> list[Path]:
+    """Every PNG stamp (SVG ones are skipped: Pillow cannot read them), mirrored copies left out."""
+    images = [
+        path
+        for path in sorted(tux_stamps().rglob("*.png"))
+        if not path.stem.endswith(_MIRROR) and not (photos_only and is_cartoon(path))
+    ]
+    return images
+
+
+def _caption_file(stamp: Path) -> Path:
+    stem = stamp.stem.removesuffix(_MIRROR)
+    if _DESC in stem:  # a spoken caption names its stamp before "_desc"
+        stem = stem[: stem.index(_DESC)]
+    return stamp.with_name(stem + ".txt")
+
+
+def captions(stamp: Path) -> dict[str, str]:
+    """All captions of a stamp (image or sound) keyed by language; English is ``"en"``."""
+    lines = _caption_file(stamp).read_text(encoding="utf-8").splitlines()
+    found = {"en": lines[0].strip()} if lines else {}
+    for line in lines[1:]:
+        key, _, text = line.partition("=")
+        if key.endswith(".utf8") and text.strip():
+            found[key.removesuffix(".utf8")] = text.strip()
+    return found
+
+
+def caption(stamp: Path) -> str:
+    """The English caption: the first line of the ``.txt`` beside the stamp."""
+    return captions(stamp)["en"]
+
+
+def categories(min_images: int = 8, photos_only: bool = False) -> dict[str, list[Path]]:
+    """Stamps grouped by the folder that holds them (path relative to the stamps folder);
+    only folders with at least ``min_images`` PNG stamps. Same folder = relevant."""
+    stamps = tux_stamps()
+    groups: dict[str, list[Path]] = {}
+    for image in stamp_images(photos_only):
+        groups.setdefault(image.parent.relative_to(stamps).as_posix(), []).append(image)
+    return {name: paths for name, paths in sorted(groups.items()) if len(paths) >= min_images}
+
+
+def _has_image(stem_path: Path) -> bool:
+    return any(stem_path.with_suffix(suffix).is_file() for suffix in (".png", ".svg"))
+
+
+def sound_effects() -> list[Path]:
+    """Sound effects that belong to a stamp (``<stem>.ogg`` beside ``<stem>.png|svg``); the
+    spoken digits and letters under ``symbols`` have no image and are left out."""
+    return [
+        path
+        for path in sorted(tux_stamps().rglob("*.ogg"))
+        if _DESC not in path.stem and _has_image(path)
+    ]
+
+
+def animal_sounds() -> list[Path]:
+    animals = tux_stamps() / "animals"
+    return [path for path in sound_effects() if path.is_relative_to(animals)]
+
+
+def spoken_captions(language: str = "en") -> list[Path]:
+    """Recorded captions: English is ``<stem>_desc.ogg``; others ``<stem>_desc_LL.ogg``
+    (Brazilian Portuguese is ``.wav``)."""
+    suffix = _DESC if language == "en" else f"{_DESC}_{language}"
+    return [
+        path
+        for path in sorted(tux_stamps().rglob(f"*{suffix}.*"))
+        if path.stem.endswith(suffix) and path.suffix in (".ogg", ".wav")
+    ]
+
+
+def stamp_of(sound: Path) -> Path | None:
+    """The image a sound or spoken caption belongs to, if it has a PNG."""
+    image = _caption_file(sound).with_suffix(".png")
+    return image if image.is_file() else None
+
+
+# --- photos from scikit-image and scikit-learn wheels ------------------------------------------
+
+
+def _photos_from_wheel(source: WheelSource, member_dir: str, folder: Path) -> dict[str, Path]:
+    """Unpack the photos under ``member_dir`` of a wheel (downloaded, never installed)."""
+    marker = folder / ".complete"
+    if not marker.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(source.wheel()) as archive:
+            for member in archive.namelist():
+                name = Path(member)
+                if name.parent.as_posix() == member_dir and name.suffix in _PHOTO_SUFFIXES:
+                    partial = folder / (name.name + ".part")
+                    partial.write_bytes(archive.read(member))
+                    partial.rename(folder / name.name)
+        marker.write_text(source.requirement + "\n")
+    return {
+        path.stem: path
+        for path in sorted(folder.iterdir())
+        if path.suffix in _PHOTO_SUFFIXES and path.is_file()
+    }
+
+
+def skimage_photos() -> dict[str, Path]:
+    """scikit-image's data images by name: chelsea (the cat), astronaut, coffee, rocket,
+    motorcycle_left/right, camera, hubble_deep_field, ... (a few are textures or diagrams)."""
+    return _photos_from_wheel(SKIMAGE, "skimage/data", media_root() / "skimage")
+
+
+def sklearn_photos() -> dict[str, Path]:
+    """scikit-learn's two sample photos: ``china`` (a temple) and ``flower``."""
+    return _photos_from_wheel(SKLEARN, "sklearn/datasets/images", media_root() / "sklearn")
+
+
+# --- speech with exact transcripts --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Utterance:
+    name: str
+    voice: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SpeechClip:
+    """A 16 kHz mono WAV and the exact text it says."""
+
+    path: Path
+    text: str
+
+
+# Plain words, no digits, so that a transcript can be compared word for word.
+UTTERANCES: tuple[Utterance, ...] = (
+    Utterance("budget_meeting", "en-us", "The budget meeting has moved to Thursday afternoon."),
+    Utterance("tomato_plants", "en-gb", "Remember to water the tomato plants before the weekend."),
+    Utterance("train_station", "en-us", "The last train to the coast leaves from platform nine."),
+    Utterance("birthday_cake", "en-gb", "We baked a chocolate cake for my sister's birthday."),
+    Utterance("dentist", "en-us", "Please call the dentist and move my appointment to Monday."),
+    Utterance("mountain_hike", "en-gb", "The hike to the mountain lake took most of the day."),
+    Utterance("grocery_list", "en-us", "We need milk, eggs, bread and a bag of green apples."),
+    Utterance("piano_lesson", "en-gb", "Her piano lesson starts after school on Wednesday."),
+    Utterance(
+        "storm_warning", "en-us", "A strong storm is expected tonight, so close the windows."
+    ),
+    Utterance("library_book", "en-gb", "I still have to return the library book about whales."),
+)
+
+
+def _speak(utterance: Utterance, target: Path) -> None:
+    raw = target.with_suffix(".raw.wav")
+    _run(["espeak-ng", "-v", utterance.voice, "-w", str(raw), utterance.text])
+    _run(["sox", str(raw), "-r", str(SPEECH_RATE), "-c", "1", "-b", "16", str(target)])
+    raw.unlink()
+
+
+def _clip_is_current(path: Path, text: str) -> bool:
+    transcript = path.with_suffix(".txt")
+    return path.is_file() and transcript.is_file() and transcript.read_text().strip() == text
+
+
+def speech_clips() -> list[SpeechClip]:
+    """One WAV per sentence of :data:`UTTERANCES`, the transcript in a ``.txt`` beside it."""
+    ensure_apt(_SPEECH_PACKAGES)
+    folder = media_root() / "speech"
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = []
+    for utterance in UTTERANCES:
+        path = folder / f"{utterance.name}.wav"
+        if not _clip_is_current(path, utterance.text):
+            _speak(utterance, path)
+            path.with_suffix(".txt").write_text(utterance.text + "\n")
+        clips.append(SpeechClip(path, utterance.text))
+    return clips
+
+
+def long_speech(seconds: float = LONG_SPEECH_SECONDS) -> SpeechClip:
+    """Whole sentences joined by short pauses, padded with silence to exactly ``seconds``
+    (30 s by default: one Whisper window), with their joined transcript."""
+    clips = speech_clips()
+    pause = 0.5
+    chosen: list[SpeechClip] = []
+    total = 0.0
+    for clip in clips:
+        length = soundfile.info(str(clip.path)).duration
+        if total + length + pause > seconds:
+            break
+        chosen.append(clip)
+        total += length + pause
+    text = " ".join(clip.text for clip in chosen)
+    path = media_root() / "speech" / f"long_{round(seconds)}s.wav"
+    if not _clip_is_current(path, text):
+        silence = path.with_name("pause.wav")
+        _run(
+            [
+                "sox",
+                "-n",
+                "-r",
+                str(SPEECH_RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(silence),
+                "trim",
+                "0",
+                str(pause),
+            ]
+        )
+        parts = [str(part) for clip in chosen for part in (clip.path, silence)]
+        # pad with silence past the end, then cut at exactly ``seconds``
+        _run(["sox", *parts, str(path), "pad", "0", str(seconds), "trim", "0", str(seconds)])
+        silence.unlink()
+        path.with_suffix(".txt").write_text(text + "\n")
+    return SpeechClip(path, text)
+
+
+# --- desktop sounds -----------------------------------------------------------------------------
+
+
+def desktop_sounds() -> list[Path]:
+    """The freedesktop theme's ``.oga`` sounds and ALSA's spoken channel names (``.wav``)."""
+    ensure_apt(_SOUND_PACKAGES)
+    return sorted(FREEDESKTOP_SOUNDS.glob("*.oga")) + sorted(ALSA_SOUNDS.glob("*.wav"))
+
+
+# --- the demo folder ----------------------------------------------------------------------------
+
+_DEMO_VERSION = "2"
+_DEMO_SKIMAGE = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "hubble_deep_field")
+_DEMO_SKLEARN = ("china", "flower")
+# Tux Paint photos (cut-outs on transparent backgrounds, copied as they are: the app must
+# composite the alpha itself), relative to the stamps folder.
+_DEMO_STAMPS = (
+    "animals/mammals/cats/tiger.png",
+    "animals/mammals/cats/lion.png",
+    "animals/mammals/dogs/dog.png",
+    "animals/mammals/elephant.png",
+    "animals/birds/owl.png",
+    "animals/birds/penguin.png",
+    "animals/mammals/bovines/cow.png",
+    "vehicles/auto/beetle.png",
+    "vehicles/emergency/firetruck.png",
+    "vehicles/flight/planes/747.png",
+    "vehicles/masstransit/green_korean_bus.png",
+    "vehicles/flight/balloon360.png",
+    "food/fruit/pineapple.png",
+    "food/fruit/banana.png",
+    "food/fruit/grapes.png",
+    "food/vegetables/broccoli.png",
+)
+_DEMO_SOUNDS = (
+    "animals/mammals/dogs/dog.ogg",
+    "animals/mammals/cats/lion.ogg",
+    "animals/birds/owl.ogg",
+    "animals/birds/rooster.ogg",
+    "animals/mammals/bovines/cow.ogg",
+    "animals/mammals/elephant.ogg",
+)
+_DEMO_SPEECH = ("budget_meeting", "tomato_plants")
+_DEMO_NOTES = {
+    "zoo-trip.md": (
+        "# Zoo trip\n\n"
+        "Saturday at the zoo with the kids. The lions were asleep in the sun, the elephants\n"
+        "had a bath in the pond, and the penguins were fed fish at noon. Next time: bring a\n"
+        "picnic and arrive before the crowds.\n"
+    ),
+    "recipes.txt": (
+        "Pizza dough for four\n\n"
+        "Mix flour, warm water, yeast, salt and a spoon of olive oil. Knead for ten minutes,\n"
+        "let it rise for an hour, then bake very hot with tomato sauce, cheese and basil.\n"
+        "Serve with a green salad and strawberries for dessert.\n"
+    ),
+}
+
+
+def _copy_all(pairs: Iterable[tuple[Path, Path]]) -> None:
+    for source, target in pairs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)  # a copy, never a link into a system folder
+
+
+def demo_folder() -> Path:
+    """A small folder of real media for the app's demo: photos, sounds, recordings, notes."""
+    target = media_root() / "demo"
+    marker = target / ".trove-demo"
+    if marker.is_file() and marker.read_text().strip() == _DEMO_VERSION:
+        return target
+    stamps = tux_stamps()
+    skimage = skimage_photos()
+    sklearn = sklearn_photos()
+    speech = {clip.path.stem: clip for clip in speech_clips()}
+    scratch = Path(tempfile.mkdtemp(prefix="demo-", dir=media_root()))
+    photos, sounds, recordings = scratch / "Photos", scratch / "Sounds", scratch / "Recordings"
+    _copy_all((skimage[name], photos / skimage[name].name) for name in _DEMO_SKIMAGE)
+    _copy_all((sklearn[name], photos / sklearn[name].name) for name in _DEMO_SKLEARN)
+    _copy_all((stamps / name, photos / Path(name).name) for name in _DEMO_STAMPS)
+    _copy_all((stamps / name, sounds / Path(name).name) for name in _DEMO_SOUNDS)
+    _copy_all((speech[name].path, recordings / f"{name}.wav") for name in _DEMO_SPEECH)
+    notes = scratch / "Notes"
+    notes.mkdir()
+    for name, text in _DEMO_NOTES.items():
+        (notes / name).write_text(text)
+    (scratch / ".trove-demo").write_text(_DEMO_VERSION + "\n")
+    _move_into_place(scratch, target)
+    return target
+
+
+def demo_files() -> list[Path]:
+    """The demo's media files (its marker left out)."""
+    return sorted(
+        path for path in demo_folder().rglob("*") if path.is_file() and path.name[0] != "."
+    )
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def _summaries() -> list[str]:
+    stamps = stamp_images()
+    return [
+        f"tuxpaint: {len(stamps)} PNG stamps ({len(stamp_images(photos_only=True))} photos), "
+        f"{len(categories())} folders with 8+, {len(animal_sounds())} animal sounds, "
+        f"{len(spoken_captions('en'))} English spoken captions -> {tux_stamps()}",
+        f"skimage: {len(skimage_photos())} images -> {media_root() / 'skimage'}",
+        f"sklearn: {len(sklearn_photos())} images -> {media_root() / 'sklearn'}",
+        f"speech: {len(speech_clips())} clips + {long_speech().path.name} -> "
+        f"{media_root() / 'speech'}",
+        f"desktop sounds: {len(desktop_sounds())} files",
+        f"demo: {len(demo_files())} files -> {demo_folder()}",
+    ]
+
+
+def main(argv: Sequence[str]) -> int:
+    what = argv[0] if argv else "all"
+    if what == "all":
+        lines = _summaries()
+    elif what == "demo":
+        lines = [f"demo: {len(demo_files())} files -> {demo_folder()}"]
+    else:
+        print("usage: python -m tests.media [all|demo]", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
