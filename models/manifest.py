@@ -153,6 +153,14 @@ class Manifest:
         except KeyError:
             raise PackError(f"model {entry.id!r} has no {role!r} file") from None
 
+    def labels(self, entry: ModelEntry) -> list[str] | None:
+        """The model's class names, index-aligned with its scores; ``None`` if it has none.
+        Blank lines are kept as they are, since dropping one would shift every later label."""
+        if "labels" not in entry.files:
+            return None
+        text = self.path(entry, "labels").read_text(encoding="utf-8")
+        return [line.strip() for line in text.splitlines()]
+
     def to_json(self) -> dict[str, Any]:
         models = []
         for entry in self.models:

@@ -77,12 +77,7 @@ class AudioEncoder:
         cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
     ) -> AudioEncoder:
         session = LazySession(manifest.path(entry, "model"), placement)
-        labels = None
-        if "labels" in entry.files:
-            text = manifest.path(entry, "labels").read_text(encoding="utf-8")
-            # Blank lines are kept: labels must stay index-aligned with the clipwise scores.
-            labels = [line.strip() for line in text.splitlines()]
-        return cls(entry, session, labels)
+        return cls(entry, session, manifest.labels(entry))
 
     @property
     def dim(self) -> int:

@@ -49,12 +49,7 @@ class ImageEncoder:
         cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
     ) -> ImageEncoder:
         session = LazySession(manifest.path(entry, "model"), placement)
-        labels = None
-        if "labels" in entry.files:
-            text = manifest.path(entry, "labels").read_text(encoding="utf-8")
-            # No blank lines are dropped: the labels must stay index-aligned with the logits.
-            labels = [line.strip() for line in text.splitlines()]
-        return cls(entry, session, labels)
+        return cls(entry, session, manifest.labels(entry))
 
     @property
     def dim(self) -> int:

@@ -15,18 +15,17 @@ segment whose text compresses too well (a loop that fitted the budget) is droppe
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import soxr
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
 from engine.inference.providers import Placement
 from engine.inference.session import LazySession, Session
+from engine.media.audio import resample
+from models.generation import WhisperGeneration
 from models.manifest import Manifest, ModelEntry, PackError, Task
 
 SAMPLE_RATE = 16000
@@ -59,32 +58,6 @@ class DecodingSettings:
     energy_gate: float = 1e-3
 
 
-@dataclass(frozen=True)
-class Generation:
-    """The pack's ``generation`` file: special token ids and the ids to suppress."""
-
-    eot: int
-    sot: int
-    transcribe: int
-    translate: int
-    no_speech: int
-    no_timestamps: int
-    timestamp_begin: int
-    english_only: bool
-    suppress: list[int]
-    suppress_at_begin: list[int]
-    languages: dict[str, int]
-    max_text_tokens: int
-    seconds_per_timestamp: float
-
-    @classmethod
-    def read(cls, path: Path) -> Generation:
-        try:
-            return cls(**json.loads(path.read_text()))
-        except (OSError, TypeError, ValueError) as error:
-            raise PackError(f"cannot read Whisper generation settings {path}: {error}") from error
-
-
 Cache = tuple[NDArray[np.float32], NDArray[np.float32]]
 # The encoder's per-layer cross-attention keys and values, by input name of the decoder.
 Cross = dict[str, NDArray[np.float32]]
@@ -112,9 +85,7 @@ def to_mono_16k(waveform: NDArray[np.floating], sample_rate: int) -> NDArray[np.
         raise ValueError(f"waveform must be [samples] or [samples, channels], got {audio.shape}")
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be positive, got {sample_rate}")
-    if sample_rate != SAMPLE_RATE and audio.size:
-        audio = np.asarray(soxr.resample(audio, sample_rate, SAMPLE_RATE), dtype=np.float32)
-    return np.ascontiguousarray(audio)
+    return resample(audio, sample_rate, SAMPLE_RATE)
 
 
 def _log_softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -137,7 +108,7 @@ class SpeechTranscriber:
         encoder: Session,
         decoder: Session,
         tokenizer: Tokenizer,
-        generation: Generation,
+        generation: WhisperGeneration,
         settings: DecodingSettings | None = None,
     ) -> None:
         if entry.task is not Task.SPEECH:
@@ -173,7 +144,7 @@ class SpeechTranscriber:
             LazySession(manifest.path(entry, "encoder"), placement),
             LazySession(manifest.path(entry, "decoder"), placement),
             Tokenizer.from_file(str(manifest.path(entry, "tokenizer"))),
-            Generation.read(manifest.path(entry, "generation")),
+            WhisperGeneration.read(manifest.path(entry, "generation")),
         )
 
     def transcribe(self, waveform: NDArray[np.floating], sample_rate: int) -> list[Segment]:

@@ -12,7 +12,7 @@ A speech entry has four files:
 * ``tokenizer``: Hugging Face ``tokenizer.json`` (text tokens only; ids from ``timestamp_begin``
   up are the 20 ms timestamps ``<|0.00|>`` .. ``<|30.00|>``).
 * ``generation``: JSON with the special token ids, suppressed ids and language ids
-  (see :class:`GenerationConfig`), which decoding needs and the manifest has no field for.
+  (see :class:`WhisperGeneration`), which decoding needs and the manifest has no field for.
 
 The audio entry's single ``model``: ``waveform [batch, samples]`` (16 kHz, up to 30 s) ->
 ``embedding [batch, d]``, the encoder states mean-pooled over frames that hold audio.
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from models.arch.whisper import (
 )
 from models.export.common import Graph, export_onnx, max_abs_difference
 from models.export.ctranslate2 import CTranslate2Model, read_ctranslate2
+from models.generation import WhisperGeneration
 from models.manifest import ModelEntry, Preprocessing, Task, file_ref
 from models.sources import WHISPER_TINY_EN
 
@@ -92,39 +93,9 @@ class ExportError(RuntimeError):
     """Weights that do not fit the architecture, or an export that fails parity."""
 
 
-@dataclass(frozen=True)
-class GenerationConfig:
-    """What greedy decoding needs besides the graphs; written as the ``generation`` file."""
-
-    eot: int
-    sot: int
-    transcribe: int
-    translate: int
-    no_speech: int
-    no_timestamps: int
-    timestamp_begin: int
-    english_only: bool
-    suppress: list[int]
-    suppress_at_begin: list[int]
-    languages: dict[str, int]
-    max_text_tokens: int = 448
-    seconds_per_timestamp: float = 0.02
-
-    def write(self, path: Path) -> Path:
-        path.write_text(json.dumps(asdict(self), indent=1) + "\n")
-        return path
-
-    def describe(self) -> str:
-        return (
-            f"special tokens: eot {self.eot}, sot {self.sot}, transcribe {self.transcribe}, "
-            f"no-speech {self.no_speech}, no-timestamps {self.no_timestamps}, timestamps from "
-            f"{self.timestamp_begin} in steps of {self.seconds_per_timestamp} s"
-        )
-
-
 def generation_config(
     tokenizer: dict[str, Any], suppress: list[int], suppress_at_begin: list[int], vocab: int
-) -> GenerationConfig:
+) -> WhisperGeneration:
     """Read special ids from a ``tokenizer.json``'s added tokens, so .en (eot 50256) and
     multilingual (eot 50257) vocabularies both come out right."""
     ids = {token["content"]: int(token["id"]) for token in tokenizer["added_tokens"]}
@@ -135,7 +106,7 @@ def generation_config(
         if ids["<|startoftranscript|>"] < token < ids["<|translate|>"]
     }
     english_only = vocab == 51864
-    return GenerationConfig(
+    return WhisperGeneration(
         eot=ids["<|endoftext|>"],
         sot=ids["<|startoftranscript|>"],
         transcribe=ids["<|transcribe|>"],
@@ -399,7 +370,7 @@ def speech_entry(
     pack_dir: Path,
     graphs: SpeechGraphs,
     tokenizer: Path,
-    generation: GenerationConfig,
+    generation: WhisperGeneration,
     config: WhisperConfig,
     source: str,
     licence: str = "MIT",
