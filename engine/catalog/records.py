@@ -77,3 +77,35 @@ class NewItem:
     text: str | None = None
     score: float | None = None  # a tag's probability
     vectors: Mapping[str, NDArray[np.float32]] = field(default_factory=dict)
+
+
+class CatalogError(Exception):
+    """The catalog cannot be opened or written (newer schema, full disk, read-only folder...)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ReplaceResult:
+    """What one committed change did to the vectors, for the indexes to follow.
+
+    ``added`` maps a space to the new ids (int64, shape (n,)) and their unit vectors (float32,
+    shape (n, d)); ``removed`` lists ``(space, item_id)`` of every vector that is gone.
+    """
+
+    added: dict[str, tuple[NDArray[np.int64], NDArray[np.float32]]] = field(default_factory=dict)
+    removed: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """A stored item with the file it came from, as search shows it."""
+
+    id: int
+    file: FileRecord
+    root_path: str
+    kind: ItemKind
+    start: float | None = None
+    end: float | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+    text: str | None = None
+    score: float | None = None

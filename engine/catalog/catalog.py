@@ -1,0 +1,632 @@
+"""The catalog: one SQLite file that knows every root, file, item and vector Trove has.
+
+Concurrency: each thread gets its own connection (WAL lets readers run while one writer writes),
+and writes are serialised by a lock in this process and by SQLite's write lock across processes.
+Every write is one ``BEGIN IMMEDIATE`` transaction, so a reader sees all of a file's items or
+none of them, and a crash (even ``kill -9``) leaves the last committed state.
+
+``synchronous=FULL``: a commit is on disk before it returns. With WAL's default NORMAL a power cut
+may lose the last commits; the generation could then go back and an index saved at the lost
+generation would pass for fresh.
+
+Vectors are stored here too (float32 blobs), so the vector indexes can always be rebuilt from the
+catalog alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.catalog.records import (
+    CatalogError,
+    FileKind,
+    FileRecord,
+    FileStatus,
+    ItemKind,
+    ItemRow,
+    NewItem,
+    ReplaceResult,
+    Root,
+)
+from engine.catalog.schema import migrate, prepare_new
+
+__all__ = ["Catalog", "CatalogError"]
+
+Ids = NDArray[np.int64]
+Vectors = NDArray[np.float32]
+
+_BUSY_TIMEOUT_MS = 30_000
+_FILE_COLUMNS = (
+    "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status, f.error"
+)
+_VECTOR_DTYPE = np.dtype("<f4")
+
+
+def _name_to_blob(name: str) -> bytes:
+    # surrogatepass keeps lone surrogates (undecodable bytes after os.fsdecode), so every str
+    # round-trips; for ordinary names the bytes are plain UTF-8.
+    return name.encode("utf-8", "surrogatepass")
+
+
+def _blob_to_name(blob: bytes) -> str:
+    return bytes(blob).decode("utf-8", "surrogatepass")
+
+
+def _file_record(row: Sequence[Any]) -> FileRecord:
+    return FileRecord(
+        id=row[0],
+        root_id=row[1],
+        relpath=_blob_to_name(row[2]),
+        size=row[3],
+        mtime_ns=row[4],
+        content_hash=row[5],
+        kind=FileKind(row[6]),
+        status=FileStatus(row[7]),
+        error=row[8],
+    )
+
+
+def _write_error(path: Path, error: sqlite3.Error) -> CatalogError:
+    text = str(error)
+    if isinstance(error, sqlite3.OperationalError) and (
+        "full" in text or "disk I/O" in text or "too big" in text
+    ):
+        reason = "the disk is full or the file cannot grow"
+    elif "readonly" in text or "read-only" in text:
+        reason = "the catalog or its folder is read-only"
+    else:
+        reason = "the database refused the change"
+    return CatalogError(f"cannot write the catalog {path}: {reason} ({text}); nothing was changed")
+
+
+class Catalog:
+    """Roots, files, items and vectors in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        self._uri: str | None = None  # set when the file can only be read
+        try:
+            conn = self._open_first()
+            read_only = self._uri is not None  # (an immutable file reports its mode as delete)
+            if not read_only:
+                prepare_new(conn)
+            if not read_only and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    raise CatalogError(f"the catalog {self._path} cannot use WAL mode ({mode})")
+            migrate(conn, self._path)
+        except sqlite3.Error as error:
+            self.close()
+            raise CatalogError(f"cannot open the catalog {self._path}: {error}") from error
+        except CatalogError:
+            self.close()
+            raise
+
+    def _open_first(self) -> sqlite3.Connection:
+        try:
+            return self._conn()
+        except sqlite3.OperationalError:
+            if not self._path.is_file():
+                raise
+        # A read-only file or folder: a WAL database cannot even be read when its -shm file
+        # cannot be created. Fall back to read-only opening, then to immutable opening (which
+        # ignores a leftover -wal; a clean close leaves none). Reads work; writes raise.
+        base = self._path.absolute().as_uri()
+        self._uri = base + "?mode=ro"
+        try:
+            conn = self._conn()
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            self._local.conn = None
+        self._uri = base + "?immutable=1"
+        return self._conn()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def close(self) -> None:
+        """Close every thread's connection; the catalog cannot be used afterwards."""
+        with self._connections_lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- connections and transactions ---------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and not self._closed:
+            return conn
+        with self._connections_lock:
+            if self._closed:
+                raise CatalogError(f"the catalog {self._path} is closed")
+            # check_same_thread=False only so close() may close it from another thread; each
+            # connection is otherwise used by the thread that made it.
+            conn = sqlite3.connect(
+                self._uri or self._path,
+                timeout=_BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=self._uri is not None,
+            )
+            self._connections.append(conn)
+        try:
+            if self._uri is None:  # pragmas that write; a read-only file refuses them
+                conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error:
+            with self._connections_lock:
+                self._connections.remove(conn)
+            conn.close()
+            raise
+        self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it commits, or none of it does."""
+        conn = self._conn()
+        with self._write_lock:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as error:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # SQLite already rolled back (a full disk does that)
+                if isinstance(error, sqlite3.Error):
+                    raise _write_error(self._path, error) from error
+                raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: several queries see one snapshot."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise CatalogError(f"cannot read the catalog {self._path}: {error}") from error
+
+    @staticmethod
+    def _bump_generation(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+
+    # -- roots --------------------------------------------------------------------------------
+
+    def add_root(
+        self, path: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()
+    ) -> Root:
+        """Watch ``path`` (made absolute); adding it again updates its globs."""
+        blob = _name_to_blob(str(Path(path).absolute()))
+        include_json, exclude_json = json.dumps(list(include)), json.dumps(list(exclude))
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO roots (path, include, exclude) VALUES (?, ?, ?) "
+                "ON CONFLICT (path) DO UPDATE SET include = excluded.include, "
+                "exclude = excluded.exclude",
+                (blob, include_json, exclude_json),
+            )
+            row = conn.execute(
+                "SELECT id, path, include, exclude, online FROM roots WHERE path = ?", (blob,)
+            ).fetchone()
+        return self._root(row)
+
+    def remove_root(self, root_id: int) -> list[tuple[str, int]]:
+        """Forget a root with its files and items; returns the (space, item_id) of every vector."""
+        with self._write() as conn:
+            removed = self._vectors_of(conn, "f.root_id = ?", root_id)
+            conn.execute("DELETE FROM roots WHERE id = ?", (root_id,))
+            if removed:
+                self._bump_generation(conn)
+        return removed
+
+    def roots(self) -> list[Root]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, path, include, exclude, online FROM roots ORDER BY id"
+            ).fetchall()
+        return [self._root(row) for row in rows]
+
+    def set_root_online(self, root_id: int, online: bool) -> None:
+        """Mark a root (un)reachable: its indexed files become MISSING while it is offline."""
+        old, new = (
+            (FileStatus.MISSING, FileStatus.INDEXED)
+            if online
+            else (FileStatus.INDEXED, FileStatus.MISSING)
+        )
+        with self._write() as conn:
+            if (
+                conn.execute(
+                    "UPDATE roots SET online = ? WHERE id = ?", (int(online), root_id)
+                ).rowcount
+                == 0
+            ):
+                raise CatalogError(f"no root with id {root_id}")
+            conn.execute(
+                "UPDATE files SET status = ? WHERE root_id = ? AND status = ?",
+                (new.value, root_id, old.value),
+            )
+
+    @staticmethod
+    def _root(row: Sequence[Any]) -> Root:
+        return Root(
+            id=row[0],
+            path=_blob_to_name(row[1]),
+            include=tuple(json.loads(row[2])),
+            exclude=tuple(json.loads(row[3])),
+            online=bool(row[4]),
+        )
+
+    # -- files --------------------------------------------------------------------------------
+
+    def file(self, root_id: int, relpath: str) -> FileRecord | None:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.root_id = ? AND f.relpath = ?",
+                (root_id, _name_to_blob(relpath)),
+            ).fetchone()
+        return None if row is None else _file_record(row)
+
+    def files(
+        self, root_id: int | None = None, status: FileStatus | None = None
+    ) -> list[FileRecord]:
+        """Files of one root or all, of one status or all, in id order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files f "
+                "WHERE (?1 IS NULL OR f.root_id = ?1) AND (?2 IS NULL OR f.status = ?2) "
+                "ORDER BY f.id",
+                (root_id, None if status is None else FileStatus(status).value),
+            ).fetchall()
+        return [_file_record(row) for row in rows]
+
+    def upsert_file(
+        self,
+        root_id: int,
+        relpath: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        kind: FileKind,
+    ) -> FileRecord:
+        """Record a file seen on disk. New, or different bytes or kind: PENDING (its old items
+        stay until ``replace_items``). Same bytes with a new mtime: status kept."""
+        blob = _name_to_blob(relpath)
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM roots WHERE id = ?", (root_id,)).fetchone() is None:
+                raise CatalogError(f"no root with id {root_id}")
+            conn.execute(
+                "INSERT INTO files (root_id, relpath, size, mtime_ns, content_hash, kind, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (root_id, relpath) DO UPDATE SET "
+                "status = CASE WHEN files.content_hash = excluded.content_hash "
+                "  AND files.kind = excluded.kind THEN files.status ELSE excluded.status END, "
+                "error = CASE WHEN files.content_hash = excluded.content_hash "
+                "  AND files.kind = excluded.kind THEN files.error ELSE NULL END, "
+                "size = excluded.size, mtime_ns = excluded.mtime_ns, "
+                "content_hash = excluded.content_hash, kind = excluded.kind",
+                (
+                    root_id,
+                    blob,
+                    size,
+                    mtime_ns,
+                    content_hash,
+                    FileKind(kind).value,
+                    FileStatus.PENDING.value,
+                ),
+            )
+            row = conn.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.root_id = ? AND f.relpath = ?",
+                (root_id, blob),
+            ).fetchone()
+        return _file_record(row)
+
+    def mark_failed(self, file_id: int, reason: str) -> None:
+        """The file cannot be read: skipped until its bytes change. Its old items stay."""
+        with self._write() as conn:
+            if (
+                conn.execute(
+                    "UPDATE files SET status = ?, error = ? WHERE id = ?",
+                    (FileStatus.FAILED.value, reason, file_id),
+                ).rowcount
+                == 0
+            ):
+                raise CatalogError(f"no file with id {file_id}")
+
+    def move_file(self, file_id: int, root_id: int, relpath: str) -> None:
+        """A rename: the file keeps its id, items and vectors. The target name must be free."""
+        with self._write() as conn:
+            try:
+                changed = conn.execute(
+                    "UPDATE files SET root_id = ?, relpath = ? WHERE id = ?",
+                    (root_id, _name_to_blob(relpath), file_id),
+                ).rowcount
+            except sqlite3.IntegrityError as error:
+                raise CatalogError(
+                    f"cannot move file {file_id} to {relpath!r} in root {root_id}: that name is "
+                    f"taken or the root does not exist ({error}); delete the old file first"
+                ) from error
+            if changed == 0:
+                raise CatalogError(f"no file with id {file_id}")
+
+    def delete_file(self, file_id: int) -> list[tuple[str, int]]:
+        """Forget a file and its items; returns the (space, item_id) of every vector dropped."""
+        with self._write() as conn:
+            removed = self._vectors_of(conn, "f.id = ?", file_id)
+            conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+            if removed:
+                self._bump_generation(conn)
+        return removed
+
+    def find_by_hash(self, content_hash: str) -> FileRecord | None:
+        """An INDEXED file with these bytes (the oldest), whose vectors can be copied."""
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.content_hash = ? AND f.status = ? "
+                "ORDER BY f.id LIMIT 1",
+                (content_hash, FileStatus.INDEXED.value),
+            ).fetchone()
+        return None if row is None else _file_record(row)
+
+    # -- items and vectors --------------------------------------------------------------------
+
+    def replace_items(self, file_id: int, items: Sequence[NewItem]) -> ReplaceResult:
+        """In one transaction: drop the file's old items and vectors, store ``items``, mark the
+        file INDEXED and bump the generation."""
+        with self._write() as conn:
+            return self._replace(conn, file_id, items)
+
+    def copy_items(self, source_file_id: int, target_file_id: int) -> ReplaceResult:
+        """Give ``target`` a copy of the items and vectors of ``source`` (same bytes)."""
+        if source_file_id == target_file_id:
+            raise CatalogError(f"cannot copy the items of file {source_file_id} onto itself")
+        with self._write() as conn:
+            if (
+                conn.execute("SELECT 1 FROM files WHERE id = ?", (source_file_id,)).fetchone()
+                is None
+            ):
+                raise CatalogError(f"no file with id {source_file_id}")
+            return self._replace(conn, target_file_id, self._stored_items(conn, source_file_id))
+
+    def items(self, item_ids: Sequence[int] | Ids) -> list[ItemRow]:
+        """Rows for these ids, in the order asked; ids no longer stored are left out."""
+        ids = [int(i) for i in item_ids]
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT i.id, i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, "
+                f"i.score, r.path, {_FILE_COLUMNS} "
+                "FROM items i JOIN files f ON f.id = i.file_id JOIN roots r ON r.id = f.root_id "
+                "WHERE i.id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            ).fetchall()
+        by_id = {
+            row[0]: ItemRow(
+                id=row[0],
+                file=_file_record(row[9:]),
+                root_path=_blob_to_name(row[8]),
+                kind=ItemKind(row[1]),
+                start=row[2],
+                end=row[3],
+                char_start=row[4],
+                char_end=row[5],
+                text=row[6],
+                score=row[7],
+            )
+            for row in rows
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def iter_vectors(self, space: str, batch: int = 65536) -> Iterator[tuple[Ids, Vectors]]:
+        """All vectors of a space in id order, ``batch`` at a time.
+
+        Each batch is read in its own snapshot (no transaction is held open between batches).
+        Read ``generation()`` before iterating: if a write lands meanwhile, the generation has
+        moved on and an index built from this pass is seen as stale and rebuilt.
+        """
+        if batch < 1:
+            raise ValueError(f"batch must be positive, got {batch}")
+        with self._read() as conn:
+            row = conn.execute("SELECT id, dim FROM spaces WHERE name = ?", (space,)).fetchone()
+        if row is None:
+            return
+        space_id, dim = row
+        last = -1
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    "SELECT item_id, vector FROM vectors WHERE space_id = ? AND item_id > ? "
+                    "ORDER BY item_id LIMIT ?",
+                    (space_id, last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            buffer = bytearray().join(r[1] for r in rows)
+            vectors = np.frombuffer(buffer, dtype=_VECTOR_DTYPE).astype(np.float32, copy=False)
+            yield ids, vectors.reshape(len(rows), dim)
+            last = int(ids[-1])
+
+    def spaces(self) -> dict[str, int]:
+        """Every space that has held vectors -> its dimension."""
+        with self._read() as conn:
+            return dict(conn.execute("SELECT name, dim FROM spaces ORDER BY name").fetchall())
+
+    def counts(self) -> dict[str, int]:
+        """``roots``, ``files``, ``files.<kind>``, ``files.<status>``, ``items``, ``items.<kind>``,
+        ``vectors``, ``vectors.<space>``; every kind and status is present, zero or not."""
+        counts: dict[str, int] = {"roots": 0, "files": 0, "items": 0, "vectors": 0}
+        counts |= {f"files.{k.value}": 0 for k in FileKind}
+        counts |= {f"files.{s.value}": 0 for s in FileStatus}
+        counts |= {f"items.{k.value}": 0 for k in ItemKind}
+        with self._read() as conn:
+            counts["roots"] = conn.execute("SELECT count(*) FROM roots").fetchone()[0]
+            for kind, status, n in conn.execute(
+                "SELECT kind, status, count(*) FROM files GROUP BY kind, status"
+            ):
+                counts["files"] += n
+                counts[f"files.{kind}"] += n
+                counts[f"files.{status}"] += n
+            for kind, n in conn.execute("SELECT kind, count(*) FROM items GROUP BY kind"):
+                counts["items"] += n
+                counts[f"items.{kind}"] += n
+            for name, n in conn.execute(
+                "SELECT s.name, (SELECT count(*) FROM vectors v WHERE v.space_id = s.id) "
+                "FROM spaces s"
+            ):
+                counts["vectors"] += n
+                counts[f"vectors.{name}"] = n
+        return counts
+
+    def generation(self) -> int:
+        """A counter bumped by every commit that changes vectors; it never goes back."""
+        with self._read() as conn:
+            value: int = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[
+                0
+            ]
+        return value
+
+    # -- internals ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _vectors_of(conn: sqlite3.Connection, where: str, value: int) -> list[tuple[str, int]]:
+        # ``where`` is one of our own constant conditions on ``f``; the value is bound.
+        rows = conn.execute(
+            "SELECT s.name, v.item_id FROM files f JOIN items i ON i.file_id = f.id "
+            "JOIN vectors v ON v.item_id = i.id JOIN spaces s ON s.id = v.space_id "
+            f"WHERE {where} ORDER BY v.item_id, s.name",
+            (value,),
+        ).fetchall()
+        return [(name, item_id) for name, item_id in rows]
+
+    @staticmethod
+    def _stored_items(conn: sqlite3.Connection, file_id: int) -> list[NewItem]:
+        vectors: dict[int, dict[str, Vectors]] = {}
+        for item_id, name, blob in conn.execute(
+            "SELECT v.item_id, s.name, v.vector FROM items i JOIN vectors v ON v.item_id = i.id "
+            "JOIN spaces s ON s.id = v.space_id WHERE i.file_id = ?",
+            (file_id,),
+        ):
+            vectors.setdefault(item_id, {})[name] = np.frombuffer(blob, dtype=_VECTOR_DTYPE)
+        rows = conn.execute(
+            "SELECT id, kind, t_start, t_end, char_start, char_end, text, score FROM items "
+            "WHERE file_id = ? ORDER BY id",
+            (file_id,),
+        ).fetchall()
+        return [
+            NewItem(
+                kind=ItemKind(kind),
+                start=start,
+                end=end,
+                char_start=char_start,
+                char_end=char_end,
+                text=text,
+                score=score,
+                vectors=vectors.get(item_id, {}),
+            )
+            for item_id, kind, start, end, char_start, char_end, text, score in rows
+        ]
+
+    def _space_id(self, conn: sqlite3.Connection, name: str, dim: int) -> int:
+        row = conn.execute("SELECT id, dim FROM spaces WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            cursor = conn.execute("INSERT INTO spaces (name, dim) VALUES (?, ?)", (name, dim))
+            assert cursor.lastrowid is not None  # an INSERT always sets it
+            return cursor.lastrowid
+        if row[1] != dim:
+            raise CatalogError(f"space {name!r} holds {row[1]}-d vectors, got a {dim}-d one")
+        space_id: int = row[0]
+        return space_id
+
+    def _replace(
+        self, conn: sqlite3.Connection, file_id: int, items: Sequence[NewItem]
+    ) -> ReplaceResult:
+        if conn.execute("SELECT 1 FROM files WHERE id = ?", (file_id,)).fetchone() is None:
+            raise CatalogError(f"no file with id {file_id}")
+        removed = self._vectors_of(conn, "f.id = ?", file_id)
+        conn.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
+        space_ids: dict[str, int] = {}
+        added_ids: dict[str, list[int]] = {}
+        added_vectors: dict[str, list[Vectors]] = {}
+        rows: list[tuple[int, int, bytes]] = []
+        for item in items:
+            item_id = conn.execute(
+                "INSERT INTO items (file_id, kind, t_start, t_end, char_start, char_end, text, "
+                "score) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    file_id,
+                    ItemKind(item.kind).value,
+                    item.start,
+                    item.end,
+                    item.char_start,
+                    item.char_end,
+                    item.text,
+                    item.score,
+                ),
+            ).lastrowid
+            assert item_id is not None  # an INSERT always sets it
+            for name, raw in item.vectors.items():
+                vector = np.asarray(raw, dtype=_VECTOR_DTYPE)
+                if vector.ndim != 1 or vector.size == 0 or not np.isfinite(vector).all():
+                    raise CatalogError(
+                        f"the {name!r} vector of an item of file {file_id} is not a finite "
+                        f"non-empty 1-d vector (shape {vector.shape})"
+                    )
+                if name not in space_ids:
+                    space_ids[name] = self._space_id(conn, name, vector.size)
+                    added_ids[name], added_vectors[name] = [], []
+                elif vector.size != added_vectors[name][0].size:
+                    dim = added_vectors[name][0].size
+                    raise CatalogError(
+                        f"space {name!r} holds {dim}-d vectors, got a {vector.size}-d one"
+                    )
+                rows.append((space_ids[name], item_id, vector.tobytes()))
+                added_ids[name].append(item_id)
+                added_vectors[name].append(vector)
+        conn.executemany("INSERT INTO vectors (space_id, item_id, vector) VALUES (?, ?, ?)", rows)
+        conn.execute(
+            "UPDATE files SET status = ?, error = NULL, indexed_at = ? WHERE id = ?",
+            (FileStatus.INDEXED.value, time.time(), file_id),
+        )
+        if removed or rows:
+            self._bump_generation(conn)
+        return ReplaceResult(
+            added={
+                name: (
+                    np.asarray(added_ids[name], dtype=np.int64),
+                    np.stack(added_vectors[name]).astype(np.float32, copy=False),
+                )
+                for name in added_ids
+            },
+            removed=removed,
+        )

@@ -1,0 +1,129 @@
+"""The catalog's tables and the stepwise migrations that build them.
+
+``PRAGMA user_version`` is the schema version. Each migration is a tuple of SQL statements that
+takes a file from version ``n`` to ``n + 1``; it runs in one transaction together with the version
+bump, so a crash mid-migration leaves the file at version ``n``. Released migrations are never
+edited: a change of schema is a new step appended to ``MIGRATIONS``.
+
+Names (relative paths, root paths) are BLOBs, the UTF-8 of the name with lone surrogates passed
+through, so every name Python can hold, including undecodable bytes from ``os.fsdecode``,
+round-trips exactly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from engine.catalog.records import CatalogError
+
+_V1 = (
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    )""",
+    "INSERT INTO meta (key, value) VALUES ('generation', 0)",
+    """CREATE TABLE roots (
+        id INTEGER PRIMARY KEY,
+        path BLOB NOT NULL UNIQUE,
+        include TEXT NOT NULL DEFAULT '[]',   -- JSON list of glob patterns
+        exclude TEXT NOT NULL DEFAULT '[]',
+        online INTEGER NOT NULL DEFAULT 1
+    )""",
+    """CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        root_id INTEGER NOT NULL REFERENCES roots (id) ON DELETE CASCADE,
+        relpath BLOB NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        UNIQUE (root_id, relpath)
+    )""",
+    # AUTOINCREMENT: an item id is never reused, so an index holding a tombstone for a deleted
+    # id can never mistake a new item for it.
+    """CREATE TABLE items (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        t_start REAL,
+        t_end REAL,
+        char_start INTEGER,
+        char_end INTEGER,
+        text TEXT,
+        score REAL
+    )""",
+    "CREATE INDEX items_by_file ON items (file_id)",
+    """CREATE TABLE spaces (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        dim INTEGER NOT NULL CHECK (dim > 0)
+    )""",
+    # One table for every space (not a table per space): no SQL is ever built from a space name,
+    # and deleting an item cascades to its vectors in all spaces. A rowid table, not WITHOUT
+    # ROWID: rows of 1.5-3 KB would each spill to an overflow page there (2.3x the file size).
+    """CREATE TABLE vectors (
+        id INTEGER PRIMARY KEY,
+        space_id INTEGER NOT NULL REFERENCES spaces (id),
+        item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+        vector BLOB NOT NULL,   -- little-endian float32, dim values
+        UNIQUE (space_id, item_id)
+    )""",
+    "CREATE INDEX vectors_by_item ON vectors (item_id)",
+)
+
+# v2: when a file was last indexed, and the content-hash lookup that lets a renamed or duplicated
+# file reuse vectors instead of being embedded again.
+_V2 = (
+    "ALTER TABLE files ADD COLUMN indexed_at REAL",
+    "CREATE INDEX files_by_hash ON files (content_hash)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+LATEST_VERSION = len(MIGRATIONS)
+
+# Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:
+# a 16 KiB page holds 5-10 with little slack; measured against 4 KiB on 100k 384-d vectors, the
+# file is 20% smaller, inserts 1.7x and a full read 3x faster.
+PAGE_SIZE = 16384
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def prepare_new(conn: sqlite3.Connection) -> None:
+    """Settings that only a new, empty file takes: call before WAL mode is turned on."""
+    if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        # PRAGMA takes no bound parameters; the value is our own constant.
+        conn.execute(f"PRAGMA page_size = {int(PAGE_SIZE)}")
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the catalog on ``conn`` (autocommit mode) to ``LATEST_VERSION``, one step at a time."""
+    version = schema_version(conn)
+    if version > LATEST_VERSION:
+        raise CatalogError(
+            f"the catalog {path} was written by a newer version of Trove (schema version "
+            f"{version}; this Trove reads up to {LATEST_VERSION}). Update Trove, or point it at "
+            "another data folder."
+        )
+    while version < LATEST_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = schema_version(conn)
+            if version < LATEST_VERSION:
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                version += 1
+                # PRAGMA takes no bound parameters; the value is our own int, never outside input.
+                conn.execute(f"PRAGMA user_version = {int(version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise

@@ -1,0 +1,125 @@
+"""Schema versions: an old file migrates step by step, a newer one is refused, a failed step
+changes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.catalog import schema
+from engine.catalog.catalog import Catalog, CatalogError
+from engine.catalog.records import FileKind, FileStatus, ItemKind
+
+# Version 1 exactly as the first release wrote it, typed out here (not taken from schema.py) so
+# that an edit to a released migration is caught.
+V1_SQL = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO meta (key, value) VALUES ('generation', 7);
+CREATE TABLE roots (id INTEGER PRIMARY KEY, path BLOB NOT NULL UNIQUE,
+    include TEXT NOT NULL DEFAULT '[]', exclude TEXT NOT NULL DEFAULT '[]',
+    online INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE files (id INTEGER PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES roots (id) ON DELETE CASCADE, relpath BLOB NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, content_hash TEXT NOT NULL,
+    kind TEXT NOT NULL, status TEXT NOT NULL, error TEXT, UNIQUE (root_id, relpath));
+CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE, kind TEXT NOT NULL,
+    t_start REAL, t_end REAL, char_start INTEGER, char_end INTEGER, text TEXT, score REAL);
+CREATE INDEX items_by_file ON items (file_id);
+CREATE TABLE spaces (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+    dim INTEGER NOT NULL CHECK (dim > 0));
+CREATE TABLE vectors (id INTEGER PRIMARY KEY, space_id INTEGER NOT NULL REFERENCES spaces (id),
+    item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE, vector BLOB NOT NULL,
+    UNIQUE (space_id, item_id));
+CREATE INDEX vectors_by_item ON vectors (item_id);
+INSERT INTO roots (id, path, include) VALUES (1, CAST('/home/ann/Notes' AS BLOB), '["*.md"]');
+INSERT INTO files VALUES (1, 1, CAST('diary.md' AS BLOB), 12, 34, 'abc', 'note', 'indexed', NULL);
+INSERT INTO items (id, file_id, kind, char_start, char_end, text)
+    VALUES (5, 1, 'text-chunk', 0, 11, 'dear diary');
+INSERT INTO spaces VALUES (1, 'minilm-l6-v2', 2);
+PRAGMA user_version = 1;
+"""
+
+
+def write_v1(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SQL)
+    vector = np.array([0.6, -0.8], dtype="<f4").tobytes()
+    conn.execute("INSERT INTO vectors (space_id, item_id, vector) VALUES (1, 5, ?)", (vector,))
+    conn.commit()
+    conn.close()
+
+
+def test_a_v1_file_migrates_to_the_latest_version(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite3"
+    write_v1(path)
+    with Catalog(path) as cat:
+        (root,) = cat.roots()
+        assert (root.path, root.include) == ("/home/ann/Notes", ("*.md",))
+        diary = cat.file(root.id, "diary.md")
+        assert diary is not None and diary.status is FileStatus.INDEXED
+        assert cat.find_by_hash("abc") == diary  # uses v2's index
+        (row,) = cat.items([5])
+        assert (row.kind, row.text, row.file.kind) == (
+            ItemKind.TEXT_CHUNK,
+            "dear diary",
+            FileKind.NOTE,
+        )
+        ((ids, vectors),) = cat.iter_vectors("minilm-l6-v2")
+        assert ids.tolist() == [5] and vectors.tolist() == [[np.float32(0.6), np.float32(-0.8)]]
+        assert cat.generation() == 7
+        cat.replace_items(diary.id, [])  # v2's indexed_at column is written
+        assert cat.generation() == 8
+    conn = sqlite3.connect(path)
+    assert schema.schema_version(conn) == schema.LATEST_VERSION == 2
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT indexed_at IS NOT NULL FROM files").fetchone()[0] == 1
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "files_by_hash" in names
+    conn.close()
+
+
+def test_a_failed_step_leaves_the_file_at_its_old_version(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite3"
+    write_v1(path)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE INDEX files_by_hash ON files (kind)")  # collides with v2's index
+    conn.commit()
+    conn.close()
+    with pytest.raises(CatalogError, match="files_by_hash already exists"):
+        Catalog(path)
+    conn = sqlite3.connect(path)
+    assert schema.schema_version(conn) == 1
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(files)")]
+    assert "indexed_at" not in columns  # the ALTER TABLE of the same step was rolled back
+    conn.close()
+
+
+def test_a_file_from_a_newer_trove_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite3"
+    Catalog(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {schema.LATEST_VERSION + 1}")
+    conn.close()
+    with pytest.raises(CatalogError, match="written by a newer version of Trove") as info:
+        Catalog(path)
+    assert f"schema version {schema.LATEST_VERSION + 1}" in str(info.value)
+    conn = sqlite3.connect(path)
+    assert schema.schema_version(conn) == schema.LATEST_VERSION + 1  # left untouched
+    conn.close()
+
+
+def test_a_new_file_is_at_the_latest_version_with_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite3"
+    with Catalog(path) as cat:
+        root = cat.add_root(tmp_path / "r")
+        cat.upsert_file(root.id, "a.md", 1, 1, "h", FileKind.NOTE)
+        cat.remove_root(root.id)
+        assert cat.files() == []  # ON DELETE CASCADE needs foreign_keys on
+    conn = sqlite3.connect(path)
+    assert schema.schema_version(conn) == schema.LATEST_VERSION
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == schema.PAGE_SIZE
+    conn.close()
