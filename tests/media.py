@@ -365,6 +365,143 @@ def desktop_sounds() -> list[Path]:
     return sorted(FREEDESKTOP_SOUNDS.glob("*.oga")) + sorted(ALSA_SOUNDS.glob("*.wav"))
 
 
+# --- videos and M4A/AAC sound, made with ffmpeg -----------------------------------------------
+
+_VIDEO_VERSION = "1"
+_VIDEO_PACKAGES = {"ffmpeg": Path("/usr/bin/ffmpeg")}
+# Real photos shown one after another, each for SLIDE_SECONDS, in the slideshow video.
+SLIDESHOW_PHOTOS = ("chelsea", "astronaut", "coffee", "rocket")
+SLIDE_SECONDS = 3.0
+_VIDEO_SIZE = "480:360"
+# Tones (Hz) of the made files, so a test can tell which sound it decoded.
+TONES = {"testsrc": 440, "webm": 330, "avi": 550, "audio_only": 660, "m4a": 880, "aac": 990}
+
+
+@dataclass(frozen=True)
+class Videos:
+    """Videos (and FFmpeg-only sound files) made from real photos and speech, or test patterns.
+
+    ``slideshow``: H.264 + AAC in MP4, keyframe every second, the photos of
+    :data:`SLIDESHOW_PHOTOS` for :data:`SLIDE_SECONDS` each, sound: ``speech`` then silence.
+    ``rotated``: the same streams in a MOV whose display matrix turns them 90 degrees.
+    ``testsrc``: 12 s test pattern, a keyframe every 2 s exactly, a 440 Hz tone.
+    ``silent``: MKV without sound. ``webm``: VP8 + Opus. ``avi``: MJPEG + PCM.
+    ``audio_only``: an MP4 holding only AAC sound. ``m4a``: AAC, stereo, 48 kHz. ``aac``: ADTS.
+    Each tone's frequency is in :data:`TONES` under the field's name.
+    """
+
+    slideshow: Path
+    slides: tuple[Path, ...]
+    speech: SpeechClip
+    rotated: Path
+    testsrc: Path
+    silent: Path
+    webm: Path
+    avi: Path
+    audio_only: Path
+    m4a: Path
+    aac: Path
+
+
+def _ffmpeg(*args: str) -> None:
+    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args])
+
+
+def _lavfi_tone(name: str, seconds: float, rate: int = 44100, channels: int = 1) -> list[str]:
+    tone = f"sine=frequency={TONES[name]}:sample_rate={rate}:duration={seconds}"
+    if channels > 1:
+        tone += f",pan={channels}c|" + "|".join(f"c{c}=c0" for c in range(channels))
+    return ["-f", "lavfi", "-i", tone]
+
+
+def _test_pattern(seconds: float, pattern: str = "testsrc") -> list[str]:
+    return ["-f", "lavfi", "-i", f"{pattern}=size=320x240:rate=25:duration={seconds}"]
+
+
+def _make_slideshow(slides: Sequence[Path], speech: Path, target: Path) -> None:
+    inputs: list[str] = []
+    chains = []
+    for index, slide in enumerate(slides):
+        inputs += ["-loop", "1", "-t", str(SLIDE_SECONDS), "-i", str(slide)]
+        chains.append(
+            f"[{index}:v]scale={_VIDEO_SIZE}:force_original_aspect_ratio=decrease,"
+            f"pad={_VIDEO_SIZE}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25,format=yuv420p[v{index}]"
+        )
+    joined = "".join(f"[v{index}]" for index in range(len(slides)))
+    graph = ";".join(chains) + f";{joined}concat=n={len(slides)}:v=1:a=0[v]"
+    graph += f";[{len(slides)}:a]apad[a]"
+    _ffmpeg(
+        *inputs,
+        "-i",
+        str(speech),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-t",
+        str(SLIDE_SECONDS * len(slides)),
+        *("-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac", "-b:a", "96k"),
+        *("-movflags", "+faststart", str(target)),
+    )
+
+
+def _make_videos(folder: Path, slides: Sequence[Path], speech: Path) -> None:
+    _make_slideshow(slides, speech, folder / "slideshow.mp4")
+    # The display matrix says "turn 90 degrees"; the stored pictures stay landscape.
+    _ffmpeg(
+        "-i", str(folder / "slideshow.mp4"), "-c", "copy", "-metadata:s:v:0", "rotate=90",
+        str(folder / "rotated.mov"),
+    )  # fmt: skip
+    h264 = ("-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p")
+    every_2s = ("-g", "50", "-keyint_min", "50", "-sc_threshold", "0")
+    _ffmpeg(
+        *_test_pattern(12), *_lavfi_tone("testsrc", 12), *h264, *every_2s, "-c:a", "aac",
+        "-movflags", "+faststart", str(folder / "testsrc.mp4"),
+    )  # fmt: skip
+    _ffmpeg(*_test_pattern(8, "testsrc2"), *h264, str(folder / "silent.mkv"))
+    _ffmpeg(
+        *_test_pattern(6), *_lavfi_tone("webm", 6, 48000), "-c:v", "libvpx", "-deadline",
+        "realtime", "-cpu-used", "8", "-c:a", "libopus", str(folder / "clip.webm"),
+    )  # fmt: skip
+    _ffmpeg(
+        *_test_pattern(4), *_lavfi_tone("avi", 4), "-c:v", "mjpeg", "-q:v", "5", "-c:a",
+        "pcm_s16le", str(folder / "clip.avi"),
+    )  # fmt: skip
+    _ffmpeg(*_lavfi_tone("audio_only", 5), "-c:a", "aac", str(folder / "audio_only.mp4"))
+    _ffmpeg(*_lavfi_tone("m4a", 5, 48000, 2), "-c:a", "aac", str(folder / "tone.m4a"))
+    _ffmpeg(*_lavfi_tone("aac", 5), "-c:a", "aac", "-f", "adts", str(folder / "tone.aac"))
+
+
+def videos() -> Videos:
+    """The made videos and sound files (see :class:`Videos`), cached under ``media/video``."""
+    folder = media_root() / "video"
+    photos = skimage_photos()
+    slides = tuple(photos[name] for name in SLIDESHOW_PHOTOS)
+    speech = speech_clips()[0]
+    marker = folder / ".complete"
+    if not (marker.is_file() and marker.read_text().strip() == _VIDEO_VERSION):
+        ensure_apt(_VIDEO_PACKAGES)
+        scratch = Path(tempfile.mkdtemp(prefix="video-", dir=media_root()))
+        _make_videos(scratch, slides, speech.path)
+        (scratch / ".complete").write_text(_VIDEO_VERSION + "\n")
+        _move_into_place(scratch, folder)
+    return Videos(
+        slideshow=folder / "slideshow.mp4",
+        slides=slides,
+        speech=speech,
+        rotated=folder / "rotated.mov",
+        testsrc=folder / "testsrc.mp4",
+        silent=folder / "silent.mkv",
+        webm=folder / "clip.webm",
+        avi=folder / "clip.avi",
+        audio_only=folder / "audio_only.mp4",
+        m4a=folder / "tone.m4a",
+        aac=folder / "tone.aac",
+    )
+
+
 # --- the demo folder ----------------------------------------------------------------------------
 
 _DEMO_VERSION = "2"
@@ -468,6 +605,7 @@ def _summaries() -> list[str]:
         f"speech: {len(speech_clips())} clips + {long_speech().path.name} -> "
         f"{media_root() / 'speech'}",
         f"desktop sounds: {len(desktop_sounds())} files",
+        f"videos: {videos().slideshow.parent}",
         f"demo: {len(demo_files())} files -> {demo_folder()}",
     ]
 

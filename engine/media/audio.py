@@ -1,8 +1,11 @@
 """Audio decoding: any file libsndfile reads -> mono float32 at the model's rate, in blocks.
 
-libsndfile (through soundfile) reads WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3 here; soxr
-resamples block by block, so a two-hour recording never sits in memory at its original rate,
-and :func:`iter_windows` hands out model windows without holding more than a window and a block.
+libsndfile (through soundfile) reads WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3 here; what it
+cannot read and FFmpeg can (M4A/AAC, and the sound of MP4, MOV, MKV, WebM and AVI videos) is
+chosen by the file's first bytes and decoded through PyAV (:mod:`engine.media.video`). soxr
+resamples both block by block, so a two-hour recording never sits in memory at its original
+rate, and :func:`iter_windows` hands out model windows without holding more than a window and
+a block.
 
 Damage policy: a file that yields no audio raises :class:`MediaError`. A file that breaks part
 way (a cut-off FLAC, a WAV whose header promises more than it holds) keeps the audio that did
@@ -13,6 +16,7 @@ drop what they got and record the reason either way.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +27,7 @@ import soxr
 from numpy.typing import NDArray
 
 from engine.media.errors import MediaError
+from engine.media.kinds import Decoder, read_head, regular_size, shown, sniff
 
 # Frames read per block at the file's own rate: ~1.4 s at 48 kHz, a few hundred kB at 8 channels.
 BLOCK_FRAMES = 1 << 16
@@ -71,23 +76,26 @@ class DecodedAudio:
 
 
 def _open(path: Path) -> sf.SoundFile:
+    # Not a bare stat: a FIFO would block the open forever, a folder would fail obscurely.
+    regular_size(path)
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise MediaError(f"{path.name}: cannot read file: {error.strerror or error}") from error
-    if size == 0:
-        raise MediaError(f"{path.name}: empty file (0 bytes)")
-    try:
-        sound = sf.SoundFile(path)
+        # Bytes, not str: soundfile encodes a str name strictly and fails on non-UTF-8 names.
+        sound = sf.SoundFile(os.fsencode(path))
     except (sf.SoundFileError, RuntimeError, TypeError) as error:
-        raise MediaError(f"{path.name}: not a readable audio file ({error})") from error
+        raise MediaError(f"{shown(path)}: not a readable audio file ({error})") from error
     if sound.samplerate <= 0 or sound.channels <= 0:
         sound.close()
-        raise MediaError(f"{path.name}: header gives {sound.samplerate} Hz, {sound.channels} ch")
+        raise MediaError(f"{shown(path)}: header gives {sound.samplerate} Hz, {sound.channels} ch")
     if sound.frames == 0:
         sound.close()
-        raise MediaError(f"{path.name}: holds no audio samples (0 frames)")
+        raise MediaError(f"{shown(path)}: holds no audio samples (0 frames)")
     return sound
+
+
+def _needs_ffmpeg(path: Path) -> bool:
+    """Whether the file's bytes are a container libsndfile cannot read (M4A, AAC, a video)."""
+    found = sniff(read_head(path))
+    return found is not None and found.decoder == Decoder.PYAV
 
 
 def _header_damage(sound: sf.SoundFile, path: Path) -> str | None:
@@ -95,7 +103,7 @@ def _header_damage(sound: sf.SoundFile, path: Path) -> str | None:
     # inside a page; its log says so, and the person should hear of it.
     log = sound.extra_info
     if "should be" in log or "Junk after the last page" in log:
-        return f"{path.name}: truncated, the file holds less audio than its header promises"
+        return f"{shown(path)}: truncated, the file holds less audio than its header promises"
     return None
 
 
@@ -109,6 +117,10 @@ def _seek(sound: sf.SoundFile, frame: int) -> bool:
 
 def probe(path: Path) -> AudioInfo:
     """Header facts, or :class:`MediaError` for a file that is not audio."""
+    if _needs_ffmpeg(path):
+        from engine.media.video import probe_audio  # video.py builds on this module
+
+        return probe_audio(path)
     with _open(path) as sound:
         return AudioInfo(
             sound.samplerate, sound.channels, sound.frames, sound.format, sound.subtype
@@ -126,49 +138,101 @@ def resample(samples: Samples, from_rate: int, to_rate: int) -> Samples:
 
 def _mono_blocks(path: Path, sample_rate: int, block_frames: int) -> Iterator[Samples]:
     """Mono blocks at ``sample_rate``; raises :class:`TruncatedAudioError` at a break."""
+    if _needs_ffmpeg(path):
+        from engine.media.video import audio_blocks, probe_audio  # video.py builds on this
+
+        info = probe_audio(path)
+        native = audio_blocks(path, info.sample_rate)
+        yield from _resampled(native, info.sample_rate, sample_rate)
+        return
     with _open(path) as sound:
-        stream = (
-            soxr.ResampleStream(sound.samplerate, sample_rate, 1, dtype="float32")
-            if sound.samplerate != sample_rate
-            else None
-        )
-        read = produced = 0
-        first: float | None = None
-        damage: str | None = None
-        size = block_frames
+        native = _sndfile_blocks(sound, path, block_frames)
+        yield from _resampled(native, sound.samplerate, sample_rate)
+
+
+def _sndfile_blocks(sound: sf.SoundFile, path: Path, block_frames: int) -> Iterator[Samples]:
+    """Mono blocks at the file's own rate; raises :class:`TruncatedAudioError` at a break."""
+    read = 0
+    damage: str | None = None
+    size = block_frames
+    reopened: sf.SoundFile | None = None
+    try:
         while True:
             try:
                 block = sound.read(size, dtype="float32", always_2d=True)
             except (sf.SoundFileError, RuntimeError) as error:
-                if size > _SALVAGE_FRAMES and _seek(sound, read):
-                    # Re-read the failed block in small pieces to keep what precedes the break.
-                    size = _SALVAGE_FRAMES
-                    continue
-                damage = f"{path.name}: corrupt or truncated after {read / sound.samplerate:.2f} s"
+                if size > _SALVAGE_FRAMES:
+                    # Re-read the failed block in small pieces to keep what precedes the break;
+                    # a FLAC decoder that broke cannot seek back, so a fresh one is opened.
+                    salvage = sound if _seek(sound, read) else _reopen_at(path, read)
+                    if salvage is not None:
+                        reopened = salvage if salvage is not sound else reopened
+                        sound, size = salvage, _SALVAGE_FRAMES
+                        continue
+                damage = (
+                    f"{shown(path)}: corrupt or truncated after {read / sound.samplerate:.2f} s"
+                )
                 damage += f" ({error})"
                 break
             if len(block) == 0:
                 break
             # Channels are averaged: a stereo or 8-channel recording is one scene to the model.
             mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
-            mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
-            if first is None:
-                first = float(mono[0])
             read += len(mono)
+            yield np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
+        damage = damage or _header_damage(sound, path)
+    finally:
+        if reopened is not None:
+            reopened.close()
+    if damage is not None:
+        raise TruncatedAudioError(damage, read / sound.samplerate)
+
+
+def _reopen_at(path: Path, frame: int) -> sf.SoundFile | None:
+    """The file opened afresh at ``frame``, or ``None`` when that fails too."""
+    try:
+        sound = sf.SoundFile(os.fsencode(path))
+    except (sf.SoundFileError, RuntimeError):
+        return None
+    if _seek(sound, frame):
+        return sound
+    sound.close()
+    return None
+
+
+def _resampled(blocks: Iterator[Samples], from_rate: int, to_rate: int) -> Iterator[Samples]:
+    """Mono blocks at ``from_rate`` -> at ``to_rate``, streaming; a break in ``blocks``
+    (:class:`TruncatedAudioError`) is raised again after the resampler's tail is out."""
+    stream = (
+        soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32")
+        if from_rate != to_rate
+        else None
+    )
+    produced = 0
+    first: float | None = None
+    failure: TruncatedAudioError | None = None
+    try:
+        for mono in blocks:
+            if first is None and len(mono):
+                first = float(mono[0])
             out = stream.resample_chunk(mono) if stream is not None else mono
             if len(out):
                 produced += len(out)
                 yield np.asarray(out, dtype=np.float32)
-        if stream is not None:
-            tail = np.asarray(stream.resample_chunk(np.zeros(0, np.float32), last=True), np.float32)
-            # A file shorter than one output sample still yields one sample, not nothing.
-            if produced == 0 and len(tail) == 0 and first is not None:
-                tail = np.array([first], dtype=np.float32)
-            if len(tail):
-                yield tail
-        damage = damage or _header_damage(sound, path)
-        if damage is not None:
-            raise TruncatedAudioError(damage, read / sound.samplerate)
+    except TruncatedAudioError as error:
+        failure = error
+    if stream is not None:
+        tail = np.asarray(stream.resample_chunk(np.zeros(0, np.float32), last=True), np.float32)
+        # A file shorter than one output sample still yields one sample, not nothing.
+        if produced == 0 and len(tail) == 0 and first is not None:
+            tail = np.array([first], dtype=np.float32)
+        if len(tail):
+            produced += len(tail)
+            yield tail
+    if failure is not None:
+        # Said in the samples handed out, so it matches the ends of the windows built from them.
+        failure.decoded_seconds = produced / to_rate
+        raise failure
 
 
 def load_audio(path: Path, sample_rate: int, block_frames: int = BLOCK_FRAMES) -> DecodedAudio:
@@ -187,7 +251,7 @@ def load_audio(path: Path, sample_rate: int, block_frames: int = BLOCK_FRAMES) -
         damage = str(error)
     samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
     if len(samples) == 0:
-        raise MediaError(damage or f"{path.name}: no audio could be decoded")
+        raise MediaError(damage or f"{shown(path)}: no audio could be decoded")
     return DecodedAudio(samples, sample_rate, info.sample_rate, info.channels, damage)
 
 

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
 from engine.media.errors import MediaError
+from engine.media.kinds import regular_size
 from models.manifest import Preprocessing
 
 # Pillow already refuses images over twice its limit (~179 MP) when it opens them; below that it
@@ -50,12 +51,8 @@ def load_image(
     Raises :class:`MediaError` for an empty, unreadable, truncated or corrupt file and
     :class:`ImageTooLargeError` when the decode would exceed ``max_pixels``.
     """
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise MediaError(f"{path.name}: cannot read file: {error.strerror or error}") from error
-    if size == 0:
-        raise MediaError(f"{path.name}: empty file (0 bytes)")
+    # Not a bare stat: a FIFO would block the open forever, a folder would read as "corrupt".
+    regular_size(path)
     try:
         with Image.open(path) as image:
             _reduce_on_decode(image, min_side)
