@@ -1,0 +1,509 @@
+"""The indexing run: a scan's plan carried out, files decoded in parallel and embedded in batches.
+
+Shape (rclip's ``_load_images``, grown up): a bounded look-ahead of decode threads reads and
+decodes the next files while ONE consumer, the thread that calls :meth:`Pipeline.run`, runs the
+models on batches of decoded files, writes each file's items to the catalog and hands what
+changed to the vector indexes. The look-ahead holds at most ``lookahead`` decoded files and
+stops reading ahead past ``lookahead_bytes``, so memory stays flat however large the folder.
+
+Crash safety: every file is one catalog transaction (``replace_items``), committed before its
+vectors reach the index, and a file stays PENDING until that commit. A run killed at any moment
+leaves committed files INDEXED and the rest PENDING; the next scan lists the PENDING ones again
+and ``replace_items`` replaces rather than adds, so nothing is lost and nothing is doubled. The
+index files record the catalog generation they match and are rebuilt when they lag behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+
+from engine.catalog.records import (
+    FileKind,
+    FileRecord,
+    NewItem,
+    ReplaceResult,
+    Root,
+)
+from engine.inference.session import InferenceError
+from engine.media.errors import MediaError
+from engine.scan.scanner import Copy, Plan, Unreadable, Work
+
+log = logging.getLogger(__name__)
+
+
+class RunState(StrEnum):
+    SCANNING = "scanning"
+    INDEXING = "indexing"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+    WATCHING = "watching"  # the watcher is idle and listening
+    POLLING = "polling"  # the OS ran out of watches: periodic rescans instead
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report to the progress callback; rates are over the indexing so far."""
+
+    state: RunState
+    files_done: int = 0
+    files_total: int = 0
+    files_failed: int = 0
+    items: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    elapsed: float = 0.0
+    rate: float = 0.0  # files per second
+    eta: float | None = None  # seconds left, from the byte rate
+    current: str | None = None
+    message: str | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    decode_threads: int = 2
+    lookahead: int = 8
+    lookahead_bytes: int = 256 << 20
+    batch_files: int = 16  # decoded files per model batch
+    save_every: float = 30.0  # seconds between index saves (and one at the end)
+    progress_every: float = 0.1  # seconds between progress reports
+
+
+@dataclass
+class RunSummary:
+    indexed: int = 0
+    failed: int = 0
+    copied: int = 0
+    moved: int = 0
+    deleted: int = 0
+    touched: int = 0
+    items: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    changed_while_read: list[str] = field(default_factory=list)  # left for the next scan
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    offline: list[Root] = field(default_factory=list)
+
+
+class CatalogWriter(Protocol):
+    """The catalog calls a run makes (:class:`engine.catalog.catalog.Catalog` has them)."""
+
+    def set_root_online(self, root_id: int, online: bool) -> None: ...
+
+    def upsert_file(
+        self,
+        root_id: int,
+        relpath: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        kind: FileKind,
+    ) -> FileRecord: ...
+
+    def mark_failed(self, file_id: int, reason: str) -> None: ...
+
+    def move_file(self, file_id: int, root_id: int, relpath: str) -> None: ...
+
+    def delete_file(self, file_id: int) -> list[tuple[str, int]]: ...
+
+    def find_by_hash(self, content_hash: str) -> FileRecord | None: ...
+
+    def replace_items(self, file_id: int, items: Sequence[NewItem]) -> ReplaceResult: ...
+
+    def copy_items(self, source_file_id: int, target_file_id: int) -> ReplaceResult: ...
+
+
+class IndexSink(Protocol):
+    """What a run tells the vector indexes (:class:`engine.index.spaces.SpaceIndexes`)."""
+
+    def apply(self, result: ReplaceResult) -> None: ...
+
+    def save(self) -> None: ...
+
+
+class Decoded(Protocol):
+    """A decoded file waiting for the models; ``nbytes`` is what it holds in memory."""
+
+    @property
+    def nbytes(self) -> int: ...
+
+
+D = TypeVar("D", bound=Decoded)
+
+
+class Extract(Protocol[D]):
+    """Decode on any thread, embed on the consumer (:class:`engine.scan.extract.Extractor`)."""
+
+    def decode(self, path: Path, kind: FileKind) -> D: ...
+
+    def embed(self, files: Sequence[D]) -> list[list[NewItem]]: ...
+
+
+@dataclass
+class _Job:
+    work: Work
+    record: FileRecord
+    future: Future[Decoded] | None = None
+
+
+class _LookAhead:
+    """Decode futures in file order, never more than the settings allow in memory at once."""
+
+    def __init__(
+        self, jobs: Sequence[_Job], extract: Extract[Any], settings: PipelineSettings
+    ) -> None:
+        self._jobs = deque(jobs)
+        self._extract = extract
+        self._settings = settings
+        self._ahead: deque[_Job] = deque()
+        self._pool = ThreadPoolExecutor(
+            max(1, settings.decode_threads), thread_name_prefix="trove-decode"
+        )
+
+    def _held_bytes(self) -> int:
+        held = 0
+        for job in self._ahead:
+            future = job.future
+            if future is not None and future.done() and future.exception() is None:
+                held += future.result().nbytes
+        return held
+
+    def _fill(self) -> None:
+        while (
+            self._jobs
+            and len(self._ahead) < self._settings.lookahead
+            and (not self._ahead or self._held_bytes() < self._settings.lookahead_bytes)
+        ):
+            job = self._jobs.popleft()
+            found = job.work.found
+            job.future = self._pool.submit(self._extract.decode, found.path, found.kind)
+            self._ahead.append(job)
+
+    def take(self, limit: int) -> list[_Job]:
+        """The next job (waiting for its decode) and up to ``limit - 1`` more already decoded."""
+        self._fill()
+        if not self._ahead:
+            return []
+        taken = [self._ahead.popleft()]
+        if taken[0].future is not None:
+            taken[0].future.exception()  # waits for the decode, whatever its outcome
+        while len(taken) < limit and self._ahead:
+            head = self._ahead[0].future
+            if head is None or not head.done():
+                break
+            taken.append(self._ahead.popleft())
+        self._fill()
+        return taken
+
+    def close(self) -> None:
+        for job in self._ahead:
+            if job.future is not None:
+                job.future.cancel()
+        self._ahead.clear()
+        self._jobs.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Pipeline:
+    """Carries out scan plans; :meth:`pause`, :meth:`resume` and :meth:`cancel` may be called
+    from any thread while :meth:`run` works on its own."""
+
+    def __init__(
+        self,
+        catalog: CatalogWriter,
+        indexes: IndexSink,
+        extract: Extract[Any],
+        settings: PipelineSettings | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.indexes = indexes
+        self.extract = extract
+        self.settings = settings or PipelineSettings()
+        self.on_progress = on_progress
+        self._running = threading.Event()
+        self._running.set()
+        self._cancel = threading.Event()
+        self._last_report = 0.0
+        self._last_save = time.monotonic()
+        self._dirty = False
+
+    # --- control, from any thread --------------------------------------------------------------
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def cancel(self) -> None:
+        """Stop the current run after the batch in hand; what is committed stays committed."""
+        self._cancel.set()
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    # --- the run ---------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Save the indexes now if anything changed since the last save."""
+        self._save(force=True)
+
+    def run(self, plan: Plan, final_save: bool = True) -> RunSummary:
+        """Apply ``plan``: roots on/offline, stat updates, deletes, moves, copies, then index
+        every file of ``plan.work``. Returns what was done; a bad file never stops the run.
+
+        The indexes are saved every ``save_every`` seconds and, with ``final_save``, at the
+        end; the watcher's small runs leave the final save to its own timer."""
+        sizes = [work.found.size for work in plan.work]
+        sizes += [copy.work.found.size for copy in plan.copies]
+        run = _Run(
+            RunSummary(unreadable=list(plan.unreadable), offline=list(plan.offline)),
+            files_total=len(sizes),
+            bytes_total=sum(sizes),
+        )
+        try:
+            self._apply_structure(plan, run.summary)
+            jobs = [self._store(work) for work in plan.work]
+            for copy in plan.copies:
+                if copy.source is not None:
+                    self._copy(copy, copy.source, run)
+            self._index(jobs, run)
+            self._copies_of_this_run([c for c in plan.copies if c.source is None], run)
+        finally:
+            self._save(force=final_save)
+            run.summary.cancelled = self._cancel.is_set()
+            run.summary.seconds = time.monotonic() - run.started
+            state = RunState.CANCELLED if run.summary.cancelled else RunState.DONE
+            self._report(run, state, None, force=True)
+            self._cancel.clear()
+        return run.summary
+
+    def _apply_structure(self, plan: Plan, summary: RunSummary) -> None:
+        for root in plan.offline:
+            if root.online:
+                self.catalog.set_root_online(root.id, False)
+                log.info("root %s is offline: its files are kept", root.path)
+        for root in plan.online:
+            self.catalog.set_root_online(root.id, True)
+        for work in plan.touched:
+            self._store(work)
+            summary.touched += 1
+        for record in plan.deleted:
+            self._apply(ReplaceResult(removed=self.catalog.delete_file(record.id)))
+            summary.deleted += 1
+        for move in plan.moves:
+            self.catalog.move_file(move.record.id, move.to.root_id, move.to.relpath)
+            if (move.record.size, move.record.mtime_ns) != (move.to.size, move.to.mtime_ns):
+                self._store(Work(move.to, move.record.content_hash, move.record))
+            summary.moved += 1
+
+    def _store(self, work: Work) -> _Job:
+        found = work.found
+        record = self.catalog.upsert_file(
+            found.root_id, found.relpath, found.size, found.mtime_ns, work.content_hash, found.kind
+        )
+        return _Job(work, record)
+
+    def _copy(self, copy: Copy, source: FileRecord, run: _Run) -> None:
+        target = self._store(copy.work).record
+        self._apply(self.catalog.copy_items(source.id, target.id))
+        run.summary.copied += 1
+        run.done(copy.work, 0)
+
+    def _copies_of_this_run(self, copies: Sequence[Copy], run: _Run) -> None:
+        """Files whose bytes first appeared in this same run: copy from the one indexed now, or
+        index them themselves when that one failed."""
+        orphans: list[_Job] = []
+        for copy in copies:
+            if self._cancel.is_set():
+                return
+            source = self.catalog.find_by_hash(copy.work.content_hash)
+            if source is not None:
+                self._copy(copy, source, run)
+            else:
+                orphans.append(self._store(copy.work))
+        self._index(orphans, run)
+
+    def _index(self, jobs: Sequence[_Job], run: _Run) -> None:
+        if not jobs:
+            return
+        ahead = _LookAhead(jobs, self.extract, self.settings)
+        try:
+            while not self._cancel.is_set():
+                self._wait_while_paused(run)
+                if self._cancel.is_set():
+                    break
+                batch = ahead.take(self.settings.batch_files)
+                if not batch:
+                    break
+                self._report(run, RunState.INDEXING, batch[0].work.found.relpath)
+                self._embed_and_write(batch, run)
+                self._save(force=False)
+        finally:
+            ahead.close()
+
+    def _wait_while_paused(self, run: _Run) -> None:
+        while not self._running.is_set():
+            self._report(run, RunState.PAUSED, None, force=True)
+            self._save(force=True)  # a long pause is a good moment to be safe
+            self._running.wait(timeout=1.0)
+
+    def _embed_and_write(self, batch: list[_Job], run: _Run) -> None:
+        decoded: list[tuple[_Job, Decoded]] = []
+        for job in batch:
+            assert job.future is not None  # every job taken was submitted
+            error = job.future.exception()
+            if error is None:
+                decoded.append((job, job.future.result()))
+            else:
+                self._fail(job, error, run)
+        if not decoded:
+            return
+        try:
+            results: list[list[NewItem] | None] = list(
+                self.extract.embed([one for _, one in decoded])
+            )
+        except InferenceError:
+            raise  # the pack is broken, not the files: stop, and leave them PENDING
+        except Exception:  # noqa: BLE001 - find the file the models choke on, one at a time
+            results = [self._embed_one(job, one, run) for job, one in decoded]
+        for (job, _), items in zip(decoded, results, strict=True):
+            if items is not None:
+                self._write(job, items, run)
+
+    def _embed_one(self, job: _Job, decoded: Decoded, run: _Run) -> list[NewItem] | None:
+        try:
+            return self.extract.embed([decoded])[0]
+        except InferenceError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a person's file must never stop a run
+            log.exception("embedding %s failed", job.work.found.path)
+            self._fail(job, error, run)
+            return None
+
+    def _write(self, job: _Job, items: list[NewItem], run: _Run) -> None:
+        found = job.work.found
+        try:
+            now = found.path.stat()
+        except FileNotFoundError:
+            # Vanished while being read: it is gone, so forget it rather than call it failed.
+            self._apply(ReplaceResult(removed=self.catalog.delete_file(job.record.id)))
+            run.summary.deleted += 1
+            run.done(job.work, 0)
+            return
+        except OSError as error:
+            self._fail(job, error, run)
+            return
+        if (now.st_size, now.st_mtime_ns) != (found.size, found.mtime_ns):
+            # Changed while being read: what was decoded may be half old, half new. It stays
+            # PENDING, and the next scan (or the watcher's event) indexes the new bytes.
+            run.summary.changed_while_read.append(str(found.path))
+            run.done(job.work, 0)
+            return
+        bad = _bad_vector(items)
+        if bad is not None:
+            self._fail(job, MediaError(f"{found.path.name}: {bad}"), run)
+            return
+        self._apply(self.catalog.replace_items(job.record.id, items))
+        run.summary.indexed += 1
+        run.done(job.work, len(items))
+
+    def _fail(self, job: _Job, error: BaseException, run: _Run) -> None:
+        found = job.work.found
+        if isinstance(error, MediaError):
+            reason = str(error)
+        else:
+            reason = f"{found.path.name}: {type(error).__name__}: {error}"
+            if not isinstance(error, OSError):
+                log.error("unexpected error on %s: %r", found.path, error)
+        self.catalog.mark_failed(job.record.id, reason)
+        run.summary.failed += 1
+        run.summary.failures.append((str(found.path), reason))
+        run.done(job.work, 0)
+
+    def _apply(self, result: ReplaceResult) -> None:
+        if result.added or result.removed:
+            self.indexes.apply(result)
+            self._dirty = True
+
+    def _save(self, force: bool) -> None:
+        now = time.monotonic()
+        if self._dirty and (force or now - self._last_save >= self.settings.save_every):
+            self.indexes.save()
+            self._dirty = False
+            self._last_save = now
+
+    def _report(self, run: _Run, state: RunState, current: str | None, force: bool = False) -> None:
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_report < self.settings.progress_every:
+            return
+        self._last_report = now
+        self.on_progress(run.progress(state, current, now))
+
+
+@dataclass
+class _Run:
+    """Counts of one run, from which progress reports are made."""
+
+    summary: RunSummary
+    files_total: int
+    bytes_total: int
+    started: float = field(default_factory=time.monotonic)
+    files_done: int = 0
+
+    def done(self, work: Work, items: int) -> None:
+        self.files_done += 1
+        self.summary.items += items
+        self.summary.bytes += work.found.size
+
+    def progress(self, state: RunState, current: str | None, now: float) -> Progress:
+        elapsed = now - self.started
+        byte_rate = self.summary.bytes / elapsed if elapsed > 0 else 0.0
+        left = max(0, self.bytes_total - self.summary.bytes)
+        return Progress(
+            state=state,
+            files_done=self.files_done,
+            files_total=self.files_total,
+            files_failed=self.summary.failed,
+            items=self.summary.items,
+            bytes_done=self.summary.bytes,
+            bytes_total=self.bytes_total,
+            elapsed=elapsed,
+            rate=self.files_done / elapsed if elapsed > 0 else 0.0,
+            eta=left / byte_rate if byte_rate > 0 else None,
+            current=current,
+        )
+
+
+def _bad_vector(items: Sequence[NewItem]) -> str | None:
+    """Why an item cannot be stored (a NaN from a degenerate input), or ``None``."""
+    for item in items:
+        for space, vector in item.vectors.items():
+            if not np.isfinite(vector).all():
+                return f"the {space!r} model gave a non-finite vector for a {item.kind} item"
+    return None
