@@ -1,0 +1,127 @@
+"""Per-space calibration: raw similarities -> comparable, probability-like scores.
+
+A cosine of 0.4 means a near miss in one space and a sure match in another, so the raw numbers
+of different spaces cannot be merged. Every *route key* ``space/modality/route`` (the model
+space searched, what the query was: ``text``, ``image`` or ``audio``, and what kind of item
+answered: ``visual``, ``tag``, ``transcript``, ``note`` or ``sound``) has a :class:`Calibration`:
+
+    score = 1 / (1 + exp(-slope * (raw - threshold)))
+
+``raw`` is the cosine, except for tags, where it is ``cosine * sqrt(tag probability)`` so that a
+confident tag outranks a guess about the same word. The two numbers are fitted on real data by
+``tests/benchmarks/quality.py`` (pairs known relevant and pairs known irrelevant, from the Tux
+Paint stamps: same category folder, a stamp's own caption, cuts of one sound...):
+
+- ``slope``: a logistic regression of relevant (1) vs irrelevant (0) on ``raw``, the two classes
+  weighted equally, so the slope says how fast evidence grows with similarity in that space;
+- ``threshold``: the larger of the regression's 50 % point and the raw score that only
+  ``max_false_rate`` of the irrelevant pairs reach. Every space's threshold therefore maps to
+  score 0.5, the one line between a good match and noise that the planner applies everywhere.
+
+Keys not fitted yet (a release-pack model, measured where its weights are) fall back to a
+cautious default per ``modality/route`` and the planner says so in its notes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+GOOD_MATCH = 0.5  # every calibrated score at or above this is a good match
+DEFAULT_MAX_FALSE_RATE = 0.005
+
+
+@dataclass(frozen=True)
+class Calibration:
+    slope: float
+    threshold: float
+
+    def score(self, raw: float) -> float:
+        return 1.0 / (1.0 + math.exp(-self.slope * (raw - self.threshold)))
+
+    def scores(self, raw: ArrayLike) -> np.ndarray:
+        values = np.asarray(raw, dtype=np.float64)
+        return np.asarray(1.0 / (1.0 + np.exp(-self.slope * (values - self.threshold))))
+
+
+def fit(
+    relevant: ArrayLike,
+    irrelevant: ArrayLike,
+    max_false_rate: float = DEFAULT_MAX_FALSE_RATE,
+    iterations: int = 50,
+) -> Calibration:
+    """Fit a :class:`Calibration` to raw scores of relevant and irrelevant pairs (see module)."""
+    positive = np.asarray(relevant, dtype=np.float64).ravel()
+    negative = np.asarray(irrelevant, dtype=np.float64).ravel()
+    if positive.size < 2 or negative.size < 2:
+        raise ValueError("fitting needs at least two relevant and two irrelevant scores")
+    x = np.concatenate([positive, negative])
+    y = np.concatenate([np.ones_like(positive), np.zeros_like(negative)])
+    # Balanced weights: each class counts as much as the other, whatever their sizes.
+    weight = np.where(y == 1, 0.5 / positive.size, 0.5 / negative.size)
+    features = np.stack([x, np.ones_like(x)], axis=1)
+    params = np.zeros(2)
+    # Newton's method on the weighted log-loss, with a small ridge so separable data stays finite.
+    ridge = 1e-4
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(features @ params)))
+        gradient = features.T @ (weight * (p - y)) + ridge * params
+        hessian = (features.T * (weight * p * (1 - p))) @ features + ridge * np.eye(2)
+        step = np.linalg.solve(hessian, gradient)
+        params -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    slope, intercept = float(params[0]), float(params[1])
+    if slope <= 0:
+        raise ValueError("relevant pairs do not score higher than irrelevant ones; cannot fit")
+    midpoint = -intercept / slope
+    strict = float(np.quantile(negative, 1.0 - max_false_rate))
+    return Calibration(slope=slope, threshold=max(midpoint, strict))
+
+
+def key(space: str, modality: str, route: str) -> str:
+    return f"{space}/{modality}/{route}"
+
+
+# Cautious stand-ins by ``modality/route`` for spaces not yet fitted: thresholds near the top
+# of what unrelated pairs score with typical models of each kind.
+DEFAULTS: Mapping[str, Calibration] = {
+    "text/visual": Calibration(slope=30.0, threshold=0.28),
+    "image/visual": Calibration(slope=15.0, threshold=0.75),
+    "text/tag": Calibration(slope=12.0, threshold=0.6),
+    "text/transcript": Calibration(slope=12.0, threshold=0.5),
+    "text/note": Calibration(slope=12.0, threshold=0.5),
+    "audio/sound": Calibration(slope=15.0, threshold=0.85),
+}
+
+# Fitted by ``python -m tests.benchmarks.quality --write-calibration``; see EVALUATION.md.
+# BEGIN FITTED
+FITTED: Mapping[str, Calibration] = {
+    "efficientnet-lite0/image/visual": Calibration(slope=11.5515, threshold=0.5372),
+    "minilm-l6-v2/text/note": Calibration(slope=13.2390, threshold=0.4633),
+    "minilm-l6-v2/text/tag": Calibration(slope=5.6308, threshold=0.2877),
+    "minilm-l6-v2/text/transcript": Calibration(slope=5.4350, threshold=0.5289),
+    "whisper-tiny-en-audio/audio/sound": Calibration(slope=19.0369, threshold=0.9335),
+}
+# END FITTED
+
+
+class CalibrationTable:
+    """Looks up the calibration of a route key: fitted, else the default of its kind."""
+
+    def __init__(self, fitted: Mapping[str, Calibration] | None = None) -> None:
+        self.fitted = dict(FITTED if fitted is None else fitted)
+
+    def get(self, space: str, modality: str, route: str) -> tuple[Calibration, bool]:
+        """The calibration and whether it was fitted for this very space."""
+        found = self.fitted.get(key(space, modality, route))
+        if found is not None:
+            return found, True
+        default = DEFAULTS.get(f"{modality}/{route}")
+        if default is None:
+            raise KeyError(f"no calibration for {modality} queries on {route} items")
+        return default, False

@@ -1,0 +1,263 @@
+"""The search planner: a :class:`~engine.search.query.Query` -> one ranked list of files.
+
+How a query is answered
+1. Every part (text, or an example file) becomes *probes*, one vector per model space that can
+   answer it (:mod:`engine.search.probes`): text goes to the text space (tags, transcripts, note
+   chunks) and to the image-text space when the pack has one; an example goes to the spaces of
+   its own modality (image -> image and image-text spaces, audio -> audio space and, through
+   its transcript, transcripts and notes; video -> frames and sound; note -> text space).
+2. Each probe searches its space for the ``k`` nearest items (negative parts for more, so that
+   what they subtract is found). Each answer is turned into a calibrated score in 0..1 by the
+   calibration of its *route key* (space, query modality, item route) - see
+   :mod:`engine.search.calibration` for how thresholds are fitted on real data. Score 0.5 is
+   every space's line between a good match and noise. For tags the raw value is
+   ``cosine * sqrt(tag probability)``.
+3. Evidence is gathered per file: within one part a file's score is its best evidence; across
+   parts the file's score is ``sum(w_i * best_i) / sum(positive w)``, negative parts
+   subtracting their share. A file is a hit only when some positive part found it with a good
+   match (>= 0.5) and its combined score stays above 0; filters then apply, and an example file
+   never answers its own query.
+4. One :class:`~engine.search.results.Hit` per file, best first, carrying its best evidence's
+   start/end seconds and up to ``max_reasons`` reasons: the best evidence, then any other
+   evidence that is a good match by itself (another tag, a second passage, another route).
+   No hit at all gives ``no_good_match=True`` with an empty list, never a list of noise.
+
+The planner codes against two small protocols, :class:`VectorSearch` (``SpaceIndexes``) and
+:class:`ItemLookup` (``Catalog``), so it can be tested with in-memory fakes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.catalog.records import ItemRow
+from engine.search.calibration import GOOD_MATCH, CalibrationTable
+from engine.search.probes import Probe, ProbeMaker
+from engine.search.query import ExamplePart, Query, TextPart
+from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResult
+
+
+class VectorSearch(Protocol):
+    """Nearest neighbours per space by inner product of unit vectors; ids < 0 are padding.
+    A space with nothing indexed may raise ``KeyError``."""
+
+    def search(
+        self, space: str, queries: NDArray[np.float32], k: int
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]: ...
+
+
+class ItemLookup(Protocol):
+    """The stored items of these ids (unknown ids are left out)."""
+
+    def items(self, item_ids: Sequence[int]) -> list[ItemRow]: ...
+
+
+@dataclass(frozen=True)
+class PlannerSettings:
+    k: int = 256  # nearest items per probe
+    negative_k: int = 1024  # per probe of a subtracted part
+    max_reasons: int = 4
+    excerpt_chars: int = 160
+    # A file must reach this calibrated score in some positive part to be a hit. Evaluation
+    # sets 0 to rank every file found; the app keeps the good-match line.
+    floor: float = GOOD_MATCH
+
+
+@dataclass(frozen=True)
+class _Answer:
+    part: int
+    probe: Probe
+    scores: NDArray[np.float32]
+    ids: NDArray[np.int64]
+
+
+class Planner:
+    def __init__(
+        self,
+        probes: ProbeMaker,
+        index: VectorSearch,
+        catalog: ItemLookup,
+        calibration: CalibrationTable | None = None,
+        settings: PlannerSettings | None = None,
+    ) -> None:
+        self.probes = probes
+        self.index = index
+        self.catalog = catalog
+        self.calibration = calibration or CalibrationTable()
+        self.settings = settings or PlannerSettings()
+
+    def search(self, query: Query, limit: int = 20) -> SearchResult:
+        if limit < 1:
+            raise ValueError(f"limit must be positive, got {limit}")
+        notes: list[str] = []
+        spaces: list[str] = []
+        answers: list[_Answer] = []
+        for index, part in enumerate(query.parts):
+            made = (
+                self.probes.for_text(part.text)
+                if isinstance(part, TextPart)
+                else self.probes.for_example(part)
+            )
+            _extend_unique(notes, made.notes)
+            k = self.settings.k if part.weight > 0 else self.settings.negative_k
+            for probe in made.probes:
+                try:
+                    scores, ids = self.index.search(probe.space, probe.vector[None, :], k)
+                except KeyError:
+                    _extend_unique(notes, [f"nothing is indexed in space {probe.space!r} yet"])
+                    continue
+                _extend_unique(spaces, [probe.space])
+                answers.append(_Answer(index, probe, scores[0], ids[0]))
+        evidence, rows = self._evidence(answers, len(query.parts), notes)
+        hits, good = self._merge(query, evidence, rows, notes)
+        return SearchResult(hits[:limit], not good, spaces, notes)
+
+    def _evidence(
+        self, answers: Sequence[_Answer], parts: int, notes: list[str]
+    ) -> tuple[list[dict[int, list[Reason]]], dict[int, ItemRow]]:
+        """Per part, every file's calibrated reasons; and one item row per file."""
+        wanted = sorted({int(i) for answer in answers for i in answer.ids if i >= 0})
+        items = {row.id: row for row in self.catalog.items(wanted)} if wanted else {}
+        per_part: list[dict[int, list[Reason]]] = [{} for _ in range(parts)]
+        files: dict[int, ItemRow] = {}
+        for answer in answers:
+            probe = answer.probe
+            for raw, item_id in zip(answer.scores, answer.ids, strict=True):
+                row = items.get(int(item_id))
+                if row is None:
+                    continue
+                route = ROUTE_OF_ITEM[row.kind]
+                if route not in probe.routes:
+                    continue
+                value = raw_value(route, float(raw), row.score)
+                calibration, fitted = self.calibration.get(probe.space, probe.modality, route)
+                if not fitted:
+                    _extend_unique(
+                        notes,
+                        [
+                            f"space {probe.space!r} has no fitted calibration for "
+                            f"{probe.modality} -> {route.value}; a cautious default is used"
+                        ],
+                    )
+                reason = Reason(
+                    route,
+                    self._detail(route, probe, row),
+                    row.start,
+                    row.end,
+                    calibration.score(value),
+                )
+                per_part[answer.part].setdefault(row.file.id, []).append(reason)
+                files.setdefault(row.file.id, row)
+        return per_part, files
+
+    def _merge(
+        self,
+        query: Query,
+        evidence: Sequence[dict[int, list[Reason]]],
+        rows: dict[int, ItemRow],
+        notes: list[str],
+    ) -> tuple[list[Hit], bool]:
+        """The hits, best first, and whether any of them is a good match."""
+        weights = [part.weight for part in query.parts]
+        total = sum(weight for weight in weights if weight > 0)
+        examples = _example_paths(query.parts)
+        hits: list[Hit] = []
+        filtered = 0
+        good = False
+        for file_id, row in rows.items():
+            best = [
+                max((r.score for r in found.get(file_id, [])), default=0.0) for found in evidence
+            ]
+            strongest = max((b for w, b in zip(weights, best, strict=True) if w > 0), default=0.0)
+            if strongest < self.settings.floor:
+                continue
+            path = Path(row.root_path) / row.file.relpath
+            if examples and _resolved(path) in examples:
+                continue
+            combined = sum(w * b for w, b in zip(weights, best, strict=True)) / total
+            if combined <= 0:
+                continue
+            file = row.file
+            if not query.filters.accepts(path, file.kind, file.size, file.mtime_ns):
+                filtered += 1
+                continue
+            reasons = self._reasons(
+                reason
+                for weight, found in zip(weights, evidence, strict=True)
+                if weight > 0
+                for reason in found.get(file_id, [])
+            )
+            good = good or strongest >= GOOD_MATCH
+            top = reasons[0]
+            hits.append(
+                Hit(str(path), file.kind.value, min(combined, 1.0), top.start, top.end, reasons)
+            )
+        if filtered and not hits:
+            notes.append(f"{filtered} good match(es) were left out by the filters")
+        hits.sort(key=lambda hit: (-hit.score, hit.path))
+        if hits and not good:  # only with a lowered floor
+            notes.append("no hit is a good match; these are the nearest")
+        return hits, good
+
+    def _reasons(self, found: Iterable[Reason]) -> list[Reason]:
+        """The best reason, then other good matches, one per (route, detail, span), at most
+        ``max_reasons``."""
+        seen: set[tuple[Route, str, float | None, float | None]] = set()
+        kept: list[Reason] = []
+        for reason in sorted(found, key=lambda r: -r.score):
+            identity = (reason.route, reason.detail, reason.start, reason.end)
+            if kept and reason.score < GOOD_MATCH:
+                break
+            if identity not in seen:
+                seen.add(identity)
+                kept.append(reason)
+            if len(kept) == self.settings.max_reasons:
+                break
+        return kept
+
+    def _detail(self, route: Route, probe: Probe, row: ItemRow) -> str:
+        if route is Route.VISUAL:
+            return f"looks like {probe.label}"
+        if route is Route.SOUND:
+            return f"sounds like {probe.label}"
+        if route is Route.TAG:
+            return f'tag "{row.text}" {row.score or 0.0:.2f}'
+        excerpt = _excerpt(row.text or "", self.settings.excerpt_chars)
+        if route is Route.TRANSCRIPT:
+            return f'said "{excerpt}"'
+        return f'note: "{excerpt}"'
+
+
+def raw_value(route: Route, cosine: float, tag_probability: float | None) -> float:
+    """What a route's calibration reads: the cosine, and for a tag the cosine times the square
+    root of the tag's probability (a confident tag outranks a guess about the same word)."""
+    if route is Route.TAG:
+        return cosine * math.sqrt(max(tag_probability or 0.0, 0.0))
+    return cosine
+
+
+def _excerpt(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "\u2026"
+
+
+def _extend_unique(target: list[str], values: Iterable[str]) -> None:
+    target.extend(value for value in values if value not in target)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:  # a loop or an unreadable parent: compare as written
+        return path
+
+
+def _example_paths(parts: Iterable[TextPart | ExamplePart]) -> set[Path]:
+    return {_resolved(part.path) for part in parts if isinstance(part, ExamplePart)}

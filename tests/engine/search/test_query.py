@@ -1,0 +1,199 @@
+"""The query language: examples of each form, errors with positions, and properties."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.catalog.records import FileKind
+from engine.search.query import ExamplePart, Filters, ParseError, Query, TextPart, parse
+
+BASE = Path("/home/me")
+FILES = {BASE / name for name in ("sunset.jpg", "cat.jpg", "talk.wav", "my photo.png")}
+
+
+def read(text: str) -> Query:
+    return parse(text, BASE, FILES.__contains__)
+
+
+def test_free_text_is_one_part() -> None:
+    assert read("  sunset over   the sea ").parts == (TextPart("sunset over the sea"),)
+
+
+def test_combination_with_operators() -> None:
+    query = read('"beach" + sunset.jpg - people')
+    assert query.parts == (
+        TextPart("beach"),
+        ExamplePart(BASE / "sunset.jpg"),
+        TextPart("people", -1.0),
+    )
+    assert query.positive == query.parts[:2]
+    assert query.negative == (TextPart("people", -1.0),)
+
+
+def test_weights() -> None:
+    assert read('0.5*"dog" + cat.jpg').parts == (
+        TextPart("dog", 0.5),
+        ExamplePart(BASE / "cat.jpg"),
+    )
+    assert read("2 * dog - .25*cat.jpg").parts == (
+        TextPart("dog", 2.0),
+        ExamplePart(BASE / "cat.jpg", -0.25),
+    )
+
+
+def test_an_operator_covers_the_run_of_bare_words() -> None:
+    assert read("red car - people in hats").parts == (
+        TextPart("red car"),
+        TextPart("people in hats", -1.0),
+    )
+
+
+def test_examples_and_time_ranges() -> None:
+    assert read("talk.wav@12-20").parts == (ExamplePart(BASE / "talk.wav", 1.0, 12.0, 20.0),)
+    assert read("like:talk.wav@1:05-1:30.5").parts[0] == ExamplePart(
+        BASE / "talk.wav", 1.0, 65.0, 90.5
+    )
+    assert read('like:"talk.wav@1:00:00-"').parts[0] == ExamplePart(
+        BASE / "talk.wav", 1.0, 3600.0, None
+    )
+    assert read('like:"my photo.png"').parts == (ExamplePart(BASE / "my photo.png"),)
+    assert read("/home/me/cat.jpg").parts == (ExamplePart(BASE / "cat.jpg"),)
+
+
+def test_a_word_that_is_no_existing_file_is_text() -> None:
+    assert read("dog.jpg").parts == (TextPart("dog.jpg"),)
+    assert read("meet at 10:30 note: bring cake").parts == (
+        TextPart("meet at 10:30 note: bring cake"),
+    )
+
+
+def test_filters() -> None:
+    query = read(
+        "dog kind:photo,videos in:~/Pictures after:2024-01 before:2024-06-15 size>10MB size<=2GiB"
+    )
+    assert query.parts == (TextPart("dog"),)
+    assert query.filters == Filters(
+        kinds=frozenset({FileKind.PHOTO, FileKind.VIDEO}),
+        folders=(Path("~/Pictures").expanduser(),),
+        after=date(2024, 1, 1),
+        before=date(2024, 6, 15),
+        min_size=10_000_001,
+        max_size=2 * 2**30,
+    )
+
+
+def test_filters_accept() -> None:
+    filters = read("x kind:photo in:/home/me/Pictures size<1KB after:2020").filters
+    stamp = 1_700_000_000 * 10**9  # November 2023
+    photo = Path("/home/me/Pictures/a.jpg")
+    assert filters.accepts(photo, FileKind.PHOTO, 999, stamp)
+    assert not filters.accepts(photo, FileKind.AUDIO, 999, stamp)
+    assert not filters.accepts(Path("/home/me/other/a.jpg"), FileKind.PHOTO, 999, stamp)
+    assert not filters.accepts(photo, FileKind.PHOTO, 1000, stamp)
+    assert not filters.accepts(photo, FileKind.PHOTO, 999, 1_500_000_000 * 10**9)  # 2017
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "words"),
+    [
+        ('"beach', 0, "unterminated quote"),
+        ('beach + ""', 8, "empty quoted text"),
+        ("a + + b", 4, "expected a part"),
+        ("a -", 2, "expected a part"),
+        ("kind:pic", 5, "unknown kind 'pic'"),
+        ("x after:2024-13-01", 8, "wants a date"),
+        ("x size>ten", 7, "size wants a number"),
+        ("talk.wav@20-10", 9, "ends (10 s) before it starts"),
+        ("talk.wav@soon", 9, "is not START-END"),
+        ("like:nope.jpg", 5, "no such file"),
+        ("- cat", 0, "every part is subtracted"),
+        ("kind:photo", 0, "nothing to search for"),
+        ("x - kind:photo", 2, "filter cannot be weighted"),
+        ("x * y", 0, "weight 'x' is not a number"),
+        ("cat + * y", 6, "'*' must follow a weight"),
+        ("0*x", 0, "weight must be positive"),
+    ],
+)
+def test_errors_say_what_and_where(text: str, position: int, words: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        read(text)
+    assert words in caught.value.message
+    assert caught.value.position == position
+    assert f"(at position {position})" in str(caught.value)
+    assert caught.value.pointer().splitlines()[1].index("^") == position
+
+
+# --- properties -------------------------------------------------------------------------------
+
+_words = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=1, max_size=8)
+_text = st.lists(_words, min_size=1, max_size=4).map(" ".join)
+_weight = st.sampled_from([1.0, 0.5, 2.0, 0.25, 3.0, 1.5])
+
+
+@st.composite
+def _example(draw: st.DrawFn) -> ExamplePart:
+    path = draw(st.sampled_from(sorted(FILES)))
+    # Times in tenths of a second, as a person types them.
+    tenths = draw(st.none() | st.integers(0, 5000))
+    start = end = None
+    if tenths is not None:
+        start = tenths / 10
+        if draw(st.booleans()):
+            end = (tenths + draw(st.integers(1, 600))) / 10
+    return ExamplePart(path, draw(_weight), start, end)
+
+
+_part = st.one_of(st.builds(TextPart, _text, _weight), _example())
+
+
+@st.composite
+def _query(draw: st.DrawFn) -> Query:
+    first = draw(_part)
+    rest = draw(st.lists(_part, max_size=3))
+    signs = draw(st.lists(st.sampled_from([1.0, -1.0]), min_size=len(rest), max_size=len(rest)))
+    parts = (first, *(_signed(part, sign) for part, sign in zip(rest, signs, strict=True)))
+    low = draw(st.none() | st.integers(0, 10**9))
+    filters = Filters(
+        kinds=frozenset(draw(st.sets(st.sampled_from(list(FileKind))))),
+        folders=tuple(draw(st.lists(st.sampled_from([Path("/a"), Path("/b c")]), max_size=2))),
+        after=draw(st.none() | st.dates(date(1990, 1, 1), date(2030, 1, 1))),
+        before=draw(st.none() | st.dates(date(1990, 1, 1), date(2030, 1, 1))),
+        min_size=low,
+        max_size=draw(st.none() | st.integers(0, 10**12)),
+    )
+    return Query(parts, filters)
+
+
+def _signed(part: TextPart | ExamplePart, sign: float) -> TextPart | ExamplePart:
+    if isinstance(part, TextPart):
+        return TextPart(part.text, sign * part.weight)
+    return ExamplePart(part.path, sign * part.weight, part.start, part.end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_query())
+def test_format_then_parse_gives_the_same_query(query: Query) -> None:
+    assert read(query.format()) == query
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from('ab "+-*:@.0123456789kind:size><=like/ \t'), max_size=40))
+def test_any_text_parses_or_fails_with_a_position_inside_it(text: str) -> None:
+    try:
+        query = read(text)
+    except ParseError as error:
+        assert 0 <= error.position <= len(text)
+    else:
+        assert query.positive
+        assert all(part.weight != 0 for part in query.parts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_words, min_size=1, max_size=6))
+def test_bare_words_always_make_one_text_part(words: list[str]) -> None:
+    assert read(" ".join(words)).parts == (TextPart(" ".join(words)),)
