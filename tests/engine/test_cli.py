@@ -1,4 +1,4 @@
-"""`trove` end to end on the real dev pack and the demo folder of real media."""
+"""`trove` end to end: real dev pack, real media, a real catalog and index in a temp dir."""
 
 from __future__ import annotations
 
@@ -8,71 +8,99 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import BAD_USAGE, ENGINE_ERROR, OK, main
+from engine.cli import BAD_USAGE, ENGINE_ERROR, NO_RESULT, OK, main
 from models.manifest import Manifest
 from tests import media
 
 
 @pytest.fixture(scope="module")
-def demo() -> Path:
-    return media.demo_folder()
+def indexed(tmp_path_factory: pytest.TempPathFactory, dev_pack: Manifest) -> list[str]:
+    """Global options of a data dir that holds the demo folder, indexed once for the module."""
+    data = tmp_path_factory.mktemp("data")
+    options = ["--data-dir", str(data), "--pack", str(dev_pack.root)]
+    assert main([*options, "add", str(media.demo_folder())]) == OK
+    assert main([*options, "index"]) == OK
+    return options
 
 
-def ranked_names(output: str, heading: str) -> list[str]:
-    """File names listed under one heading of the demo's output, best first."""
-    lines = output.split(f"\n{heading}\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    return [Path(line.split()[2]).name for line in lines if line.strip()[:1].isdigit()]
+def search(options: list[str], capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    capsys.readouterr()
+    code = main([*options, "search", *args, "--json"])
+    result = json.loads(capsys.readouterr().out)
+    result["code"] = code
+    return result
+
+
+def names(result: dict) -> list[str]:
+    return [Path(hit["path"]).name for hit in result["hits"]]
 
 
 @pytest.mark.slow
-def test_demo_finds_photos_and_recordings_by_text_and_example(
-    demo: Path, dev_pack: Manifest, capsys: pytest.CaptureFixture[str]
+def test_text_finds_a_photo_by_its_tags(indexed: list[str], capsys: pytest.CaptureFixture) -> None:
+    result = search(indexed, capsys, "a cat")
+    assert result["code"] == OK
+    assert "chelsea.png" in names(result)[:3]
+    best = result["hits"][names(result).index("chelsea.png")]
+    assert best["kind"] == "photo" and 0 <= best["score"] <= 1
+    assert any(reason["route"] == "tag" for reason in best["why"])
+
+
+@pytest.mark.slow
+def test_text_finds_a_recording_by_its_words_with_the_time(
+    indexed: list[str], capsys: pytest.CaptureFixture
 ) -> None:
-    code = main(
-        [
-            "--pack",
-            str(dev_pack.root),
-            "demo",
-            str(demo),
-            "--query",
-            "a cat",
-            "--query",
-            "the budget meeting",
-            "--like",
-            str(demo / "Sounds" / "cow.ogg"),
-        ]
-    )
-    output = capsys.readouterr().out
-    assert code == OK
-    assert ranked_names(output, '"a cat"')[0] == "chelsea.png"
-    assert ranked_names(output, '"the budget meeting"')[0] == "budget_meeting.wav"
-    assert "budget_meeting.wav @ 0.0-" in output  # a transcript hit carries its time
-    assert "cow.ogg" not in ranked_names(output, "like cow.ogg")  # the example is left out
-    assert "; 0 skipped" in output
+    result = search(indexed, capsys, "water the tomato plants")
+    assert names(result)[0] == "tomato_plants.wav"
+    hit = result["hits"][0]
+    assert hit["start"] is not None and hit["end"] > hit["start"]
+    assert hit["why"][0]["route"] == "transcript"
 
 
-def test_demo_lists_a_broken_file_with_its_reason_and_goes_on(
+@pytest.mark.slow
+def test_a_photo_finds_itself_and_its_look_alikes(
+    indexed: list[str], capsys: pytest.CaptureFixture
+) -> None:
+    tiger = media.demo_folder() / "Photos" / "tiger.png"
+    copy = Path(indexed[1]).parent / "tiger-copy.png"
+    shutil.copy(tiger, copy)
+    result = search(indexed, capsys, "--like", str(copy), "--kind", "photo")
+    assert names(result)[0] == "tiger.png"
+    assert all(hit["kind"] == "photo" for hit in result["hits"])
+
+
+@pytest.mark.slow
+def test_nonsense_says_no_good_match(indexed: list[str], capsys: pytest.CaptureFixture) -> None:
+    result = search(indexed, capsys, "quarterly tax reconciliation spreadsheet macros")
+    assert result["code"] == NO_RESULT
+    assert result["no_good_match"] and result["hits"] == []
+
+
+@pytest.mark.slow
+def test_status_and_doctor_agree_with_the_index(
+    indexed: list[str], capsys: pytest.CaptureFixture
+) -> None:
+    capsys.readouterr()
+    assert main([*indexed, "status"]) == OK
+    status = capsys.readouterr().out
+    assert "files.indexed" in status and "files.failed             0" in status
+    assert main([*indexed, "doctor"]) == OK
+    doctor = capsys.readouterr().out
+    assert "every hash ok" in doctor and "consistent with the catalog" in doctor
+
+
+def test_a_broken_file_is_listed_with_its_reason(
     tmp_path: Path, dev_pack: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shutil.copy(media.skimage_photos()["chelsea"], tmp_path / "chelsea.png")
-    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg at all")
-    (tmp_path / "empty.wav").write_bytes(b"")
-    code = main(["--pack", str(dev_pack.root), "demo", str(tmp_path), "--query", "a cat"])
-    output = capsys.readouterr().out
-    assert code == OK
-    assert "skipped broken.jpg:" in output and "skipped empty.wav:" in output
-    assert ranked_names(output, '"a cat"') == ["chelsea.png"]
-
-
-def test_doctor_reports_providers_and_verified_pack(
-    dev_pack: Manifest, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["--pack", str(dev_pack.root), "doctor"]) == OK
-    output = capsys.readouterr().out
-    assert "CPUExecutionProvider" in output
-    assert "every hash ok" in output
-    for entry in dev_pack.models:
-        assert entry.id in output
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(media.skimage_photos()["chelsea"], folder / "chelsea.png")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg at all")
+    options = ["--data-dir", str(tmp_path / "data"), "--pack", str(dev_pack.root)]
+    assert main([*options, "add", str(folder)]) == OK
+    assert main([*options, "index"]) == OK
+    assert "1 indexed, 1 failed" in capsys.readouterr().out
+    assert main([*options, "status"]) == OK
+    assert "could not read " + str(folder / "broken.jpg") in capsys.readouterr().out
 
 
 def test_a_damaged_pack_is_an_engine_error_naming_the_file(
@@ -80,12 +108,19 @@ def test_a_damaged_pack_is_an_engine_error_naming_the_file(
 ) -> None:
     pack = tmp_path / "pack"
     pack.mkdir()
-    manifest = json.loads((dev_pack.root / "manifest.json").read_text())
-    (pack / "manifest.json").write_text(json.dumps(manifest))
-    assert main(["--pack", str(pack), "doctor"]) == ENGINE_ERROR
+    (pack / "manifest.json").write_text((dev_pack.root / "manifest.json").read_text())
+    code = main(["--data-dir", str(tmp_path / "data"), "--pack", str(pack), "doctor"])
+    assert code == ENGINE_ERROR
     assert "missing" in capsys.readouterr().err
 
 
-def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_usage_exits_2(
+    tmp_path: Path, dev_pack: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["search-everything"]) == BAD_USAGE
     assert main(["--device", "tpu", "doctor"]) == BAD_USAGE
+    options = ["--data-dir", str(tmp_path), "--pack", str(dev_pack.root)]
+    capsys.readouterr()
+    assert main([*options, "search", "after:not-a-date"]) == BAD_USAGE
+    assert "wants a date" in capsys.readouterr().err
+    assert main([*options, "remove", str(tmp_path)]) == BAD_USAGE

@@ -13,9 +13,8 @@ import soundfile as sf
 from PIL import Image
 
 from engine.catalog.records import FileKind
-from engine.demo import SUFFIXES as DEMO_SUFFIXES
 from engine.media.errors import MediaError
-from engine.media.kinds import BY_SUFFIX, SUFFIXES, check_content, kind_of, sniff
+from engine.media.kinds import BY_SUFFIX, check_content, kind_of, sniff
 from tests.media import Videos, skimage_photos, videos
 
 pillow_heif.register_heif_opener()
@@ -36,11 +35,6 @@ def test_every_required_suffix_has_its_kind_in_any_case() -> None:
             assert kind_of(f"Holiday/IMG_0001{suffix.upper()}") is kind
     assert kind_of(Path("a.exe")) is None and kind_of(Path("Makefile")) is None
     assert kind_of(Path("archive.jpg.zip")) is None
-
-
-def test_the_demo_table_agrees_with_this_one() -> None:
-    for suffix, kind in DEMO_SUFFIXES.items():
-        assert SUFFIXES[suffix].value == kind.value
 
 
 def _image_bytes(format: str) -> bytes:
