@@ -23,6 +23,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shlex
 import sys
 import threading
@@ -48,6 +49,8 @@ from models.sources import cache_root
 OK, NO_RESULT, BAD_USAGE, ENGINE_ERROR = 0, 1, 2, 3
 DEMO_QUERIES = ("a cat", "an elephant", "coffee", "the budget on Thursday", "a jet plane")
 KINDS = ("photo", "audio", "video", "note")
+# A name that is not UTF-8 reaches Python as os.fsdecode makes it: its bad bytes as lone surrogates.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,9 +135,17 @@ def _query_text(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
+def _json_line(value: object) -> str:
+    """JSON as UTF-8 text, except that the lone surrogates of a non-UTF-8 file name are written
+    as ``\\udcXX`` escapes: the output stays valid UTF-8, and ``os.fsencode(json.loads(...))``
+    gives back the name's exact bytes."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def _print_result(query: str, result: SearchResult, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"query": query, **result.to_json()}, ensure_ascii=False))
+        print(_json_line({"query": query, **result.to_json()}))
         return
     if result.no_good_match:
         print(f'"{query}": no good match')
@@ -161,6 +172,8 @@ def _index(trove: Trove, watch: bool) -> int:
     print(_summary(summary))
     for path, reason in summary.failures:
         print(f"  could not read {path}: {reason}")
+    for unreadable in summary.unreadable:
+        print(f"  could not read {unreadable.path}: {unreadable.reason}")
     return OK
 
 
@@ -259,6 +272,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return BAD_USAGE if exit_.code else OK
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    # Text output prints a non-UTF-8 file name as its own bytes, as ls does, instead of failing
+    # under a strict UTF-8 locale (the usual desktop one); --json escapes them instead.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="surrogateescape")
     try:
         return run(args)
     except (ParseError, FolderError, DataDirError) as error:

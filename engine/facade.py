@@ -7,6 +7,7 @@ Callers never reach past it, so the UI can run every call on a worker thread.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite3"
 INDEX_FOLDER = "indexes"
+# What the last full scan could not even open (no catalog row: a dangling link, a locked
+# folder, a file without read permission), kept so that ``status`` in a later process lists it.
+UNREADABLE_FILE = "unreadable.json"
 
 
 class FolderError(ValueError):
@@ -124,7 +128,29 @@ class Trove:
 
     def index(self) -> RunSummary:
         """Bring the index up to date with every folder, once."""
-        return self.pipeline.run(self.scanner.scan())
+        summary = self.pipeline.run(self.scanner.scan())
+        self._keep_unreadable([Failure(Path(u.path), u.reason) for u in summary.unreadable])
+        return summary
+
+    def _keep_unreadable(self, failures: Sequence[Failure]) -> None:
+        rows = [[str(failure.path), failure.reason] for failure in failures]
+        target = self.data_dir / UNREADABLE_FILE
+        temporary = target.with_suffix(".tmp")
+        # ASCII JSON escapes the lone surrogates of a non-UTF-8 name, so it comes back exact.
+        temporary.write_text(json.dumps(rows), encoding="ascii")
+        temporary.replace(target)
+
+    def _unreadable(self) -> list[Failure]:
+        try:
+            rows = json.loads((self.data_dir / UNREADABLE_FILE).read_bytes())
+        except (OSError, ValueError):
+            return []  # never scanned, or a file cut short: the next index run rewrites it
+        roots = [Path(root.path) for root in self.catalog.roots()]
+        return [
+            Failure(Path(path), reason)
+            for path, reason in rows
+            if any(Path(path).is_relative_to(root) for root in roots)  # not a removed folder's
+        ]
 
     def watcher(self, on_status: ProgressCallback | None = None) -> Watcher:
         """A watcher that keeps the index current until it is stopped (``with`` works)."""
@@ -154,7 +180,7 @@ class Trove:
         failures = [
             Failure(where(record), record.error or "unknown error")
             for record in self.catalog.files(status=FileStatus.FAILED)
-        ]
+        ] + self._unreadable()
         counts = self.catalog.counts()
         names = set(self.catalog.spaces()) | set(self.indexes.spaces())
         spaces = {

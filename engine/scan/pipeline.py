@@ -341,7 +341,7 @@ class Pipeline:
             if self._cancel.is_set():
                 return
             source = self.catalog.find_by_hash(copy.work.content_hash)
-            if source is not None:
+            if source is not None and source.kind is copy.work.found.kind:
                 self._copy(copy, source, run)
             else:
                 orphans.append(self._store(copy.work))

@@ -238,13 +238,17 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _stable_hash(found: Found) -> str | None:
-    """The file's hash, or ``None`` when it changed or vanished while being read."""
+def _stable_hash(found: Found) -> str | Unreadable | None:
+    """The file's hash, ``None`` when it changed or vanished while being read, or why it cannot
+    be read (permission denied, an I/O error): that is reported, not taken for a change, which
+    would retry it on every scan and never say why."""
     try:
         value = content_hash(found.path)
         after = found.path.stat()
-    except OSError:
+    except FileNotFoundError:
         return None
+    except OSError as error:
+        return Unreadable(str(found.path), _reason(error))
     if (after.st_size, after.st_mtime_ns) != (found.size, found.mtime_ns):
         return None
     return value
@@ -345,11 +349,15 @@ class Scanner:
         for record in known.values():
             gone.setdefault(record.content_hash, []).append(record)
         hashes = self._hash_all([found for found, _ in to_hash])
-        first_of_hash: dict[str, Work] = {}
+        # Same bytes read as another kind (a .txt holding a JPEG) are not a copy: kind is keyed.
+        first_of_hash: dict[tuple[str, FileKind], Work] = {}
         moved: set[int] = set()
         for (found, record), value in zip(to_hash, hashes, strict=True):
             if value is None:
                 plan.unstable.append(found)
+                continue
+            if isinstance(value, Unreadable):
+                plan.unreadable.append(value)
                 continue
             if record is not None and record.content_hash == value and record.kind is found.kind:
                 # Touched, not edited: store the new stat and keep the items.
@@ -362,7 +370,7 @@ class Scanner:
                 plan.moves.append(Move(gone[value].pop(), found))
                 continue
             work = Work(found, value, record)
-            if value in first_of_hash:
+            if (value, found.kind) in first_of_hash:
                 plan.copies.append(Copy(work, None))  # same bytes as a file of this scan
             elif (source := self.catalog.find_by_hash(value)) is not None and (
                 source.kind is found.kind
@@ -375,11 +383,11 @@ class Scanner:
                 else:
                     plan.copies.append(Copy(work, source))
             else:
-                first_of_hash[value] = work
+                first_of_hash[value, found.kind] = work
                 plan.work.append(work)
         plan.deleted = [record for records in gone.values() for record in records]
 
-    def _hash_all(self, files: Sequence[Found]) -> list[str | None]:
+    def _hash_all(self, files: Sequence[Found]) -> list[str | Unreadable | None]:
         if len(files) <= 1 or self.hash_threads <= 1:
             return [_stable_hash(found) for found in files]
         with ThreadPoolExecutor(self.hash_threads, thread_name_prefix="trove-hash") as pool:
