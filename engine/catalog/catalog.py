@@ -404,8 +404,13 @@ class Catalog:
     def replace_items(self, file_id: int, items: Sequence[NewItem]) -> ReplaceResult:
         """In one transaction: drop the file's old items and vectors, store ``items``, mark the
         file INDEXED and bump the generation."""
+        return self.replace_many([(file_id, items)])
+
+    def replace_many(self, files: Sequence[tuple[int, Sequence[NewItem]]]) -> ReplaceResult:
+        """:meth:`replace_items` for several files in ONE transaction: a batch of files costs one
+        commit (one fsync) instead of one each, and still lands whole or not at all."""
         with self._write() as conn:
-            return self._replace(conn, file_id, items)
+            return ReplaceResult.merged([self._replace(conn, fid, items) for fid, items in files])
 
     def copy_items(self, source_file_id: int, target_file_id: int) -> ReplaceResult:
         """Give ``target`` a copy of the items and vectors of ``source`` (same bytes)."""

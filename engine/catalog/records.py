@@ -6,7 +6,7 @@ them). Plain frozen dataclasses: no SQL, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -93,6 +93,19 @@ class ReplaceResult:
 
     added: dict[str, tuple[NDArray[np.int64], NDArray[np.float32]]] = field(default_factory=dict)
     removed: list[tuple[str, int]] = field(default_factory=list)
+
+    @classmethod
+    def merged(cls, results: Sequence[ReplaceResult]) -> ReplaceResult:
+        """One result for several changes committed together, in their order."""
+        spaces = {space for result in results for space in result.added}
+        added = {
+            space: (
+                np.concatenate([r.added[space][0] for r in results if space in r.added]),
+                np.concatenate([r.added[space][1] for r in results if space in r.added]),
+            )
+            for space in spaces
+        }
+        return cls(added, [pair for result in results for pair in result.removed])
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ models on batches of decoded files, writes each file's items to the catalog and 
 changed to the vector indexes. The look-ahead holds at most ``lookahead`` decoded files and
 stops reading ahead past ``lookahead_bytes``, so memory stays flat however large the folder.
 
-Crash safety: every file is one catalog transaction (``replace_items``), committed before its
-vectors reach the index, and a file stays PENDING until that commit. A run killed at any moment
-leaves committed files INDEXED and the rest PENDING; the next scan lists the PENDING ones again
-and ``replace_items`` replaces rather than adds, so nothing is lost and nothing is doubled. The
+Crash safety: each model batch of files is one catalog transaction (``replace_many``, one
+commit for up to ``batch_files`` files), committed before its vectors reach the index, and a
+file stays PENDING until that commit. A run killed at any moment leaves committed files INDEXED
+and the rest PENDING; the next scan lists the PENDING ones again and ``replace_many`` replaces
+rather than adds, so nothing is lost and nothing is doubled. The
 index files record the catalog generation they match and are rebuilt when they lag behind.
 """
 
@@ -124,7 +125,7 @@ class CatalogWriter(Protocol):
 
     def find_by_hash(self, content_hash: str) -> FileRecord | None: ...
 
-    def replace_items(self, file_id: int, items: Sequence[NewItem]) -> ReplaceResult: ...
+    def replace_many(self, files: Sequence[tuple[int, Sequence[NewItem]]]) -> ReplaceResult: ...
 
     def copy_items(self, source_file_id: int, target_file_id: int) -> ReplaceResult: ...
 
@@ -390,9 +391,16 @@ class Pipeline:
             raise  # the pack is broken, not the files: stop, and leave them PENDING
         except Exception:  # noqa: BLE001 - find the file the models choke on, one at a time
             results = [self._embed_one(job, one, run) for job, one in decoded]
-        for (job, _), items in zip(decoded, results, strict=True):
-            if items is not None:
-                self._write(job, items, run)
+        ready = [
+            (job, items)
+            for (job, _), items in zip(decoded, results, strict=True)
+            if items is not None and self._still_valid(job, items, run)
+        ]
+        if ready:
+            self._apply(self.catalog.replace_many([(job.record.id, items) for job, items in ready]))
+            for job, items in ready:
+                run.summary.indexed += 1
+                run.done(job.work, len(items))
 
     def _embed_one(self, job: _Job, decoded: Decoded, run: _Run) -> list[NewItem] | None:
         try:
@@ -404,7 +412,9 @@ class Pipeline:
             self._fail(job, error, run)
             return None
 
-    def _write(self, job: _Job, items: list[NewItem], run: _Run) -> None:
+    def _still_valid(self, job: _Job, items: list[NewItem], run: _Run) -> bool:
+        """Whether the file may be written as decoded: it is still there, unchanged, and every
+        vector is sound. Otherwise it is dealt with here and left out of the batch's commit."""
         found = job.work.found
         try:
             now = found.path.stat()
@@ -413,23 +423,21 @@ class Pipeline:
             self._apply(ReplaceResult(removed=self.catalog.delete_file(job.record.id)))
             run.summary.deleted += 1
             run.done(job.work, 0)
-            return
+            return False
         except OSError as error:
             self._fail(job, error, run)
-            return
+            return False
         if (now.st_size, now.st_mtime_ns) != (found.size, found.mtime_ns):
             # Changed while being read: what was decoded may be half old, half new. It stays
             # PENDING, and the next scan (or the watcher's event) indexes the new bytes.
             run.summary.changed_while_read.append(str(found.path))
             run.done(job.work, 0)
-            return
+            return False
         bad = _bad_vector(items)
         if bad is not None:
             self._fail(job, MediaError(f"{found.path.name}: {bad}"), run)
-            return
-        self._apply(self.catalog.replace_items(job.record.id, items))
-        run.summary.indexed += 1
-        run.done(job.work, len(items))
+            return False
+        return True
 
     def _fail(self, job: _Job, error: BaseException, run: _Run) -> None:
         found = job.work.found

@@ -398,3 +398,22 @@ def test_garbage_file_is_refused_clearly(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(CatalogError, match="cannot open the catalog"):
         Catalog(path)
+
+
+def test_replace_many_commits_several_files_at_once_and_merges_the_result(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    root = catalog.add_root(tmp_path / "photos")
+    first = catalog.upsert_file(root.id, "a.jpg", 1, 1, "hash-a", FileKind.PHOTO)
+    second = catalog.upsert_file(root.id, "b.jpg", 1, 1, "hash-b", FileKind.PHOTO)
+    vector = np.ones(4, dtype=np.float32) / 2
+    one = NewItem(ItemKind.PHOTO, vectors={"img": vector})
+    before = catalog.generation()
+    result = catalog.replace_many([(first.id, [one]), (second.id, [one, one])])
+    ids, vectors = result.added["img"]
+    assert len(ids) == 3 and vectors.shape == (3, 4)
+    assert catalog.generation() > before
+    statuses = {record.relpath: record.status for record in catalog.files(root.id)}
+    assert statuses == {"a.jpg": FileStatus.INDEXED, "b.jpg": FileStatus.INDEXED}
+    again = catalog.replace_many([(first.id, [])])
+    assert again.removed == [("img", int(ids[0]))]
+    catalog.close()
