@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.inference.providers import Placement
-from engine.inference.session import LazySession, Session
+from engine.inference.session import LabelledModel, Session
 from engine.inference.vectors import l2_normalize
 from engine.media.audio import Samples, resample, window_spans
-from models.manifest import Manifest, ModelEntry, PackError, Task
+from models.manifest import ModelEntry, PackError, Task
 
 INPUT = "waveform"
 EMBEDDING = "embedding"
@@ -46,7 +45,7 @@ class AudioWindow:
     tags: Tags
 
 
-class AudioEncoder:
+class AudioEncoder(LabelledModel):
     """Windows of a recording -> unit vectors (and tags where the model has labels)."""
 
     def __init__(
@@ -61,9 +60,7 @@ class AudioEncoder:
         _check_entry(entry, labels)
         if batch_size < 1 or top_k < 1:
             raise ValueError(f"batch_size and top_k must be positive, got {batch_size}, {top_k}")
-        self.entry = entry
-        self.session = session
-        self.labels = labels
+        super().__init__(entry, session, labels)
         self.batch_size = batch_size
         self.top_k = top_k
         self.min_score = min_score
@@ -71,21 +68,6 @@ class AudioEncoder:
         self.sample_rate: int = pre.sample_rate or 0
         self.window_seconds: float = pre.window_seconds or 0.0
         self.hop_seconds: float = pre.hop_seconds or 0.0
-
-    @classmethod
-    def from_pack(
-        cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
-    ) -> AudioEncoder:
-        session = LazySession(manifest.path(entry, "model"), placement)
-        return cls(entry, session, manifest.labels(entry))
-
-    @property
-    def dim(self) -> int:
-        return self.entry.embedding_dim
-
-    @property
-    def has_tags(self) -> bool:
-        return self.labels is not None
 
     def windows(self, samples: Samples, sample_rate: int) -> Iterator[Window]:
         """The model's windows of an in-memory clip, at the model's rate."""

@@ -12,11 +12,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from engine.inference.providers import Placement
-from engine.inference.session import LazySession, Session
+from engine.inference.session import LabelledModel, Session
 from engine.inference.vectors import l2_normalize
 from engine.media.images import preprocess
-from models.manifest import Manifest, ModelEntry, PackError, Task
+from models.manifest import ModelEntry, PackError, Task
 
 INPUT = "pixel_values"
 EMBEDDING = "embedding"
@@ -26,7 +25,7 @@ DEFAULT_BATCH_SIZE = 16
 Tags = list[tuple[str, float]]
 
 
-class ImageEncoder:
+class ImageEncoder(LabelledModel):
     """``encode`` gives unit vectors (n, dim); ``tags`` the top classes with probabilities."""
 
     def __init__(
@@ -39,25 +38,8 @@ class ImageEncoder:
         _check_entry(entry, labels)
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
-        self.entry = entry
-        self.session = session
-        self.labels = labels
+        super().__init__(entry, session, labels)
         self.batch_size = batch_size
-
-    @classmethod
-    def from_pack(
-        cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
-    ) -> ImageEncoder:
-        session = LazySession(manifest.path(entry, "model"), placement)
-        return cls(entry, session, manifest.labels(entry))
-
-    @property
-    def dim(self) -> int:
-        return self.entry.embedding_dim
-
-    @property
-    def has_tags(self) -> bool:
-        return self.labels is not None
 
     def encode(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
         """Unit vectors (n, dim), one per image, rows in input order."""

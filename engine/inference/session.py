@@ -10,13 +10,14 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
 from engine.inference.providers import Placement, choose, session_options
+from models.manifest import Manifest, ModelEntry
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +67,29 @@ class LazySession:
             return list(session.run(list(output_names), dict(feed)))
         except Exception as error:
             raise InferenceError(f"model {self.path.name} failed: {error}") from error
+
+
+class LabelledModel:
+    """One ONNX graph of a pack whose model may also classify: ``labels`` are index-aligned
+    with its scores, or ``None``. Shared by the image and sound encoders."""
+
+    def __init__(self, entry: ModelEntry, session: Session, labels: list[str] | None) -> None:
+        self.entry = entry
+        self.session = session
+        self.labels = labels
+
+    @classmethod
+    def from_pack(
+        cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
+    ) -> Self:
+        return cls(
+            entry, LazySession(manifest.path(entry, "model"), placement), manifest.labels(entry)
+        )
+
+    @property
+    def dim(self) -> int:
+        return self.entry.embedding_dim
+
+    @property
+    def has_tags(self) -> bool:
+        return self.labels is not None
