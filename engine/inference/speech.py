@@ -56,6 +56,7 @@ class DecodingSettings:
     logprob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     energy_gate: float = 1e-3
+    max_repeats: int = 4  # the same 1-4 tokens this many times in a row is a loop
 
 
 Cache = tuple[NDArray[np.float32], NDArray[np.float32]]
@@ -68,6 +69,7 @@ class _Window:
     tokens: list[int]
     no_speech_prob: float
     avg_logprob: float
+    looped: bool = False  # decoding fell into a repetition loop and was stopped
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,17 @@ def to_mono_16k(waveform: NDArray[np.floating], sample_rate: int) -> NDArray[np.
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be positive, got {sample_rate}")
     return resample(audio, sample_rate, SAMPLE_RATE)
+
+
+def ends_in_loop(tokens: list[int], repeats: int, longest: int = 4) -> bool:
+    """Whether ``tokens`` end with some run of 1..``longest`` tokens said ``repeats`` times over."""
+    for size in range(1, longest + 1):
+        span = size * repeats
+        if len(tokens) >= span:
+            tail = tokens[-span:]
+            if all(tail[i] == tail[i % size] for i in range(span)):
+                return True
+    return False
 
 
 def _log_softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -165,7 +178,7 @@ class SpeechTranscriber:
             if prompt is None:
                 prompt = self._prompt(cross)
             window = self._decode(cross, prompt)
-            if (
+            if window.looped or (
                 window.no_speech_prob > self.settings.no_speech_threshold
                 and window.avg_logprob < self.settings.logprob_threshold
             ):
@@ -231,6 +244,10 @@ class SpeechTranscriber:
             tokens.append(token)
             if token == generation.eot:
                 break
+            if ends_in_loop(tokens, self.settings.max_repeats):
+                # "Shh! Shh! Shh!...": what non-speech sounds make the model say. Stopping here
+                # saves most of a window's decoding, and the window's text is dropped.
+                return _Window(tokens, no_speech, total_logprob / len(tokens), looped=True)
             logits, past = self._step([token], past, cross)
         return _Window(tokens, no_speech, total_logprob / max(1, len(tokens)))
 

@@ -12,7 +12,7 @@ import soundfile
 import soxr
 from numpy.typing import NDArray
 
-from engine.inference.speech import SAMPLE_RATE, Segment, SpeechTranscriber
+from engine.inference.speech import SAMPLE_RATE, Segment, SpeechTranscriber, ends_in_loop
 from models.manifest import Manifest
 from tests.media import FREEDESKTOP_SOUNDS, SpeechClip, desktop_sounds, speech_clips
 
@@ -175,3 +175,11 @@ def test_audio_embedding_keeps_a_sentence_closer_to_itself_than_to_desktop_sound
         head, tail = embed(audio[:cut]), embed(audio[-cut:])
         wins += all(float(head @ tail) > float(head @ sound) for sound in sounds)
     assert wins == 5
+
+
+def test_a_repetition_loop_is_recognised_only_when_it_repeats_enough() -> None:
+    assert ends_in_loop([5, 9, 9, 9, 9], repeats=4)
+    assert ends_in_loop([1, 2, 7, 8, 7, 8, 7, 8, 7, 8], repeats=4)
+    assert not ends_in_loop([7, 8, 7, 8, 7, 8], repeats=4)
+    assert not ends_in_loop([1, 2, 3, 4, 5, 6, 7, 8], repeats=4)
+    assert not ends_in_loop([], repeats=4)
