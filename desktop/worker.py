@@ -1,0 +1,218 @@
+"""The engine on a worker thread: the window asks through queued signals, answers come back as
+signals, so the GUI thread never waits on a model, the catalog or a scan.
+
+One ``QThread`` owns the :class:`engine.facade.Trove`; every facade call (open, add a folder,
+search, status, close) runs there in order, which serialises the writes. Indexing runs on the
+watcher's own thread; its progress reaches the window through ``progress``, a signal emitted
+from that thread and delivered queued to the GUI thread.
+
+Searches coalesce: the window may ask for one per keystroke, but a request only records the
+latest query and wakes the worker; when it gets to it, it runs whatever is latest, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine.facade import Trove
+from engine.scan.pipeline import Progress
+from engine.scan.watcher import Watcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    data: Path | None = None
+    pack: Path | None = None
+    device: str = "auto"
+    threads: int = 0
+
+
+class _Engine(QObject):
+    """Lives on the worker thread; its slots are the only code that touches the facade."""
+
+    opened = Signal()
+    progress = Signal(object)  # Progress, from the pipeline's or the watcher's thread
+    searched = Signal(str, object)  # query, SearchResult
+    failed = Signal(str)  # a message a person can read
+    closed = Signal()
+
+    def __init__(self, settings: EngineSettings) -> None:
+        super().__init__()
+        self._settings = settings
+        self._trove: Trove | None = None
+        self._watcher: Watcher | None = None
+        self._pending_lock = threading.Lock()
+        self._pending: str | None = None
+
+    # Written from the GUI thread, read here: only the latest query survives.
+    def set_pending(self, query: str | None) -> None:
+        with self._pending_lock:
+            self._pending = query
+
+    def _take_pending(self) -> str | None:
+        with self._pending_lock:
+            query, self._pending = self._pending, None
+        return query
+
+    def _report(self, progress: Progress) -> None:
+        self.progress.emit(progress)
+
+    @Slot()
+    def open(self) -> None:
+        try:
+            s = self._settings
+            self._trove = Trove(s.data, s.pack, s.device, s.threads, on_progress=self._report)
+        except Exception as error:  # a missing pack, a bad data dir: say so in the window
+            log.exception("could not open the engine")
+            self.failed.emit(f"Could not open Trove: {error}")
+            return
+        self.opened.emit()
+
+    @Slot(str)
+    def add_folder(self, folder: str) -> None:
+        if self._trove is None:
+            return
+        try:
+            self._trove.add_folder(Path(folder))
+        except Exception as error:
+            self.failed.emit(f"Cannot watch {folder}: {error}")
+            return
+        if self._watcher is not None:  # the running watcher only knows its old roots
+            self.stop_watching()
+            self.start_watching()
+
+    @Slot(str)
+    def ensure_folder(self, folder: str) -> None:
+        """Watch ``folder`` when nothing is watched yet (the demo on a first run)."""
+        if self._trove is not None and not self._trove.folders():
+            self.add_folder(folder)
+
+    @Slot()
+    def start_watching(self) -> None:
+        if self._trove is None or self._watcher is not None:
+            return
+        self._watcher = self._trove.watcher(on_status=self._report)
+        self._watcher.start()  # its thread runs the initial scan
+
+    def stop_watching(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+
+    @Slot()
+    def pause(self) -> None:
+        if self._trove is not None:
+            self._trove.pause()
+
+    @Slot()
+    def resume(self) -> None:
+        if self._trove is not None:
+            self._trove.resume()
+
+    @Slot()
+    def search(self) -> None:
+        query = self._take_pending()
+        if query is None or self._trove is None:
+            return  # an earlier wake-up already ran the latest query
+        try:
+            result = self._trove.search(query)
+        except Exception as error:  # a ParseError names the culprit; others are engine bugs
+            if not isinstance(error, ValueError):
+                log.exception("search failed for %r", query)
+            self.failed.emit(str(error))
+            return
+        self.searched.emit(query, result)
+
+    @Slot()
+    def close(self) -> None:
+        try:
+            self.stop_watching()
+            if self._trove is not None:
+                self._trove.close()
+                self._trove = None
+        finally:
+            self.closed.emit()
+            thread = QThread.currentThread()
+            if thread is not None:
+                thread.quit()
+
+
+class EngineClient(QObject):
+    """The GUI thread's handle on the engine: plain method calls that never block."""
+
+    opened = Signal()
+    progress = Signal(object)
+    searched = Signal(str, object)
+    failed = Signal(str)
+
+    _open = Signal()
+    _add_folder = Signal(str)
+    _ensure_folder = Signal(str)
+    _start_watching = Signal()
+    _search = Signal()
+    _pause = Signal()
+    _resume = Signal()
+    _close = Signal()
+
+    def __init__(self, settings: EngineSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("trove-engine")
+        self._engine = _Engine(settings)
+        self._engine.moveToThread(self._thread)
+        # Requests: queued onto the worker thread, run in the order asked.
+        self._open.connect(self._engine.open)
+        self._add_folder.connect(self._engine.add_folder)
+        self._ensure_folder.connect(self._engine.ensure_folder)
+        self._start_watching.connect(self._engine.start_watching)
+        self._search.connect(self._engine.search)
+        self._pause.connect(self._engine.pause)
+        self._resume.connect(self._engine.resume)
+        self._close.connect(self._engine.close)
+        # Answers: re-emitted on the GUI thread.
+        self._engine.opened.connect(self.opened)
+        self._engine.progress.connect(self.progress)
+        self._engine.searched.connect(self.searched)
+        self._engine.failed.connect(self.failed)
+        self._running = False
+
+    def start(self) -> None:
+        self._thread.start()
+        self._running = True
+        self._open.emit()
+
+    def add_folder(self, folder: Path) -> None:
+        self._add_folder.emit(str(folder))
+
+    def ensure_folder(self, folder: Path) -> None:
+        self._ensure_folder.emit(str(folder))
+
+    def start_watching(self) -> None:
+        self._start_watching.emit()
+
+    def search(self, query: str) -> None:
+        self._engine.set_pending(query)
+        self._search.emit()
+
+    def pause(self) -> None:
+        self._pause.emit()
+
+    def resume(self) -> None:
+        self._resume.emit()
+
+    def shutdown(self, timeout_ms: int = 60_000) -> None:
+        """Stop the watcher, close the facade and join the thread (blocks, at exit only)."""
+        if not self._running:
+            return
+        self._running = False
+        self._engine.set_pending(None)  # drop a queued search
+        self._close.emit()
+        if not self._thread.wait(timeout_ms):
+            log.error("the engine thread did not stop in %d ms", timeout_ms)
