@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,13 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
-from models.sources import cache_root
-
-
-def demo_folder() -> Path:
-    """The engine's demo folder: ``$TROVE_DEMO``, else the one ``./dev demo`` makes."""
-    configured = os.environ.get("TROVE_DEMO")
-    return Path(configured) if configured else cache_root() / "media" / "demo"
+from engine.datadir import demo_folder
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

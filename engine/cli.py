@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import re
 import shlex
 import sys
@@ -34,7 +33,7 @@ from pathlib import Path
 import onnxruntime as ort
 
 from engine.catalog.records import CatalogError
-from engine.datadir import DataDirError
+from engine.datadir import DataDirError, demo_folder
 from engine.facade import FolderError, Trove
 from engine.inference.pack import candidates
 from engine.inference.providers import Device, DeviceUnavailableError
@@ -225,17 +224,12 @@ def _demo(trove: Trove, folder: Path) -> int:
     return OK if found else NO_RESULT
 
 
-def _demo_folder(args: argparse.Namespace) -> Path:
-    configured = os.environ.get("TROVE_DEMO")
-    return args.folder or (Path(configured) if configured else cache_root() / "media" / "demo")
-
-
 def run(args: argparse.Namespace) -> int:
     data = args.data_dir
     if args.command == "demo":
-        folder = _demo_folder(args)
-        if not folder.is_dir():
-            print(f"trove: no demo folder at {folder} (./dev demo makes one)", file=sys.stderr)
+        args.folder = args.folder or demo_folder()
+        if not args.folder.is_dir():
+            print(f"trove: no demo folder at {args.folder} (./dev demo makes one)", file=sys.stderr)
             return BAD_USAGE
         # The demo keeps its index apart from the person's own.
         data = data or cache_root() / "demo-data"
@@ -262,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
             return _status(trove)
         if args.command == "doctor":
             return _doctor(trove, args.pack)
-        return _demo(trove, _demo_folder(args))
+        return _demo(trove, args.folder)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

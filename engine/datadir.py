@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from models.sources import cache_root
+
 ENV_VAR = "TROVE_DATA"
 CATALOG_NAME = "catalog.sqlite3"
 INDEXES_NAME = "indexes"
@@ -41,6 +43,12 @@ def data_dir(explicit: Path | None = None) -> Path:
     elif not chosen.is_dir():
         raise DataDirError(f"the data folder {chosen} exists and is not a folder")
     return chosen
+
+
+def demo_folder() -> Path:
+    """The demo folder of real media: ``$TROVE_DEMO``, else the one ``./dev demo`` assembles."""
+    configured = os.environ.get("TROVE_DEMO")
+    return Path(configured) if configured else cache_root() / "media" / "demo"
 
 
 def _contains(outer: Path, inner: Path) -> bool:
