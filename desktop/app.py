@@ -1,17 +1,31 @@
-"""``trove-desktop``: open the window; with no folder watched yet, watch the demo folder."""
+"""``trove-desktop``: open the window on the engine; on a first run, ask which folders to watch.
+
+The window is shown before any model loads: the engine opens on its own thread, and a first run's
+welcome asks for folders while it does. Choosing none (or passing no ``--folder``) watches the
+demo folder of real media that ships with Trove.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from desktop.i18n import install_translations
+from desktop.settings import ORGANISATION, load_preferences, save_preferences, store
+from desktop.theme import apply_theme
+from desktop.welcome import WelcomeDialog
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
 from engine.datadir import demo_folder
+
+ICON = Path(__file__).resolve().parent / "assets" / "trove.svg"
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -19,33 +33,98 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, help="where the catalog and indexes live")
     parser.add_argument("--pack", type=Path, help="the model pack folder")
     parser.add_argument(
-        "--folder", type=Path, help="the folder to watch on a first run (default: the demo)"
+        "--folder", type=Path, help="watch this folder on a first run instead of asking"
     )
     parser.add_argument("--query", default="", help="a search to run at start")
+    parser.add_argument(
+        "--settings", type=Path, help="an INI file to keep settings in (default: the system's)"
+    )
+    parser.add_argument(
+        "--exit-when-ready",
+        action="store_true",
+        help="print 'ready' once the window is shown and answering, then quit (start-up timing)",
+    )
     return parser.parse_args(list(argv))
 
 
-def open_window(args: argparse.Namespace) -> MainWindow:
+def settings_for(args: argparse.Namespace) -> QSettings:
+    if args.settings is not None:
+        return QSettings(str(args.settings), QSettings.Format.IniFormat)
+    return store()
+
+
+def open_window(args: argparse.Namespace, settings: QSettings) -> MainWindow:
     """The window with its engine started: opened, first folder in place, watcher running."""
-    engine = EngineClient(EngineSettings(data=args.data_dir, pack=args.pack))
-    window = MainWindow(engine)
+    preferences = load_preferences(settings)
+    engine = EngineClient(
+        EngineSettings(
+            data=args.data_dir,
+            pack=args.pack or preferences.pack,
+            device=preferences.device,
+            threads=preferences.threads,
+        )
+    )
+    window = MainWindow(engine, settings)
     engine.start()
-    folder = args.folder or demo_folder()
-    if folder.is_dir():
-        engine.ensure_folder(folder)
-    engine.start_watching()  # queued after the folder: the initial scan sees it
+    if args.folder is not None:
+        engine.ensure_folder(args.folder)
+        engine.start_watching()
+    elif preferences.welcomed:
+        engine.ensure_folder(demo_folder())  # only when nothing is watched
+        engine.start_watching()
+    else:
+        QTimer.singleShot(0, lambda: welcome(window, settings))
     if args.query:
         window.search(args.query)
     return window
 
 
+def welcome(window: MainWindow, settings: QSettings) -> None:
+    """The first run's question: which folders? Indexing starts as soon as it is answered."""
+    dialog = WelcomeDialog(parent=window)
+
+    def answered() -> None:
+        chosen = dialog.chosen_folders()
+        for folder in chosen:
+            window.engine.add_folder(folder)
+        if not chosen:
+            window.engine.ensure_folder(demo_folder())
+        window.engine.start_watching()
+        preferences = dataclasses.replace(load_preferences(settings), welcomed=True)
+        save_preferences(settings, preferences)
+        dialog.deleteLater()
+
+    dialog.finished.connect(lambda _result: answered())
+    dialog.open()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANISATION)
     app.setApplicationName("Trove")
+    app.setApplicationDisplayName("Trove")
+    app.setDesktopFileName("trove")  # matches the .desktop entry: the dock groups its windows
+    if ICON.is_file():
+        app.setWindowIcon(QIcon(str(ICON)))
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    window = open_window(args)
+    settings = settings_for(args)
+    preferences = load_preferences(settings)
+    install_translations(app, preferences.language)
+    apply_theme(app, preferences.theme)
+    window = open_window(args, settings)
+    app.aboutToQuit.connect(window.close)  # Ctrl+Q and the session's end both close cleanly
     window.show()
+    if args.exit_when_ready:
+        # A zero timer fires once the event loop runs: the window is painted and takes input.
+        QTimer.singleShot(0, lambda: _ready_then_quit(app))
     return app.exec()
+
+
+def _ready_then_quit(app: QCoreApplication) -> None:
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    app.quit()
 
 
 if __name__ == "__main__":

@@ -1,244 +1,160 @@
-"""The main window: one search box, one grid of results, indexing progress in the status bar.
+"""The main window: a search bar with filter chips, a grid of results beside a preview pane,
+indexing progress in the status bar, and menus that reach every other part of the app.
 
 Nothing here calls the engine directly: requests go through :class:`EngineClient` and answers
-come back as signals. Photo thumbnails are decoded on a thread pool and cached by path.
+come back as signals or callbacks on the GUI thread, so the window never waits on a model, the
+catalog or a scan.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QRunnable,
-    QSize,
-    Qt,
-    QThreadPool,
-    QTimer,
-    Signal,
-)
+import platformdirs
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QImage,
-    QImageReader,
+    QKeyEvent,
     QKeySequence,
-    QPixmap,
-    QShortcut,
 )
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
-    QLineEdit,
-    QListView,
     QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
     QStackedWidget,
-    QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.folders import FoldersDialog, pick_folder
+from desktop.preferences import PreferencesDialog
+from desktop.preview import PreviewPane
+from desktop.results import ResultsModel, ResultsView, Thumbnails
+from desktop.searchbar import SearchBar
+from desktop.settings import (
+    DEVICES,
+    DeviceName,
+    Preferences,
+    load_preferences,
+    restore_window_state,
+    save_preferences,
+    save_window_state,
+)
+from desktop.theme import apply_theme
 from desktop.worker import EngineClient
-from engine.scan.pipeline import Progress, RunState
+from engine.facade import Progress, RunState, Status, available_devices
+from engine.search.query import TextPart, parse
 from engine.search.results import Hit, SearchResult
 
-THUMB = 160  # logical pixels of a tile's picture
 TYPING_PAUSE_MS = 250
-PathRole = Qt.ItemDataRole.UserRole + 1
-
-_ModelIndex = QModelIndex | QPersistentModelIndex
+SETTLED_STATES = (RunState.WATCHING, RunState.DONE, RunState.POLLING)
 
 
-def like_query(path: Path) -> str:
-    """The query that searches by example with ``path`` (quoted: names may hold spaces)."""
-    return f'like:"{path}"'
+def like_query(path: Path, start: float | None = None, end: float | None = None) -> str:
+    """The query that searches by example with ``path``, or a time range of it (quoted: names
+    may hold spaces)."""
+    span = f"@{start:g}-{end:g}" if start is not None and end is not None else ""
+    return f'like:"{path}{span}"'
 
 
-def why_text(hit: Hit) -> str:
-    """Why a hit matched, best evidence first, one reason a line."""
-    lines = []
-    for reason in hit.why:
-        where = ""
-        if reason.start is not None:
-            where = f" at {_clock(reason.start)}"
-        lines.append(f"{reason.route.value}: {reason.detail}{where}")
-    return "\n".join(lines) or "looks similar"
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}:{rest:02d}"
+def query_words(text: str) -> list[str]:
+    """The words of a query's text parts, for highlighting: filters, examples and subtracted
+    parts left out."""
+    try:
+        parts = parse(text).positive
+    except ValueError:  # half-typed: highlight nothing rather than guess
+        return []
+    words = (word for part in parts if isinstance(part, TextPart) for word in part.text.split())
+    return [word.strip(".,;:!?").lower() for word in words if word.strip(".,;:!?")]
 
 
 def status_text(progress: Progress) -> str:
     """The status bar's words for one progress report."""
     state = progress.state
     if state in (RunState.WATCHING, RunState.DONE):
-        return "Up to date"
+        return QCoreApplication.translate("MainWindow", "Up to date")
     if state is RunState.POLLING:
-        return f"Up to date ({progress.message})" if progress.message else "Up to date"
+        if progress.message:
+            return QCoreApplication.translate("MainWindow", "Up to date ({message})").format(
+                message=progress.message
+            )
+        return QCoreApplication.translate("MainWindow", "Up to date")
     if state is RunState.SCANNING:
-        return "Looking for changes…"
+        return QCoreApplication.translate("MainWindow", "Looking for changes…")
     if state is RunState.PAUSED:
-        return f"Indexing paused: {progress.files_done}/{progress.files_total} files"
+        return QCoreApplication.translate(
+            "MainWindow", "Indexing paused: {done}/{total} files"
+        ).format(done=progress.files_done, total=progress.files_total)
     if state is RunState.CANCELLED:
-        return progress.message or "Indexing stopped"
-    text = f"Indexing: {progress.files_done}/{progress.files_total} files"
+        return progress.message or QCoreApplication.translate("MainWindow", "Indexing stopped")
+    text = QCoreApplication.translate("MainWindow", "Indexing: {done}/{total} files").format(
+        done=progress.files_done, total=progress.files_total
+    )
     if progress.rate > 0:
-        text += f", {progress.rate:.1f} files/s"
+        text += QCoreApplication.translate("MainWindow", ", {rate:.1f} files/s").format(
+            rate=progress.rate
+        )
     if progress.eta is not None:
-        text += f", about {max(1, round(progress.eta))} s left"
+        text += QCoreApplication.translate("MainWindow", ", about {seconds} s left").format(
+            seconds=max(1, round(progress.eta))
+        )
     return text
 
 
-class _ThumbSignals(QObject):
-    done = Signal(str, QImage)
+def plain_text(label: str) -> str:
+    """A menu label without its accelerator: "&Open" and "打开(&O)" become "Open" and "打开"."""
+    return re.sub(r"\(&\w\)|&(?=\w)", "", label).rstrip("…")
 
 
-class _ThumbJob(QRunnable):
-    """Decodes one photo at thumbnail size on the pool (QImage is safe off the GUI thread)."""
-
-    def __init__(self, path: str, size: int, signals: _ThumbSignals) -> None:
-        super().__init__()
-        self._path = path
-        self._size = size
-        self._signals = signals
-
-    def run(self) -> None:
-        reader = QImageReader(self._path)
-        reader.setAutoTransform(True)
-        original = reader.size()
-        if original.isValid():  # decode straight to the small size: far less work for big photos
-            reader.setScaledSize(
-                original.scaled(self._size, self._size, Qt.AspectRatioMode.KeepAspectRatio)
-            )
-        self._signals.done.emit(self._path, reader.read())  # a null image = unreadable
-
-
-class Thumbnails(QObject):
-    """Thumbnails by path: cached pixmaps, missing ones decoded lazily on a thread pool."""
-
-    ready = Signal(str)
-
-    def __init__(self, size: int, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._size = size
-        self._cache: dict[str, QPixmap | None] = {}  # None: asked for, not back yet or failed
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
-        self._signals = _ThumbSignals(self)
-        self._signals.done.connect(self._arrived)
-
-    def get(self, path: str) -> QPixmap | None:
-        if path in self._cache:
-            return self._cache[path]
-        self._cache[path] = None
-        self._pool.start(_ThumbJob(path, self._size, self._signals))
-        return None
-
-    def _arrived(self, path: str, image: QImage) -> None:
-        if image.isNull():
-            return  # stays None: the tile keeps its kind icon
-        self._cache[path] = QPixmap.fromImage(image)
-        self.ready.emit(path)
-
-    def shutdown(self) -> None:
-        self._pool.clear()
-        self._pool.waitForDone()
-
-
-class ResultsModel(QAbstractListModel):
-    """One search's hits: a tile each, with a thumbnail or an icon and why it matched."""
-
-    def __init__(self, thumbnails: Thumbnails, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._hits: list[Hit] = []
-        self._rows: dict[str, int] = {}
-        self._thumbnails = thumbnails
-        thumbnails.ready.connect(self._thumbnail_ready)
-        style = QApplication.style()
-        pixmap = QStyle.StandardPixmap
-        self._icons = {
-            "photo": style.standardIcon(pixmap.SP_FileIcon),
-            "audio": style.standardIcon(pixmap.SP_MediaVolume),
-            "video": style.standardIcon(pixmap.SP_MediaPlay),
-            "note": style.standardIcon(pixmap.SP_FileDialogDetailedView),
-        }
-
-    def set_hits(self, hits: list[Hit]) -> None:
-        self.beginResetModel()
-        self._hits = list(hits)
-        self._rows = {hit.path: row for row, hit in enumerate(self._hits)}
-        self.endResetModel()
-
-    def hit(self, row: int) -> Hit:
-        return self._hits[row]
-
-    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._hits)
-
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._hits):
-            return None
-        hit = self._hits[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            first = hit.why[0].detail if hit.why else ""
-            return f"{Path(hit.path).name}\n{first}" if first else Path(hit.path).name
-        if role == Qt.ItemDataRole.DecorationRole:
-            if hit.kind == "photo":
-                # Asked only for tiles the view paints: thumbnails load lazily as it scrolls.
-                thumb = self._thumbnails.get(hit.path)
-                if thumb is not None:
-                    return thumb
-            return self._icons.get(hit.kind, self._icons["note"])
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{hit.path}\nscore {hit.score:.2f}\n{why_text(hit)}"
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{hit.kind} {Path(hit.path).name}"
-        if role == PathRole:
-            return hit.path
-        return None
-
-    def _thumbnail_ready(self, path: str) -> None:
-        row = self._rows.get(path)
-        if row is not None:
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+def pasted_images_folder() -> Path:
+    """Where a pasted picture is kept to search with: Trove's cache, never a watched folder."""
+    return platformdirs.user_cache_path("trove") / "pasted"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine: EngineClient, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        engine: EngineClient,
+        settings: QSettings | None = None,
+        cache: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.settings = settings
+        self._cache = cache
         self.setWindowTitle("Trove")
         self.setAcceptDrops(True)
-        self.resize(1000, 700)
+        self.resize(1180, 760)
 
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search photos, recordings and notes — or drop a file")
-        self.search_box.setAccessibleName("Search")
-        self.search_box.setClearButtonEnabled(True)
+        self.search_bar = SearchBar(self)
+        self.search_box = self.search_bar.edit
+        self.search_box.installEventFilter(self)  # Ctrl+V of a picture searches with it
 
-        self.thumbnails = Thumbnails(THUMB, self)
+        thumbs = None if cache is None else cache / "thumbnails"
+        self.thumbnails = Thumbnails(parent=self, cache_folder=thumbs)
         self.results = ResultsModel(self.thumbnails, self)
-        self.grid = QListView(self)
-        self.grid.setAccessibleName("Results")
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setUniformItemSizes(True)
-        self.grid.setIconSize(QSize(THUMB, THUMB))
-        self.grid.setGridSize(QSize(THUMB + 40, THUMB + 76))
-        self.grid.setWordWrap(True)
-        self.grid.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.grid.setModel(self.results)
+        self.grid = ResultsView(self.results, self)
+        self.grid.setAccessibleName(self.tr("Results"))
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid.customContextMenuRequested.connect(self._grid_menu)
+        self.grid.activated.connect(lambda _index: self.open_current())
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
 
-        self.empty = QLabel("Type to search, or drop a file to find things like it.", self)
-        self.empty.setAccessibleName("Search status")
+        self.empty = QLabel(self.tr("Type to search, or drop a file to find things like it."))
+        self.empty.setAccessibleName(self.tr("Search status"))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
 
@@ -246,52 +162,148 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.empty)
         self.pages.addWidget(self.grid)
 
+        self.preview = PreviewPane(engine, self)
+        self.preview.find_similar.connect(lambda path: self.search(like_query(Path(path))))
+        self.preview.search_range.connect(
+            lambda path, start, end: self.search(like_query(Path(path), start, end))
+        )
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.pages)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([700, 460])
+        self.splitter.setChildrenCollapsible(False)
+
         central = QWidget(self)
         layout = QVBoxLayout(central)
-        layout.addWidget(self.search_box)
-        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.search_bar)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-        self.status_label = QLabel("Opening…", self)
-        self.status_label.setAccessibleName("Indexing status")
-        self.statusBar().addPermanentWidget(self.status_label, 1)
+        self._build_status_bar()
+        self._build_menus()
 
-        # Results as you type, once the typing pauses.
+        # Results as you type, once the typing pauses; Return runs at once.
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
         self._typing.setInterval(TYPING_PAUSE_MS)
         self._typing.timeout.connect(self._run_query)
-        self.search_box.textChanged.connect(lambda _text: self._typing.start())
-        self.search_box.returnPressed.connect(self._run_query)
+        self.search_bar.query_changed.connect(lambda _query: self._typing.start())
+        self.search_bar.submitted.connect(lambda _query: self._run_query())
         self._asked: str | None = None  # the latest query sent; older answers are dropped
         self.last_result: SearchResult | None = None
+        self.last_status: Status | None = None
+        self._folders_dialog: FoldersDialog | None = None
 
-        focus = QShortcut(QKeySequence.StandardKey.Find, self)
-        focus.activated.connect(self._focus_search)
-
+        engine.opened.connect(self._refresh_folders)
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
         engine.failed.connect(self._failed)
+        if settings is not None:
+            restore_window_state(settings, self, {"results": self.splitter})
 
-    # --- searching -------------------------------------------------------------------------
+    # --- building ----------------------------------------------------------------------------
 
-    def _focus_search(self) -> None:
-        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search_box.selectAll()
+    def _build_status_bar(self) -> None:
+        self.status_label = QLabel(self.tr("Opening…"), self)
+        self.status_label.setAccessibleName(self.tr("Indexing status"))
+        self.failures_button = QToolButton(self)
+        self.failures_button.setAutoRaise(True)
+        self.failures_button.setAccessibleName(self.tr("Files that could not be read"))
+        self.failures_button.clicked.connect(lambda: self.show_folders(failures=True))
+        self.failures_button.hide()
+        self.pause_button = QToolButton(self)
+        self.pause_button.setCheckable(True)
+        self.pause_button.setAutoRaise(True)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self._pause_toggled(False)
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.failures_button)
+        bar.addPermanentWidget(self.pause_button)
+
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], Any],
+        keys: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            action.setShortcut(QKeySequence(keys))
+            action.setToolTip(
+                f"{text.replace('&', '').rstrip('…')} ({action.shortcut().toString()})"
+            )
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work wherever the focus is in the window
+        return action
+
+    def _build_menus(self) -> None:
+        keys = QKeySequence.StandardKey
+        bar = self.menuBar()
+        file = bar.addMenu(self.tr("&File"))
+        self._action(file, self.tr("&Add a folder…"), self.choose_folder, "Ctrl+Shift+O")
+        self._action(file, self.tr("&Folders and exclusions…"), self.show_folders, "Ctrl+Shift+L")
+        self._action(file, self.tr("&Preferences…"), self.show_preferences, "Ctrl+,")
+        file.addSeparator()
+        self._action(file, self.tr("&Quit"), self.close, keys.Quit)
+
+        edit = bar.addMenu(self.tr("&Edit"))
+        self._action(edit, self.tr("&Search"), self.focus_search, keys.Find)
+        self._action(
+            edit, self.tr("Search with the &pasted picture"), self.paste_example, "Ctrl+Shift+V"
+        )
+        self._action(edit, self.tr("Clear &filters"), self.search_bar.clear_filters, "Ctrl+Shift+X")
+
+        result = bar.addMenu(self.tr("&Result"))
+        self.result_actions = [
+            self._action(result, self.tr("&Open"), self.open_current, keys.Open),
+            self._action(result, self.tr("Show in &folder"), self.reveal_current, "Ctrl+Shift+R"),
+            self._action(result, self.tr("&Copy path"), self.copy_current, "Ctrl+Shift+C"),
+            self._action(result, self.tr("Find &similar"), self.find_similar, "Ctrl+Shift+F"),
+        ]
+        result.addSeparator()
+        self._action(result, self.tr("&Next result"), lambda: self.step(1), keys.FindNext)
+        self._action(result, self.tr("&Previous result"), lambda: self.step(-1), keys.FindPrevious)
+        for action in self.result_actions:
+            action.setEnabled(False)
+
+        indexing = bar.addMenu(self.tr("&Indexing"))
+        self.pause_action = self._action(
+            indexing, self.tr("&Pause indexing"), self.pause_button.toggle, "Ctrl+Shift+P"
+        )
+        self._action(
+            indexing, self.tr("&Files that could not be read…"), lambda: self.show_folders(True)
+        )
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(
+            help_menu, self.tr("&Keyboard shortcuts"), self.show_shortcuts, keys.HelpContents
+        )
+        self._action(help_menu, self.tr("&About Trove"), self.show_about)
+
+    # --- searching -----------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search_bar.focus_search()
 
     def search(self, query: str) -> None:
         """Show ``query`` in the box and run it now."""
-        self.search_box.setText(query)
+        self.search_bar.set_text(query)
         self._run_query()
 
     def _run_query(self) -> None:
         self._typing.stop()
-        query = self.search_box.text().strip()
+        query = self.search_bar.query().strip()
         if query == self._asked:
             return
         self._asked = query
         if not query:
-            self._show_empty("Type to search, or drop a file to find things like it.")
+            self._show_empty(self.tr("Type to search, or drop a file to find things like it."))
             return
         self.engine.search(query)
 
@@ -300,23 +312,81 @@ class MainWindow(QMainWindow):
             return  # the person typed on; a newer answer is coming
         self.last_result = result
         if result.no_good_match or not result.hits:
-            self._show_empty("No good match")
+            self._show_empty(self.tr("No good match"))
             return
         self.results.set_hits(result.hits)
         self.pages.setCurrentWidget(self.grid)
+        self.grid.scrollToTop()
+        self.grid.setCurrentIndex(self.results.index(0))  # the best hit, previewed
 
     def _show_empty(self, message: str) -> None:
         self.results.set_hits([])
+        self.preview.clear()
         self.empty.setText(message)
         self.pages.setCurrentWidget(self.empty)
+        self._enable_result_actions(False)
 
     def _failed(self, message: str) -> None:
+        if self._asked:  # a query the engine could not read: say where, keep the old results
+            self.search_bar.show_error(message)
         self._show_empty(message)
 
-    def _progress(self, progress: Progress) -> None:
-        self.status_label.setText(status_text(progress))
+    # --- the current result ----------------------------------------------------------------------
 
-    # --- search by example: drop a file -----------------------------------------------------
+    def current_hit(self) -> Hit | None:
+        index = self.grid.currentIndex()
+        if not index.isValid() or self.pages.currentWidget() is not self.grid:
+            return None
+        return self.results.hit(index.row())
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.preview.clear()
+            self._enable_result_actions(False)
+            return
+        self.preview.show_hit(self.results.hit(current.row()), query_words(self.search_bar.text()))
+        self._enable_result_actions(True)
+
+    def _enable_result_actions(self, enabled: bool) -> None:
+        for action in self.result_actions:
+            action.setEnabled(enabled)
+
+    def step(self, offset: int) -> None:
+        """Move to the next (1) or previous (-1) result."""
+        rows = self.results.rowCount()
+        if not rows or self.pages.currentWidget() is not self.grid:
+            return
+        row = min(rows - 1, max(0, self.grid.currentIndex().row() + offset))
+        self.grid.setCurrentIndex(self.results.index(row))
+        self.grid.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def open_current(self) -> None:
+        if self.current_hit() is not None:
+            self.preview.open_file()
+
+    def reveal_current(self) -> None:
+        if self.current_hit() is not None:
+            self.preview.reveal_file()
+
+    def copy_current(self) -> None:
+        if self.current_hit() is not None:
+            self.preview.copy_path()
+
+    def find_similar(self) -> None:
+        hit = self.current_hit()
+        if hit is not None:
+            self.search(like_query(Path(hit.path)))
+
+    def _grid_menu(self, position: Any) -> None:
+        index = self.grid.indexAt(position)
+        if not index.isValid():
+            return
+        self.grid.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addActions(self.result_actions)
+        menu.popup(self.grid.viewport().mapToGlobal(position))
+
+    # --- search by example: drop or paste a file or a picture ---------------------------------
 
     @staticmethod
     def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
@@ -326,23 +396,175 @@ class MainWindow(QMainWindow):
         return None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if self._dropped_file(event) is not None:
+        if self._dropped_file(event) is not None or event.mimeData().hasImage():
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         path = self._dropped_file(event)
+        if path is None and event.mimeData().hasImage():
+            path = self._save_picture(QImage(event.mimeData().imageData()))
         if path is None:
             event.ignore()
             return
         event.acceptProposedAction()
         self.search(like_query(path))
 
-    # --- life --------------------------------------------------------------------------------
+    def paste_example(self) -> bool:
+        """Search with what the clipboard holds: a picture, or a copied file. False if neither."""
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None:
+            return False
+        for url in mime.urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).is_file():
+                self.search(like_query(Path(url.toLocalFile())))
+                return True
+        if mime.hasImage():
+            path = self._save_picture(QImage(mime.imageData()))
+            if path is not None:
+                self.search(like_query(path))
+                return True
+        return False
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def _save_picture(self, image: QImage) -> Path | None:
+        """A pasted or dropped picture, saved once under Trove's cache, named by its content."""
+        if image.isNull():
+            return None
+        folder = (self._cache / "pasted") if self._cache is not None else pasted_images_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        bits = image.constBits()
+        digest = hashlib.blake2b(bytes(bits), digest_size=8).hexdigest()
+        target = folder / f"pasted-{digest}.png"
+        if not target.exists() and not image.save(str(target)):  # PNG, by the suffix
+            self.statusBar().showMessage(self.tr("Could not keep the pasted picture"), 5000)
+            return None
+        return target
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Ctrl+V in the search box: text pastes as text; a picture or a file searches with it.
+        if watched is self.search_box and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.matches(QKeySequence.StandardKey.Paste):
+                mime = QGuiApplication.clipboard().mimeData()
+                if mime is not None and not mime.hasText() and self.paste_example():
+                    return True
+        return super().eventFilter(watched, event)
+
+    # --- indexing and folders -----------------------------------------------------------------
+
+    def _progress(self, progress: Progress) -> None:
+        self.status_label.setText(status_text(progress))
+        if progress.state in SETTLED_STATES:
+            self.engine.ask(lambda trove: trove.status(), self._show_status, lambda _error: None)
+
+    def _show_status(self, status: Status) -> None:
+        self.last_status = status
+        failed = len(status.failures)
+        if failed == 1:
+            self.failures_button.setText(self.tr("1 file could not be read"))
+        else:
+            self.failures_button.setText(self.tr("{n} files could not be read").format(n=failed))
+        self.failures_button.setVisible(failed > 0)
+
+    def _refresh_folders(self) -> None:
+        self.engine.ask(
+            lambda trove: [root.path for root in trove.folders()], self.search_bar.set_folders
+        )
+
+    def _pause_toggled(self, paused: bool) -> None:
+        if paused:
+            self.engine.pause()
+            self.pause_button.setText(self.tr("Resume"))
+            self.pause_button.setToolTip(self.tr("Resume indexing"))
+        else:
+            self.engine.resume()
+            self.pause_button.setText(self.tr("Pause"))
+            self.pause_button.setToolTip(self.tr("Pause indexing (searching still works)"))
+        self.pause_button.setAccessibleName(self.pause_button.toolTip())
+        if hasattr(self, "pause_action"):
+            self.pause_action.setText(
+                self.tr("&Resume indexing") if paused else self.tr("&Pause indexing")
+            )
+
+    def choose_folder(self) -> None:
+        folder = pick_folder(self, self.tr("Choose a folder for Trove to look through"))
+        if folder is not None:
+            self.add_folder(folder)
+
+    def add_folder(self, folder: Path) -> None:
+        self.engine.add_folder(folder)
+        self._refresh_folders()
+
+    def show_folders(self, failures: bool = False) -> None:
+        if self._folders_dialog is None:
+            self._folders_dialog = FoldersDialog(self.engine, self)
+            self._folders_dialog.finished.connect(lambda _result: self._refresh_folders())
+        dialog = self._folders_dialog
+        dialog.refresh()
+        if failures:
+            dialog.tabs.setCurrentIndex(1)
+        dialog.show()
+        dialog.raise_()
+
+    def show_preferences(self) -> None:
+        before = self._preferences()
+        dialog = PreferencesDialog(before, available_devices(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def accepted() -> None:
+            chosen = dialog.preferences()
+            if self.settings is not None:
+                save_preferences(self.settings, chosen)
+            app = QGuiApplication.instance()
+            if chosen.theme != before.theme and app is not None:
+                apply_theme(app, chosen.theme)  # type: ignore[arg-type]
+            if dialog.needs_reopen():
+                self.status_label.setText(self.tr("Opening…"))
+                self.engine.reopen(pack=chosen.pack, device=chosen.device, threads=chosen.threads)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    def _preferences(self) -> Preferences:
+        if self.settings is not None:
+            return load_preferences(self.settings)
+        current = self.engine.settings
+        device: DeviceName = "auto"
+        if current.device in DEVICES:
+            device = current.device
+        return Preferences(pack=current.pack, device=device, threads=current.threads)
+
+    # --- help ------------------------------------------------------------------------------------
+
+    def show_shortcuts(self) -> None:
+        lines = [
+            f"<tr><td>{plain_text(action.text())}</td>"
+            f"<td><b>{action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}</b></td></tr>"
+            for action in self.actions()
+            if not action.shortcut().isEmpty()
+        ]
+        QMessageBox.information(
+            self, self.tr("Keyboard shortcuts"), "<table>" + "".join(lines) + "</table>"
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("About Trove"),
+            self.tr(
+                "<h3>Trove</h3><p>Finds your photos, recordings, videos and notes by what they "
+                "show or say. Everything runs on this computer; nothing is sent anywhere.</p>"
+            ),
+        )
+
+    # --- life ------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._typing.stop()
+        if self.settings is not None:
+            save_window_state(self.settings, self, {"results": self.splitter})
+        self.preview.clear()
         self.thumbnails.shutdown()
         self.engine.shutdown()
         super().closeEvent(event)

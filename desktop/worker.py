@@ -8,14 +8,21 @@ from that thread and delivered queued to the GUI thread.
 
 Searches coalesce: the window may ask for one per keystroke, but a request only records the
 latest query and wakes the worker; when it gets to it, it runs whatever is latest, once.
+
+Anything else the window needs (details for a preview, folders, status, exclusions) goes through
+:meth:`EngineClient.ask`: a function of the facade, run on the worker thread, whose answer (or
+error message) comes back to a callback on the GUI thread.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -26,6 +33,9 @@ from engine.scan.watcher import Watcher
 log = logging.getLogger(__name__)
 
 
+SEARCH_LIMIT = 500  # hits a search shows: enough to scroll, few enough to rank in milliseconds
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     data: Path | None = None
@@ -34,12 +44,28 @@ class EngineSettings:
     threads: int = 0
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One :meth:`EngineClient.ask`: the function to run on the facade and whose answer it is."""
+
+    token: int
+    work: Callable[[Trove], Any] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    token: int
+    value: Any = None
+    error: str | None = None
+
+
 class _Engine(QObject):
     """Lives on the worker thread; its slots are the only code that touches the facade."""
 
     opened = Signal()
     progress = Signal(object)  # Progress, from the pipeline's or the watcher's thread
     searched = Signal(str, object)  # query, SearchResult
+    answered = Signal(object)  # _Answer of a job
     failed = Signal(str)  # a message a person can read
     closed = Signal()
 
@@ -75,6 +101,33 @@ class _Engine(QObject):
             return
         self.opened.emit()
 
+    @Slot(object)
+    def reopen(self, settings: EngineSettings) -> None:
+        """Close the facade and open it again with other settings (pack, device, threads)."""
+        watching = self._watcher is not None
+        self.stop_watching()
+        if self._trove is not None:
+            self._trove.close()
+            self._trove = None
+        self._settings = settings
+        self.open()
+        if watching:
+            self.start_watching()
+
+    @Slot(object)
+    def run_job(self, job: _Job) -> None:
+        if self._trove is None:
+            self.answered.emit(_Answer(job.token, error="Trove is not open"))
+            return
+        try:
+            value = job.work(self._trove)
+        except Exception as error:  # the caller shows it; a bug also goes to the log
+            if not isinstance(error, (ValueError, OSError)):
+                log.exception("engine job failed")
+            self.answered.emit(_Answer(job.token, error=str(error)))
+            return
+        self.answered.emit(_Answer(job.token, value=value))
+
     @Slot(str)
     def add_folder(self, folder: str) -> None:
         if self._trove is None:
@@ -84,7 +137,12 @@ class _Engine(QObject):
         except Exception as error:
             self.failed.emit(f"Cannot watch {folder}: {error}")
             return
-        if self._watcher is not None:  # the running watcher only knows its old roots
+        self.restart_watching()
+
+    @Slot()
+    def restart_watching(self) -> None:
+        """After the folders change: the running watcher only knows its old roots."""
+        if self._watcher is not None:
             self.stop_watching()
             self.start_watching()
 
@@ -122,7 +180,7 @@ class _Engine(QObject):
         if query is None or self._trove is None:
             return  # an earlier wake-up already ran the latest query
         try:
-            result = self._trove.search(query)
+            result = self._trove.search(query, limit=SEARCH_LIMIT)
         except Exception as error:  # a ParseError names the culprit; others are engine bugs
             if not isinstance(error, ValueError):
                 log.exception("search failed for %r", query)
@@ -153,6 +211,9 @@ class EngineClient(QObject):
     failed = Signal(str)
 
     _open = Signal()
+    _reopen = Signal(object)
+    _run_job = Signal(object)
+    _restart_watching = Signal()
     _add_folder = Signal(str)
     _ensure_folder = Signal(str)
     _start_watching = Signal()
@@ -169,6 +230,9 @@ class EngineClient(QObject):
         self._engine.moveToThread(self._thread)
         # Requests: queued onto the worker thread, run in the order asked.
         self._open.connect(self._engine.open)
+        self._reopen.connect(self._engine.reopen)
+        self._run_job.connect(self._engine.run_job)
+        self._restart_watching.connect(self._engine.restart_watching)
         self._add_folder.connect(self._engine.add_folder)
         self._ensure_folder.connect(self._engine.ensure_folder)
         self._start_watching.connect(self._engine.start_watching)
@@ -181,15 +245,51 @@ class EngineClient(QObject):
         self._engine.progress.connect(self.progress)
         self._engine.searched.connect(self.searched)
         self._engine.failed.connect(self.failed)
+        self._engine.answered.connect(self._answered)
         self._running = False
+        self._settings = settings
+        self._tokens = itertools.count(1)
+        self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[str], None]]] = {}
+
+    @property
+    def settings(self) -> EngineSettings:
+        return self._settings
 
     def start(self) -> None:
         self._thread.start()
         self._running = True
         self._open.emit()
 
+    def reopen(self, **changes: Any) -> None:
+        """Open the engine again with some settings changed (``device="cpu"``, ``threads=2``)."""
+        self._settings = replace(self._settings, **changes)
+        self._reopen.emit(self._settings)
+
+    def ask(
+        self,
+        work: Callable[[Trove], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """Run ``work(trove)`` on the worker thread, after every request made before it;
+        ``on_done(answer)`` or ``on_error(message)`` then runs on the GUI thread."""
+        token = next(self._tokens)
+        self._callbacks[token] = (on_done, on_error or self.failed.emit)
+        self._run_job.emit(_Job(token, work))
+
+    def _answered(self, answer: _Answer) -> None:
+        on_done, on_error = self._callbacks.pop(answer.token, (None, None))
+        if answer.error is not None:
+            if on_error is not None:
+                on_error(answer.error)
+        elif on_done is not None:
+            on_done(answer.value)
+
     def add_folder(self, folder: Path) -> None:
         self._add_folder.emit(str(folder))
+
+    def restart_watching(self) -> None:
+        self._restart_watching.emit()
 
     def ensure_folder(self, folder: Path) -> None:
         self._ensure_folder.emit(str(folder))
@@ -213,6 +313,7 @@ class EngineClient(QObject):
             return
         self._running = False
         self._engine.set_pending(None)  # drop a queued search
+        self._callbacks.clear()  # answers after closing have nobody to go to
         self._close.emit()
         if not self._thread.wait(timeout_ms):
             log.error("the engine thread did not stop in %d ms", timeout_ms)

@@ -3,6 +3,9 @@
 ``Trove`` wires the parts together: the catalog and vector indexes in the data directory, the
 model pack's encoders, the scanner, the indexing pipeline, the watcher and the search planner.
 Callers never reach past it, so the UI can run every call on a worker thread.
+
+Tile pictures for a results grid (``photo_thumbnail``, ``video_frame``, ``waveform_peaks``,
+``media_seconds``, from :mod:`engine.media.previews`) are re-exported here for the same reason.
 """
 
 from __future__ import annotations
@@ -14,14 +17,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileRecord, FileStatus, Root
-from engine.datadir import check_not_inside, data_dir
+from engine.catalog.records import FileKind, FileRecord, FileStatus, ItemKind, Root
+from engine.datadir import DataDirError, check_not_inside, data_dir
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
-from engine.inference.providers import Device, Placement, choose
+from engine.inference.providers import Device, DeviceUnavailableError, Placement, choose
+from engine.inference.speech import Segment
+from engine.media.previews import (  # noqa: F401  re-exported for the desktop's tiles
+    media_seconds,
+    photo_thumbnail,
+    video_frame,
+    waveform_peaks,
+)
 from engine.scan.extract import Extractor
-from engine.scan.pipeline import Pipeline, ProgressCallback, RunSummary
+from engine.scan.pipeline import (  # noqa: F401  Progress, RunState: re-exported for the UI
+    Pipeline,
+    Progress,
+    ProgressCallback,
+    RunState,
+    RunSummary,
+)
 from engine.scan.scanner import Scanner
 from engine.scan.watcher import Watcher
 from engine.search.calibration import CalibrationTable
@@ -65,6 +81,33 @@ class Status:
         return all(stored == indexed for stored, indexed in self.spaces.values())
 
 
+@dataclass(frozen=True)
+class FileDetails:
+    """What the catalog knows of one file: for a preview pane and ``trove status``-like views."""
+
+    path: Path
+    kind: FileKind
+    size: int
+    modified: float  # seconds since the epoch
+    status: FileStatus
+    error: str | None
+    transcript: list[Segment]  # in time order; empty for photos and notes
+    tags: list[tuple[str, float]]  # label, probability; best first
+
+
+def available_devices() -> list[str]:
+    """The devices a settings page may offer here: ``auto``, ``cpu`` and each accelerator whose
+    execution provider this machine's ONNX Runtime has (asked of the providers module)."""
+    found = []
+    for device in Device:
+        try:
+            choose(device, threads=1)
+        except DeviceUnavailableError:
+            continue
+        found.append(device.value)
+    return found
+
+
 class Trove:
     """Open once per process; every method may block, so a UI calls them off its main thread."""
 
@@ -103,7 +146,10 @@ class Trove:
         folder = folder.expanduser().resolve()
         if not folder.is_dir():
             raise FolderError(f"{folder} is not a folder")
-        check_not_inside(self.data_dir, folder)
+        try:
+            check_not_inside(self.data_dir, folder)
+        except DataDirError as error:  # a person's choice, not a broken data folder
+            raise FolderError(str(error)) from error
         return self.catalog.add_root(folder, exclude=exclude)
 
     def remove_folder(self, folder: Path) -> int:
@@ -113,6 +159,11 @@ class Trove:
         self.indexes.remove(dropped)
         self.indexes.save()
         return len(dropped)
+
+    def set_exclusions(self, folder: Path, exclude: Sequence[str]) -> Root:
+        """Replace a watched folder's exclusion globs; the next scan drops what they exclude."""
+        root = self._root(folder)
+        return self.catalog.add_root(Path(root.path), include=root.include, exclude=exclude)
 
     def folders(self) -> list[Root]:
         return self.catalog.roots()
@@ -170,6 +221,44 @@ class Trove:
     def search(self, query: str, limit: int = 20, base: Path | None = None) -> SearchResult:
         """Answer a query string (see :mod:`engine.search.query` for its forms)."""
         return self.planner.search(parse(query, base), limit)
+
+    def details(self, path: Path) -> FileDetails | None:
+        """The catalog's record of ``path`` with its transcript and tags; None when not indexed."""
+        found = self._record(path)
+        if found is None:
+            return None
+        record, where = found
+        items = self.catalog.items_of_file(record.id)
+        transcript = [
+            Segment(item.start or 0.0, item.end or item.start or 0.0, item.text or "")
+            for item in items
+            if item.kind is ItemKind.TRANSCRIPT and item.text
+        ]
+        best: dict[str, float] = {}  # a label may come from several windows: keep its best
+        for item in items:
+            if item.kind is ItemKind.TAG and item.text:
+                best[item.text] = max(best.get(item.text, 0.0), item.score or 0.0)
+        tags = sorted(best.items(), key=lambda tag: -tag[1])
+        return FileDetails(
+            path=where,
+            kind=record.kind,
+            size=record.size,
+            modified=record.mtime_ns / 1e9,
+            status=record.status,
+            error=record.error,
+            transcript=transcript,
+            tags=tags,
+        )
+
+    def _record(self, path: Path) -> tuple[FileRecord, Path] | None:
+        for candidate in dict.fromkeys([Path(path).absolute(), Path(path).resolve()]):
+            for root in self.catalog.roots():
+                if candidate.is_relative_to(root.path):
+                    relpath = str(candidate.relative_to(root.path))
+                    record = self.catalog.file(root.id, relpath)
+                    if record is not None:
+                        return record, candidate
+        return None
 
     def status(self) -> Status:
         roots = {root.id: Path(root.path) for root in self.catalog.roots()}

@@ -427,16 +427,27 @@ class Catalog:
     def items(self, item_ids: Sequence[int] | Ids) -> list[ItemRow]:
         """Rows for these ids, in the order asked; ids no longer stored are left out."""
         ids = [int(i) for i in item_ids]
+        rows = self._item_rows("i.id IN (SELECT value FROM json_each(?))", json.dumps(ids))
+        by_id = {row.id: row for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def items_of_file(self, file_id: int) -> list[ItemRow]:
+        """Every item of one file, in time (or character) order: a preview's transcript."""
+        rows = self._item_rows("i.file_id = ?", file_id)
+        return sorted(rows, key=lambda row: (row.start or 0.0, row.char_start or 0, row.id))
+
+    def _item_rows(self, where: str, value: object) -> list[ItemRow]:
+        # ``where`` is one of the two fixed clauses above, never built from input.
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT i.id, i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, "
                 f"i.score, r.path, {_FILE_COLUMNS} "
                 "FROM items i JOIN files f ON f.id = i.file_id JOIN roots r ON r.id = f.root_id "
-                "WHERE i.id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids),),
+                f"WHERE {where}",
+                (value,),
             ).fetchall()
-        by_id = {
-            row[0]: ItemRow(
+        return [
+            ItemRow(
                 id=row[0],
                 file=_file_record(row[9:]),
                 root_path=_blob_to_name(row[8]),
@@ -449,8 +460,7 @@ class Catalog:
                 score=row[7],
             )
             for row in rows
-        }
-        return [by_id[i] for i in ids if i in by_id]
+        ]
 
     def iter_vectors(self, space: str, batch: int = 65536) -> Iterator[tuple[Ids, Vectors]]:
         """All vectors of a space in id order, ``batch`` at a time.

@@ -132,6 +132,16 @@ def _video_stream(container: InputContainer) -> VideoStream | None:
     return streams[0] if streams else None
 
 
+def check_frame_size(path: Path, stream: VideoStream, max_pixels: int) -> None:
+    """Refuse a video whose frames are too large to decode safely (a decompression bomb)."""
+    context = stream.codec_context
+    if context.width * context.height > max_pixels:
+        raise ImageTooLargeError(
+            f"{shown(path)}: video frames too large to decode safely: "
+            f"{context.width}x{context.height} pixels (limit {max_pixels / 1e6:.0f} MP)"
+        )
+
+
 def _is_attached_picture(stream: VideoStream) -> bool:
     return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
@@ -185,11 +195,7 @@ def keyframes(
         if stream is None:
             return
         context = stream.codec_context
-        if context.width * context.height > max_pixels:
-            raise ImageTooLargeError(
-                f"{shown(path)}: video frames too large to decode safely: "
-                f"{context.width}x{context.height} pixels (limit {max_pixels / 1e6:.0f} MP)"
-            )
+        check_frame_size(path, stream, max_pixels)
         # The decoder drops anything but keyframes, should a non-key packet reach it.
         context.skip_frame = "NONKEY"
         duration = _duration(container, stream)

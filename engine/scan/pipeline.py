@@ -258,6 +258,11 @@ class Pipeline:
         self._cancel.set()
         self._running.set()
 
+    def clear_cancel(self) -> None:
+        """Forget a cancel that found no run to stop (a watcher stopped while idle): it would
+        otherwise end the next run before it starts."""
+        self._cancel.clear()
+
     @property
     def paused(self) -> bool:
         return not self._running.is_set()

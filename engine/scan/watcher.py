@@ -124,6 +124,7 @@ class Watcher:
         if self._thread is not None:
             raise RuntimeError("the watcher is already running")
         self._stop.clear()
+        self.pipeline.clear_cancel()  # left by an earlier watcher's stop: not for this one
         self._observer = self._observer_factory()
         self._observer.start()
         self._thread = threading.Thread(

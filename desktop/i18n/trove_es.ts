@@ -1,0 +1,831 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="es">
+<context>
+    <name>DateRangeDialog</name>
+    <message>
+        <source>Custom date range</source>
+        <translation>Rango de fechas personalizado</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Desde</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>Hasta</translation>
+    </message>
+    <message>
+        <source>&amp;From:</source>
+        <translation>&amp;Desde:</translation>
+    </message>
+    <message>
+        <source>&amp;To:</source>
+        <translation>&amp;Hasta:</translation>
+    </message>
+</context>
+<context>
+    <name>DetailsView</name>
+    <message>
+        <source>Kind</source>
+        <translation>Tipo</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Tamaño</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>Duración</translation>
+    </message>
+    <message>
+        <source>Modified</source>
+        <translation>Modificado</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Carpeta</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Etiquetas</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Problema</translation>
+    </message>
+</context>
+<context>
+    <name>FoldersDialog</name>
+    <message>
+        <source>Folders</source>
+        <translation>Carpetas</translation>
+    </message>
+    <message>
+        <source>Trove watches these folders and keeps its index of them up to date. Removing a folder only forgets its index: your files are not touched.</source>
+        <translation>Trove vigila estas carpetas y mantiene su índice al día. Quitar una carpeta solo borra su índice: tus archivos no se tocan.</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Carpeta</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Estado</translation>
+    </message>
+    <message>
+        <source>Watched folders</source>
+        <translation>Carpetas vigiladas</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Añadir…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Quitar</translation>
+    </message>
+    <message>
+        <source>Leave out of this folder</source>
+        <translation>Excluir de esta carpeta</translation>
+    </message>
+    <message>
+        <source>One pattern per line. A pattern matches a file or folder name, or a path inside the folder; * matches anything. Examples: node_modules (that folder, wherever it is), *.tmp (every .tmp file), */node_modules/*, Raw/*</source>
+        <translation>Un patrón por línea. Un patrón coincide con el nombre de un archivo o carpeta, o con una ruta dentro de la carpeta; * coincide con cualquier cosa. Ejemplos: node_modules (esa carpeta, esté donde esté), *.tmp (todos los archivos .tmp), */node_modules/*, Raw/*</translation>
+    </message>
+    <message>
+        <source>Patterns to leave out</source>
+        <translation>Patrones que excluir</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Aplicar</translation>
+    </message>
+    <message>
+        <source>Trove skipped these files. A file is tried again when it changes; a damaged file may open in another program and be saved again.</source>
+        <translation>Trove se saltó estos archivos. Un archivo se vuelve a intentar cuando cambia; un archivo dañado quizá se pueda abrir en otro programa y volver a guardar.</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Archivo</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <source>Files that could not be read</source>
+        <translation>Archivos que no se pudieron leer</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copiar</translation>
+    </message>
+    <message>
+        <source>Copy the selected rows (or all) as text</source>
+        <translation>Copiar las filas seleccionadas (o todas) como texto</translation>
+    </message>
+    <message>
+        <source>Choose a folder to watch</source>
+        <translation>Elige una carpeta para vigilar</translation>
+    </message>
+    <message>
+        <source>Remove folder</source>
+        <translation>Quitar carpeta</translation>
+    </message>
+    <message>
+        <source>Stop watching {folder}?
+
+Trove forgets what it learned about the files in it. The files themselves are not touched.</source>
+        <translation>¿Dejar de vigilar {folder}?
+
+Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Guardando…</translation>
+    </message>
+    <message>
+        <source>Saved; looking through the folder again.</source>
+        <translation>Guardado; revisando la carpeta de nuevo.</translation>
+    </message>
+    <message>
+        <source>{indexed} files searchable, {pending} waiting, {failed} could not be read</source>
+        <translation>{indexed} archivos se pueden buscar, {pending} en espera, {failed} no se pudieron leer</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Disponible</translation>
+    </message>
+    <message>
+        <source>Offline: not reachable now</source>
+        <translation>No disponible: ahora no se puede acceder</translation>
+    </message>
+    <message>
+        <source>Files that could not be read ({count})</source>
+        <translation>Archivos que no se pudieron leer ({count})</translation>
+    </message>
+    <message>
+        <source>Leave out of {folder}</source>
+        <translation>Excluir de {folder}</translation>
+    </message>
+</context>
+<context>
+    <name>ImageView</name>
+    <message>
+        <source>Picture</source>
+        <translation>Imagen</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Up to date</source>
+        <translation>Al día</translation>
+    </message>
+    <message>
+        <source>Up to date ({message})</source>
+        <translation>Al día ({message})</translation>
+    </message>
+    <message>
+        <source>Looking for changes…</source>
+        <translation>Buscando cambios…</translation>
+    </message>
+    <message>
+        <source>Indexing paused: {done}/{total} files</source>
+        <translation>Indexación en pausa: {done}/{total} archivos</translation>
+    </message>
+    <message>
+        <source>Indexing stopped</source>
+        <translation>Indexación detenida</translation>
+    </message>
+    <message>
+        <source>Indexing: {done}/{total} files</source>
+        <translation>Indexando: {done}/{total} archivos</translation>
+    </message>
+    <message>
+        <source>, {rate:.1f} files/s</source>
+        <translation>, {rate:.1f} archivos/s</translation>
+    </message>
+    <message>
+        <source>, about {seconds} s left</source>
+        <translation>, quedan unos {seconds} s</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>Resultados</translation>
+    </message>
+    <message>
+        <source>Type to search, or drop a file to find things like it.</source>
+        <translation>Escribe para buscar o suelta un archivo para encontrar cosas parecidas.</translation>
+    </message>
+    <message>
+        <source>Search status</source>
+        <translation>Estado de la búsqueda</translation>
+    </message>
+    <message>
+        <source>Opening…</source>
+        <translation>Abriendo…</translation>
+    </message>
+    <message>
+        <source>Indexing status</source>
+        <translation>Estado de la indexación</translation>
+    </message>
+    <message>
+        <source>Files that could not be read</source>
+        <translation>Archivos que no se pudieron leer</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Archivo</translation>
+    </message>
+    <message>
+        <source>&amp;Add a folder…</source>
+        <translation>&amp;Añadir una carpeta…</translation>
+    </message>
+    <message>
+        <source>&amp;Folders and exclusions…</source>
+        <translation>&amp;Carpetas y exclusiones…</translation>
+    </message>
+    <message>
+        <source>&amp;Preferences…</source>
+        <translation>&amp;Preferencias…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Salir</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>&amp;Editar</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>&amp;Buscar</translation>
+    </message>
+    <message>
+        <source>Search with the &amp;pasted picture</source>
+        <translation>Buscar con la imagen &amp;pegada</translation>
+    </message>
+    <message>
+        <source>Clear &amp;filters</source>
+        <translation>&amp;Quitar filtros</translation>
+    </message>
+    <message>
+        <source>&amp;Result</source>
+        <translation>&amp;Resultado</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>&amp;Abrir</translation>
+    </message>
+    <message>
+        <source>Show in &amp;folder</source>
+        <translation>Mostrar en la &amp;carpeta</translation>
+    </message>
+    <message>
+        <source>&amp;Copy path</source>
+        <translation>Copiar la &amp;ruta</translation>
+    </message>
+    <message>
+        <source>Find &amp;similar</source>
+        <translation>Buscar &amp;parecidos</translation>
+    </message>
+    <message>
+        <source>&amp;Next result</source>
+        <translation>Resultado &amp;siguiente</translation>
+    </message>
+    <message>
+        <source>&amp;Previous result</source>
+        <translation>Resultado a&amp;nterior</translation>
+    </message>
+    <message>
+        <source>&amp;Indexing</source>
+        <translation>&amp;Indexación</translation>
+    </message>
+    <message>
+        <source>&amp;Pause indexing</source>
+        <translation>&amp;Pausar la indexación</translation>
+    </message>
+    <message>
+        <source>&amp;Files that could not be read…</source>
+        <translation>&amp;Archivos que no se pudieron leer…</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>Ay&amp;uda</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>Atajos de &amp;teclado</translation>
+    </message>
+    <message>
+        <source>&amp;About Trove</source>
+        <translation>&amp;Acerca de Trove</translation>
+    </message>
+    <message>
+        <source>No good match</source>
+        <translation>No hay ninguna coincidencia buena</translation>
+    </message>
+    <message>
+        <source>Could not keep the pasted picture</source>
+        <translation>No se pudo guardar la imagen pegada</translation>
+    </message>
+    <message>
+        <source>1 file could not be read</source>
+        <translation>1 archivo no se pudo leer</translation>
+    </message>
+    <message>
+        <source>{n} files could not be read</source>
+        <translation>{n} archivos no se pudieron leer</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Reanudar</translation>
+    </message>
+    <message>
+        <source>Resume indexing</source>
+        <translation>Reanudar la indexación</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausar</translation>
+    </message>
+    <message>
+        <source>Pause indexing (searching still works)</source>
+        <translation>Pausar la indexación (se puede seguir buscando)</translation>
+    </message>
+    <message>
+        <source>&amp;Resume indexing</source>
+        <translation>&amp;Reanudar la indexación</translation>
+    </message>
+    <message>
+        <source>Choose a folder for Trove to look through</source>
+        <translation>Elige una carpeta para que Trove la revise</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Atajos de teclado</translation>
+    </message>
+    <message>
+        <source>About Trove</source>
+        <translation>Acerca de Trove</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Trove&lt;/h3&gt;&lt;p&gt;Finds your photos, recordings, videos and notes by what they show or say. Everything runs on this computer; nothing is sent anywhere.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Trove&lt;/h3&gt;&lt;p&gt;Encuentra tus fotos, grabaciones, vídeos y notas por lo que muestran o dicen. Todo se ejecuta en este ordenador; no se envía nada a ninguna parte.&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>MediaPlayer</name>
+    <message>
+        <source>Video</source>
+        <translation>Vídeo</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Reproducir</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>Posición</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Tiempo</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausar</translation>
+    </message>
+    <message>
+        <source>Cannot play this file: {reason}</source>
+        <translation>No se puede reproducir este archivo: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>PreferencesDialog</name>
+    <message>
+        <source>Preferences</source>
+        <translation>Preferencias</translation>
+    </message>
+    <message>
+        <source>Automatic (the pack that came with Trove)</source>
+        <translation>Automático (el paquete que trae Trove)</translation>
+    </message>
+    <message>
+        <source>Model pack folder</source>
+        <translation>Carpeta del paquete de modelos</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Elegir…</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Dispositivo</translation>
+    </message>
+    <message>
+        <source>{device} (not available here)</source>
+        <translation>{device} (no disponible aquí)</translation>
+    </message>
+    <message>
+        <source>Automatic uses a graphics card when one can be used, else the processor. A graphics card needs the matching ONNX Runtime: onnxruntime-gpu for NVIDIA (CUDA), onnxruntime-directml on Windows, onnxruntime-openvino for Intel.</source>
+        <translation>Automático usa una tarjeta gráfica cuando se puede y, si no, el procesador. Una tarjeta gráfica necesita el ONNX Runtime correspondiente: onnxruntime-gpu para NVIDIA (CUDA), onnxruntime-directml en Windows, onnxruntime-openvino para Intel.</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Automático</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>Hilos</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Tema</translation>
+    </message>
+    <message>
+        <source>Same as the system</source>
+        <translation>Igual que el sistema</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Claro</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Oscuro</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Idioma</translation>
+    </message>
+    <message>
+        <source>A new language takes effect when Trove restarts.</source>
+        <translation>El nuevo idioma se aplica cuando Trove se reinicia.</translation>
+    </message>
+    <message>
+        <source>Model pack:</source>
+        <translation>Paquete de modelos:</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>Dispositivo:</translation>
+    </message>
+    <message>
+        <source>Threads:</source>
+        <translation>Hilos:</translation>
+    </message>
+    <message>
+        <source>Theme:</source>
+        <translation>Tema:</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>Idioma:</translation>
+    </message>
+    <message>
+        <source>Processor (CPU)</source>
+        <translation>Procesador (CPU)</translation>
+    </message>
+    <message>
+        <source>NVIDIA graphics card (CUDA)</source>
+        <translation>Tarjeta gráfica NVIDIA (CUDA)</translation>
+    </message>
+    <message>
+        <source>Graphics card (DirectML)</source>
+        <translation>Tarjeta gráfica (DirectML)</translation>
+    </message>
+    <message>
+        <source>Apple Neural Engine and GPU (Core ML)</source>
+        <translation>Neural Engine y GPU de Apple (Core ML)</translation>
+    </message>
+    <message>
+        <source>Intel (OpenVINO)</source>
+        <translation>Intel (OpenVINO)</translation>
+    </message>
+    <message>
+        <source>Choose a model pack folder</source>
+        <translation>Elige una carpeta de paquete de modelos</translation>
+    </message>
+    <message>
+        <source>Trove uses the pack it finds on its own.</source>
+        <translation>Trove usa el paquete que encuentra por su cuenta.</translation>
+    </message>
+    <message>
+        <source>This folder is not a model pack: it has no {name}.</source>
+        <translation>Esta carpeta no es un paquete de modelos: no tiene {name}.</translation>
+    </message>
+    <message>
+        <source>{name} {version}: {models}</source>
+        <translation>{name} {version}: {models}</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewPane</name>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>Vídeo</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Nota</translation>
+    </message>
+    <message>
+        <source>File name</source>
+        <translation>Nombre del archivo</translation>
+    </message>
+    <message>
+        <source>Preview status</source>
+        <translation>Estado de la vista previa</translation>
+    </message>
+    <message>
+        <source>Transcript</source>
+        <translation>Transcripción</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Abrir</translation>
+    </message>
+    <message>
+        <source>Open with the default app</source>
+        <translation>Abrir con la aplicación predeterminada</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>Mostrar en la carpeta</translation>
+    </message>
+    <message>
+        <source>Show the file selected in its folder</source>
+        <translation>Mostrar el archivo seleccionado en su carpeta</translation>
+    </message>
+    <message>
+        <source>Copy path</source>
+        <translation>Copiar la ruta</translation>
+    </message>
+    <message>
+        <source>Copy the file&apos;s full path</source>
+        <translation>Copiar la ruta completa del archivo</translation>
+    </message>
+    <message>
+        <source>Find similar</source>
+        <translation>Buscar parecidos</translation>
+    </message>
+    <message>
+        <source>Search for files that look or sound like this one</source>
+        <translation>Buscar archivos que se vean o suenen como este</translation>
+    </message>
+    <message>
+        <source>Pick a result to see it here.</source>
+        <translation>Elige un resultado para verlo aquí.</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Cargando…</translation>
+    </message>
+    <message>
+        <source>Cannot show this picture: {reason}</source>
+        <translation>No se puede mostrar esta imagen: {reason}</translation>
+    </message>
+    <message>
+        <source>Cannot read this note: {reason}</source>
+        <translation>No se puede leer esta nota: {reason}</translation>
+    </message>
+    <message>
+        <source>Not in the index (moved or deleted?)</source>
+        <translation>No está en el índice (¿se movió o se borró?)</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>error desconocido</translation>
+    </message>
+    <message>
+        <source>Could not be read: {reason}</source>
+        <translation>No se pudo leer: {reason}</translation>
+    </message>
+    <message>
+        <source>Missing: its folder is offline</source>
+        <translation>Falta: su carpeta no está disponible</translation>
+    </message>
+    <message>
+        <source>Not indexed yet</source>
+        <translation>Aún no está indexado</translation>
+    </message>
+    <message>
+        <source>Click to play from here</source>
+        <translation>Haz clic para reproducir desde aquí</translation>
+    </message>
+</context>
+<context>
+    <name>RangeChooser</name>
+    <message>
+        <source>Start of the part to search with</source>
+        <translation>Inicio del fragmento con el que buscar</translation>
+    </message>
+    <message>
+        <source>End of the part to search with</source>
+        <translation>Fin del fragmento con el que buscar</translation>
+    </message>
+    <message>
+        <source>Around here</source>
+        <translation>Por aquí</translation>
+    </message>
+    <message>
+        <source>Choose the part around the playhead</source>
+        <translation>Elegir el fragmento en torno a la posición actual</translation>
+    </message>
+    <message>
+        <source>Choose from {seconds} s before to {seconds} s after the position</source>
+        <translation>Elegir desde {seconds} s antes hasta {seconds} s después de la posición</translation>
+    </message>
+    <message>
+        <source>Search with this part</source>
+        <translation>Buscar con este fragmento</translation>
+    </message>
+    <message>
+        <source>Find other files that sound or look like this part</source>
+        <translation>Buscar otros archivos que suenen o se vean como este fragmento</translation>
+    </message>
+    <message>
+        <source>&amp;From</source>
+        <translation>&amp;Desde</translation>
+    </message>
+    <message>
+        <source>&amp;to</source>
+        <translation>&amp;hasta</translation>
+    </message>
+</context>
+<context>
+    <name>ResultDelegate</name>
+    <message>
+        <source>at {time}</source>
+        <translation>en {time}</translation>
+    </message>
+    <message>
+        <source>tag: {label}</source>
+        <translation>etiqueta: {label}</translation>
+    </message>
+    <message>
+        <source>sounds like {what}</source>
+        <translation>suena como {what}</translation>
+    </message>
+    <message>
+        <source>sounds similar</source>
+        <translation>suena parecido</translation>
+    </message>
+    <message>
+        <source>looks like {what}</source>
+        <translation>se parece a {what}</translation>
+    </message>
+    <message>
+        <source>looks similar</source>
+        <translation>se ve parecido</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>Vídeo</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Nota</translation>
+    </message>
+    <message>
+        <source>score {value:.2f}</source>
+        <translation>puntuación {value:.2f}</translation>
+    </message>
+</context>
+<context>
+    <name>SearchBar</name>
+    <message>
+        <source>Any folder</source>
+        <translation>Cualquier carpeta</translation>
+    </message>
+    <message>
+        <source>Only results inside one watched folder</source>
+        <translation>Solo resultados dentro de una carpeta vigilada</translation>
+    </message>
+    <message>
+        <source>%1 – %2</source>
+        <translation>%1 – %2</translation>
+    </message>
+    <message>
+        <source>Search photos, recordings, videos and notes — or drop a file</source>
+        <translation>Busca fotos, grabaciones, vídeos y notas, o suelta un archivo</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Buscar</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>Fotos</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>Vídeo</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notas</translation>
+    </message>
+    <message>
+        <source>Show only %1</source>
+        <translation>Mostrar solo %1</translation>
+    </message>
+    <message>
+        <source>Folder filter</source>
+        <translation>Filtro de carpeta</translation>
+    </message>
+    <message>
+        <source>Date filter</source>
+        <translation>Filtro de fecha</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>Cualquier fecha</translation>
+    </message>
+    <message>
+        <source>Past week</source>
+        <translation>Última semana</translation>
+    </message>
+    <message>
+        <source>Past month</source>
+        <translation>Último mes</translation>
+    </message>
+    <message>
+        <source>Past year</source>
+        <translation>Último año</translation>
+    </message>
+    <message>
+        <source>Custom range…</source>
+        <translation>Rango personalizado…</translation>
+    </message>
+    <message>
+        <source>Clear filters</source>
+        <translation>Quitar filtros</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomeDialog</name>
+    <message>
+        <source>Welcome to Trove</source>
+        <translation>Bienvenido a Trove</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;Find anything by describing it&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;Encuentra cualquier cosa describiéndola&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “a dog on a beach”, “the talk about tomatoes”, or a picture like this one.
+
+Everything happens on this computer. Nothing you own is sent anywhere.
+
+Which folders should Trove look through? You can search as soon as it starts; it keeps working in the background.</source>
+        <translation>Trove revisa tus fotos, grabaciones, vídeos y notas para que las encuentres por lo que muestran o dicen: «un perro en una playa», «la charla sobre tomates» o una imagen parecida a esta.
+
+Todo ocurre en este ordenador. Nada tuyo se envía a ninguna parte.
+
+¿Qué carpetas debe revisar Trove? Puedes buscar en cuanto empiece; sigue trabajando en segundo plano.</translation>
+    </message>
+    <message>
+        <source>Add another folder…</source>
+        <translation>Añadir otra carpeta…</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Empezar</translation>
+    </message>
+    <message>
+        <source>Just show me the demo</source>
+        <translation>Solo enséñame la demo</translation>
+    </message>
+    <message>
+        <source>Choose a folder for Trove to look through</source>
+        <translation>Elige una carpeta para que Trove la revise</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,831 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>DateRangeDialog</name>
+    <message>
+        <source>Custom date range</source>
+        <translation>自定义日期范围</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>开始日期</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>结束日期</translation>
+    </message>
+    <message>
+        <source>&amp;From:</source>
+        <translation>开始日期(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>&amp;To:</source>
+        <translation>结束日期(&amp;T)：</translation>
+    </message>
+</context>
+<context>
+    <name>DetailsView</name>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Modified</source>
+        <translation>修改时间</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+</context>
+<context>
+    <name>FoldersDialog</name>
+    <message>
+        <source>Folders</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Trove watches these folders and keeps its index of them up to date. Removing a folder only forgets its index: your files are not touched.</source>
+        <translation>Trove 会关注这些文件夹，并让它们的索引保持最新。移除文件夹只会删除它的索引，不会动你的文件。</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Watched folders</source>
+        <translation>关注的文件夹</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Leave out of this folder</source>
+        <translation>在此文件夹中排除</translation>
+    </message>
+    <message>
+        <source>One pattern per line. A pattern matches a file or folder name, or a path inside the folder; * matches anything. Examples: node_modules (that folder, wherever it is), *.tmp (every .tmp file), */node_modules/*, Raw/*</source>
+        <translation>每行一个规则。规则可匹配文件名或文件夹名，也可匹配文件夹内的路径；* 匹配任意内容。例如：node_modules（该文件夹，无论位于何处）、*.tmp（所有 .tmp 文件）、*/node_modules/*、Raw/*</translation>
+    </message>
+    <message>
+        <source>Patterns to leave out</source>
+        <translation>要排除的规则</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Trove skipped these files. A file is tried again when it changes; a damaged file may open in another program and be saved again.</source>
+        <translation>Trove 跳过了这些文件。文件发生变化时会重新尝试；损坏的文件也许能在其他程序中打开并重新保存。</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Files that could not be read</source>
+        <translation>无法读取的文件</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy the selected rows (or all) as text</source>
+        <translation>将选中的行（或全部）复制为文本</translation>
+    </message>
+    <message>
+        <source>Choose a folder to watch</source>
+        <translation>选择要关注的文件夹</translation>
+    </message>
+    <message>
+        <source>Remove folder</source>
+        <translation>移除文件夹</translation>
+    </message>
+    <message>
+        <source>Stop watching {folder}?
+
+Trove forgets what it learned about the files in it. The files themselves are not touched.</source>
+        <translation>停止关注 {folder}？
+
+Trove 会忘记它从其中文件了解到的内容。文件本身不会被改动。</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <source>Saved; looking through the folder again.</source>
+        <translation>已保存；正在重新查看该文件夹。</translation>
+    </message>
+    <message>
+        <source>{indexed} files searchable, {pending} waiting, {failed} could not be read</source>
+        <translation>{indexed} 个文件可搜索，{pending} 个等待中，{failed} 个无法读取</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>可访问</translation>
+    </message>
+    <message>
+        <source>Offline: not reachable now</source>
+        <translation>离线：目前无法访问</translation>
+    </message>
+    <message>
+        <source>Files that could not be read ({count})</source>
+        <translation>无法读取的文件（{count}）</translation>
+    </message>
+    <message>
+        <source>Leave out of {folder}</source>
+        <translation>在 {folder} 中排除</translation>
+    </message>
+</context>
+<context>
+    <name>ImageView</name>
+    <message>
+        <source>Picture</source>
+        <translation>图片</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Up to date</source>
+        <translation>已是最新</translation>
+    </message>
+    <message>
+        <source>Up to date ({message})</source>
+        <translation>已是最新（{message}）</translation>
+    </message>
+    <message>
+        <source>Looking for changes…</source>
+        <translation>正在检查更改…</translation>
+    </message>
+    <message>
+        <source>Indexing paused: {done}/{total} files</source>
+        <translation>索引已暂停：{done}/{total} 个文件</translation>
+    </message>
+    <message>
+        <source>Indexing stopped</source>
+        <translation>索引已停止</translation>
+    </message>
+    <message>
+        <source>Indexing: {done}/{total} files</source>
+        <translation>正在索引：{done}/{total} 个文件</translation>
+    </message>
+    <message>
+        <source>, {rate:.1f} files/s</source>
+        <translation>，{rate:.1f} 个文件/秒</translation>
+    </message>
+    <message>
+        <source>, about {seconds} s left</source>
+        <translation>，约剩 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Type to search, or drop a file to find things like it.</source>
+        <translation>输入文字即可搜索，或拖入一个文件来查找与它相似的内容。</translation>
+    </message>
+    <message>
+        <source>Search status</source>
+        <translation>搜索状态</translation>
+    </message>
+    <message>
+        <source>Opening…</source>
+        <translation>正在打开…</translation>
+    </message>
+    <message>
+        <source>Indexing status</source>
+        <translation>索引状态</translation>
+    </message>
+    <message>
+        <source>Files that could not be read</source>
+        <translation>无法读取的文件</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Add a folder…</source>
+        <translation>添加文件夹(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Folders and exclusions…</source>
+        <translation>文件夹和排除规则(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Preferences…</source>
+        <translation>偏好设置(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>搜索(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Search with the &amp;pasted picture</source>
+        <translation>用粘贴的图片搜索(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Clear &amp;filters</source>
+        <translation>清除筛选(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Result</source>
+        <translation>结果(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Show in &amp;folder</source>
+        <translation>在文件夹中显示(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy path</source>
+        <translation>复制路径(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Find &amp;similar</source>
+        <translation>查找相似文件(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Next result</source>
+        <translation>下一个结果(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Previous result</source>
+        <translation>上一个结果(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Indexing</source>
+        <translation>索引(&amp;I)</translation>
+    </message>
+    <message>
+        <source>&amp;Pause indexing</source>
+        <translation>暂停索引(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Files that could not be read…</source>
+        <translation>无法读取的文件(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;About Trove</source>
+        <translation>关于 Trove(&amp;A)</translation>
+    </message>
+    <message>
+        <source>No good match</source>
+        <translation>没有合适的匹配结果</translation>
+    </message>
+    <message>
+        <source>Could not keep the pasted picture</source>
+        <translation>无法保存粘贴的图片</translation>
+    </message>
+    <message>
+        <source>1 file could not be read</source>
+        <translation>1 个文件无法读取</translation>
+    </message>
+    <message>
+        <source>{n} files could not be read</source>
+        <translation>{n} 个文件无法读取</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Resume indexing</source>
+        <translation>继续索引</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Pause indexing (searching still works)</source>
+        <translation>暂停索引（仍可搜索）</translation>
+    </message>
+    <message>
+        <source>&amp;Resume indexing</source>
+        <translation>继续索引(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Choose a folder for Trove to look through</source>
+        <translation>选择一个让 Trove 浏览的文件夹</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>About Trove</source>
+        <translation>关于 Trove</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Trove&lt;/h3&gt;&lt;p&gt;Finds your photos, recordings, videos and notes by what they show or say. Everything runs on this computer; nothing is sent anywhere.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Trove&lt;/h3&gt;&lt;p&gt;按画面或话语找到你的照片、录音、视频和笔记。一切都在这台电脑上运行，不会向任何地方发送任何内容。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>MediaPlayer</name>
+    <message>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>播放位置</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Cannot play this file: {reason}</source>
+        <translation>无法播放此文件：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>PreferencesDialog</name>
+    <message>
+        <source>Preferences</source>
+        <translation>偏好设置</translation>
+    </message>
+    <message>
+        <source>Automatic (the pack that came with Trove)</source>
+        <translation>自动（Trove 自带的模型包）</translation>
+    </message>
+    <message>
+        <source>Model pack folder</source>
+        <translation>模型包文件夹</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>{device} (not available here)</source>
+        <translation>{device}（此电脑上不可用）</translation>
+    </message>
+    <message>
+        <source>Automatic uses a graphics card when one can be used, else the processor. A graphics card needs the matching ONNX Runtime: onnxruntime-gpu for NVIDIA (CUDA), onnxruntime-directml on Windows, onnxruntime-openvino for Intel.</source>
+        <translation>“自动”会在可用时使用显卡，否则使用处理器。使用显卡需要对应的 ONNX Runtime：NVIDIA（CUDA）用 onnxruntime-gpu，Windows 上用 onnxruntime-directml，Intel 用 onnxruntime-openvino。</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Same as the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>A new language takes effect when Trove restarts.</source>
+        <translation>新的语言将在 Trove 重新启动后生效。</translation>
+    </message>
+    <message>
+        <source>Model pack:</source>
+        <translation>模型包：</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <source>Threads:</source>
+        <translation>线程数：</translation>
+    </message>
+    <message>
+        <source>Theme:</source>
+        <translation>主题：</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <source>Processor (CPU)</source>
+        <translation>处理器（CPU）</translation>
+    </message>
+    <message>
+        <source>NVIDIA graphics card (CUDA)</source>
+        <translation>NVIDIA 显卡（CUDA）</translation>
+    </message>
+    <message>
+        <source>Graphics card (DirectML)</source>
+        <translation>显卡（DirectML）</translation>
+    </message>
+    <message>
+        <source>Apple Neural Engine and GPU (Core ML)</source>
+        <translation>Apple 神经网络引擎和 GPU（Core ML）</translation>
+    </message>
+    <message>
+        <source>Intel (OpenVINO)</source>
+        <translation>Intel（OpenVINO）</translation>
+    </message>
+    <message>
+        <source>Choose a model pack folder</source>
+        <translation>选择模型包文件夹</translation>
+    </message>
+    <message>
+        <source>Trove uses the pack it finds on its own.</source>
+        <translation>Trove 会使用它自己找到的模型包。</translation>
+    </message>
+    <message>
+        <source>This folder is not a model pack: it has no {name}.</source>
+        <translation>此文件夹不是模型包：其中没有 {name}。</translation>
+    </message>
+    <message>
+        <source>{name} {version}: {models}</source>
+        <translation>{name} {version}：{models}</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewPane</name>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>笔记</translation>
+    </message>
+    <message>
+        <source>File name</source>
+        <translation>文件名</translation>
+    </message>
+    <message>
+        <source>Preview status</source>
+        <translation>预览状态</translation>
+    </message>
+    <message>
+        <source>Transcript</source>
+        <translation>文字记录</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Open with the default app</source>
+        <translation>用默认应用打开</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>Show the file selected in its folder</source>
+        <translation>在所在文件夹中显示并选中该文件</translation>
+    </message>
+    <message>
+        <source>Copy path</source>
+        <translation>复制路径</translation>
+    </message>
+    <message>
+        <source>Copy the file&apos;s full path</source>
+        <translation>复制文件的完整路径</translation>
+    </message>
+    <message>
+        <source>Find similar</source>
+        <translation>查找相似文件</translation>
+    </message>
+    <message>
+        <source>Search for files that look or sound like this one</source>
+        <translation>搜索外观或声音与此文件相似的文件</translation>
+    </message>
+    <message>
+        <source>Pick a result to see it here.</source>
+        <translation>选择一个结果，即可在此查看。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Cannot show this picture: {reason}</source>
+        <translation>无法显示此图片：{reason}</translation>
+    </message>
+    <message>
+        <source>Cannot read this note: {reason}</source>
+        <translation>无法读取此笔记：{reason}</translation>
+    </message>
+    <message>
+        <source>Not in the index (moved or deleted?)</source>
+        <translation>不在索引中（已被移动或删除？）</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>未知错误</translation>
+    </message>
+    <message>
+        <source>Could not be read: {reason}</source>
+        <translation>无法读取：{reason}</translation>
+    </message>
+    <message>
+        <source>Missing: its folder is offline</source>
+        <translation>缺失：所在文件夹处于离线状态</translation>
+    </message>
+    <message>
+        <source>Not indexed yet</source>
+        <translation>尚未编入索引</translation>
+    </message>
+    <message>
+        <source>Click to play from here</source>
+        <translation>点击从此处播放</translation>
+    </message>
+</context>
+<context>
+    <name>RangeChooser</name>
+    <message>
+        <source>Start of the part to search with</source>
+        <translation>用于搜索的片段的起点</translation>
+    </message>
+    <message>
+        <source>End of the part to search with</source>
+        <translation>用于搜索的片段的终点</translation>
+    </message>
+    <message>
+        <source>Around here</source>
+        <translation>此处前后</translation>
+    </message>
+    <message>
+        <source>Choose the part around the playhead</source>
+        <translation>选择播放位置前后的片段</translation>
+    </message>
+    <message>
+        <source>Choose from {seconds} s before to {seconds} s after the position</source>
+        <translation>选择当前位置前 {seconds} 秒至后 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>Search with this part</source>
+        <translation>用此片段搜索</translation>
+    </message>
+    <message>
+        <source>Find other files that sound or look like this part</source>
+        <translation>查找声音或画面与此片段相似的其他文件</translation>
+    </message>
+    <message>
+        <source>&amp;From</source>
+        <translation>从(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;to</source>
+        <translation>到(&amp;T)</translation>
+    </message>
+</context>
+<context>
+    <name>ResultDelegate</name>
+    <message>
+        <source>at {time}</source>
+        <translation>于 {time}</translation>
+    </message>
+    <message>
+        <source>tag: {label}</source>
+        <translation>标签：{label}</translation>
+    </message>
+    <message>
+        <source>sounds like {what}</source>
+        <translation>听起来像 {what}</translation>
+    </message>
+    <message>
+        <source>sounds similar</source>
+        <translation>声音相似</translation>
+    </message>
+    <message>
+        <source>looks like {what}</source>
+        <translation>看起来像 {what}</translation>
+    </message>
+    <message>
+        <source>looks similar</source>
+        <translation>外观相似</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>笔记</translation>
+    </message>
+    <message>
+        <source>score {value:.2f}</source>
+        <translation>得分 {value:.2f}</translation>
+    </message>
+</context>
+<context>
+    <name>SearchBar</name>
+    <message>
+        <source>Any folder</source>
+        <translation>任意文件夹</translation>
+    </message>
+    <message>
+        <source>Only results inside one watched folder</source>
+        <translation>只显示某个关注文件夹中的结果</translation>
+    </message>
+    <message>
+        <source>%1 – %2</source>
+        <translation>%1 – %2</translation>
+    </message>
+    <message>
+        <source>Search photos, recordings, videos and notes — or drop a file</source>
+        <translation>搜索照片、录音、视频和笔记，或拖入一个文件</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>笔记</translation>
+    </message>
+    <message>
+        <source>Show only %1</source>
+        <translation>只显示%1</translation>
+    </message>
+    <message>
+        <source>Folder filter</source>
+        <translation>文件夹筛选</translation>
+    </message>
+    <message>
+        <source>Date filter</source>
+        <translation>日期筛选</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>任意时间</translation>
+    </message>
+    <message>
+        <source>Past week</source>
+        <translation>过去一周</translation>
+    </message>
+    <message>
+        <source>Past month</source>
+        <translation>过去一个月</translation>
+    </message>
+    <message>
+        <source>Past year</source>
+        <translation>过去一年</translation>
+    </message>
+    <message>
+        <source>Custom range…</source>
+        <translation>自定义范围…</translation>
+    </message>
+    <message>
+        <source>Clear filters</source>
+        <translation>清除筛选</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomeDialog</name>
+    <message>
+        <source>Welcome to Trove</source>
+        <translation>欢迎使用 Trove</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;Find anything by describing it&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;描述一下，就能找到&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “a dog on a beach”, “the talk about tomatoes”, or a picture like this one.
+
+Everything happens on this computer. Nothing you own is sent anywhere.
+
+Which folders should Trove look through? You can search as soon as it starts; it keeps working in the background.</source>
+        <translation>Trove 会浏览你的照片、录音、视频和笔记，让你按其中的画面或话语找到它们：“海滩上的一条狗”、“关于番茄的那次讲话”，或者一张与这张相似的图片。
+
+一切都在这台电脑上进行。你的任何东西都不会被发送出去。
+
+Trove 应该浏览哪些文件夹？它一开始工作你就可以搜索；它会在后台继续工作。</translation>
+    </message>
+    <message>
+        <source>Add another folder…</source>
+        <translation>再添加一个文件夹…</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Just show me the demo</source>
+        <translation>先看看演示</translation>
+    </message>
+    <message>
+        <source>Choose a folder for Trove to look through</source>
+        <translation>选择一个让 Trove 浏览的文件夹</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,220 @@
+"""The settings dialog: model pack, device, threads, theme and language.
+
+It edits a :class:`Preferences` and hands it back; the window stores it and applies it (the
+engine is reopened for a new pack, device or thread count). Nothing here touches the engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.folders import pick_folder, shown
+from desktop.settings import (
+    DEVICES,
+    LANGUAGES,
+    MAX_THREADS,
+    THEMES,
+    DeviceName,
+    Language,
+    Preferences,
+    Theme,
+)
+from engine.facade import available_devices
+from models.manifest import MANIFEST_NAME, PackError, read_manifest
+
+# Languages are named in themselves, so a person who cannot read the current one finds theirs.
+_LANGUAGE_NAMES: dict[Language, str] = {
+    "system": "",  # filled in with a translated "Same as the system"
+    "en": "English",
+    "zh_CN": "简体中文",
+    "es": "Español",
+}
+
+
+class PreferencesDialog(QDialog):
+    """``exec()`` it; when accepted, :meth:`preferences` holds the edited values."""
+
+    def __init__(
+        self,
+        preferences: Preferences,
+        devices: Sequence[str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Preferences"))
+        self.setMinimumWidth(560)
+        self._original = preferences
+        offered = available_devices() if devices is None else list(devices)
+
+        # Model pack: empty means "let Trove find one".
+        self.pack_edit = QLineEdit(shown(preferences.pack) if preferences.pack else "", self)
+        self.pack_edit.setPlaceholderText(self.tr("Automatic (the pack that came with Trove)"))
+        self.pack_edit.setAccessibleName(self.tr("Model pack folder"))
+        self.pack_edit.textChanged.connect(self._check_pack)
+        choose_pack = QPushButton(self.tr("Choose…"), self)
+        choose_pack.clicked.connect(self.choose_pack)
+        pack_row = QHBoxLayout()
+        pack_row.addWidget(self.pack_edit, 1)
+        pack_row.addWidget(choose_pack)
+        self.pack_info = QLabel(self)
+        self.pack_info.setWordWrap(True)
+
+        self.device_combo = QComboBox(self)
+        self.device_combo.setAccessibleName(self.tr("Device"))
+        names = self._device_names()
+        for device in DEVICES:
+            if device in offered:
+                self.device_combo.addItem(names[device], device)
+            elif device == preferences.device:  # keep the stored choice visible, flagged
+                self.device_combo.addItem(
+                    self.tr("{device} (not available here)").format(device=names[device]), device
+                )
+        self._select(self.device_combo, preferences.device)
+        device_help = QLabel(
+            self.tr(
+                "Automatic uses a graphics card when one can be used, else the processor. "
+                "A graphics card needs the matching ONNX Runtime: onnxruntime-gpu for NVIDIA "
+                "(CUDA), onnxruntime-directml on Windows, onnxruntime-openvino for Intel."
+            ),
+            self,
+        )
+        device_help.setWordWrap(True)
+
+        self.threads_spin = QSpinBox(self)
+        self.threads_spin.setRange(
+            0, max(os.cpu_count() or 1, min(preferences.threads, MAX_THREADS))
+        )
+        self.threads_spin.setSpecialValueText(self.tr("Automatic"))
+        self.threads_spin.setValue(preferences.threads)
+        self.threads_spin.setAccessibleName(self.tr("Threads"))
+
+        self.theme_combo = QComboBox(self)
+        self.theme_combo.setAccessibleName(self.tr("Theme"))
+        theme_names: dict[Theme, str] = {
+            "system": self.tr("Same as the system"),
+            "light": self.tr("Light"),
+            "dark": self.tr("Dark"),
+        }
+        for theme in THEMES:
+            self.theme_combo.addItem(theme_names[theme], theme)
+        self._select(self.theme_combo, preferences.theme)
+
+        self.language_combo = QComboBox(self)
+        self.language_combo.setAccessibleName(self.tr("Language"))
+        for language in LANGUAGES:
+            label = _LANGUAGE_NAMES[language] or self.tr("Same as the system")
+            self.language_combo.addItem(label, language)
+        self._select(self.language_combo, preferences.language)
+        language_help = QLabel(self.tr("A new language takes effect when Trove restarts."), self)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Model pack:"), pack_row)
+        form.addRow("", self.pack_info)
+        form.addRow(self.tr("Device:"), self.device_combo)
+        form.addRow("", device_help)
+        form.addRow(self.tr("Threads:"), self.threads_spin)
+        form.addRow(self.tr("Theme:"), self.theme_combo)
+        form.addRow(self.tr("Language:"), self.language_combo)
+        form.addRow("", language_help)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self._check_pack()
+
+    def _device_names(self) -> dict[DeviceName, str]:
+        return {
+            "auto": self.tr("Automatic"),
+            "cpu": self.tr("Processor (CPU)"),
+            "cuda": self.tr("NVIDIA graphics card (CUDA)"),
+            "directml": self.tr("Graphics card (DirectML)"),
+            "coreml": self.tr("Apple Neural Engine and GPU (Core ML)"),
+            "openvino": self.tr("Intel (OpenVINO)"),
+        }
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str) -> None:
+        index = combo.findData(value)
+        combo.setCurrentIndex(max(index, 0))
+
+    def choose_pack(self) -> None:
+        folder = pick_folder(self, self.tr("Choose a model pack folder"))
+        if folder is not None:
+            self.pack_edit.setText(str(folder))
+
+    def pack(self) -> Path | None:
+        text = self.pack_edit.text().strip()
+        return Path(text).expanduser() if text else None
+
+    def _check_pack(self) -> None:
+        """A chosen folder must hold a manifest; its models are listed (reading the manifest is
+        cheap: the model files themselves are checked when the engine opens the pack)."""
+        ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        folder = self.pack()
+        if folder is None:
+            self.pack_info.setText(self.tr("Trove uses the pack it finds on its own."))
+            ok_button.setEnabled(True)
+            return
+        if not (folder / MANIFEST_NAME).is_file():
+            self.pack_info.setText(
+                self.tr("This folder is not a model pack: it has no {name}.").format(
+                    name=MANIFEST_NAME
+                )
+            )
+            ok_button.setEnabled(False)
+            return
+        try:
+            manifest = read_manifest(folder)
+        except PackError as error:
+            self.pack_info.setText(str(error))
+            ok_button.setEnabled(False)
+            return
+        models = ", ".join(f"{entry.id} ({entry.task.value})" for entry in manifest.models)
+        self.pack_info.setText(
+            self.tr("{name} {version}: {models}").format(
+                name=manifest.name, version=manifest.version, models=models
+            )
+        )
+        ok_button.setEnabled(True)
+
+    def preferences(self) -> Preferences:
+        """The values as edited (the original ones where nothing changed)."""
+        return Preferences(
+            pack=self.pack(),
+            device=self.device_combo.currentData(),
+            threads=self.threads_spin.value(),
+            theme=self.theme_combo.currentData(),
+            language=self.language_combo.currentData(),
+            welcomed=self._original.welcomed,
+        )
+
+    def needs_reopen(self) -> bool:
+        """Whether the engine must be opened again for the edits to take effect."""
+        edited, before = self.preferences(), self._original
+        return (edited.pack, edited.device, edited.threads) != (
+            before.pack,
+            before.device,
+            before.threads,
+        )

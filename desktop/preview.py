@@ -1,0 +1,670 @@
+"""The preview pane: the chosen result in full, with what is known about it and what to do next.
+
+A photo shows whole, scaled to the pane at the screen's pixel density, turned as its EXIF says,
+decoded on a pool thread so a big photo never stalls the window. A recording or a video plays
+from the matched segment (see :mod:`desktop.player`), with its transcript beside it: one line
+per segment, the matched one highlighted and the query's words in bold; a click on a line plays
+from there. A note shows its text (read on a pool thread, capped) with the matched excerpt
+highlighted. Below: the file's details and the actions Open, Show in folder, Copy path and Find
+similar; for audio and video a time range of the file can be searched with.
+
+The player is not started on its own: stepping through results with the arrow keys would
+otherwise start a sound at every step. It waits, cued at the matched segment, for Play.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QDateTime,
+    QDir,
+    QEvent,
+    QLocale,
+    QObject,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QFont,
+    QGuiApplication,
+    QImage,
+    QImageReader,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
+from PySide6.QtMultimedia import QMediaPlayer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.player import AROUND_SECONDS, MediaPlayer
+from desktop.results import clock, excerpt
+from desktop.reveal import reveal
+from desktop.worker import EngineClient
+from engine.catalog.records import FileKind, FileStatus
+from engine.facade import FileDetails, Segment, Trove
+from engine.search.results import Hit
+
+log = logging.getLogger(__name__)
+
+DECODE_LIMIT = 3072  # longest side a photo is decoded at: sharp on a 4K screen, light on memory
+NOTE_LIMIT = 200_000  # characters of a note shown; the rest is cut
+HIGHLIGHT_ALPHA = 90  # the palette's Highlight over Base, light enough to read through
+TAGS_SHOWN = 5
+SEEK_SCHEME = "seek"
+
+
+# --- work for the pool thread ---------------------------------------------------------------
+
+
+class PreviewError(Exception):
+    """A file that cannot be shown; the message says why, for a person."""
+
+
+def decode_image(path: str, longest: int = DECODE_LIMIT) -> QImage:
+    """The picture turned upright (EXIF) and no larger than ``longest`` on its longest side.
+    Thread-safe: QImage and QImageReader need no GUI thread."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    size = reader.size()  # before the EXIF turn; the scaled size is too, so aspect holds
+    if size.isValid() and max(size.width(), size.height()) > longest:
+        reader.setScaledSize(size.scaled(longest, longest, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    if image.isNull():
+        raise PreviewError(reader.errorString())
+    return image
+
+
+def read_note(path: str, limit: int = NOTE_LIMIT) -> str:
+    """A note's text, at most ``limit`` characters (bytes that are not UTF-8 shown as �)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as note:
+            text = note.read(limit + 1)
+    except OSError as error:
+        raise PreviewError(error.strerror or str(error)) from error
+    return text if len(text) <= limit else text[:limit] + "\n\u2026"
+
+
+class _Relay(QObject):
+    """Carries a pool thread's answer to the GUI thread (a queued signal). Owned by Python and
+    held by every task, so it outlives a pane closed while a task still runs."""
+
+    done = Signal(int, object)  # token, the answer or a PreviewError
+
+
+class _Task(QRunnable):
+    def __init__(self, token: int, work: Callable[[], object], relay: _Relay) -> None:
+        super().__init__()
+        self._token, self._work, self._relay = token, work, relay
+
+    def run(self) -> None:
+        try:
+            answer = self._work()
+        except PreviewError as error:
+            answer = error
+        except Exception as error:  # a bug: keep the window alive, say so, log it
+            log.exception("preview task failed")
+            answer = PreviewError(str(error))
+        self._relay.done.emit(self._token, answer)
+
+
+# --- text with highlights ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Marks:
+    """How the matched part of a text is marked: its background, and the words made bold."""
+
+    background: QColor
+    words: Sequence[str] = ()
+
+    def pattern(self) -> re.Pattern[str] | None:
+        """Whole words, case-insensitive; words of four letters or more also match with an
+        ending (tomato -> tomatoes), shorter ones only as they are (a, to, the)."""
+        parts = [
+            re.escape(word) + (r"\w*" if len(word) >= 4 else "")
+            for word in dict.fromkeys(w.lower() for w in self.words if w.strip())
+        ]
+        return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE) if parts else None
+
+
+def highlight_color(palette: QPalette) -> QColor:
+    color = QColor(palette.color(QPalette.ColorRole.Highlight))
+    color.setAlpha(HIGHLIGHT_ALPHA)
+    return color
+
+
+def matched_segment(segments: Sequence[Segment], start: float | None, end: float | None) -> int:
+    """The index of the segment a hit points at: the one overlapping ``start..end`` most, else
+    the one holding or nearest ``start``; -1 when the hit has no time."""
+    if start is None or not segments:
+        return -1
+    stop = end if end is not None and end > start else start
+    overlaps = [min(s.end, stop) - max(s.start, start) for s in segments]
+    best = max(range(len(segments)), key=lambda i: overlaps[i])
+    if overlaps[best] > 0:
+        return best
+    return min(range(len(segments)), key=lambda i: abs(segments[i].start - start))
+
+
+def _bold_pieces(text: str, pattern: re.Pattern[str] | None) -> list[tuple[str, bool]]:
+    if pattern is None:
+        return [(text, False)]
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for found in pattern.finditer(text):
+        if found.start() > at:
+            pieces.append((text[at : found.start()], False))
+        pieces.append((found.group(), True))
+        at = found.end()
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+def render_transcript(
+    document: QTextDocument, segments: Sequence[Segment], matched: int, marks: Marks, tip: str = ""
+) -> None:
+    """One block per segment, ``0:12  words``, each a link to its time; the matched one on the
+    marks' background with the query's words bold."""
+    document.clear()
+    cursor = QTextCursor(document)
+    pattern = marks.pattern()
+    for index, segment in enumerate(segments):
+        if index:
+            cursor.insertBlock()
+        block = QTextBlockFormat()
+        if index == matched:
+            block.setBackground(marks.background)
+        cursor.setBlockFormat(block)
+        link = QTextCharFormat()
+        link.setAnchor(True)
+        link.setAnchorHref(f"{SEEK_SCHEME}:{segment.start:.3f}")
+        link.setToolTip(tip)
+        cursor.insertText(f"{clock(segment.start)}  ", link)
+        for piece, bold in _bold_pieces(segment.text, pattern if index == matched else None):
+            shown = QTextCharFormat(link)
+            if bold:
+                shown.setFontWeight(QFont.Weight.Bold)
+            cursor.insertText(piece, shown)
+
+
+def find_excerpt(text: str, quoted: str) -> tuple[int, int] | None:
+    """Where an excerpt (whitespace folded, maybe cut with …) lies in ``text``: (start, end)."""
+    words = quoted.rstrip("\u2026").split()
+    if not words:
+        return None
+    found = re.search(r"\s+".join(re.escape(word) for word in words), text)
+    return (found.start(), found.end()) if found else None
+
+
+def render_note(document: QTextDocument, text: str, quoted: str, marks: Marks) -> int:
+    """The note's text with the excerpt on the marks' background and the query's words bold in
+    it; returns where the excerpt starts (-1 when it is not found)."""
+    document.setPlainText(text)
+    span = find_excerpt(text, quoted)
+    if span is None:
+        return -1
+    start, end = span
+    cursor = QTextCursor(document)
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    marked = QTextCharFormat()
+    marked.setBackground(marks.background)
+    cursor.mergeCharFormat(marked)
+    pattern = marks.pattern()
+    if pattern is not None:
+        bold = QTextCharFormat()
+        bold.setFontWeight(QFont.Weight.Bold)
+        for found in pattern.finditer(text, start, end):
+            cursor.setPosition(found.start())
+            cursor.setPosition(found.end(), QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(bold)
+    return start
+
+
+# --- the picture ----------------------------------------------------------------------------
+
+
+class ImageView(QLabel):
+    """A decoded picture, scaled to fit (never enlarged) at the screen's pixel density."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(64, 64)
+        self.setAccessibleName(self.tr("Picture"))
+        self.image = QImage()
+
+    def set_image(self, image: QImage) -> None:
+        self.image = image
+        self._fit()
+
+    def clear_image(self) -> None:
+        self.image = QImage()
+        self.clear()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.DevicePixelRatioChange:  # moved to another screen
+            self._fit()
+
+    def _fit(self) -> None:
+        if self.image.isNull():
+            return
+        ratio = self.devicePixelRatioF()
+        room = QSize(round(self.width() * ratio), round(self.height() * ratio))
+        target = self.image.size().boundedTo(room) if room.isValid() else self.image.size()
+        scaled = self.image.scaled(
+            target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        pixmap = QPixmap.fromImage(scaled)
+        pixmap.setDevicePixelRatio(ratio)
+        self.setPixmap(pixmap)
+
+
+# --- details --------------------------------------------------------------------------------
+
+
+class DetailsView(QWidget):
+    """The file's facts as labelled rows; rows without a value are hidden."""
+
+    ROWS = ("kind", "size", "length", "modified", "folder", "tags", "problem")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        titles = {
+            "kind": self.tr("Kind"),
+            "size": self.tr("Size"),
+            "length": self.tr("Length"),
+            "modified": self.tr("Modified"),
+            "folder": self.tr("Folder"),
+            "tags": self.tr("Tags"),
+            "problem": self.tr("Problem"),
+        }
+        self._form = QFormLayout(self)
+        self._form.setContentsMargins(0, 0, 0, 0)
+        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.values: dict[str, QLabel] = {}
+        for key in self.ROWS:
+            value = QLabel(self)
+            value.setWordWrap(True)
+            value.setTextFormat(Qt.TextFormat.PlainText)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setAccessibleName(titles[key])
+            self._form.addRow(titles[key], value)
+            self.values[key] = value
+        self.set_values({})
+
+    def set_values(self, values: dict[str, str]) -> None:
+        for row, key in enumerate(self.ROWS):
+            text = values.get(key, "")
+            self.values[key].setText(text)
+            self._form.setRowVisible(row, bool(text))
+
+    def set_value(self, key: str, text: str) -> None:
+        self.values[key].setText(text)
+        self._form.setRowVisible(self.ROWS.index(key), bool(text))
+
+
+def human_size(size: int, locale: QLocale) -> str:
+    """1.5 MB, in the locale's digits (decimal units, as file managers show them)."""
+    return locale.formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeSIFormat)
+
+
+def percent(probability: float, locale: QLocale) -> str:
+    return f"{locale.toString(round(probability * 100))}{locale.percent()}"
+
+
+# --- the pane -------------------------------------------------------------------------------
+
+
+class PreviewPane(QWidget):
+    """Shows one hit; the window calls :meth:`show_hit` when the current result changes."""
+
+    find_similar = Signal(str)  # path
+    search_range = Signal(str, float, float)  # path, start, end in seconds
+
+    def __init__(self, engine: EngineClient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.hit: Hit | None = None
+        self.details_shown: FileDetails | None = None
+        self._words: tuple[str, ...] = ()
+        self._token = 0
+        self._render: Callable[[], None] | None = None  # redraws the text after a theme change
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._relay = _Relay()
+        self._relay.done.connect(self._task_done)
+        self._waiting: dict[int, Callable[[Any], None]] = {}
+        self._media: MediaPlayer | None = None
+        self._kinds = {
+            FileKind.PHOTO.value: self.tr("Photo"),
+            FileKind.AUDIO.value: self.tr("Audio"),
+            FileKind.VIDEO.value: self.tr("Video"),
+            FileKind.NOTE.value: self.tr("Note"),
+        }
+
+        self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setWordWrap(True)
+        self.title.setAccessibleName(self.tr("File name"))
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+
+        self.message = QLabel(self)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(self.tr("Preview status"))
+        self.image_view = ImageView(self)
+        self.view = QStackedWidget(self)
+        self.view.addWidget(self.message)
+        self.view.addWidget(self.image_view)
+
+        self.text = QTextBrowser(self)
+        self.text.setOpenLinks(False)
+        self.text.setAccessibleName(self.tr("Transcript"))
+        self.text.anchorClicked.connect(self._link_clicked)
+
+        self.details = DetailsView(self)
+
+        self.open_button = self._button(
+            self.tr("Open"), self.tr("Open with the default app"), self.open_file
+        )
+        self.reveal_button = self._button(
+            self.tr("Show in folder"),
+            self.tr("Show the file selected in its folder"),
+            self.reveal_file,
+        )
+        self.copy_button = self._button(
+            self.tr("Copy path"), self.tr("Copy the file's full path"), self.copy_path
+        )
+        self.similar_button = self._button(
+            self.tr("Find similar"),
+            self.tr("Search for files that look or sound like this one"),
+            self._find_similar,
+        )
+        self.actions_row = QHBoxLayout()
+        for button in (self.open_button, self.reveal_button, self.copy_button):
+            self.actions_row.addWidget(button)
+        self.actions_row.addStretch(1)
+        self.actions_row.addWidget(self.similar_button)
+
+        self._layout = QVBoxLayout(self)
+        self._layout.addWidget(self.title)
+        self._layout.addWidget(self.view, 3)
+        self._layout.addWidget(self.text, 2)
+        self._layout.addWidget(self.details)
+        self._layout.addLayout(self.actions_row)
+        self.clear()
+
+    def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(text)
+        button.setToolTip(tip)
+        button.clicked.connect(slot)
+        return button
+
+    # --- the player, made on the first recording or video --------------------------------------
+
+    @property
+    def media(self) -> MediaPlayer:
+        if self._media is None:
+            self._media = MediaPlayer(self)
+            self.view.addWidget(self._media)
+            self._media.player.durationChanged.connect(self._media_duration)
+            self._media.range.chosen.connect(self._range_chosen)
+        return self._media
+
+    @property
+    def player(self) -> QMediaPlayer:
+        """The ``QMediaPlayer`` (made on first use)."""
+        return self.media.player
+
+    # --- what the window asks --------------------------------------------------------------
+
+    @property
+    def path(self) -> str | None:
+        return self.hit.path if self.hit is not None else None
+
+    def clear(self) -> None:
+        """Show nothing (no current result), stop any sound and let go of the file."""
+        self.hit = None
+        self.details_shown = None
+        self._token += 1
+        self._waiting.clear()
+        self._pool.clear()
+        self._render = None
+        if self._media is not None:
+            self._media.unload()
+        self.title.setText("")
+        self.image_view.clear_image()
+        self._show_message(self.tr("Pick a result to see it here."))
+        self.text.clear()
+        self.text.hide()
+        self.details.set_values({})
+        for button in self._action_buttons():
+            button.setEnabled(False)
+
+    def show_hit(self, hit: Hit, query_words: Sequence[str] = ()) -> None:
+        """Preview ``hit``; its details come from the engine, its picture or text from a pool
+        thread, so this returns at once."""
+        self.clear()
+        self.hit = hit
+        self._words = tuple(query_words)
+        path = Path(hit.path)
+        self.title.setText(path.name)
+        self.title.setToolTip(QDir.toNativeSeparators(hit.path))
+        for button in self._action_buttons():
+            button.setEnabled(True)
+        self.details.set_values(
+            {"kind": self._kinds.get(hit.kind, hit.kind), "folder": self._folder(path)}
+        )
+        kind = hit.kind
+        if kind == FileKind.PHOTO.value:
+            self._show_message(self.tr("Loading\u2026"))
+            self._submit(functools.partial(decode_image, hit.path), self._image_ready)
+        elif kind in (FileKind.AUDIO.value, FileKind.VIDEO.value):
+            self._show_media(hit, video=kind == FileKind.VIDEO.value)
+        elif kind == FileKind.NOTE.value:
+            self._layout.setStretchFactor(self.view, 0)
+            self.view.hide()
+            self.text.setAccessibleName(self.tr("Note"))
+            self.text.show()
+            self.text.setPlainText(self.tr("Loading\u2026"))
+            self._submit(functools.partial(read_note, hit.path), self._note_ready)
+        token = self._token
+        self.engine.ask(
+            functools.partial(_details_of, hit.path),
+            functools.partial(self._details_ready, token),
+            functools.partial(self._details_failed, token),
+        )
+
+    def open_file(self) -> None:
+        if self.path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(self.path)):
+            log.warning("no app opened %s", self.path)
+
+    def reveal_file(self) -> None:
+        if self.path is not None:
+            reveal(Path(self.path), self)
+
+    def copy_path(self) -> None:
+        if self.path is not None:
+            QGuiApplication.clipboard().setText(QDir.toNativeSeparators(self.path))
+
+    # --- pieces of show_hit -----------------------------------------------------------------
+
+    def _action_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.open_button, self.reveal_button, self.copy_button, self.similar_button)
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.view.show()
+        self.view.setCurrentWidget(self.message)
+        self._layout.setStretchFactor(self.view, 3)
+
+    def _show_media(self, hit: Hit, video: bool) -> None:
+        media = self.media
+        media.cue(hit.path, hit.start or 0.0, video)
+        self.view.setCurrentWidget(media)
+        self._layout.setStretchFactor(self.view, 3 if video else 0)
+        start = hit.start or 0.0
+        end = hit.end if hit.end is not None and hit.end > start else start + AROUND_SECONDS
+        media.range.set_range(start, end)
+
+    def _folder(self, path: Path) -> str:
+        return QDir.toNativeSeparators(str(path.parent))
+
+    def _submit(self, work: Callable[[], object], done: Callable[[Any], None]) -> None:
+        self._waiting[self._token] = done
+        self._pool.start(_Task(self._token, work, self._relay))
+
+    def _task_done(self, token: int, answer: object) -> None:
+        done = self._waiting.pop(token, None)
+        if done is not None:  # else a hit since left: its answer is dropped
+            done(answer)
+
+    def _image_ready(self, answer: QImage | PreviewError) -> None:
+        if isinstance(answer, PreviewError):
+            self._show_message(self.tr("Cannot show this picture: {reason}").format(reason=answer))
+            return
+        self.image_view.set_image(answer)
+        self.view.setCurrentWidget(self.image_view)
+
+    def _note_ready(self, answer: str | PreviewError) -> None:
+        if isinstance(answer, PreviewError):
+            self.text.setPlainText(self.tr("Cannot read this note: {reason}").format(reason=answer))
+            return
+        hit = self.hit
+        quoted = excerpt(hit) if hit is not None else ""
+
+        def render() -> None:
+            at = render_note(self.text.document(), answer, quoted, self._marks())
+            if at >= 0:
+                self._scroll_to(at)
+
+        self._render = render
+        render()
+
+    def _details_ready(self, token: int, details: FileDetails | None) -> None:
+        if token != self._token or self.hit is None:
+            return
+        self.details_shown = details
+        if details is None:
+            self.details.set_value("problem", self.tr("Not in the index (moved or deleted?)"))
+            return
+        locale = self.locale()
+        modified = QDateTime.fromMSecsSinceEpoch(round(details.modified * 1000))
+        tags = " \u00b7 ".join(  # labels may hold commas ("tabby, tabby cat")
+            f"{label} {percent(probability, locale)}"
+            for label, probability in details.tags[:TAGS_SHOWN]
+        )
+        self.details.set_value("size", human_size(details.size, locale))
+        self.details.set_value(
+            "modified", locale.toString(modified, QLocale.FormatType.ShortFormat)
+        )
+        self.details.set_value("tags", tags)
+        self.details.set_value("problem", self._problem(details))
+        if details.transcript and self.hit.kind in (FileKind.AUDIO.value, FileKind.VIDEO.value):
+            self._show_transcript(self.hit, details.transcript)
+
+    def _details_failed(self, token: int, message: str) -> None:
+        if token == self._token:
+            self.details.set_value("problem", message)
+
+    def _problem(self, details: FileDetails) -> str:
+        if details.status is FileStatus.FAILED:
+            reason = details.error or self.tr("unknown error")
+            return self.tr("Could not be read: {reason}").format(reason=reason)
+        if details.status is FileStatus.MISSING:
+            return self.tr("Missing: its folder is offline")
+        if details.status is FileStatus.PENDING:
+            return self.tr("Not indexed yet")
+        return ""
+
+    def _show_transcript(self, hit: Hit, segments: Sequence[Segment]) -> None:
+        matched = matched_segment(segments, hit.start, hit.end)
+        self.text.setAccessibleName(self.tr("Transcript"))
+        self.text.show()
+
+        def render() -> None:
+            tip = self.tr("Click to play from here")
+            render_transcript(self.text.document(), segments, matched, self._marks(), tip)
+            if matched >= 0:
+                self._scroll_to(self.text.document().findBlockByNumber(matched).position())
+
+        self._render = render
+        render()
+
+    def _marks(self) -> Marks:
+        return Marks(highlight_color(self.palette()), self._words)
+
+    def _scroll_to(self, position: int) -> None:
+        cursor = QTextCursor(self.text.document())
+        cursor.setPosition(position)
+        self.text.setTextCursor(cursor)
+        self.text.ensureCursorVisible()
+
+    # --- answers to the person ---------------------------------------------------------------
+
+    def _link_clicked(self, url: QUrl) -> None:
+        if url.scheme() == SEEK_SCHEME and self._media is not None:
+            try:
+                seconds = float(url.path())
+            except ValueError:
+                return
+            self._media.seek(seconds)
+
+    def _find_similar(self) -> None:
+        if self.path is not None:
+            self.find_similar.emit(self.path)
+
+    def _range_chosen(self, start: float, end: float) -> None:
+        if self.path is not None:
+            self.search_range.emit(self.path, start, end)
+
+    def _media_duration(self, ms: int) -> None:
+        if self.hit is not None and ms > 0:
+            self.details.set_value("length", clock(ms / 1000))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._render is not None:
+            self._render()  # the highlight follows a switch between light and dark
+
+
+def _details_of(path: str, trove: Trove) -> FileDetails | None:
+    return trove.details(Path(path))

@@ -1,0 +1,822 @@
+"""The results grid: one tile per hit, photos, videos, recordings and notes mixed.
+
+Each tile is painted by :class:`ResultDelegate`: a picture (a photo's thumbnail, a video's frame
+at the matched second, a recording's waveform with the matched stretch highlighted, the first
+words of a note), the file name and one line of why it matched, both elided to the tile, and a
+small kind badge. Selection and focus come from the style and palette, so light and dark work.
+
+Pictures come from :class:`Thumbnails`: asked for only by tiles being painted, decoded on a
+thread pool (never in ``paint``), kept in a memory LRU bounded by bytes and in an on-disk cache
+of small JPEGs under the user's cache folder, at the screen's device pixel ratio. Requests for
+tiles scrolled out of view, or of a search that was replaced, are dropped before they run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import platformdirs
+from numpy.typing import NDArray
+from PIL import Image
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QRectF,
+    QRunnable,
+    QSize,
+    Qt,
+    QThread,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QImage,
+    QImageReader,
+    QImageWriter,
+    QPainter,
+    QPalette,
+    QPixmap,
+    QPolygonF,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionFocusRect,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from engine.facade import media_seconds, photo_thumbnail, video_frame, waveform_peaks
+from engine.search.results import Hit, Reason, Route
+
+log = logging.getLogger(__name__)
+
+THUMB = 160  # logical pixels of a tile's picture
+PathRole = Qt.ItemDataRole.UserRole + 1
+HitRole = Qt.ItemDataRole.UserRole + 2
+# Memory for decoded pictures: ~160 tiles at device pixel ratio 2, ~650 at 1.
+MEMORY_BYTES = 64 * 1024 * 1024
+WAVEFORM_BINS = 160  # one bar per logical pixel of the picture
+PAD = 6  # around a tile's content
+GAP = 4  # between the picture and the text
+SPACING = 8  # between tiles
+# No decoding starts until scrolling has paused this long: tiles fly past faster than they decode.
+SCROLL_PAUSE_MS = 80
+_JPEG_QUALITY = 85
+
+_ModelIndex = QModelIndex | QPersistentModelIndex
+_TAG = re.compile(r'^tag "(?P<label>.*)" [-\d.]+$')
+_QUOTED = re.compile(r'^(?:said|note:) "(?P<text>.*)"$', re.DOTALL)
+
+
+# --- why it matched --------------------------------------------------------------------------
+
+
+def clock(seconds: float) -> str:
+    """0:07, 12:30, 1:02:03."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def reason_line(reason: Reason) -> str:
+    """One reason in a few words: “water the tomato…” at 0:12, tag: tabby cat, looks similar."""
+    at = QCoreApplication.translate("ResultDelegate", "at {time}")
+    where = " " + at.format(time=clock(reason.start)) if reason.start is not None else ""
+    if reason.route in (Route.TRANSCRIPT, Route.NOTE):
+        quoted = _QUOTED.match(reason.detail)
+        words = quoted.group("text") if quoted else reason.detail
+        return f"\u201c{words}\u201d{where}"
+    if reason.route is Route.TAG:
+        tag = _TAG.match(reason.detail)
+        label = tag.group("label") if tag else reason.detail
+        return QCoreApplication.translate("ResultDelegate", "tag: {label}").format(label=label)
+    # The engine says what the file looks or sounds like: the example's name, or the words.
+    if reason.route is Route.SOUND:
+        what = reason.detail.removeprefix("sounds like ")
+        if what and what != reason.detail:
+            said = QCoreApplication.translate("ResultDelegate", "sounds like {what}")
+            return said.format(what=what) + where
+        return QCoreApplication.translate("ResultDelegate", "sounds similar") + where
+    what = reason.detail.removeprefix("looks like ")
+    if what and what != reason.detail:
+        said = QCoreApplication.translate("ResultDelegate", "looks like {what}")
+        return said.format(what=what) + where
+    return QCoreApplication.translate("ResultDelegate", "looks similar") + where
+
+
+def why_line(hit: Hit) -> str:
+    """The best evidence, in one line."""
+    return (
+        reason_line(hit.why[0])
+        if hit.why
+        else QCoreApplication.translate("ResultDelegate", "looks similar")
+    )
+
+
+def why_text(hit: Hit) -> str:
+    """Why a hit matched, best evidence first, one reason a line (for tooltips)."""
+    return "\n".join(reason_line(reason) for reason in hit.why) or QCoreApplication.translate(
+        "ResultDelegate", "looks similar"
+    )
+
+
+def excerpt(hit: Hit) -> str:
+    """The matched words of a note, or ``""``."""
+    for reason in hit.why:
+        if reason.route is Route.NOTE:
+            quoted = _QUOTED.match(reason.detail)
+            return quoted.group("text") if quoted else reason.detail
+    return ""
+
+
+# --- pictures --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Key:
+    """What a picture depends on besides the file's bytes (the disk key adds size and mtime)."""
+
+    kind: str
+    path: str
+    start: int  # whole second of a video frame, -1 otherwise
+    pixels: int  # longer side in device pixels, or bins of a waveform
+
+
+@dataclass(frozen=True)
+class Waveform:
+    """A recording's peaks as a polygon in unit space (x 0..1, y -1..1), and its length."""
+
+    polygon: QPolygonF
+    seconds: float
+
+    @property
+    def nbytes(self) -> int:
+        return 16 * self.polygon.size() + 64
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    jobs_started: int  # pool jobs: a disk read, else a decode
+    decodes: int  # pictures made from the media file itself
+    disk_hits: int
+    failures: int
+    memory_bytes: int
+    memory_items: int
+
+
+@dataclass
+class _Waiting:
+    key: _Key
+    dpr: float
+    rows: set[int] = field(default_factory=set)
+
+
+class DiskCache:
+    """Small pictures on disk, named by a hash of the file's path, size, mtime and the request;
+    written atomically, so a reader never sees half a file. Safe from any thread."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def name(self, key: _Key, suffix: str) -> Path:
+        info = os.stat(key.path)
+        text = "\0".join(
+            map(str, (key.kind, key.path, info.st_size, info.st_mtime_ns, key.start, key.pixels))
+        )
+        digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+        return self.folder / f"{digest}{suffix}"
+
+    def load_image(self, target: Path) -> QImage | None:
+        if not target.is_file():
+            return None
+        image = QImageReader(str(target)).read()
+        return None if image.isNull() else image
+
+    def save_image(self, target: Path, image: QImage) -> None:
+        def write(part: Path) -> bool:
+            writer = QImageWriter(str(part), b"jpeg")
+            writer.setQuality(_JPEG_QUALITY)
+            return writer.write(image)
+
+        self._replace(target, write)
+
+    def load_array(self, target: Path) -> NDArray[np.float32] | None:
+        if not target.is_file():
+            return None
+        try:
+            return np.asarray(np.load(target, allow_pickle=False), np.float32)
+        except (OSError, ValueError):
+            return None
+
+    def save_array(self, target: Path, values: NDArray[np.float32]) -> None:
+        def write(part: Path) -> bool:
+            with part.open("wb") as file:
+                np.save(file, values)
+            return True
+
+        self._replace(target, write)
+
+    def _replace(self, target: Path, write: Callable[[Path], bool]) -> None:
+        # Unique per writer: two jobs for the same picture never write one half-file.
+        part = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.part")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if write(part):
+                os.replace(part, target)
+        except OSError as error:
+            log.debug("thumbnail cache write failed: %s", error)
+        finally:
+            part.unlink(missing_ok=True)
+
+
+def default_cache_folder() -> Path:
+    """Under the user's cache folder, never beside their files."""
+    return platformdirs.user_cache_path("trove", appauthor=False) / "thumbnails"
+
+
+class _JobSignals(QObject):
+    done = Signal(object, object, bool)  # key, QImage | array | None, decoded from the media
+
+
+def _to_qimage(image: Image.Image) -> QImage:
+    rgb = image.convert("RGB")
+    width, height = rgb.size
+    data = rgb.tobytes()
+    return QImage(data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+class _Job(QRunnable):
+    """Makes one picture on the pool: from the disk cache, else from the media file."""
+
+    def __init__(self, key: _Key, disk: DiskCache, signals: _JobSignals) -> None:
+        super().__init__()
+        self._key = key
+        self._disk = disk
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            payload, decoded = self._make()
+        except Exception as error:  # a tile is never worth a crash: it keeps its kind icon
+            log.debug("no picture for %s: %s", self._key.path, error)
+            payload, decoded = None, True
+        self._signals.done.emit(self._key, payload, decoded)
+
+    def _make(self) -> tuple[QImage | NDArray[np.float32], bool]:
+        key, path = self._key, Path(self._key.path)
+        if key.kind == "audio":
+            target = self._disk.name(key, ".npy")
+            stored = self._disk.load_array(target)
+            if stored is not None:
+                return stored, False
+            values = np.concatenate(
+                [[media_seconds(path)], waveform_peaks(path, key.pixels)]
+            ).astype(np.float32)
+            self._disk.save_array(target, values)
+            return values, True
+        target = self._disk.name(key, ".jpg")
+        image = self._disk.load_image(target)
+        if image is not None:
+            return image, False
+        if key.kind == "video":
+            picture = video_frame(path, max(0, key.start), key.pixels)
+        else:
+            picture = photo_thumbnail(path, key.pixels)
+        image = _to_qimage(picture)
+        self._disk.save_image(target, image)
+        return image, True
+
+
+def _waveform(values: NDArray[np.float32]) -> Waveform:
+    """Bars as one step polygon: the top edge left to right, the bottom edge back."""
+    seconds, peaks = float(values[0]), np.maximum(values[1:], 0.02)  # silence: a thin line
+    bins = len(peaks)
+    top: list[QPointF] = []
+    for index, peak in enumerate(peaks.tolist()):
+        top += [QPointF(index / bins, -peak), QPointF((index + 1) / bins, -peak)]
+    bottom = [QPointF(point.x(), -point.y()) for point in reversed(top)]
+    return Waveform(QPolygonF(top + bottom), seconds)
+
+
+class Thumbnails(QObject):
+    """Tile pictures by hit: served from memory, else made on a thread pool, lazily.
+
+    ``size`` is the picture's side in logical pixels; ``cache_folder`` the on-disk cache
+    (default: the user's cache folder); ``memory_bytes`` bounds the decoded pictures held.
+    ``ready(path)`` says a picture of that file arrived (or failed): repaint its tiles.
+    """
+
+    ready = Signal(str)
+
+    def __init__(
+        self,
+        size: int = THUMB,
+        parent: QObject | None = None,
+        *,
+        cache_folder: Path | None = None,
+        memory_bytes: int = MEMORY_BYTES,
+        threads: int | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.size = size
+        self._disk = DiskCache(cache_folder or default_cache_folder())
+        self._memory_bytes = memory_bytes
+        self._memory: OrderedDict[_Key, QPixmap | Waveform] = OrderedDict()
+        self._used = 0
+        self._failed: set[_Key] = set()
+        self._waiting: OrderedDict[_Key, _Waiting] = OrderedDict()
+        self._running: dict[_Key, float] = {}
+        self._counts = {"jobs": 0, "decodes": 0, "disk": 0, "failures": 0}
+        # Created before the signals object: children die in order, so the pool waits for its
+        # jobs while their signals can still be delivered.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(threads or max(1, min(4, QThread.idealThreadCount() // 2)))
+        self._signals = _JobSignals(self)
+        self._signals.done.connect(self._arrived)
+        self._pump_soon = QTimer(self)  # starts a paint pass's requests once it is over
+        self._pump_soon.setSingleShot(True)
+        self._pump_soon.setInterval(0)
+        self._pump_soon.timeout.connect(self._pump)
+
+    # --- what tiles ask for ---------------------------------------------------------------
+
+    def picture(self, hit: Hit, dpr: float = 1.0, row: int = -1) -> QPixmap | None:
+        """A photo's thumbnail or a video's frame at ``hit.start``, at ``dpr``; ``None`` while
+        it is made, or when it cannot be (then the tile shows its kind icon)."""
+        start = int(hit.start) if hit.kind == "video" and hit.start is not None else -1
+        key = _Key(hit.kind, hit.path, start, math.ceil(self.size * dpr))
+        found = self._lookup(key, dpr, row)
+        return found if isinstance(found, QPixmap) else None
+
+    def waveform(self, hit: Hit, row: int = -1) -> Waveform | None:
+        """The whole recording's waveform (the tile highlights the hit's stretch), or ``None``."""
+        found = self._lookup(_Key("audio", hit.path, -1, WAVEFORM_BINS), 1.0, row)
+        return found if isinstance(found, Waveform) else None
+
+    def retain(self, visible: Callable[[int], bool]) -> None:
+        """Drop waiting requests whose tiles are all out of view (jobs already running finish)."""
+        for key, waiting in list(self._waiting.items()):
+            if not any(visible(row) for row in waiting.rows):
+                del self._waiting[key]
+
+    def hold(self, ms: int = SCROLL_PAUSE_MS) -> None:
+        """Start no job for ``ms`` (again from now): the view is scrolling."""
+        self._pump_soon.start(ms)
+
+    def forget_waiting(self) -> None:
+        """A new search replaced the tiles: nothing asked for before is wanted now."""
+        self._waiting.clear()
+
+    @property
+    def busy(self) -> bool:
+        """Whether pictures are waiting or being made."""
+        return bool(self._waiting or self._running)
+
+    @property
+    def stats(self) -> CacheStats:
+        counts = self._counts
+        return CacheStats(
+            counts["jobs"],
+            counts["decodes"],
+            counts["disk"],
+            counts["failures"],
+            self._used,
+            len(self._memory),
+        )
+
+    def shutdown(self) -> None:
+        self._waiting.clear()
+        self._pool.clear()
+        self._pool.waitForDone()
+
+    # --- inside ---------------------------------------------------------------------------
+
+    def _lookup(self, key: _Key, dpr: float, row: int) -> QPixmap | Waveform | None:
+        found = self._memory.get(key)
+        if found is not None:
+            self._memory.move_to_end(key)
+            return found
+        if key in self._failed or key in self._running:
+            return None
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            waiting = self._waiting[key] = _Waiting(key, dpr)
+            self._schedule()
+        waiting.rows.add(row)
+        return None
+
+    def _pump(self) -> None:
+        while self._waiting and len(self._running) < self._pool.maxThreadCount():
+            key, waiting = self._waiting.popitem(last=False)  # reading order
+            self._running[key] = waiting.dpr
+            self._counts["jobs"] += 1
+            self._pool.start(_Job(key, self._disk, self._signals))
+
+    def _arrived(self, key: _Key, payload: object, decoded: bool) -> None:
+        dpr = self._running.pop(key, 1.0)
+        if isinstance(payload, QImage):
+            pixmap = QPixmap.fromImage(payload)
+            pixmap.setDevicePixelRatio(dpr)
+            self._store(key, pixmap, pixmap.width() * pixmap.height() * pixmap.depth() // 8)
+        elif isinstance(payload, np.ndarray) and len(payload) > 1:
+            wave = _waveform(payload)
+            self._store(key, wave, wave.nbytes)
+        else:
+            self._failed.add(key)
+            self._counts["failures"] += 1
+        if payload is not None:
+            self._counts["decodes" if decoded else "disk"] += 1
+        self.ready.emit(key.path)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._pump_soon.isActive():  # else held: it starts them when the hold ends
+            self._pump_soon.start(0)
+
+    def _store(self, key: _Key, value: QPixmap | Waveform, size: int) -> None:
+        if size > self._memory_bytes:
+            return  # bigger than the whole budget: served from disk each time instead
+        self._memory[key] = value
+        self._used += size
+        while self._used > self._memory_bytes:
+            _, dropped = self._memory.popitem(last=False)
+            self._used -= _nbytes(dropped)
+
+
+def _nbytes(value: QPixmap | Waveform) -> int:
+    if isinstance(value, Waveform):
+        return value.nbytes
+    return value.width() * value.height() * value.depth() // 8
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+class ResultsModel(QAbstractListModel):
+    """One search's hits, a row each; ``HitRole`` gives the :class:`Hit` itself."""
+
+    def __init__(self, images: Thumbnails, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.images = images
+        self._hits: list[Hit] = []
+        self._rows: dict[str, list[int]] = {}
+        images.ready.connect(self._picture_ready)
+        style = QApplication.style()
+        pixmap = QStyle.StandardPixmap
+        self._icons = {
+            "photo": style.standardIcon(pixmap.SP_FileIcon),
+            "audio": style.standardIcon(pixmap.SP_MediaVolume),
+            "video": style.standardIcon(pixmap.SP_MediaPlay),
+            "note": style.standardIcon(pixmap.SP_FileDialogDetailedView),
+        }
+        self._kinds = {
+            "photo": self.tr("Photo"),
+            "audio": self.tr("Audio"),
+            "video": self.tr("Video"),
+            "note": self.tr("Note"),
+        }
+
+    def set_hits(self, hits: list[Hit]) -> None:
+        self.images.forget_waiting()
+        self.beginResetModel()
+        self._hits = list(hits)
+        self._rows = {}
+        for row, hit in enumerate(self._hits):
+            self._rows.setdefault(hit.path, []).append(row)
+        self.endResetModel()
+
+    def hit(self, row: int) -> Hit:
+        return self._hits[row]
+
+    def kind_name(self, kind: str) -> str:
+        return self._kinds.get(kind, kind)
+
+    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._hits)
+
+    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+            return None
+        hit = self._hits[index.row()]
+        if role == HitRole:
+            return hit
+        if role == Qt.ItemDataRole.DisplayRole:
+            return Path(hit.path).name
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._icons.get(hit.kind, self._icons["note"])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            score = self.tr("score {value:.2f}").format(value=hit.score)
+            return f"{hit.path}\n{score}\n{why_text(hit)}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.kind_name(hit.kind)} {Path(hit.path).name}, {why_line(hit)}"
+        if role == PathRole:
+            return hit.path
+        return None
+
+    def _picture_ready(self, path: str) -> None:
+        rows = self._rows.get(path)
+        if rows:  # one range: a file repeated down the list repaints once, not per row
+            roles = [Qt.ItemDataRole.DecorationRole]
+            self.dataChanged.emit(self.index(rows[0]), self.index(rows[-1]), roles)
+
+
+# --- the tiles -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TileGeometry:
+    picture: QRect
+    name: QRect
+    why: QRect
+
+
+@dataclass(frozen=True)
+class TileTexts:
+    name: str
+    why: str
+
+
+class ResultDelegate(QStyledItemDelegate):
+    """Paints a tile: picture, badge, elided name and why-line; asks :class:`Thumbnails` for
+    pictures of the tiles it paints, and nothing else."""
+
+    def __init__(self, images: Thumbnails, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.images = images
+
+    def tile_size(self, metrics: QFontMetrics) -> QSize:
+        side = self.images.size
+        return QSize(side + 2 * PAD, PAD + side + GAP + 2 * metrics.lineSpacing() + PAD)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _ModelIndex) -> QSize:  # noqa: N802
+        return self.tile_size(option.fontMetrics)
+
+    def geometry(self, rect: QRect, metrics: QFontMetrics) -> TileGeometry:
+        side = self.images.size
+        left = rect.left() + (rect.width() - side) // 2
+        picture = QRect(left, rect.top() + PAD, side, side)
+        line = metrics.lineSpacing()
+        text_width = rect.width() - 2 * PAD
+        name = QRect(rect.left() + PAD, picture.bottom() + 1 + GAP, text_width, line)
+        why = QRect(name.left(), name.bottom() + 1, text_width, line)
+        return TileGeometry(picture, name, why)
+
+    def texts(self, hit: Hit, metrics: QFontMetrics, geometry: TileGeometry) -> TileTexts:
+        """The name (elided in the middle: the extension stays) and the why-line, each fitting."""
+        name = metrics.elidedText(
+            Path(hit.path).name, Qt.TextElideMode.ElideMiddle, geometry.name.width()
+        )
+        why = metrics.elidedText(why_line(hit), Qt.TextElideMode.ElideRight, geometry.why.width())
+        return TileTexts(name, why)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
+        hit = index.data(HitRole)
+        if not isinstance(hit, Hit):
+            super().paint(painter, option, index)
+            return
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        painter.save()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+        metrics = option.fontMetrics
+        geometry = self.geometry(option.rect, metrics)
+        palette: QPalette = option.palette
+        group = _group(option)
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        self._paint_picture(painter, option, hit, index.row(), geometry.picture, icon)
+        self._paint_badge(painter, option, hit, index, geometry.picture)
+
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        texts = self.texts(hit, metrics, geometry)
+        role = QPalette.ColorRole
+        painter.setFont(option.font)
+        painter.setPen(palette.color(group, role.HighlightedText if selected else role.Text))
+        centred = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(geometry.name, centred, texts.name)
+        if not selected:
+            painter.setPen(palette.color(group, role.PlaceholderText))
+        painter.drawText(geometry.why, centred, texts.why)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            self._paint_focus(painter, option, style, widget)
+        painter.restore()
+
+    # --- parts ----------------------------------------------------------------------------
+
+    def _paint_picture(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        hit: Hit,
+        row: int,
+        rect: QRect,
+        icon: QIcon | None,
+    ) -> None:
+        if hit.kind == "audio":
+            wave = self.images.waveform(hit, row)
+            if wave is not None:
+                self._paint_waveform(painter, option, hit, wave, rect)
+                return
+        elif hit.kind in ("photo", "video"):
+            device = painter.device()
+            dpr = device.devicePixelRatioF() if device is not None else 1.0
+            pixmap = self.images.picture(hit, dpr, row)
+            if pixmap is not None:
+                size = pixmap.deviceIndependentSize()
+                x = rect.left() + (rect.width() - size.width()) / 2
+                y = rect.top() + (rect.height() - size.height()) / 2
+                painter.drawPixmap(QPointF(x, y), pixmap)
+                return
+        elif hit.kind == "note":
+            self._paint_note(painter, option, hit, rect, icon)
+            return
+        if icon is not None:
+            side = rect.width() // 3
+            icon.paint(painter, rect.adjusted(side, side, -side, -side))
+
+    def _paint_waveform(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        hit: Hit,
+        wave: Waveform,
+        rect: QRect,
+    ) -> None:
+        palette: QPalette = option.palette
+        group = _group(option)
+        role = QPalette.ColorRole
+        painter.fillRect(rect, palette.color(group, role.Base))
+        bars = QColor(palette.color(group, role.Text))
+        bars.setAlphaF(0.6)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(rect.left(), rect.top() + rect.height() / 2)
+        painter.scale(rect.width(), rect.height() * 0.42)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bars)
+        painter.drawPolygon(wave.polygon)
+        if hit.start is not None and wave.seconds > 0:
+            begin = min(1.0, hit.start / wave.seconds)
+            end = min(1.0, (hit.end if hit.end is not None else hit.start) / wave.seconds)
+            span = QRectF(begin, -1.2, max(end - begin, 0.015), 2.4)
+            band = QColor(palette.color(group, role.Highlight))
+            band.setAlphaF(0.25)
+            painter.fillRect(span, band)
+            painter.setClipRect(span, Qt.ClipOperation.IntersectClip)
+            painter.setBrush(palette.color(group, role.Highlight))
+            painter.drawPolygon(wave.polygon)
+        painter.restore()
+
+    def _paint_note(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        hit: Hit,
+        rect: QRect,
+        icon: QIcon | None,
+    ) -> None:
+        palette: QPalette = option.palette
+        group = _group(option)
+        painter.fillRect(rect, palette.color(group, QPalette.ColorRole.Base))
+        words = excerpt(hit)
+        if icon is not None:
+            side = 24 if words else rect.width() // 3
+            corner = rect.topLeft() + QPointF(PAD, PAD).toPoint() if words else None
+            target = (
+                QRect(corner, QSize(side, side))
+                if corner is not None
+                else rect.adjusted(side, side, -side, -side)
+            )
+            icon.paint(painter, target)
+        if not words:
+            return
+        font = QFont(option.font)
+        font.setItalic(True)
+        metrics = QFontMetrics(font)
+        text = rect.adjusted(PAD, PAD + 24 + GAP, -PAD, -PAD)
+        # Whole lines only: the clip never cuts a line through its middle.
+        lines = max(1, text.height() // metrics.lineSpacing())
+        text.setHeight(lines * metrics.lineSpacing())
+        painter.setFont(font)
+        painter.setPen(palette.color(group, QPalette.ColorRole.Text))
+        painter.drawText(text, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, words)
+
+    def _paint_badge(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        hit: Hit,
+        index: _ModelIndex,
+        rect: QRect,
+    ) -> None:
+        model = index.model()
+        label = model.kind_name(hit.kind) if isinstance(model, ResultsModel) else hit.kind
+        if hit.kind in ("audio", "video") and hit.start is not None:
+            label += f" {clock(hit.start)}"
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
+        metrics = QFontMetrics(font)
+        badge = QRect(0, 0, metrics.horizontalAdvance(label) + 8, metrics.height() + 2)
+        badge.moveBottomLeft(rect.bottomLeft() + QPointF(3, -3).toPoint())
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        # Over a picture of any colour: a dark chip with light text reads in both themes.
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(badge, 4, 4)
+        painter.setFont(font)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+        painter.restore()
+
+    def _paint_focus(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        style: QStyle,
+        widget: QWidget | None,
+    ) -> None:
+        focus = QStyleOptionFocusRect()
+        focus.rect = option.rect
+        focus.state = option.state | QStyle.StateFlag.State_KeyboardFocusChange
+        focus.palette = option.palette
+        selected = option.state & QStyle.StateFlag.State_Selected
+        role = QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Window
+        focus.backgroundColor = option.palette.color(_group(option), role)
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
+
+
+def _group(option: QStyleOptionViewItem) -> QPalette.ColorGroup:
+    state = option.state
+    if not state & QStyle.StateFlag.State_Enabled:
+        return QPalette.ColorGroup.Disabled
+    if not state & QStyle.StateFlag.State_Active:
+        return QPalette.ColorGroup.Inactive
+    return QPalette.ColorGroup.Normal
+
+
+# --- the view --------------------------------------------------------------------------------
+
+
+class ResultsView(QListView):
+    """The grid: uniform tiles in reading order, painted by :class:`ResultDelegate`; scrolling
+    drops picture requests of tiles that left the view before they are decoded."""
+
+    def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._images = model.images
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.setMouseTracking(True)  # hover highlight, drawn by the style
+        self.delegate = ResultDelegate(model.images, self)
+        self.setItemDelegate(self.delegate)
+        self.setModel(model)
+        self._fit_tiles()
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_tiles()
+
+    def _fit_tiles(self) -> None:
+        tile = self.delegate.tile_size(self.fontMetrics())
+        self.setGridSize(tile + QSize(SPACING, SPACING))
+        self.verticalScrollBar().setSingleStep(max(1, tile.height() // 4))
+
+    def _scrolled(self) -> None:
+        self._images.retain(self._row_visible)
+        self._images.hold()
+
+    def _row_visible(self, row: int) -> bool:
+        model = self.model()
+        if row < 0 or model is None or row >= model.rowCount():
+            return False
+        return self.visualRect(model.index(row, 0)).intersects(self.viewport().rect())

@@ -1,0 +1,145 @@
+"""The first-run welcome: what Trove does, and which folders to watch.
+
+The window shows it once (``Preferences.welcomed``). "Start" watches the ticked folders; "Just
+show me the demo" (or closing it) chooses none, and the app then watches its demo folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.folders import pick_folder, shown
+
+_OFFERED = (
+    QStandardPaths.StandardLocation.PicturesLocation,
+    QStandardPaths.StandardLocation.MusicLocation,
+    QStandardPaths.StandardLocation.DocumentsLocation,
+    QStandardPaths.StandardLocation.MoviesLocation,
+)
+
+
+@dataclass(frozen=True)
+class StandardFolder:
+    label: str  # the system's own name for it ("Pictures", "Bilder"...)
+    path: Path
+
+
+def standard_folders() -> list[StandardFolder]:
+    """This machine's Pictures, Music, Documents and Videos folders.
+
+    Where one is not configured, Qt answers with the home folder itself; that is never offered,
+    since watching all of home would take in caches, and Trove's own data folder too.
+    """
+    home = Path.home().resolve()
+    found: list[StandardFolder] = []
+    for location in _OFFERED:
+        place = QStandardPaths.writableLocation(location)
+        if place and Path(place).resolve() != home:
+            found.append(StandardFolder(QStandardPaths.displayName(location), Path(place)))
+    return found
+
+
+class WelcomeDialog(QDialog):
+    """``exec()`` it, then read :meth:`chosen_folders` (empty: the person wants the demo)."""
+
+    def __init__(
+        self, folders: Sequence[StandardFolder] | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Welcome to Trove"))
+        self.setMinimumWidth(520)
+        self._demo = False
+        offered = standard_folders() if folders is None else list(folders)
+        self.checkboxes: list[tuple[QCheckBox, Path]] = []
+
+        heading = QLabel(self.tr("<h2>Find anything by describing it</h2>"), self)
+        intro = QLabel(
+            self.tr(
+                "Trove looks through your photos, recordings, videos and notes so you can find "
+                "them by what they show or say: “a dog on a beach”, “the talk about tomatoes”, "
+                "or a picture like this one.\n\n"
+                "Everything happens on this computer. Nothing you own is sent anywhere.\n\n"
+                "Which folders should Trove look through? You can search as soon as it starts; "
+                "it keeps working in the background."
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+
+        self._folders_layout = QVBoxLayout()
+        for folder in offered:
+            if folder.path.is_dir():  # only what exists: a missing Music folder is no choice
+                self._add_checkbox(f"{folder.label}  ({shown(folder.path)})", folder.path)
+
+        another = QPushButton(self.tr("Add another folder…"), self)
+        another.setAutoDefault(False)
+        another.clicked.connect(self.choose_folder)
+
+        buttons = QDialogButtonBox(self)
+        self.start_button = buttons.addButton(
+            self.tr("Start"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.demo_button = buttons.addButton(
+            self.tr("Just show me the demo"), QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.accept)
+        self.demo_button.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addLayout(self._folders_layout)
+        layout.addWidget(another)
+        layout.addStretch()
+        layout.addWidget(buttons)
+        self._update_start()
+
+    def _add_checkbox(self, label: str, path: Path) -> None:
+        box = QCheckBox(label, self)
+        box.setChecked(True)
+        box.setAccessibleName(label)
+        box.toggled.connect(self._update_start)
+        self._folders_layout.addWidget(box)
+        self.checkboxes.append((box, path))
+
+    def choose_folder(self) -> None:
+        folder = pick_folder(self, self.tr("Choose a folder for Trove to look through"))
+        if folder is not None:
+            self.add_folder(folder)
+
+    def add_folder(self, folder: Path) -> None:
+        """Offer ``folder`` too, ticked; a folder already offered is ticked again instead."""
+        for box, path in self.checkboxes:
+            if path == folder:
+                box.setChecked(True)
+                return
+        self._add_checkbox(shown(folder), folder)
+        self._update_start()
+
+    def _update_start(self) -> None:
+        # Start with nothing ticked would be the demo by another name: say so by disabling it.
+        self.start_button.setEnabled(any(box.isChecked() for box, _ in self.checkboxes))
+
+    def reject(self) -> None:
+        self._demo = True
+        super().reject()
+
+    def chosen_folders(self) -> list[Path]:
+        """The ticked folders, in the order shown; none after "demo" or closing the dialog."""
+        if self._demo:
+            return []
+        return [path for box, path in self.checkboxes if box.isChecked()]

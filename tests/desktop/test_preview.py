@@ -1,0 +1,413 @@
+"""The preview pane on the real engine: a small folder indexed once with the dev pack, hits from
+real searches, and the real player on real recordings.
+
+Offscreen here there is no sound server: asking QtMultimedia for the audio outputs makes its
+PulseAudio backend warn once per process, and a video frame converted without a GPU warns once
+per thread. Both are harmless and outside our code; they are ignored in this module only.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtGui import QFont, QGuiApplication, QTextBlock, QTextCharFormat, QTextCursor
+from PySide6.QtMultimedia import QMediaPlayer
+from pytestqt.qtbot import QtBot
+
+from desktop.player import clock_tenths, parse_clock
+from desktop.preview import (
+    PreviewPane,
+    decode_image,
+    find_excerpt,
+    highlight_color,
+    human_size,
+    matched_segment,
+)
+from desktop.results import clock
+from desktop.reveal import Command, reveal_command
+from desktop.worker import EngineClient, EngineSettings
+from engine.facade import Segment, Trove
+from engine.search.results import Hit
+from models.manifest import Manifest
+from tests.conftest import dev_pack_path
+from tests.media import demo_folder, long_speech, videos
+
+pytestmark = pytest.mark.qt_log_ignore(
+    r"PulseAudioService: pa_context_connect\(\) failed",
+    r"No RHI backend\. Using CPU conversion\.",
+)
+
+WAIT_MS = 120_000  # two shared cores: opening the engine and a search may be slow
+MEDIA_MS = 60_000
+SEEK_TOLERANCE_MS = 300
+
+
+@dataclass(frozen=True)
+class Library:
+    folder: Path
+    data: Path
+    dentist: Hit  # "dentist appointment" in the 30 s recording: its fifth sentence
+    tomato: Hit  # "tomato plants" in tomato_plants.wav
+    cat: Hit  # "a cat": chelsea.png
+    zoo: Hit  # "lions asleep": the zoo-trip note
+    video: Hit  # the slideshow video
+
+
+def _find(trove: Trove, query: str, name: str) -> Hit:
+    hits = trove.search(query, limit=20).hits
+    for hit in hits:
+        if Path(hit.path).name == name:
+            return hit
+    raise AssertionError(f"{query!r} did not find {name}: {[h.path for h in hits]}")
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, dev_pack: Manifest) -> Library:
+    demo = demo_folder()
+    folder = tmp_path_factory.mktemp("library")
+    sources = [
+        demo / "Recordings" / "tomato_plants.wav",
+        demo / "Photos" / "chelsea.png",
+        demo / "Notes" / "zoo-trip.md",
+        long_speech().path,
+        videos().slideshow,
+    ]
+    for source in sources:
+        shutil.copy(source, folder / source.name)
+    data = tmp_path_factory.mktemp("data")
+    with Trove(data, dev_pack_path()) as trove:
+        trove.add_folder(folder)
+        trove.index()
+        return Library(
+            folder,
+            data,
+            dentist=_find(trove, "dentist appointment", long_speech().path.name),
+            tomato=_find(trove, "tomato plants", "tomato_plants.wav"),
+            cat=_find(trove, "a cat", "chelsea.png"),
+            zoo=_find(trove, "lions asleep in the sun", "zoo-trip.md"),
+            video=_find(trove, "a cat", videos().slideshow.name),
+        )
+
+
+@pytest.fixture
+def pane(qtbot: QtBot, library: Library) -> Iterator[PreviewPane]:
+    engine = EngineClient(EngineSettings(data=library.data, pack=dev_pack_path()))
+    pane = PreviewPane(engine)
+    qtbot.addWidget(pane)
+    engine.start()
+    pane.resize(520, 760)
+    pane.show()
+    yield pane
+    pane.clear()
+    engine.shutdown()
+
+
+def _cued(qtbot: QtBot, pane: PreviewPane, seconds: float) -> None:
+    """Wait until the player has loaded the file and sits at ``seconds``."""
+    player = pane.player
+    ready = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia)
+    qtbot.waitUntil(
+        lambda: (
+            player.mediaStatus() in ready
+            and abs(player.position() - seconds * 1000) <= SEEK_TOLERANCE_MS
+        ),
+        timeout=MEDIA_MS,
+    )
+
+
+def _blocks(pane: PreviewPane) -> list[QTextBlock]:
+    blocks, block = [], pane.text.document().firstBlock()
+    while block.isValid():
+        blocks.append(block)
+        block = block.next()
+    return blocks
+
+
+def _fragments(block: QTextBlock) -> list[tuple[str, QTextCharFormat]]:
+    found, it = [], block.begin()
+    while not it.atEnd():
+        fragment = it.fragment()
+        found.append((fragment.text(), fragment.charFormat()))
+        it += 1
+    return found
+
+
+def _bold_words(block: QTextBlock) -> list[str]:
+    return [
+        text for text, style in _fragments(block) if style.fontWeight() >= QFont.Weight.Bold.value
+    ]
+
+
+def _transcript_shown(qtbot: QtBot, pane: PreviewPane, words: str) -> QTextBlock:
+    qtbot.waitUntil(lambda: any(words in block.text() for block in _blocks(pane)), timeout=WAIT_MS)
+    return next(block for block in _blocks(pane) if words in block.text())
+
+
+# --- audio ---------------------------------------------------------------------------------
+
+
+def test_the_player_starts_at_the_hit_and_plays_on_from_there(
+    qtbot: QtBot, pane: PreviewPane, library: Library
+) -> None:
+    hit = library.dentist
+    start = hit.start
+    assert start is not None and start > 10  # the fifth sentence, not the file's start
+    pane.show_hit(hit, ["dentist", "appointment"])
+    _cued(qtbot, pane, start)
+    player = pane.player
+    assert player.playbackState() == QMediaPlayer.PlaybackState.StoppedState  # cued, not playing
+    media = pane.media
+    assert media.slider.value() == player.position()
+    assert media.time_label.text().startswith(clock(start))  # "0:14 / 0:30"
+
+    seen: list[int] = []
+    player.positionChanged.connect(seen.append)
+    qtbot.mouseClick(media.play_button, Qt.MouseButton.LeftButton)
+    # No sound card here: the player's own clock still moves the position on.
+    qtbot.waitUntil(lambda: player.position() >= start * 1000 + 500, timeout=MEDIA_MS)
+    assert min(seen) >= start * 1000 - SEEK_TOLERANCE_MS  # from the hit, not from 0:00
+    assert media.play_button.accessibleName() == "Pause"
+    qtbot.mouseClick(media.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PausedState)
+
+
+def test_the_transcript_highlights_the_hit_and_bolds_the_query(
+    qtbot: QtBot, pane: PreviewPane, library: Library
+) -> None:
+    pane.show_hit(library.tomato, ["tomato", "plants"])
+    line = _transcript_shown(qtbot, pane, "tomato plants")
+    assert line.text().startswith("0:00  Remember to water the tomato plants")
+    assert line.blockFormat().background().color() == highlight_color(pane.palette())
+    assert _bold_words(line) == ["tomato", "plants"]
+    assert pane.text.isVisible()
+
+
+def test_only_the_matched_segment_is_highlighted_and_a_click_seeks_there(
+    qtbot: QtBot, pane: PreviewPane, library: Library
+) -> None:
+    hit = library.dentist
+    assert hit.start is not None
+    pane.show_hit(hit, ["dentist"])
+    matched = _transcript_shown(qtbot, pane, "dentist")
+    _cued(qtbot, pane, hit.start)
+    lines = _blocks(pane)
+    assert len(lines) >= 5
+    marked = [
+        b.text() for b in lines if b.blockFormat().background().style() != Qt.BrushStyle.NoBrush
+    ]
+    assert marked == [matched.text()]
+    assert _bold_words(matched) == ["dentist"]
+    assert all(not _bold_words(b) for b in lines if b != matched)
+
+    # A click on another line's time plays from that line.
+    target = next(b for b in lines if "mountain" in b.text())
+    seconds = _segment_start(target)
+    pane.text.setTextCursor(QTextCursor(target))
+    pane.text.ensureCursorVisible()
+    box = pane.text.document().documentLayout().blockBoundingRect(target)
+    scroll = pane.text.verticalScrollBar().value()
+    point = QPoint(round(box.left()) + 12, round(box.center().y()) - scroll)
+    qtbot.mouseClick(pane.text.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(
+        lambda: abs(pane.player.position() - seconds * 1000) <= SEEK_TOLERANCE_MS,
+        timeout=MEDIA_MS,
+    )
+
+
+def _segment_start(block: QTextBlock) -> float:
+    minutes, seconds = block.text().split()[0].split(":")
+    anchor = next(style.anchorHref() for _, style in _fragments(block) if style.isAnchor())
+    shown = int(minutes) * 60 + int(seconds)
+    exact = float(anchor.split(":", 1)[1])
+    assert int(exact) == shown  # the line shows the time it seeks to
+    return exact
+
+
+def test_the_range_chooser_searches_with_a_part_of_the_file(
+    qtbot: QtBot, pane: PreviewPane, library: Library
+) -> None:
+    hit = library.dentist
+    assert hit.start is not None and hit.end is not None
+    pane.show_hit(hit)
+    _cued(qtbot, pane, hit.start)
+    chooser = pane.media.range
+    assert chooser.range() == pytest.approx((hit.start, hit.end), abs=0.05)
+    with qtbot.waitSignal(pane.search_range, timeout=5_000) as emitted:
+        qtbot.mouseClick(chooser.search_button, Qt.MouseButton.LeftButton)
+    assert emitted.args[0] == hit.path
+    assert emitted.args[1:] == pytest.approx([hit.start, hit.end], abs=0.05)
+
+    # Keyboard: type a start as m:ss, then take the ten seconds around the playhead.
+    chooser.start_box.setFocus()
+    chooser.start_box.selectAll()
+    qtbot.keyClicks(chooser.start_box, "0:16")
+    qtbot.keyClick(chooser.start_box, Qt.Key.Key_Tab)
+    assert chooser.range()[0] == pytest.approx(16.0)
+    pane.player.setPosition(20_000)
+    qtbot.waitUntil(lambda: abs(pane.player.position() - 20_000) <= SEEK_TOLERANCE_MS)
+    qtbot.mouseClick(chooser.around_button, Qt.MouseButton.LeftButton)
+    assert chooser.range() == pytest.approx((15.0, 25.0), abs=SEEK_TOLERANCE_MS / 1000)
+    with qtbot.waitSignal(pane.search_range, timeout=5_000) as emitted:
+        qtbot.keyClick(chooser.search_button, Qt.Key.Key_Space)
+    assert emitted.args[1] < emitted.args[2]
+
+
+@pytest.mark.qt_log_ignore(r"Could not open media\. FFmpeg error description")
+def test_a_recording_that_cannot_be_played_says_so(
+    qtbot: QtBot, pane: PreviewPane, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF" + bytes(range(256)) * 8)  # a header that promises, then noise
+    pane.show_hit(Hit(str(broken), "audio", 0.5, 1.0, 2.0))
+    media = pane.media
+    qtbot.waitUntil(lambda: "Cannot play this file" in media.message.text(), timeout=MEDIA_MS)
+    assert media.message.isVisible()
+    assert not media.play_button.isEnabled()
+
+
+# --- video ---------------------------------------------------------------------------------
+
+
+def test_a_video_shows_its_picture_and_is_cued_at_the_hit(
+    qtbot: QtBot, pane: PreviewPane, library: Library
+) -> None:
+    hit = replace(library.video, start=4.0, end=6.0)  # between two keyframes, on purpose
+    pane.show_hit(hit, ["cat"])
+    _cued(qtbot, pane, 4.0)
+    media = pane.media
+    assert media.video.isVisible()
+    assert pane.player.hasVideo()
+    qtbot.mouseClick(media.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.player.position() >= 5_000, timeout=MEDIA_MS)
+    qtbot.waitUntil(lambda: pane.details.values["length"].text() == "0:12", timeout=MEDIA_MS)
+
+
+# --- photos --------------------------------------------------------------------------------
+
+
+def test_a_photo_fills_the_pane_at_its_own_aspect_and_its_details_show(
+    qtbot: QtBot, pane: PreviewPane, library: Library
+) -> None:
+    pane.show_hit(library.cat, ["cat"])
+    view = pane.image_view
+    qtbot.waitUntil(lambda: not view.pixmap().isNull(), timeout=MEDIA_MS)
+    assert pane.view.currentWidget() is view
+    pixmap = view.pixmap()
+    with Image.open(library.cat.path) as photo:
+        width, height = photo.size
+    assert pixmap.width() / pixmap.height() == pytest.approx(width / height, rel=0.01)
+    assert pixmap.devicePixelRatio() == pytest.approx(view.devicePixelRatioF())
+    # As large as the view allows, never enlarged past the photo's own pixels.
+    natural = QSize(width, height)
+    expected = natural.scaled(natural.boundedTo(view.size()), Qt.AspectRatioMode.KeepAspectRatio)
+    shown = pixmap.deviceIndependentSize()
+    assert abs(shown.width() - expected.width()) <= 1
+    assert abs(shown.height() - expected.height()) <= 1
+
+    values = pane.details.values
+    qtbot.waitUntil(lambda: values["size"].text() != "", timeout=WAIT_MS)
+    assert values["kind"].text() == "Photo"
+    assert values["size"].text() == human_size(Path(library.cat.path).stat().st_size, pane.locale())
+    assert values["folder"].text() == str(library.folder)
+    assert values["modified"].text()
+    assert "%" in values["tags"].text()
+    assert not values["problem"].isVisibleTo(pane)
+    assert not pane.text.isVisibleTo(pane)
+
+
+def test_a_broken_photo_says_so(qtbot: QtBot, pane: PreviewPane, tmp_path: Path) -> None:
+    whole = (demo_folder() / "Photos" / "chelsea.png").read_bytes()
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(whole[: len(whole) // 2])  # a copy cut short
+    pane.show_hit(Hit(str(broken), "photo", 0.5))
+    qtbot.waitUntil(lambda: "Cannot show this picture" in pane.message.text(), timeout=MEDIA_MS)
+    assert pane.view.currentWidget() is pane.message
+    qtbot.waitUntil(lambda: pane.details.values["problem"].text() != "", timeout=WAIT_MS)
+    assert "Not in the index" in pane.details.values["problem"].text()
+
+
+def test_decoding_turns_a_photo_as_its_exif_says_and_caps_its_size(tmp_path: Path) -> None:
+    turned = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
+    Image.new("RGB", (300, 100), "red").save(turned, exif=exif)
+    image = decode_image(str(turned))
+    assert (image.width(), image.height()) == (100, 300)
+    capped = decode_image(str(turned), longest=150)
+    assert (capped.width(), capped.height()) == (50, 150)
+
+
+# --- notes ---------------------------------------------------------------------------------
+
+
+def test_a_note_shows_its_text_with_the_matched_excerpt_highlighted(
+    qtbot: QtBot, pane: PreviewPane, library: Library
+) -> None:
+    pane.show_hit(library.zoo, ["lions"])
+    document = pane.text.document()
+    qtbot.waitUntil(lambda: "Zoo trip" in document.toPlainText(), timeout=MEDIA_MS)
+    text = document.toPlainText()
+    at = text.index("lions")
+    cursor = pane.text.textCursor()
+    cursor.setPosition(at + 1)
+    style = cursor.charFormat()
+    assert style.background().color() == highlight_color(pane.palette())
+    assert style.fontWeight() >= QFont.Weight.Bold.value
+
+
+def test_find_excerpt_folds_whitespace_and_a_cut() -> None:
+    text = "first line\nSaturday at the zoo   with\nthe kids. The end"
+    assert find_excerpt(text, "at the zoo with the\u2026") == (20, 41)
+    assert find_excerpt(text, "not there") is None
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+def test_copy_path_and_find_similar(qtbot: QtBot, pane: PreviewPane, library: Library) -> None:
+    pane.show_hit(library.cat)
+    assert pane.copy_button.accessibleName() == "Copy path" and pane.copy_button.toolTip()
+    qtbot.mouseClick(pane.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == library.cat.path
+    with qtbot.waitSignal(pane.find_similar, timeout=5_000) as emitted:
+        qtbot.mouseClick(pane.similar_button, Qt.MouseButton.LeftButton)
+    assert emitted.args == [library.cat.path]
+    pane.clear()
+    assert not pane.copy_button.isEnabled() and not pane.similar_button.isEnabled()
+
+
+def test_the_reveal_command_of_each_platform() -> None:
+    assert reveal_command("/home/me/a b.jpg", "linux") is None  # the FileManager1 D-Bus call
+    assert reveal_command("/home/me/a b.jpg", "darwin") == Command(
+        "open", ("-R", "/home/me/a b.jpg")
+    )
+    assert reveal_command("C:/Users/me/a b.jpg", "win32") == Command(
+        "explorer.exe", native_arguments='/select,"C:\\Users\\me\\a b.jpg"'
+    )
+
+
+# --- small pure parts ----------------------------------------------------------------------
+
+
+def test_matched_segment_prefers_overlap_then_nearness() -> None:
+    segments = [Segment(0.0, 3.0, "a"), Segment(3.0, 7.0, "b"), Segment(9.0, 12.0, "c")]
+    assert matched_segment(segments, 3.2, 6.0) == 1
+    assert matched_segment(segments, 2.5, 6.5) == 1  # more of it lies in the second
+    assert matched_segment(segments, 8.5, None) == 2  # between segments: the nearest start
+    assert matched_segment(segments, None, None) == -1
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("75", 75.0), ("75,5", 75.5), ("1:15", 75.0), ("1:02:03.5", 3723.5), ("x", None)],
+)
+def test_parse_clock(text: str, seconds: float | None) -> None:
+    assert parse_clock(text) == seconds
+    if seconds is not None:
+        assert parse_clock(clock_tenths(seconds)) == pytest.approx(seconds)

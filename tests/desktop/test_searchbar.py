@@ -1,0 +1,229 @@
+"""The search bar: its chips write filter words the engine's parser reads back as chosen."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.searchbar import KINDS, Chip, DatePreset, DateRange, SearchBar
+from desktop.theme import attention_color, palette_for
+from engine.catalog.records import FileKind
+from engine.search.query import Filters, Query, TextPart, parse
+
+TODAY = date(2024, 3, 31)  # a month back is 29 February: the calendar edge
+CUSTOM = DateRange(date(2024, 1, 10), date(2024, 1, 20))
+# (after, before) each date choice must give, worked out by hand.
+DATES: dict[DatePreset, tuple[date | None, date | None]] = {
+    DatePreset.ANY: (None, None),
+    DatePreset.WEEK: (date(2024, 3, 24), date(2024, 4, 1)),
+    DatePreset.MONTH: (date(2024, 2, 29), date(2024, 4, 1)),
+    DatePreset.YEAR: (date(2023, 3, 31), date(2024, 4, 1)),
+    DatePreset.CUSTOM: (date(2024, 1, 10), date(2024, 1, 21)),
+}
+
+
+@pytest.fixture
+def bar(qtbot: QtBot) -> SearchBar:
+    widget = SearchBar(today=lambda: TODAY)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def read(query: str) -> Query:
+    return parse(query, is_file=lambda _path: False)
+
+
+def test_every_chip_combination_parses_to_the_filters_chosen(
+    bar: SearchBar, tmp_path: Path
+) -> None:
+    folders = [str(tmp_path / "My Photos"), str(tmp_path / "Música"), "/plain"]
+    bar.set_folders(folders)
+    bar.set_text("sunset over the sea")
+    kind_sets = [
+        set(combo)
+        for size in range(len(KINDS) + 1)
+        for combo in itertools.combinations(KINDS, size)
+    ]
+    checked = 0
+    for kinds, folder, preset in itertools.product(kind_sets, [None, *folders], DatePreset):
+        bar.set_kinds(kinds)
+        bar.set_folder(folder)
+        bar.set_date(preset, CUSTOM if preset is DatePreset.CUSTOM else None)
+        query = read(bar.query())
+        after, before = DATES[preset]
+        assert query.parts == (TextPart("sunset over the sea"),), bar.query()
+        assert query.filters == Filters(
+            kinds=frozenset(kinds),
+            folders=(Path(folder),) if folder else (),
+            after=after,
+            before=before,
+        ), bar.query()
+        assert query.filters == bar.filters()
+        checked += 1
+    assert checked == 16 * 4 * 5
+
+
+def test_no_filter_adds_nothing_and_no_text_is_no_query(bar: SearchBar) -> None:
+    bar.set_text("  a dog on a beach ")
+    assert bar.query() == "a dog on a beach"
+    bar.set_text("")
+    bar.kind_chips[FileKind.PHOTO].setChecked(True)
+    assert bar.query() == ""  # a filter alone is not a search: the engine would refuse it
+
+
+def test_the_words_the_chips_write(bar: SearchBar) -> None:
+    bar.set_folders(["/home/me/My Photos"])
+    bar.set_text("cat")
+    bar.set_kinds({FileKind.VIDEO, FileKind.PHOTO})
+    bar.set_folder("/home/me/My Photos")
+    bar.set_date(DatePreset.CUSTOM, CUSTOM)
+    assert bar.query() == (
+        'cat kind:photo,video in:"/home/me/My Photos" after:2024-01-10 before:2024-01-21'
+    )
+
+
+def test_filters_typed_in_the_box_still_count(bar: SearchBar) -> None:
+    bar.set_text("cat kind:photo after:2020")
+    bar.kind_chips[FileKind.AUDIO].setChecked(True)
+    filters = read(bar.query()).filters
+    assert filters.kinds == {FileKind.PHOTO, FileKind.AUDIO}
+    assert filters.after == date(2020, 1, 1)
+
+
+def test_query_changed_follows_text_and_chips_once_per_change(bar: SearchBar, qtbot: QtBot) -> None:
+    seen: list[str] = []
+    bar.query_changed.connect(seen.append)
+    bar.set_text("cat")
+    bar.kind_chips[FileKind.PHOTO].setChecked(True)
+    bar.set_date(DatePreset.WEEK)
+    bar.set_date(DatePreset.WEEK)  # no change, no signal
+    bar.clear_filters()  # three chips back at once: one signal
+    assert seen == [
+        "cat",
+        "cat kind:photo",
+        "cat kind:photo after:2024-03-24 before:2024-04-01",
+        "cat",
+    ]
+    with qtbot.waitSignal(bar.submitted, timeout=5000) as submitted:
+        qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
+    assert submitted.args == ["cat"]
+
+
+def test_folder_chip_offers_the_watched_folders(bar: SearchBar, tmp_path: Path) -> None:
+    pictures = str(tmp_path / "Pictures")
+    bar.set_text("cat")
+    assert bar.folder_chip.text() == "Any folder"
+    bar.set_folders([pictures, str(tmp_path / "Music")])
+    actions = [action for action in bar.folder_menu.actions() if not action.isSeparator()]
+    assert [action.data() for action in actions] == [None, pictures, str(tmp_path / "Music")]
+    actions[1].trigger()
+    assert bar.folder_chip.text() == "Pictures" and bar.folder_chip.is_on()
+    assert read(bar.query()).filters.folders == (Path(pictures),)
+    with pytest.raises(ValueError):
+        bar.set_folder(str(tmp_path / "not watched"))
+    seen: list[str] = []
+    bar.query_changed.connect(seen.append)
+    bar.set_folders([str(tmp_path / "Music")])  # Pictures is no longer watched
+    assert seen == ["cat"]
+    assert bar.folder_chip.text() == "Any folder" and not bar.folder_chip.is_on()
+
+
+def test_a_folder_the_query_cannot_quote_is_not_offered(bar: SearchBar) -> None:
+    bar.set_folders(['/odd "name"'])
+    assert not bar.folder_menu.actions()[-1].isEnabled()
+
+
+def test_custom_range_dialog(bar: SearchBar, qtbot: QtBot) -> None:
+    bar.set_text("cat")
+    bar.set_date(DatePreset.YEAR)
+    bar.date_actions[DatePreset.CUSTOM].trigger()
+    dialog = bar.range_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert bar.date_actions[DatePreset.YEAR].isChecked()  # until the dialog answers
+    dialog.first.setDate(dialog.first.date().addDays(10))
+    assert dialog.last.minimumDate() == dialog.first.date()  # the end cannot precede the start
+    dialog.first.setDate(dialog.first.date().fromString("2023-05-01", "yyyy-MM-dd"))
+    dialog.last.setDate(dialog.last.date().fromString("2023-05-31", "yyyy-MM-dd"))
+    with qtbot.waitSignal(bar.query_changed, timeout=5000):
+        dialog.accept()
+    filters = read(bar.query()).filters
+    assert (filters.after, filters.before) == (date(2023, 5, 1), date(2023, 6, 1))
+    assert bar.date_actions[DatePreset.CUSTOM].isChecked() and bar.date_chip.is_on()
+    assert "2023" in bar.date_chip.text()
+
+    bar.date_actions[DatePreset.CUSTOM].trigger()  # again, and cancel: nothing changes
+    dialog = bar.range_dialog
+    assert dialog is not None
+    assert dialog.chosen() == DateRange(date(2023, 5, 1), date(2023, 5, 31))
+    dialog.reject()
+    assert read(bar.query()).filters.after == date(2023, 5, 1)
+
+
+def test_error_state_shows_until_the_next_edit(bar: SearchBar, qtbot: QtBot) -> None:
+    bar.setPalette(palette_for(dark=False))
+    bar.resize(500, bar.sizeHint().height())
+    bar.set_text('cat "')
+    bar.show_error("unterminated quote (at position 4)")
+    assert bar.has_error() and bar.edit.toolTip() == "unterminated quote (at position 4)"
+    image = bar.edit.grab().toImage()
+    border = QColor(image.pixel(1, image.height() // 2))
+    assert _close(border, attention_color(bar.palette()))
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Backspace)
+    assert not bar.has_error() and bar.edit.toolTip() == ""
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_chips_are_drawn_from_the_palette(bar: SearchBar, dark: bool) -> None:
+    palette = palette_for(dark)
+    bar.setPalette(palette)
+    chip = bar.kind_chips[FileKind.PHOTO]
+
+    def fill() -> QColor:
+        chip.resize(chip.sizeHint())
+        image = chip.grab().toImage()
+        return QColor(image.pixel(Chip.PAD_X // 2 + 1, image.height() // 2))
+
+    assert _close(fill(), palette.color(QPalette.ColorRole.Button))
+    chip.setChecked(True)
+    assert _close(fill(), palette.color(QPalette.ColorRole.Highlight))
+    assert chip.sizeHint().height() < chip.sizeHint().width()  # a pill, not a square
+
+
+def test_search_box_and_chips_are_named_and_reachable_by_keyboard(
+    bar: SearchBar, qtbot: QtBot
+) -> None:
+    assert bar.edit.accessibleName() == "Search"
+    assert bar.edit.isClearButtonEnabled() and bar.edit.placeholderText()
+    chips = [*bar.kind_chips.values(), bar.folder_chip, bar.date_chip]
+    assert [chip.accessibleName() for chip in chips] == [
+        "Photos",
+        "Audio",
+        "Video",
+        "Notes",
+        "Folder filter",
+        "Date filter",
+    ]
+    bar.show()
+    qtbot.waitExposed(bar)
+    bar.activateWindow()
+    bar.focus_search()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is bar.edit, timeout=5000)
+    reached = []
+    for _chip in chips:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+    assert reached == chips
+    qtbot.keyClick(chips[1], Qt.Key.Key_Space)
+    assert chips[1].isChecked()
+
+
+def _close(got: QColor, want: QColor, tolerance: int = 12) -> bool:
+    pairs = ((got.red(), want.red()), (got.green(), want.green()), (got.blue(), want.blue()))
+    return all(abs(a - b) <= tolerance for a, b in pairs)

@@ -1,0 +1,164 @@
+"""Preferences stored with QSettings, the window's remembered shape, and the settings dialog."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMainWindow, QSplitter
+from pytestqt.qtbot import QtBot
+
+from desktop.preferences import PreferencesDialog
+from desktop.settings import (
+    Preferences,
+    load_preferences,
+    on_screen,
+    restore_window_state,
+    save_preferences,
+    save_window_state,
+)
+from engine.facade import available_devices
+from tests.conftest import dev_pack_path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "trove.ini"), QSettings.Format.IniFormat)
+
+
+def test_defaults_when_nothing_is_stored(settings: QSettings) -> None:
+    assert load_preferences(settings) == Preferences()
+
+
+def test_preferences_round_trip_through_an_ini_file(settings: QSettings, tmp_path: Path) -> None:
+    chosen = Preferences(
+        pack=tmp_path / "my pack", device="cpu", threads=3, theme="dark", language="zh_CN",
+        welcomed=True,
+    )  # fmt: skip
+    save_preferences(settings, chosen)
+    # A fresh QSettings reads the file again: the values went through their text form.
+    again = QSettings(settings.fileName(), QSettings.Format.IniFormat)
+    assert load_preferences(again) == chosen
+    save_preferences(again, Preferences())
+    assert load_preferences(QSettings(settings.fileName(), QSettings.Format.IniFormat)) == (
+        Preferences()
+    )
+
+
+def test_a_bad_stored_value_falls_back_to_its_default_and_is_logged(
+    settings: QSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    save_preferences(settings, Preferences(device="cpu", threads=2, theme="dark", welcomed=True))
+    settings.setValue("preferences/device", "quantum")
+    settings.setValue("preferences/threads", "many")
+    settings.setValue("preferences/theme", 7)
+    settings.sync()
+    with caplog.at_level(logging.WARNING, logger="desktop.settings"):
+        loaded = load_preferences(QSettings(settings.fileName(), QSettings.Format.IniFormat))
+    assert loaded == Preferences(welcomed=True)  # the good value survives its bad neighbours
+    logged = caplog.text
+    assert "quantum" in logged and "many" in logged and "theme" in logged
+
+
+def test_a_corrupt_settings_file_gives_the_defaults(tmp_path: Path) -> None:
+    ini = tmp_path / "trove.ini"
+    ini.write_bytes(b"[preferences]\nthreads=-4\nwelcomed=perhaps\n\x00\xff\xfe garbage\n")
+    assert load_preferences(QSettings(str(ini), QSettings.Format.IniFormat)) == Preferences()
+
+
+def test_window_state_round_trip(qtbot: QtBot, settings: QSettings) -> None:
+    first = _window(qtbot)
+    first.setGeometry(40, 50, 500, 400)
+    splitter = first.centralWidget()
+    assert isinstance(splitter, QSplitter)
+    splitter.setSizes([100, 400])
+    first.show()
+    qtbot.waitExposed(first)
+    wanted_sizes = splitter.sizes()
+    save_window_state(settings, first, {"main": splitter})
+
+    second = _window(qtbot)
+    other = second.centralWidget()
+    assert isinstance(other, QSplitter)
+    assert restore_window_state(settings, second, {"main": other})
+    second.show()
+    qtbot.waitExposed(second)
+    assert second.size() == first.size()
+    assert other.sizes() == wanted_sizes
+
+
+def test_a_window_is_never_restored_off_screen(qtbot: QtBot, settings: QSettings) -> None:
+    gone = _window(qtbot)
+    gone.setGeometry(20_000, 20_000, 500, 400)  # where a since-unplugged monitor was
+    save_window_state(settings, gone)
+    window = _window(qtbot)
+    window.setGeometry(30, 30, 300, 200)
+    restore_window_state(settings, window)
+    assert on_screen(window.frameGeometry())
+
+
+def test_on_screen() -> None:
+    screen = QGuiApplication.primaryScreen()
+    assert screen is not None
+    area = screen.availableGeometry()
+    assert on_screen(area.adjusted(10, 10, -10, -10))
+    assert not on_screen(area.translated(area.width() + 100, 0))
+
+
+def _window(qtbot: QtBot) -> QMainWindow:
+    window = QMainWindow()
+    splitter = QSplitter(Qt.Orientation.Horizontal, window)
+    splitter.addWidget(QLabel("left"))
+    splitter.addWidget(QLabel("right"))
+    window.setCentralWidget(splitter)
+    qtbot.addWidget(window)
+    return window
+
+
+# --- the dialog ---------------------------------------------------------------------------------
+
+
+def test_devices_offered_here_always_include_auto_and_cpu() -> None:
+    devices = available_devices()
+    assert devices[:2] == ["auto", "cpu"]
+
+
+def test_the_dialog_shows_and_returns_the_preferences(qtbot: QtBot) -> None:
+    start = Preferences(device="cpu", threads=2, theme="light", language="es", welcomed=True)
+    dialog = PreferencesDialog(start, devices=["auto", "cpu"])
+    qtbot.addWidget(dialog)
+    assert dialog.preferences() == start
+    assert not dialog.needs_reopen()
+
+    dialog.pack_edit.setText(str(dev_pack_path()))
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("auto"))
+    dialog.threads_spin.setValue(0)
+    dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
+    dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("zh_CN"))
+    edited = dialog.preferences()
+    assert edited == Preferences(dev_pack_path(), "auto", 0, "dark", "zh_CN", welcomed=True)
+    assert dialog.needs_reopen()
+    assert "minilm-l6-v2 (text)" in dialog.pack_info.text()  # the pack's models, by name
+    assert dialog.threads_spin.text() == "Automatic"
+
+
+def test_a_folder_without_a_manifest_is_refused(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = PreferencesDialog(Preferences(), devices=["auto", "cpu"])
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.pack_edit.setText(str(tmp_path))
+    assert not ok.isEnabled()
+    assert "manifest.json" in dialog.pack_info.text()
+    dialog.pack_edit.clear()  # back to "find one yourself"
+    assert ok.isEnabled()
+
+
+def test_a_stored_device_missing_here_stays_visible(qtbot: QtBot) -> None:
+    dialog = PreferencesDialog(Preferences(device="cuda"), devices=["auto", "cpu"])
+    qtbot.addWidget(dialog)
+    assert dialog.device_combo.currentData() == "cuda"
+    assert "not available" in dialog.device_combo.currentText()
+    assert dialog.device_combo.findData("directml") == -1
