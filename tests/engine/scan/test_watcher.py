@@ -137,6 +137,25 @@ def test_burst_is_coalesced_and_moves_stay_moves(tmp_path: Path, catalog: Catalo
     assert index.count() == catalog.counts()["items"] == 19
 
 
+def test_a_watcher_started_after_an_idle_one_stopped_still_indexes(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    """Restarting the watcher (what the app does when folders change) must not inherit the
+    old watcher's cancel: its first scan would end before it began."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    catalog.add_root(folder)
+    runs = Runs()
+    pipeline = Pipeline(catalog, RecordingIndex(), FakeExtract(), on_progress=runs.on_status)  # type: ignore[arg-type]
+    first = Watcher(Scanner(catalog), pipeline, FAST, on_status=runs.on_status, on_run=runs.on_run)
+    with first:
+        runs.wait(runs.watching)
+    (folder / "later.txt").write_text("written while nothing watched\n")
+    with Watcher(Scanner(catalog), pipeline, FAST, on_status=runs.on_status, on_run=runs.on_run):
+        runs.wait(lambda: sum(s.indexed for s in runs.summaries) == 1)
+    assert catalog.counts()["files.indexed"] == 1
+
+
 class RefusingObserver(Observer):  # type: ignore[misc,valid-type]
     """An observer on a system whose inotify watches are used up."""
 
