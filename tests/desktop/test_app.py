@@ -1,0 +1,111 @@
+"""``trove-desktop``'s start: a first run asks which folders to watch; later runs do not."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.app import open_window, parse_args, settings_for
+from desktop.settings import load_preferences
+from desktop.welcome import WelcomeDialog
+from desktop.window import MainWindow
+from engine.datadir import demo_folder
+from engine.facade import Trove
+from models.manifest import Manifest
+from tests.conftest import dev_pack_path
+
+WAIT_MS = 240_000
+
+
+def _start(qtbot: QtBot, tmp_path: Path, *extra: str) -> MainWindow:
+    args = parse_args(
+        [
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--pack",
+            str(dev_pack_path()),
+            "--settings",
+            str(tmp_path / "settings.ini"),
+            *extra,
+        ]
+    )
+    window = open_window(args, settings_for(args))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def _welcome() -> WelcomeDialog | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, WelcomeDialog) and widget.isVisible():
+            return widget
+    return None
+
+
+def _watched(qtbot: QtBot, window: MainWindow) -> list[str]:
+    answer: list[list[str]] = []
+    window.engine.ask(lambda trove: [root.path for root in trove.folders()], answer.append)
+    qtbot.waitUntil(lambda: bool(answer), timeout=WAIT_MS)
+    return answer[0]
+
+
+@pytest.mark.slow
+def test_a_first_run_asks_and_the_demo_answer_watches_the_demo(
+    qtbot: QtBot, dev_pack: Manifest, tmp_path: Path
+) -> None:
+    window = _start(qtbot, tmp_path)
+    qtbot.waitUntil(lambda: _welcome() is not None, timeout=WAIT_MS)
+    dialog = _welcome()
+    assert dialog is not None
+    dialog.demo_button.click()
+    qtbot.waitUntil(lambda: _watched(qtbot, window) == [str(demo_folder())], timeout=WAIT_MS)
+    stored = settings_for(parse_args(["--settings", str(tmp_path / "settings.ini")]))
+    assert load_preferences(stored).welcomed
+    qtbot.waitUntil(lambda: window.status_label.text() == "Up to date", timeout=WAIT_MS)
+    window.close()
+
+    # The next start does not ask again, and finds the same index.
+    again = _start(qtbot, tmp_path)
+    qtbot.wait(200)
+    assert _welcome() is None
+    assert _watched(qtbot, again) == [str(demo_folder())]
+    again.close()
+
+
+@pytest.mark.slow
+def test_a_first_run_with_chosen_folders_watches_those(
+    qtbot: QtBot, dev_pack: Manifest, tmp_path: Path
+) -> None:
+    pictures = tmp_path / "Pictures"
+    pictures.mkdir()
+    shutil.copy(demo_folder() / "Photos" / "chelsea.png", pictures / "chelsea.png")
+    window = _start(qtbot, tmp_path)
+    qtbot.waitUntil(lambda: _welcome() is not None, timeout=WAIT_MS)
+    dialog = _welcome()
+    assert dialog is not None
+    for box, _path in dialog.checkboxes:
+        box.setChecked(False)  # whatever this machine offers, only the folder chosen here
+    dialog.add_folder(pictures)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: _watched(qtbot, window) == [str(pictures)], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.status_label.text() == "Up to date", timeout=WAIT_MS)
+    window.close()
+    with Trove(tmp_path / "data", dev_pack.root) as trove:
+        assert trove.status().counts["files.indexed"] == 1
+
+
+def test_a_folder_on_the_command_line_skips_the_question(
+    qtbot: QtBot, dev_pack: Manifest, tmp_path: Path
+) -> None:
+    notes = tmp_path / "Notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("The budget meeting moved to Friday.\n")
+    window = _start(qtbot, tmp_path, "--folder", str(notes))
+    qtbot.wait(200)
+    assert _welcome() is None
+    assert _watched(qtbot, window) == [str(notes)]
+    window.close()
