@@ -23,7 +23,7 @@ from desktop.theme import apply_theme
 from desktop.welcome import WelcomeDialog
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
-from engine.datadir import demo_folder
+from engine.datadir import demo_data_dir, demo_folder
 
 ICON = Path(__file__).resolve().parent / "assets" / "trove.svg"
 
@@ -35,6 +35,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--folder", type=Path, help="watch this folder on a first run instead of asking"
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="search the demo folder of real media, with an index kept apart from your own",
+    )
     parser.add_argument("--query", default="", help="a search to run at start")
     parser.add_argument(
         "--settings", type=Path, help="an INI file to keep settings in (default: the system's)"
@@ -44,7 +49,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         action="store_true",
         help="print 'ready' once the window is shown and answering, then quit (start-up timing)",
     )
-    return parser.parse_args(list(argv))
+    args = parser.parse_args(list(argv))
+    if args.demo:
+        args.data_dir = args.data_dir or demo_data_dir()
+        args.folder = args.folder or demo_folder()
+    return args
 
 
 def settings_for(args: argparse.Namespace) -> QSettings:

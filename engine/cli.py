@@ -33,7 +33,7 @@ from pathlib import Path
 import onnxruntime as ort
 
 from engine.catalog.records import CatalogError
-from engine.datadir import DataDirError, demo_folder
+from engine.datadir import DataDirError, demo_data_dir, demo_folder
 from engine.facade import FolderError, Trove
 from engine.inference.pack import candidates
 from engine.inference.providers import Device, DeviceUnavailableError
@@ -43,7 +43,6 @@ from engine.scan.pipeline import Progress, RunState, RunSummary
 from engine.search.query import ParseError
 from engine.search.results import SearchResult
 from models.manifest import PackError
-from models.sources import cache_root
 
 OK, NO_RESULT, BAD_USAGE, ENGINE_ERROR = 0, 1, 2, 3
 DEMO_QUERIES = ("a cat", "an elephant", "coffee", "the budget on Thursday", "a jet plane")
@@ -231,8 +230,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.folder.is_dir():
             print(f"trove: no demo folder at {args.folder} (./dev demo makes one)", file=sys.stderr)
             return BAD_USAGE
-        # The demo keeps its index apart from the person's own.
-        data = data or cache_root() / "demo-data"
+        data = data or demo_data_dir()
     with Trove(data, args.pack, args.device, args.threads, on_progress=ProgressLine()) as trove:
         if args.command == "add":
             root = trove.add_folder(args.folder, args.exclude)

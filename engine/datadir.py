@@ -51,6 +51,11 @@ def demo_folder() -> Path:
     return Path(configured) if configured else cache_root() / "media" / "demo"
 
 
+def demo_data_dir() -> Path:
+    """Where the demo keeps its index: apart from the person's own."""
+    return cache_root() / "demo-data"
+
+
 def _contains(outer: Path, inner: Path) -> bool:
     """Whether ``inner`` is ``outer`` or lies somewhere below it, through links and case folding."""
     outer_real, inner_real = outer.resolve(), inner.resolve()
