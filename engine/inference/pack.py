@@ -19,11 +19,18 @@ PACK_ENV = "TROVE_PACK"
 
 
 def _bundled_packs() -> Iterator[Path]:
-    # A frozen app (PyInstaller) unpacks beside sys.executable; a source checkout has none.
-    base = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
-    folder = base / "packs"
-    if folder.is_dir():
-        yield from sorted(path for path in folder.iterdir() if (path / MANIFEST_NAME).is_file())
+    # A frozen app (PyInstaller) has packs/ beside its executables (Linux, Windows), in its
+    # library folder (_MEIPASS), or in Contents/Resources of a macOS .app; a checkout has none.
+    if not getattr(sys, "frozen", False):
+        return
+    exe_dir = Path(sys.executable).resolve().parent
+    bases = [exe_dir, Path(getattr(sys, "_MEIPASS", exe_dir)), exe_dir.parent / "Resources"]
+    seen: set[Path] = set()
+    for base in bases:
+        folder = base / "packs"
+        if folder.is_dir() and folder.resolve() not in seen:
+            seen.add(folder.resolve())
+            yield from sorted(p for p in folder.iterdir() if (p / MANIFEST_NAME).is_file())
 
 
 def dev_pack_folder() -> Path:
