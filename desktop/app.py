@@ -1,8 +1,9 @@
 """``trove-desktop``: open the window on the engine; on a first run, ask which folders to watch.
 
-The window is shown before any model loads: the engine opens on its own thread, and a first run's
-welcome asks for folders while it does. Choosing none (or passing no ``--folder``) watches the
-demo folder of real media that ships with Trove.
+The window is shown before any model loads: the engine opens on its own thread. With nothing
+watched yet, the demo folder of real media that ships with Trove is watched at once, so a first
+run can search while the welcome asks for the person's own folders; choosing some replaces the
+demo, choosing none keeps it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from desktop.welcome import WelcomeDialog
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
 from engine.datadir import demo_data_dir, demo_folder
+from engine.facade import Trove
 
 ICON = Path(__file__).resolve().parent / "assets" / "trove.svg"
 
@@ -78,11 +80,13 @@ def open_window(args: argparse.Namespace, settings: QSettings) -> MainWindow:
     if args.folder is not None:
         engine.ensure_folder(args.folder)
         engine.start_watching()
-    elif preferences.welcomed:
-        engine.ensure_folder(demo_folder())  # only when nothing is watched
-        engine.start_watching()
     else:
-        QTimer.singleShot(0, lambda: welcome(window, settings))
+        # Nothing watched yet: the demo, indexed at once so that a first run can search while
+        # the welcome asks for the person's own folders.
+        engine.ensure_folder(demo_folder())
+        engine.start_watching()
+        if not preferences.welcomed:
+            QTimer.singleShot(0, lambda: welcome(window, settings))
     if args.query:
         window.search(args.query)
     return window
@@ -94,17 +98,23 @@ def welcome(window: MainWindow, settings: QSettings) -> None:
 
     def answered() -> None:
         chosen = dialog.chosen_folders()
+        if chosen:  # their own folders replace the demo, so its files never mix in
+            demo = demo_folder()
+            window.engine.ask(lambda trove: _forget(trove, demo), lambda _dropped: None)
         for folder in chosen:
-            window.engine.add_folder(folder)
-        if not chosen:
-            window.engine.ensure_folder(demo_folder())
-        window.engine.start_watching()
+            window.add_folder(folder)
         preferences = dataclasses.replace(load_preferences(settings), welcomed=True)
         save_preferences(settings, preferences)
         dialog.deleteLater()
 
     dialog.finished.connect(lambda _result: answered())
     dialog.open()
+
+
+def _forget(trove: Trove, folder: Path) -> int:
+    """Stop watching ``folder`` if it is watched (its index goes; its files stay)."""
+    watched = {root.path for root in trove.folders()}
+    return trove.remove_folder(folder) if str(folder.resolve()) in watched else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

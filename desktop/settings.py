@@ -30,7 +30,7 @@ THEMES: tuple[Theme, ...] = get_args(Theme)
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 MAX_THREADS = 256
 
-_GROUP = "preferences"
+PREFERENCES_GROUP = "preferences"
 _GEOMETRY = "window/geometry"
 _STATE = "window/state"
 _SPLITTER = "window/splitter/"
@@ -113,7 +113,7 @@ def load_preferences(settings: QSettings) -> Preferences:
     """The stored preferences; anything missing or unreadable takes its default."""
     defaults = Preferences()
     values: dict[str, Any] = {}
-    settings.beginGroup(_GROUP)
+    settings.beginGroup(PREFERENCES_GROUP)
     try:
         for field in fields(Preferences):
             if not settings.contains(field.name):
@@ -135,7 +135,7 @@ def load_preferences(settings: QSettings) -> Preferences:
 
 
 def save_preferences(settings: QSettings, preferences: Preferences) -> None:
-    settings.beginGroup(_GROUP)
+    settings.beginGroup(PREFERENCES_GROUP)
     try:
         for field in fields(Preferences):
             settings.setValue(field.name, _stored(getattr(preferences, field.name)))

@@ -1,0 +1,7 @@
+"""PyInstaller entry point of the command line: ``trove``."""
+
+import sys
+
+from engine.cli import main
+
+sys.exit(main())
