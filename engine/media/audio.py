@@ -136,7 +136,7 @@ def resample(samples: Samples, from_rate: int, to_rate: int) -> Samples:
     return out if len(out) else mono[:1]
 
 
-def _mono_blocks(path: Path, sample_rate: int, block_frames: int) -> Iterator[Samples]:
+def mono_blocks(path: Path, sample_rate: int, block_frames: int) -> Iterator[Samples]:
     """Mono blocks at ``sample_rate``; raises :class:`TruncatedAudioError` at a break."""
     if _needs_ffmpeg(path):
         from engine.media.video import audio_blocks, probe_audio  # video.py builds on this
@@ -245,7 +245,7 @@ def load_audio(path: Path, sample_rate: int, block_frames: int = BLOCK_FRAMES) -
     blocks: list[Samples] = []
     damage: str | None = None
     try:
-        for block in _mono_blocks(path, sample_rate, block_frames):
+        for block in mono_blocks(path, sample_rate, block_frames):
             blocks.append(block)
     except TruncatedAudioError as error:
         damage = str(error)
@@ -299,7 +299,7 @@ def iter_windows(
     last_end = 0
     failure: TruncatedAudioError | None = None
     try:
-        for block in _mono_blocks(path, sample_rate, block_frames):
+        for block in mono_blocks(path, sample_rate, block_frames):
             buffer = np.concatenate([buffer, block])
             while next_start + window <= offset + len(buffer):
                 local = next_start - offset

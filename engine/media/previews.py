@@ -26,19 +26,18 @@ from av.video.stream import VideoStream
 from numpy.typing import NDArray
 from PIL import Image
 
-# The decoders' own helpers, reused rather than copied (they are private to keep the
-# modules' public surface small, not because they are unsafe to call).
-from engine.media.audio import TruncatedAudioError, _mono_blocks, probe
+# The decoders' own helpers, reused rather than copied.
+from engine.media.audio import TruncatedAudioError, mono_blocks, probe
 from engine.media.errors import MediaError
 from engine.media.images import DEFAULT_MAX_PIXELS, load_image
 from engine.media.kinds import shown
 from engine.media.video import (
-    _AV_ERRORS,
-    _ROTATIONS,
-    _display_size,
-    _open,
-    _video_stream,
+    AV_ERRORS,
+    ROTATIONS,
     check_frame_size,
+    display_size,
+    open_container,
+    video_stream,
 )
 
 WAVEFORM_BINS = 160
@@ -77,8 +76,8 @@ def video_frame(
     """
     if max_side <= 0:
         raise ValueError(f"max_side must be positive, got {max_side}")
-    with _open(path) as container:
-        stream = _video_stream(container)
+    with open_container(path) as container:
+        stream = video_stream(container)
         if stream is None:
             raise MediaError(f"{shown(path)}: holds no pictures (sound only)")
         context = stream.codec_context
@@ -100,7 +99,7 @@ def _seek_before(container: InputContainer, stream: VideoStream, target: int) ->
         return
     try:
         container.seek(target, stream=stream, backward=True, any_frame=False)
-    except _AV_ERRORS:
+    except AV_ERRORS:
         return
     stream.codec_context.flush_buffers()
 
@@ -108,7 +107,7 @@ def _seek_before(container: InputContainer, stream: VideoStream, target: int) ->
 def _packets(container: InputContainer, stream: VideoStream, path: Path) -> Iterator[Packet]:
     try:
         yield from container.demux(stream)
-    except _AV_ERRORS as error:
+    except AV_ERRORS as error:
         raise MediaError(f"{shown(path)}: corrupt video ({error})") from error
 
 
@@ -133,7 +132,7 @@ def _decode(packet: Packet, stream: VideoStream, path: Path) -> VideoFrame:
     try:
         # A keyframe decodes on its own; draining hands out a frame a threaded decoder holds.
         frames = context.decode(packet) or context.decode(None)
-    except _AV_ERRORS as error:
+    except AV_ERRORS as error:
         raise MediaError(f"{shown(path)}: corrupt video frame ({error})") from error
     if not frames:
         raise MediaError(f"{shown(path)}: the keyframe decoded to no picture")
@@ -141,14 +140,14 @@ def _decode(packet: Packet, stream: VideoStream, path: Path) -> VideoFrame:
 
 
 def _picture(frame: VideoFrame, stream: VideoStream, max_side: int) -> Image.Image:
-    width, height = _display_size(frame, stream)
+    width, height = display_size(frame, stream)
     scale = min(1.0, max_side / max(width, height))
     image = frame.to_image(
         width=max(1, round(width * scale)),
         height=max(1, round(height * scale)),
         interpolation="AREA",
     )
-    turn = _ROTATIONS.get(frame.rotation % 360)
+    turn = ROTATIONS.get(frame.rotation % 360)
     return image.transpose(turn) if turn is not None else image
 
 
@@ -178,7 +177,7 @@ def waveform_peaks(path: Path, bins: int = WAVEFORM_BINS) -> NDArray[np.float32]
     peaks = _ChunkPeaks(chunk)
     try:
         # At the file's own rate: no resampling, and a peak is a sample the file holds.
-        for block in _mono_blocks(path, info.sample_rate, 1 << 16):
+        for block in mono_blocks(path, info.sample_rate, 1 << 16):
             peaks.add(block)
     except TruncatedAudioError:
         pass  # keep what decoded; the rest stays flat, which shows where the file broke

@@ -47,12 +47,12 @@ _SHORT_BY_S = 0.5
 # Video packets ending this long before the stated length (> one frame of any sane rate) too.
 _CUT_BY_S = 1.0
 _INT_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2.0**31, "s64": 2.0**63}
-_ROTATIONS = {
+ROTATIONS = {
     90: Image.Transpose.ROTATE_90,
     180: Image.Transpose.ROTATE_180,
     270: Image.Transpose.ROTATE_270,
 }
-_AV_ERRORS = (av.error.FFmpegError, OSError, ValueError)
+AV_ERRORS = (av.error.FFmpegError, OSError, ValueError)
 
 
 class TruncatedVideoError(MediaError):
@@ -89,7 +89,7 @@ def _reason(error: BaseException) -> str:
 
 
 @contextmanager
-def _open(path: Path) -> Iterator[InputContainer]:
+def open_container(path: Path) -> Iterator[InputContainer]:
     head = read_head(path)  # regular, readable, non-empty: else MediaError
     named = format_of(path)
     found = sniff(head, named.kind if named else None)
@@ -103,7 +103,7 @@ def _open(path: Path) -> Iterator[InputContainer]:
             options={"protocol_whitelist": "file"},
             metadata_errors="replace",
         )
-    except _AV_ERRORS as error:
+    except AV_ERRORS as error:
         raise MediaError(
             f"{shown(path)}: not a readable {found.name} file ({_reason(error)})"
         ) from error
@@ -126,7 +126,7 @@ def _duration(container: InputContainer, stream: VideoStream | AudioStream) -> f
     return seconds if seconds is not None and seconds > 0 else None
 
 
-def _video_stream(container: InputContainer) -> VideoStream | None:
+def video_stream(container: InputContainer) -> VideoStream | None:
     # Cover art in MP4 and MKV is a one-picture "video" stream: not the film.
     streams = [s for s in container.streams.video if not _is_attached_picture(s)]
     return streams[0] if streams else None
@@ -152,8 +152,8 @@ def _audio_stream(container: InputContainer) -> AudioStream | None:
 
 def probe_video(path: Path) -> VideoInfo:
     """Container facts, or :class:`MediaError` for a file FFmpeg cannot open."""
-    with _open(path) as container:
-        video = _video_stream(container)
+    with open_container(path) as container:
+        video = video_stream(container)
         audio = _audio_stream(container)
         timed = video or audio
         duration = _duration(container, timed) if timed is not None else None
@@ -190,8 +190,8 @@ def keyframes(
         raise ValueError(
             f"need a positive interval and frame count, got {every_seconds}, {max_frames}"
         )
-    with _open(path) as container:
-        stream = _video_stream(container)
+    with open_container(path) as container:
+        stream = video_stream(container)
         if stream is None:
             return
         context = stream.codec_context
@@ -277,7 +277,7 @@ class _KeyframeReader:
                 packet = next(demuxer)
             except StopIteration:
                 return
-            except _AV_ERRORS as error:
+            except AV_ERRORS as error:
                 self._broke(error)
                 return
             yield packet
@@ -287,7 +287,7 @@ class _KeyframeReader:
         target = self.start + math.floor(due / self.time_base)
         try:
             self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
-        except _AV_ERRORS:
+        except AV_ERRORS:
             self.can_seek = False
             return None
         self.stream.codec_context.flush_buffers()
@@ -299,7 +299,7 @@ class _KeyframeReader:
         context = self.stream.codec_context
         try:
             frames = context.decode(packet) or context.decode(None)
-        except _AV_ERRORS as error:
+        except AV_ERRORS as error:
             self.bad_packets += 1
             self._broke(error)
             frames = []
@@ -313,16 +313,16 @@ class _KeyframeReader:
         )
 
     def _picture(self, frame: VideoFrame) -> Image.Image:
-        width, height = _display_size(frame, self.stream)
+        width, height = display_size(frame, self.stream)
         if self.min_side > 0 and min(width, height) > self.min_side:
             scale = self.min_side / min(width, height)
             width, height = max(1, round(width * scale)), max(1, round(height * scale))
         image = frame.to_image(width=width, height=height, interpolation="AREA")
-        turn = _ROTATIONS.get(frame.rotation % 360)
+        turn = ROTATIONS.get(frame.rotation % 360)
         return image.transpose(turn) if turn is not None else image
 
 
-def _display_size(frame: VideoFrame, stream: VideoStream) -> tuple[int, int]:
+def display_size(frame: VideoFrame, stream: VideoStream) -> tuple[int, int]:
     """Width and height with square pixels (anamorphic video is stored squeezed)."""
     aspect = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
     if aspect is not None and aspect > 0 and aspect != 1:
@@ -347,7 +347,7 @@ def audio_track(path: Path, sample_rate: int) -> Samples | None:
 
 def probe_audio(path: Path) -> AudioInfo:
     """The first sound stream's facts, or :class:`MediaError` when there is none."""
-    with _open(path) as container:
+    with open_container(path) as container:
         stream = _required_audio(container, path)
         context = stream.codec_context
         rate, channels = context.sample_rate, context.channels
@@ -372,7 +372,7 @@ def audio_blocks(path: Path, sample_rate: int) -> Iterator[Samples]:
     Damaged packets are skipped; a file that breaks or ends early raises
     :class:`TruncatedAudioError` after the blocks that decoded.
     """
-    with _open(path) as container:
+    with open_container(path) as container:
         stream = _required_audio(container, path)
         stated = _duration(container, stream)
         decoded = 0
@@ -386,7 +386,7 @@ def audio_blocks(path: Path, sample_rate: int) -> Iterator[Samples]:
                 bad_in_a_row = 0
             except StopIteration:
                 break
-            except _AV_ERRORS as error:
+            except AV_ERRORS as error:
                 bad_in_a_row += 1
                 damage = damage or (
                     f"{shown(path)}: corrupt sound after {decoded / sample_rate:.2f} s "
