@@ -25,7 +25,7 @@ from desktop.welcome import WelcomeDialog
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
 from engine.datadir import demo_data_dir, demo_folder
-from engine.facade import Trove
+from engine.facade import Root, Trove
 
 ICON = Path(__file__).resolve().parent / "assets" / "trove.svg"
 
@@ -99,10 +99,9 @@ def welcome(window: MainWindow, settings: QSettings) -> None:
     def answered() -> None:
         chosen = dialog.chosen_folders()
         if chosen:  # their own folders replace the demo, so its files never mix in
-            demo = demo_folder()
-            window.engine.ask(lambda trove: _forget(trove, demo), lambda _dropped: None)
-        for folder in chosen:
-            window.add_folder(folder)
+            window.engine.change_folders(
+                lambda trove: _replace_demo(trove, chosen), lambda _roots: window.refresh_folders()
+            )
         preferences = dataclasses.replace(load_preferences(settings), welcomed=True)
         save_preferences(settings, preferences)
         dialog.deleteLater()
@@ -111,10 +110,12 @@ def welcome(window: MainWindow, settings: QSettings) -> None:
     dialog.open()
 
 
-def _forget(trove: Trove, folder: Path) -> int:
-    """Stop watching ``folder`` if it is watched (its index goes; its files stay)."""
-    watched = {root.path for root in trove.folders()}
-    return trove.remove_folder(folder) if str(folder.resolve()) in watched else 0
+def _replace_demo(trove: Trove, folders: Sequence[Path]) -> list[Root]:
+    """Watch ``folders`` instead of the demo (its index goes; its files stay)."""
+    demo = str(demo_folder().resolve())
+    if any(root.path == demo for root in trove.folders()):
+        trove.remove_folder(Path(demo))
+    return [trove.add_folder(folder) for folder in folders]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -209,14 +209,19 @@ class FoldersDialog(QDialog):
         """``engine.ask`` whose answers are dropped once this dialog is gone."""
         self.engine.ask(work, _while_alive(self, on_done), _while_alive(self, self.show_error))
 
+    def _change(self, work: Callable[[Trove], Any], on_done: Callable[[Any], None]) -> None:
+        """A change of folders or globs (the watcher pauses for it, then rescans)."""
+        self.engine.change_folders(
+            work, _while_alive(self, on_done), _while_alive(self, self.show_error)
+        )
+
     def refresh(self) -> None:
         """Ask for the folders, counts and failures; the view updates when they come."""
         self._ask(lambda trove: trove.status(), self.show_status)
 
     def _changed(self, _answer: object = None) -> None:
-        """After a folder or its globs changed: rescan, and show the new list at once."""
+        """After a folder or its globs changed (the rescan is under way): show the new list."""
         self.clear_error()
-        self.engine.restart_watching()
         self.refresh()
 
     def choose_folder(self) -> None:
@@ -225,7 +230,7 @@ class FoldersDialog(QDialog):
             self.add_folder(folder)
 
     def add_folder(self, folder: Path) -> None:
-        self._ask(lambda trove: trove.add_folder(folder), self._changed)
+        self._change(lambda trove: trove.add_folder(folder), self._changed)
 
     def remove_selected(self) -> None:
         root = self.selected_root()
@@ -244,7 +249,7 @@ class FoldersDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         folder = Path(root.path)
-        self._ask(lambda trove: trove.remove_folder(folder), self._changed)
+        self._change(lambda trove: trove.remove_folder(folder), self._changed)
 
     def apply_exclusions(self) -> None:
         root = self.selected_root()
@@ -252,7 +257,7 @@ class FoldersDialog(QDialog):
             return
         folder, globs = Path(root.path), parse_globs(self.exclusions_edit.toPlainText())
         self.exclusions_note.setText(self.tr("Saving…"))
-        self._ask(lambda trove: trove.set_exclusions(folder, globs), self._exclusions_saved)
+        self._change(lambda trove: trove.set_exclusions(folder, globs), self._exclusions_saved)
 
     def _exclusions_saved(self, root: Root) -> None:
         self.exclusions_edit.document().setModified(False)

@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         self.last_status: Status | None = None
         self._folders_dialog: FoldersDialog | None = None
 
-        engine.opened.connect(self._refresh_folders)
+        engine.opened.connect(self.refresh_folders)
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
         engine.failed.connect(self._failed)
@@ -467,7 +467,8 @@ class MainWindow(QMainWindow):
             self.failures_button.setText(self.tr("{n} files could not be read").format(n=failed))
         self.failures_button.setVisible(failed > 0)
 
-    def _refresh_folders(self) -> None:
+    def refresh_folders(self) -> None:
+        """Ask for the watched folders again: the folder chip follows."""
         self.engine.ask(
             lambda trove: [root.path for root in trove.folders()], self.search_bar.set_folders
         )
@@ -494,12 +495,12 @@ class MainWindow(QMainWindow):
 
     def add_folder(self, folder: Path) -> None:
         self.engine.add_folder(folder)
-        self._refresh_folders()
+        self.refresh_folders()
 
     def show_folders(self, failures: bool = False) -> None:
         if self._folders_dialog is None:
             self._folders_dialog = FoldersDialog(self.engine, self)
-            self._folders_dialog.finished.connect(lambda _result: self._refresh_folders())
+            self._folders_dialog.finished.connect(lambda _result: self.refresh_folders())
         dialog = self._folders_dialog
         dialog.refresh()
         if failures:

@@ -50,6 +50,9 @@ class _Job:
 
     token: int
     work: Callable[[Trove], Any] = field(compare=False)
+    # Folders change: the watcher stops first (no run writes for a folder being removed) and
+    # starts again after, so its scan sees the new folders and globs.
+    changes_folders: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ class _Engine(QObject):
         if self._trove is None:
             self.answered.emit(_Answer(job.token, error="Trove is not open"))
             return
+        watching = self._watcher is not None
+        if job.changes_folders:
+            self.stop_watching()
         try:
             value = job.work(self._trove)
         except Exception as error:  # the caller shows it; a bug also goes to the log
@@ -126,18 +132,24 @@ class _Engine(QObject):
                 log.exception("engine job failed")
             self.answered.emit(_Answer(job.token, error=str(error)))
             return
+        finally:
+            if job.changes_folders and watching:
+                self.start_watching()
         self.answered.emit(_Answer(job.token, value=value))
 
     @Slot(str)
     def add_folder(self, folder: str) -> None:
         if self._trove is None:
             return
+        watching = self._watcher is not None
+        self.stop_watching()
         try:
             self._trove.add_folder(Path(folder))
         except Exception as error:
             self.failed.emit(f"Cannot watch {folder}: {error}")
-            return
-        self.restart_watching()
+        finally:
+            if watching:
+                self.start_watching()
 
     @Slot()
     def restart_watching(self) -> None:
@@ -273,9 +285,28 @@ class EngineClient(QObject):
     ) -> None:
         """Run ``work(trove)`` on the worker thread, after every request made before it;
         ``on_done(answer)`` or ``on_error(message)`` then runs on the GUI thread."""
+        self._send(work, on_done, on_error, changes_folders=False)
+
+    def change_folders(
+        self,
+        work: Callable[[Trove], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """Like :meth:`ask`, for work that adds, removes or re-globs folders: it runs with the
+        watcher stopped, which then starts again and rescans."""
+        self._send(work, on_done, on_error, changes_folders=True)
+
+    def _send(
+        self,
+        work: Callable[[Trove], Any],
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[str], None] | None,
+        changes_folders: bool,
+    ) -> None:
         token = next(self._tokens)
         self._callbacks[token] = (on_done, on_error or self.failed.emit)
-        self._run_job.emit(_Job(token, work))
+        self._run_job.emit(_Job(token, work, changes_folders))
 
     def _answered(self, answer: _Answer) -> None:
         on_done, on_error = self._callbacks.pop(answer.token, (None, None))
