@@ -19,6 +19,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop.i18n import install_translations
+from desktop.results import default_cache_folder
 from desktop.settings import ORGANISATION, load_preferences, save_preferences, store
 from desktop.theme import apply_theme
 from desktop.welcome import WelcomeDialog
@@ -26,6 +27,7 @@ from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
 from engine.datadir import demo_data_dir, demo_folder
 from engine.facade import Root, Trove
+from engine.privacy import make_private, restrict_new_files
 
 ICON = Path(__file__).resolve().parent / "assets" / "trove.svg"
 
@@ -118,6 +120,15 @@ def _replace_demo(trove: Trove, folders: Sequence[Path]) -> list[Root]:
     return [trove.add_folder(folder) for folder in folders]
 
 
+def keep_private(settings: QSettings) -> None:
+    """Files this process makes are the person's alone; so are the folders of the thumbnails,
+    pasted pictures and settings that an older Trove made readable by others."""
+    restrict_new_files()
+    for folder in (default_cache_folder().parent, Path(settings.fileName()).parent):
+        if folder.is_dir():
+            make_private(folder)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -129,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.setWindowIcon(QIcon(str(ICON)))
     args = parse_args(sys.argv[1:] if argv is None else argv)
     settings = settings_for(args)
+    keep_private(settings)
     preferences = load_preferences(settings)
     install_translations(app, preferences.language)
     apply_theme(app, preferences.theme)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
@@ -41,7 +40,7 @@ from PySide6.QtWidgets import (
 from desktop.folders import FoldersDialog, pick_folder
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
-from desktop.results import ResultsModel, ResultsView, Thumbnails
+from desktop.results import ResultsModel, ResultsView, Thumbnails, default_cache_folder
 from desktop.searchbar import SearchBar
 from desktop.settings import (
     DEVICES,
@@ -120,7 +119,7 @@ def plain_text(label: str) -> str:
 
 def pasted_images_folder() -> Path:
     """Where a pasted picture is kept to search with: Trove's cache, never a watched folder."""
-    return platformdirs.user_cache_path("trove") / "pasted"
+    return default_cache_folder().parent / "pasted"
 
 
 class MainWindow(QMainWindow):
@@ -201,6 +200,9 @@ class MainWindow(QMainWindow):
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
         engine.failed.connect(self._failed)
+        engine.damaged.connect(self._offer_repair)
+        engine.repaired.connect(self._repaired)
+        self.repair_box: QMessageBox | None = None
         if settings is not None:
             restore_window_state(settings, self, {"results": self.splitter})
 
@@ -330,6 +332,36 @@ class MainWindow(QMainWindow):
         if self._asked:  # a query the engine could not read: say where, keep the old results
             self.search_bar.show_error(message)
         self._show_empty(message)
+
+    def _offer_repair(self, details: str) -> None:
+        """The catalog was found damaged and set aside: say so, and offer the repair."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Trove's index is damaged"))
+        box.setText(self.tr("Trove's index is damaged and was set aside."))
+        box.setInformativeText(
+            self.tr(
+                "Your files were not touched. Repair rebuilds the index from its latest "
+                "backup and from what can still be read, then looks through your folders "
+                "again for the rest."
+            )
+        )
+        box.setDetailedText(details)
+        repair = box.addButton(self.tr("Repair"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Not now"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(repair)
+        repair.clicked.connect(self._repair)
+        self.status_label.setText(self.tr("The index is damaged"))
+        self.repair_box = box
+        box.open()  # window-modal, not a nested event loop: the engine's answers keep coming
+
+    def _repair(self) -> None:
+        self.status_label.setText(self.tr("Repairing the index…"))
+        self.engine.repair()
+
+    def _repaired(self, _report: object) -> None:
+        self.statusBar().showMessage(self.tr("The index was repaired"), 10_000)
+        self.refresh_folders()
 
     # --- the current result ----------------------------------------------------------------------
 

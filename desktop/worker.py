@@ -26,7 +26,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine.facade import Trove
+from engine.catalog.records import CatalogDamagedError, CatalogError
+from engine.facade import Trove, repair_catalog
 from engine.scan.pipeline import Progress
 from engine.scan.watcher import Watcher
 
@@ -70,6 +71,8 @@ class _Engine(QObject):
     searched = Signal(str, object)  # query, SearchResult
     answered = Signal(object)  # _Answer of a job
     failed = Signal(str)  # a message a person can read
+    damaged = Signal(str)  # the catalog was found damaged and set aside: the engine's account
+    repaired = Signal(object)  # RepairReport
     closed = Signal()
 
     def __init__(self, settings: EngineSettings) -> None:
@@ -98,11 +101,30 @@ class _Engine(QObject):
         try:
             s = self._settings
             self._trove = Trove(s.data, s.pack, s.device, s.threads, on_progress=self._report)
+        except CatalogDamagedError as error:  # the window offers the repair
+            log.error("%s", error)
+            self.damaged.emit(str(error))
+            return
         except Exception as error:  # a missing pack, a bad data dir: say so in the window
             log.exception("could not open the engine")
             self.failed.emit(f"Could not open Trove: {error}")
             return
         self.opened.emit()
+
+    @Slot()
+    def repair(self) -> None:
+        """Rebuild the damaged catalog, open the engine on it and watch: the watcher's first
+        scan indexes again what the repair could not bring back."""
+        try:
+            report = repair_catalog(self._settings.data)
+        except (CatalogError, OSError) as error:
+            log.exception("repair failed")
+            self.failed.emit(f"Could not repair Trove's index: {error}")
+            return
+        self.open()
+        if self._trove is not None:
+            self.repaired.emit(report)
+            self.start_watching()
 
     @Slot(object)
     def reopen(self, settings: EngineSettings) -> None:
@@ -221,8 +243,11 @@ class EngineClient(QObject):
     progress = Signal(object)
     searched = Signal(str, object)
     failed = Signal(str)
+    damaged = Signal(str)
+    repaired = Signal(object)
 
     _open = Signal()
+    _repair = Signal()
     _reopen = Signal(object)
     _run_job = Signal(object)
     _restart_watching = Signal()
@@ -242,6 +267,7 @@ class EngineClient(QObject):
         self._engine.moveToThread(self._thread)
         # Requests: queued onto the worker thread, run in the order asked.
         self._open.connect(self._engine.open)
+        self._repair.connect(self._engine.repair)
         self._reopen.connect(self._engine.reopen)
         self._run_job.connect(self._engine.run_job)
         self._restart_watching.connect(self._engine.restart_watching)
@@ -257,6 +283,8 @@ class EngineClient(QObject):
         self._engine.progress.connect(self.progress)
         self._engine.searched.connect(self.searched)
         self._engine.failed.connect(self.failed)
+        self._engine.damaged.connect(self.damaged)
+        self._engine.repaired.connect(self.repaired)
         self._engine.answered.connect(self._answered)
         self._running = False
         self._settings = settings
@@ -271,6 +299,10 @@ class EngineClient(QObject):
         self._thread.start()
         self._running = True
         self._open.emit()
+
+    def repair(self) -> None:
+        """Repair a damaged catalog (after ``damaged``); ``repaired`` or ``failed`` follows."""
+        self._repair.emit()
 
     def reopen(self, **changes: Any) -> None:
         """Open the engine again with some settings changed (``device="cpu"``, ``threads=2``)."""

@@ -3,14 +3,21 @@
     trove add FOLDER [--exclude GLOB]...     watch a folder
     trove remove FOLDER                      forget a folder and its index
     trove index [--watch]                    bring the index up to date (and keep it so)
-    trove search QUERY | --like FILE[@START-END] [--kind K] [--limit N] [--json]
+    trove search QUERY | --like FILE [--from T --to T] [--kind K] [--limit N] [--json]
     trove status                             counts per kind, files that could not be read
     trove doctor                             execution providers, model pack, index health
+    trove repair                             rebuild a damaged catalog, index what was lost
     trove demo [FOLDER]                      index the demo folder and search it
 
 Global options: ``--data-dir DIR`` (default: the user's data folder, or $TROVE_DATA), ``--pack``,
-``--device``, ``--threads``. Exit codes: 0 ok, 1 no result, 2 bad usage, 3 engine error; each
-failure prints one line on stderr.
+``--device``, ``--threads``. Exit codes: 0 ok, 1 no result, 2 bad usage (a malformed query, an
+example file that cannot serve), 3 engine error; each failure prints one line on stderr.
+
+``search --like FILE`` (repeatable) finds things like a photo, recording, video or note; FILE is
+taken literally (spaces, quotes, ``@``, any bytes) and never read as query language. ``--from T``
+and ``--to T`` (seconds, mm:ss or h:mm:ss) narrow each example recording or video; so does
+``FILE@START-END`` where no file has that whole name but FILE exists. Of an example recording or
+video at most 30 s are used (a note says so). ``--limit`` is 1 to 10,000 hits (default 10).
 
 ``--json`` prints one object: ``{"query", "no_good_match", "spaces_used", "notes", "hits": [{"path",
 "kind", "score" (0..1), "start", "end" (seconds or null), "why": [{"route", "detail", "start",
@@ -22,37 +29,60 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
-import shlex
 import sys
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import onnxruntime as ort
 
-from engine.catalog.records import CatalogError
+from engine.catalog.health import describe
+from engine.catalog.records import CatalogDamagedError, CatalogError, FileKind
 from engine.datadir import DataDirError, demo_data_dir, demo_folder
-from engine.facade import FolderError, Trove
+from engine.facade import FolderError, Trove, repair_catalog
 from engine.inference.pack import candidates
 from engine.inference.providers import Device, DeviceUnavailableError
 from engine.inference.session import InferenceError
 from engine.media.errors import MediaError
+from engine.privacy import restrict_new_files
 from engine.scan.pipeline import Progress, RunState, RunSummary
-from engine.search.query import ParseError
+from engine.search.probes import ExampleError
+from engine.search.query import (
+    LONE_SURROGATE,
+    ExamplePart,
+    ParseError,
+    Query,
+    check_range,
+    parse,
+    seconds,
+    split_example,
+    time_range,
+)
 from engine.search.results import SearchResult
 from models.manifest import PackError
 
 OK, NO_RESULT, BAD_USAGE, ENGINE_ERROR = 0, 1, 2, 3
 DEMO_QUERIES = ("a cat", "an elephant", "coffee", "the budget on Thursday", "a jet plane")
 KINDS = ("photo", "audio", "video", "note")
-# A name that is not UTF-8 reaches Python as os.fsdecode makes it: its bad bytes as lone surrogates.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_LIMIT = 10_000  # hits one search may ask for
+
+
+class UsageError(ValueError):
+    """Options that cannot go together (``--from`` without ``--like``...): exit 2, one line."""
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line, like every other failure (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(BAD_USAGE, f"{self.prog}: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trove", description="Search your media by meaning.")
+    parser = _OneLineParser(prog="trove", description="Search your media by meaning.")
     parser.add_argument("--data-dir", type=Path, help="where the index lives")
     parser.add_argument("--pack", type=Path, help="model pack folder (default: found)")
     parser.add_argument("--device", choices=[d.value for d in Device], default="auto")
@@ -70,13 +100,23 @@ def _parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="search by text or by example")
     search.add_argument("query", nargs="?", default="")
-    search.add_argument("--like", action="append", default=[], metavar="FILE[@START-END]")
+    search.add_argument(
+        "--like",
+        action="append",
+        default=[],
+        type=_example,
+        metavar="FILE",
+        help="a file to find things like; its name is taken as it is",
+    )
+    search.add_argument("--from", dest="start", type=_time, metavar="T", help="seconds or mm:ss")
+    search.add_argument("--to", dest="end", type=_time, metavar="T", help="seconds or mm:ss")
     search.add_argument("--kind", action="append", choices=KINDS, default=[])
-    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--limit", type=_limit, default=10, metavar="N", help="1 to 10,000")
     search.add_argument("--json", action="store_true")
 
     commands.add_parser("status", help="counts and unreadable files")
     commands.add_parser("doctor", help="execution providers, model pack, index health")
+    commands.add_parser("repair", help="rebuild a damaged catalog, then index what was lost")
     demo = commands.add_parser("demo", help="index the demo folder and search it")
     demo.add_argument("folder", type=Path, nargs="?")
     return parser
@@ -126,11 +166,66 @@ def _summary(summary: RunSummary) -> str:
     return f"{', '.join(parts)} in {summary.seconds:.1f} s"
 
 
-def _query_text(args: argparse.Namespace) -> str:
-    parts = [args.query] if args.query else []
-    parts += [f"like:{shlex.quote(example)}" for example in args.like]
-    parts += [f"kind:{kind}" for kind in args.kind]
-    return " ".join(parts)
+def _limit(text: str) -> int:
+    try:
+        limit = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_LIMIT:,}, got {limit}")
+    return limit
+
+
+def _time(text: str) -> float:
+    try:
+        return seconds(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _example(text: str) -> ExamplePart:
+    """A --like file by its name as given; ``FILE@START-END`` is a range only where no file has
+    the whole name and FILE exists. A missing file is left for the search to name."""
+    name, span = split_example(text, lambda name: Path(name).is_file()) or (text, None)
+    if span is None:
+        return ExamplePart(Path(name))
+    try:
+        start, end = time_range(span)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text}: {error}") from None
+    return ExamplePart(Path(name), start=start, end=end)
+
+
+def _examples(args: argparse.Namespace) -> list[ExamplePart]:
+    """The --like files, each narrowed by --from/--to where those are given."""
+    if args.start is None and args.end is None:
+        return list(args.like)
+    if not args.like:
+        raise UsageError("--from and --to narrow a --like recording or video: give one")
+    start = 0.0 if args.start is None else args.start
+    try:
+        check_range(start, args.end)
+    except ValueError as error:
+        raise UsageError(f"--from/--to: {error}") from None
+    for part in args.like:
+        if part.start is not None:
+            raise UsageError(f"{part.path}: its time range is given twice (@ and --from/--to)")
+    return [replace(part, start=start, end=args.end) for part in args.like]
+
+
+def _query(args: argparse.Namespace, examples: Sequence[ExamplePart]) -> Query:
+    """The text read as query language; the examples and kinds as the typed values they are."""
+    query = parse(args.query, examples=examples)
+    kinds = query.filters.kinds | {FileKind(kind) for kind in args.kind}
+    return replace(query, filters=replace(query.filters, kinds=kinds))
+
+
+def _said(args: argparse.Namespace, examples: Sequence[ExamplePart]) -> str:
+    """The search in one line, for the output: its text, then its examples and kinds."""
+    words = [args.query] if args.query else []
+    words += [part.format() for part in examples]
+    words += [f"kind:{kind}" for kind in args.kind]
+    return " ".join(words)
 
 
 def _json_line(value: object) -> str:
@@ -138,7 +233,7 @@ def _json_line(value: object) -> str:
     as ``\\udcXX`` escapes: the output stays valid UTF-8, and ``os.fsencode(json.loads(...))``
     gives back the name's exact bytes."""
     text = json.dumps(value, ensure_ascii=False)
-    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _print_result(query: str, result: SearchResult, as_json: bool) -> None:
@@ -200,6 +295,18 @@ def _doctor(trove: Trove, pack: Path | None) -> int:
         size = sum(ref.bytes for ref in entry.files.values()) / 1e6
         print(f"  {entry.id:26} {entry.task.value:10} {size:7.1f} MB  {entry.licence}")
     print(f"data: {trove.data_dir}")
+    problems = trove.integrity()
+    if problems:
+        print(f"catalog: damaged ({'; '.join(problems[:3])})")
+        print("  run `trove repair`: it keeps what can be read and indexes the rest again")
+        return ENGINE_ERROR
+    print("catalog: passes SQLite's integrity check")
+    backup = trove.last_backup()
+    if backup is None:
+        print("backup: none yet (one is kept daily)")
+    else:
+        taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup.stat().st_mtime))
+        print(f"backup: {backup} (taken {taken})")
     status = trove.status()
     for space, (stored, indexed) in status.spaces.items():
         print(f"  {space:26} {stored} vectors in the catalog, {indexed} in the index")
@@ -223,7 +330,20 @@ def _demo(trove: Trove, folder: Path) -> int:
     return OK if found else NO_RESULT
 
 
+def _repair(args: argparse.Namespace) -> int:
+    report = repair_catalog(args.data_dir)
+    for line in describe(report):
+        print(line)
+    if report.healthy:
+        return OK
+    with Trove(args.data_dir, args.pack, args.device, args.threads, ProgressLine()) as trove:
+        print(f"indexing again: {_summary(trove.index())}")
+    return OK
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.command == "repair":
+        return _repair(args)
     data = args.data_dir
     if args.command == "demo":
         args.folder = args.folder or demo_folder()
@@ -232,6 +352,12 @@ def run(args: argparse.Namespace) -> int:
             return BAD_USAGE
         data = data or demo_data_dir()
     with Trove(data, args.pack, args.device, args.threads, on_progress=ProgressLine()) as trove:
+        if trove.made_private:
+            print(
+                f"trove: made {trove.data_dir} private to you: other accounts could read "
+                f"{len(trove.made_private)} of its files and folders",
+                file=sys.stderr,
+            )
         if args.command == "add":
             root = trove.add_folder(args.folder, args.exclude)
             print(f"watching {root.path}; run `trove index` to index it")
@@ -243,12 +369,12 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "index":
             return _index(trove, args.watch)
         if args.command == "search":
-            query = _query_text(args)
-            if not query:
+            examples = _examples(args)
+            if not args.query and not examples:
                 print("trove: search needs a query or --like FILE", file=sys.stderr)
                 return BAD_USAGE
-            result = trove.search(query, limit=args.limit)
-            _print_result(query, result, args.json)
+            result = trove.search(_query(args, examples), limit=args.limit)
+            _print_result(_said(args, examples), result, args.json)
             return OK if result.hits else NO_RESULT
         if args.command == "status":
             return _status(trove)
@@ -264,6 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return BAD_USAGE if exit_.code else OK
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    restrict_new_files()  # the catalog, its side files, indexes and backups: 0600 in 0700
     # Text output prints a non-UTF-8 file name as its own bytes, as ls does, instead of failing
     # under a strict UTF-8 locale (the usual desktop one); --json escapes them instead.
     reconfigure = getattr(sys.stdout, "reconfigure", None)
@@ -271,9 +398,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure(errors="surrogateescape")
     try:
         return run(args)
-    except (ParseError, FolderError, DataDirError) as error:
+    except (ParseError, ExampleError, UsageError, FolderError, DataDirError) as error:
         print(f"trove: {error}", file=sys.stderr)
         return BAD_USAGE
+    except CatalogDamagedError as error:
+        print(f"trove: {error}: run `trove repair`", file=sys.stderr)
+        return ENGINE_ERROR
     except (
         PackError,
         DeviceUnavailableError,

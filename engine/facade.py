@@ -16,8 +16,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind, FileRecord, FileStatus, ItemKind, Root
+from engine.catalog.health import (
+    BACKUP_FOLDER,
+    RepairReport,
+    back_up,
+    backups,
+    open_catalog,
+    repair,
+)
+from engine.catalog.records import (
+    CatalogError,
+    FileKind,
+    FileRecord,
+    FileStatus,
+    ItemKind,
+    Root,
+)
 from engine.datadir import DataDirError, check_not_inside, data_dir
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
@@ -30,6 +44,7 @@ from engine.media.previews import (  # noqa: F401  re-exported for the desktop's
     video_frame,
     waveform_peaks,
 )
+from engine.privacy import make_private
 from engine.scan.extract import Extractor
 from engine.scan.pipeline import (  # noqa: F401  Progress, RunState: re-exported for the UI
     Pipeline,
@@ -43,7 +58,7 @@ from engine.scan.watcher import Watcher
 from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
-from engine.search.query import parse
+from engine.search.query import Query, parse
 from engine.search.results import SearchResult
 from models.manifest import Manifest
 
@@ -120,9 +135,12 @@ class Trove:
         on_progress: ProgressCallback | None = None,
     ) -> None:
         self.data_dir = data_dir(data)
+        # Paths that other accounts could read before (a folder made by hand, an older Trove):
+        # private now, and listed so that the caller can say so.
+        self.made_private: list[Path] = make_private(self.data_dir)
         self.manifest: Manifest = open_pack(pack)
         self.placement: Placement = choose(device, threads)
-        self.catalog = Catalog(self.data_dir / CATALOG_FILE)
+        self.catalog = open_catalog(self.data_dir / CATALOG_FILE)
         self.indexes = SpaceIndexes(self.data_dir / INDEX_FOLDER)
         rebuilt = self.indexes.open(self.catalog)
         if rebuilt:
@@ -181,7 +199,26 @@ class Trove:
         """Bring the index up to date with every folder, once."""
         summary = self.pipeline.run(self.scanner.scan())
         self._keep_unreadable([Failure(Path(u.path), u.reason) for u in summary.unreadable])
+        self.back_up()
         return summary
+
+    def back_up(self) -> Path | None:
+        """Keep the daily backup of the catalog (at most one a day); the new backup, or None.
+        A failed backup is logged, never fatal: the catalog itself is fine."""
+        try:
+            return back_up(self.catalog, self.data_dir / BACKUP_FOLDER)
+        except (CatalogError, OSError) as error:
+            log.warning("could not back up the catalog: %s", error)
+            return None
+
+    def last_backup(self) -> Path | None:
+        """The newest daily backup of the catalog, if one was taken."""
+        taken = backups(self.data_dir / BACKUP_FOLDER)
+        return taken[-1] if taken else None
+
+    def integrity(self) -> list[str]:
+        """SQLite's full check of the catalog: what is wrong, or nothing (``trove doctor``)."""
+        return self.catalog.integrity()
 
     def _keep_unreadable(self, failures: Sequence[Failure]) -> None:
         rows = [[str(failure.path), failure.reason] for failure in failures]
@@ -204,8 +241,16 @@ class Trove:
         ]
 
     def watcher(self, on_status: ProgressCallback | None = None) -> Watcher:
-        """A watcher that keeps the index current until it is stopped (``with`` works)."""
-        return Watcher(self.scanner, self.pipeline, on_status=on_status)
+        """A watcher that keeps the index current until it is stopped (``with`` works).
+        Each time it falls idle, the daily backup is taken if one is due."""
+
+        def status(progress: Progress) -> None:
+            if progress.state is RunState.WATCHING:
+                self.back_up()  # on the watcher's thread: between runs, never during one
+            if on_status is not None:
+                on_status(progress)
+
+        return Watcher(self.scanner, self.pipeline, on_status=status)
 
     def pause(self) -> None:
         self.pipeline.pause()
@@ -218,9 +263,12 @@ class Trove:
 
     # --- search and status -------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 20, base: Path | None = None) -> SearchResult:
-        """Answer a query string (see :mod:`engine.search.query` for its forms)."""
-        return self.planner.search(parse(query, base), limit)
+    def search(self, query: str | Query, limit: int = 20, base: Path | None = None) -> SearchResult:
+        """Answer a query string (see :mod:`engine.search.query` for its forms; relative paths
+        from ``base``), or a :class:`Query` of typed values, such as example files whose names
+        must not be read as query language (``parse(text, examples=...)`` makes one)."""
+        parsed = parse(query, base) if isinstance(query, str) else query
+        return self.planner.search(parsed, limit)
 
     def details(self, path: Path) -> FileDetails | None:
         """The catalog's record of ``path`` with its transcript and tags; None when not indexed."""
@@ -293,3 +341,10 @@ class Trove:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def repair_catalog(data: Path | None = None) -> RepairReport:
+    """Rebuild a damaged catalog in the data folder from its backup and what can still be read
+    (see :mod:`engine.catalog.health`); open a ``Trove`` afterwards and index to finish."""
+    folder = data_dir(data)
+    return repair(folder / CATALOG_FILE, folder / BACKUP_FOLDER)

@@ -64,6 +64,21 @@ def block_network() -> Iterator[None]:
         socket.getaddrinfo = real_getaddrinfo
 
 
+# The umask this test process started with (read by setting it, then putting it back).
+_SESSION_UMASK = os.umask(0o022)
+os.umask(_SESSION_UMASK)
+
+
+@pytest.fixture(autouse=True)
+def session_umask() -> Iterator[None]:
+    """The app's entry points set umask 077 for their process. A test (or a module's fixture)
+    that calls one in this process must not leave it so for the next test, whose files ordinary
+    users may need to read: every test starts and ends with the session's umask."""
+    os.umask(_SESSION_UMASK)
+    yield
+    os.umask(_SESSION_UMASK)
+
+
 def dev_pack_path() -> Path:
     configured = os.environ.get("TROVE_PACK")
     return Path(configured) if configured else cache_root() / "packs" / "dev"

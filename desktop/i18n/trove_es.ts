@@ -328,6 +328,38 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>No hay ninguna coincidencia buena</translation>
     </message>
     <message>
+        <source>Trove&apos;s index is damaged</source>
+        <translation>El índice de Trove está dañado</translation>
+    </message>
+    <message>
+        <source>Trove&apos;s index is damaged and was set aside.</source>
+        <translation>El índice de Trove está dañado y se ha apartado.</translation>
+    </message>
+    <message>
+        <source>Your files were not touched. Repair rebuilds the index from its latest backup and from what can still be read, then looks through your folders again for the rest.</source>
+        <translation>Sus archivos no se han tocado. Reparar reconstruye el índice a partir de su última copia de seguridad y de lo que aún se puede leer, y luego vuelve a revisar sus carpetas para completar el resto.</translation>
+    </message>
+    <message>
+        <source>Repair</source>
+        <translation>Reparar</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>Ahora no</translation>
+    </message>
+    <message>
+        <source>The index is damaged</source>
+        <translation>El índice está dañado</translation>
+    </message>
+    <message>
+        <source>Repairing the index…</source>
+        <translation>Reparando el índice…</translation>
+    </message>
+    <message>
+        <source>The index was repaired</source>
+        <translation>El índice se ha reparado</translation>
+    </message>
+    <message>
         <source>Could not keep the pasted picture</source>
         <translation>No se pudo guardar la imagen pegada</translation>
     </message>

@@ -328,6 +328,38 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>没有合适的匹配结果</translation>
     </message>
     <message>
+        <source>Trove&apos;s index is damaged</source>
+        <translation>Trove 的索引已损坏</translation>
+    </message>
+    <message>
+        <source>Trove&apos;s index is damaged and was set aside.</source>
+        <translation>Trove 的索引已损坏，已被移到一旁。</translation>
+    </message>
+    <message>
+        <source>Your files were not touched. Repair rebuilds the index from its latest backup and from what can still be read, then looks through your folders again for the rest.</source>
+        <translation>您的文件未被改动。修复会根据最近的备份和仍可读取的内容重建索引，然后重新查看您的文件夹，补上其余部分。</translation>
+    </message>
+    <message>
+        <source>Repair</source>
+        <translation>修复</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>暂不</translation>
+    </message>
+    <message>
+        <source>The index is damaged</source>
+        <translation>索引已损坏</translation>
+    </message>
+    <message>
+        <source>Repairing the index…</source>
+        <translation>正在修复索引…</translation>
+    </message>
+    <message>
+        <source>The index was repaired</source>
+        <translation>索引已修复</translation>
+    </message>
+    <message>
         <source>Could not keep the pasted picture</source>
         <translation>无法保存粘贴的图片</translation>
     </message>

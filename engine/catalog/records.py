@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -81,6 +82,26 @@ class NewItem:
 
 class CatalogError(Exception):
     """The catalog cannot be opened or written (newer schema, full disk, read-only folder...)."""
+
+
+class CatalogDamagedError(CatalogError):
+    """The catalog file is not a sound SQLite database: empty, overwritten, or corrupt inside.
+
+    ``moved_to`` is where the damaged file was put aside (None while it is still in place).
+    Never answered by starting a new, empty catalog: that would look like an index that lost
+    everything, and the next save would delete the vector indexes too.
+    """
+
+    def __init__(self, path: Path, reason: str, moved_to: Path | None = None) -> None:
+        where = f"; it was moved aside to {moved_to}" if moved_to else ""
+        super().__init__(
+            f"the catalog {path} is damaged ({reason}){where}. Your files and the vector "
+            "indexes are untouched: repair rebuilds the catalog from its latest backup and "
+            "what can still be read, then indexes the rest again"
+        )
+        self.path = path
+        self.reason = reason
+        self.moved_to = moved_to
 
 
 @dataclass(frozen=True, eq=False)

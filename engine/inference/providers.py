@@ -11,6 +11,10 @@ import onnxruntime as ort
 
 log = logging.getLogger(__name__)
 
+# The environment switch (engine.privacy) already stopped telemetry on Linux and macOS; Windows
+# builds log through ETW instead, which this API turns off for the whole process.
+ort.disable_telemetry_events()
+
 
 class Device(StrEnum):
     """What a person can pick in settings or on the command line."""

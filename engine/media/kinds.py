@@ -242,7 +242,16 @@ def check_content(path: Path, expected: Format | None = None) -> Format:
     if found is not None and found.kind is named.kind:
         return found
     what = f"{found.name} data" if found is not None else describe(head)
-    raise MediaError(f"{shown(path)}: not a {named.kind.value}: the file holds {what}")
+    raise MediaError(f"{shown(path)}: not {_CALLED[named.kind]}: the file holds {what}")
+
+
+# What a file of each kind is called in a message ("not a recording", never "not a audio").
+_CALLED = {
+    FileKind.PHOTO: "a photo",
+    FileKind.AUDIO: "a recording",
+    FileKind.VIDEO: "a video",
+    FileKind.NOTE: "a text note",
+}
 
 
 def describe(head: bytes) -> str:

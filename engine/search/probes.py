@@ -6,6 +6,12 @@ decoded and embedded by the very :class:`~engine.scan.extract.Extractor` that in
 a query photo, recording, video or note is seen exactly as indexed ones were: its vectors are
 averaged per space (frames of a video, windows of a recording, chunks of a note), and a
 recording's transcript becomes a text probe for transcripts and notes.
+
+An example is a file a person pointed at, so it gets the cheap checks first: a regular file, not
+empty, and first bytes that agree with its kind (its suffix's, or for a name without a known
+suffix, the one its bytes show), before any decoder reads it. Of a recording or video, at most
+:data:`MAX_EXAMPLE_SECONDS` are heard and seen, from the start of its time range. Every refusal is
+an :class:`ExampleError` naming the file.
 """
 
 from __future__ import annotations
@@ -23,16 +29,25 @@ from engine.inference.models import ModelSet
 from engine.inference.vectors import l2_normalize
 from engine.media import kinds
 from engine.media.errors import MediaError
+from engine.media.kinds import shown
 from engine.scan.extract import Decoded, DecodedSound, DecodedVideo, Extractor
 from engine.search.query import ExamplePart
 from engine.search.results import ROUTE_OF_ITEM, Route
 
 KindOf = Callable[[Path], FileKind | None]
 Modality = str  # "text" | "image" | "audio": what the query vector was made from
+# The mean of an hour of windows is like nothing in particular, and embedding it would cost what
+# indexing it does: an example is heard and seen for this long at most.
+MAX_EXAMPLE_SECONDS = 30.0
 
 
 class ExampleError(ValueError):
-    """An example file that cannot serve as a query; the message says why."""
+    """An example file that cannot serve as a query: ``path``, and a message that names the
+    file and says why (a person's mistake, not the engine's: the command line exits 2)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -100,27 +115,45 @@ class ModelProbes:
 
     def for_example(self, part: ExamplePart) -> Probes:
         path = part.path
-        kind = self.kind_of(path)
-        if kind is None:
-            raise ExampleError(f"{path.name}: not a photo, recording, video or note Trove reads")
+        kind = self._kind(path)
         notes = []
         try:
             decoded = self.extractor.decode(path, kind)
-        except MediaError as error:
-            raise ExampleError(f"{path.name}: {error}") from error
-        if part.start is not None:
-            if isinstance(decoded, DecodedSound | DecodedVideo):
-                decoded = _narrow(decoded, part.start, part.end)
-            else:
-                notes.append(f"{path.name} is a {kind.value}: its time range is ignored")
+        except MediaError as error:  # its message names the file already
+            raise ExampleError(path, str(error)) from error
+        if isinstance(decoded, DecodedSound | DecodedVideo):
+            decoded, cut = _bounded(decoded, part)
+            notes += cut
+        elif part.start is not None and kind in (FileKind.PHOTO, FileKind.NOTE):
+            notes.append(f"{shown(path)} is a {kind.value}: its time range is ignored")
         items = self.extractor.embed([decoded])[0]
         probes = list(probes_from_items(items, path.name))
         if not probes:
             raise ExampleError(
-                f"{path.name}: the pack has no model that can compare this {kind.value}"
-                + (" in that time range" if part.start is not None else "")
+                path,
+                f"{shown(path)}: the pack has no model that can compare this {kind.value}"
+                + (" in that time range" if part.start is not None else ""),
             )
         return Probes(probes, notes)
+
+    def _kind(self, path: Path) -> FileKind:
+        """The example's kind, once a stat and its first bytes agree (see module docstring)."""
+        named = self.kind_of(path)
+        try:
+            if named is not None:
+                kinds.check_content(path)
+                return named
+            head = kinds.read_head(path)
+        except MediaError as error:
+            raise ExampleError(path, str(error)) from error
+        found = kinds.sniff(head)
+        if found is None:
+            raise ExampleError(
+                path,
+                f"{shown(path)}: not a photo, recording, video or note Trove reads: "
+                f"the file holds {kinds.describe(head)}",
+            )
+        return found.kind
 
 
 def probes_from_items(items: Iterable[NewItem], label: str) -> Iterable[Probe]:
@@ -143,22 +176,51 @@ def probes_from_items(items: Iterable[NewItem], label: str) -> Iterable[Probe]:
             yield Probe(space, mean, "text", PASSAGE_ROUTES, label)
 
 
-def _narrow(decoded: Decoded, start: float, end: float | None) -> Decoded:
+def _bounded(decoded: DecodedSound | DecodedVideo, part: ExamplePart) -> tuple[Decoded, list[str]]:
+    """The example's time range of a recording or video, cut to :data:`MAX_EXAMPLE_SECONDS`,
+    and a note when the cut took something away."""
+    start = part.start or 0.0
+    end = start + MAX_EXAMPLE_SECONDS
+    if part.end is not None and part.end < end:
+        end = part.end
+    wanted = part.end if part.end is not None else _duration(decoded)
+    if wanted <= end:
+        if part.start is None and part.end is None:  # the whole of a short one: as it is
+            return decoded, []
+        return _narrow(decoded, part.path, start, part.end), []
+    note = (
+        f"{shown(part.path)}: only {start:g}-{end:g} s of it is the example "
+        f"(at most {MAX_EXAMPLE_SECONDS:g} s; a time range picks another part)"
+    )
+    return _narrow(decoded, part.path, start, end), [note]
+
+
+def _duration(decoded: DecodedSound | DecodedVideo) -> float:
+    """Seconds of what was decoded (0 for a sound no model listens to, so nothing decoded)."""
+    if isinstance(decoded, DecodedSound):
+        return decoded.samples.size / decoded.sample_rate
+    last_frame = decoded.frames[-1][0] if decoded.frames else 0.0
+    return max(last_frame, _duration(decoded.sound) if decoded.sound is not None else 0.0)
+
+
+def _narrow(decoded: Decoded, path: Path, start: float, end: float | None) -> Decoded:
     """The part of a recording or video from ``start`` to ``end`` seconds."""
     if isinstance(decoded, DecodedSound):
-        return _narrow_sound(decoded, start, end)
+        return _narrow_sound(decoded, path, start, end)
     if isinstance(decoded, DecodedVideo):
         stop = float("inf") if end is None else end
         frames = [(t, frame) for t, frame in decoded.frames if start <= t <= stop]
         if not frames and decoded.frames:  # a short range between two frames: the nearest one
             middle = start if end is None else (start + end) / 2
             frames = [min(decoded.frames, key=lambda frame: abs(frame[0] - middle))]
-        sound = _narrow_sound(decoded.sound, start, end) if decoded.sound is not None else None
+        sound = decoded.sound
+        if sound is not None:
+            sound = _narrow_sound(sound, path, start, end)
         return DecodedVideo(frames, sound)
     return decoded
 
 
-def _narrow_sound(sound: DecodedSound, start: float, end: float | None) -> DecodedSound:
+def _narrow_sound(sound: DecodedSound, path: Path, start: float, end: float | None) -> DecodedSound:
     if sound.samples.size == 0:  # no model listens: nothing was decoded
         return sound
     rate = sound.sample_rate
@@ -166,5 +228,6 @@ def _narrow_sound(sound: DecodedSound, start: float, end: float | None) -> Decod
     samples = sound.samples[round(start * rate) : last]
     if samples.size == 0:
         span = f"{start:g}-{'' if end is None else f'{end:g}'}"
-        raise ExampleError(f"the time range {span} s lies past the end of the recording")
+        message = f"{shown(path)}: the time range {span} s lies past the end of the recording"
+        raise ExampleError(path, message)
     return replace(sound, samples=samples)

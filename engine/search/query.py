@@ -5,7 +5,7 @@ The language, by example::
     sunset over the sea            free text (a run of bare words is one text part)
     "beach" + sunset.jpg - people  combination: parts are added or subtracted
     0.5*"dog" + 2*cat.jpg          weights: a positive number and ``*`` before a part
-    like:IMG_0042.jpg              an example file (``like:"with spaces.jpg"`` quotes a path)
+    like:IMG_0042.jpg              an example file (``like:"my dog's.jpg"`` quotes a path)
     meeting.wav@1:05-1:30          a time range of an example, in seconds, mm:ss or h:mm:ss
     talk.wav@90-                   ... from 90 s to the end
     kind:photo  kind:audio,video   filters: kind (photo, audio, video, note; repeat = any of)
@@ -16,15 +16,19 @@ The language, by example::
 A bare word is an example file when it names an existing file (optionally with ``@START-END``)
 and looks like a path (it holds ``/``, ``.`` or starts with ``~``); otherwise it is text. An
 operator (``+``/``-``) or weight applies to the next quoted text, example, or whole run of bare
-words. Words with an unknown ``name:`` prefix are plain text (``note:`` or ``10:30``).
+words. Words with an unknown ``name:`` prefix are plain text (``note:`` or ``10:30``). A quoted
+path holds anything but ``"``; ``~`` or ``~user`` at its start is a home folder when there is one.
+Text goes to the models as valid Unicode: the undecodable bytes of a command line (lone
+surrogates) become U+FFFD in text parts, while paths keep them, since they are a name's bytes.
 
 Errors raise :class:`ParseError` with the 0-based character position of the culprit.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -54,6 +58,8 @@ _UNITS = {
     "tib": 2**40,
 }
 _KIND_NAMES = ", ".join(kind.value for kind in FileKind)
+# How os.fsdecode hands over bytes that are not UTF-8 (argv, file names): as lone surrogates.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ParseError(ValueError):
@@ -84,6 +90,13 @@ class ExamplePart:
     weight: float = 1.0
     start: float | None = None
     end: float | None = None
+
+    def format(self) -> str:
+        """``like:"PATH@START-END"``, the weight left out (the query language's form)."""
+        span = ""
+        if self.start is not None:
+            span = f"@{self.start:g}-{'' if self.end is None else f'{self.end:g}'}"
+        return f'like:"{self.path}{span}"'
 
 
 Part = TextPart | ExamplePart
@@ -160,11 +173,7 @@ class Query:
             if isinstance(part, TextPart):
                 words.append(f'{weight}"{part.text}"')
             else:
-                span = ""
-                if part.start is not None:
-                    end = "" if part.end is None else f"{part.end:g}"
-                    span = f"@{part.start:g}-{end}"
-                words.append(f'{weight}like:"{part.path}{span}"')
+                words.append(weight + part.format())
         return " ".join(words + self.filters.format())
 
 
@@ -222,10 +231,17 @@ def _closing_quote(query: str, opening: int) -> int:
 
 
 class _Parser:
-    def __init__(self, query: str, base: Path, is_file: Callable[[Path], bool]) -> None:
+    def __init__(
+        self,
+        query: str,
+        base: Path,
+        is_file: Callable[[Path], bool],
+        examples: Sequence[ExamplePart] = (),
+    ) -> None:
         self.query = query
         self.base = base
         self.is_file = is_file
+        self.examples = examples
         self.parts: list[Part] = []
         self.kinds: set[FileKind] = set()
         self.folders: list[Path] = []
@@ -263,7 +279,7 @@ class _Parser:
                 text = token.text.strip()
                 if not text:
                     raise self.error("empty quoted text", token.position)
-                self.parts.append(TextPart(text, self.take_weight()))
+                self.parts.append(TextPart(_readable(text), self.take_weight()))
             else:
                 self.read_word(token)
             index += 1
@@ -279,6 +295,8 @@ class _Parser:
         if self.weight is not None:
             raise self.error("two weights in a row", token.position)
         weight = float(token.text)
+        if not math.isfinite(weight):
+            raise self.error(f"weight {token.text[:10]}... is too large", token.position)
         if weight <= 0:
             raise self.error("a weight must be positive (use '-' to subtract)", token.position)
         self.weight = weight
@@ -292,7 +310,7 @@ class _Parser:
 
     def flush_words(self) -> None:
         if self.words:
-            self.parts.append(TextPart(" ".join(self.words), self.words_weight))
+            self.parts.append(TextPart(_readable(" ".join(self.words)), self.words_weight))
             self.words = []
 
     def read_word(self, token: _Token) -> None:
@@ -347,34 +365,28 @@ class _Parser:
             raise self.error("a filter cannot be weighted or subtracted", self.pending_at)
 
     def path(self, text: str) -> Path:
-        return self.base / Path(text).expanduser()
+        try:
+            path = Path(text).expanduser()
+        except (RuntimeError, ValueError):  # "~name" of no user here: a name, as a shell has it
+            path = Path(text)
+        return self.base / path
 
     def example(self, text: str, position: int) -> ExamplePart | None:
         """``PATH`` or ``PATH@START-END`` if that file exists; a whole name wins over a range."""
-        candidates: list[tuple[str, str | None]] = [(text, None)]
-        at = text.rfind("@")
-        if at > 0:
-            candidates.append((text[:at], text[at + 1 :]))
-        for name, span in candidates:
-            path = self.path(name)
-            if self.is_file(path):
-                start, end = self.time_range(span, position + len(name) + 1)
-                return ExamplePart(path, self.take_weight(), start, end)
-        return None
+        found = split_example(text, lambda name: self.is_file(self.path(name)))
+        if found is None:
+            return None
+        name, span = found
+        start, end = self.read_range(span, position + len(name) + 1)
+        return ExamplePart(self.path(name), self.take_weight(), start, end)
 
-    def time_range(self, span: str | None, position: int) -> tuple[float | None, float | None]:
+    def read_range(self, span: str | None, position: int) -> tuple[float | None, float | None]:
         if span is None:
             return None, None
-        match = _RANGE.fullmatch(span)
-        if match is None:
-            raise self.error(
-                f"time range {span!r} is not START-END (seconds, mm:ss or h:mm:ss)", position
-            )
-        start = _seconds(match.group(1))
-        end = None if match.group(2) is None else _seconds(match.group(2))
-        if end is not None and end <= start:
-            raise self.error(f"time range ends ({end:g} s) before it starts", position)
-        return start, end
+        try:
+            return time_range(span)
+        except ValueError as error:
+            raise self.error(str(error), position) from None
 
     def read_kinds(self, value: str, position: int) -> None:
         for name in value.split(","):
@@ -407,6 +419,8 @@ class _Parser:
             message = f"size wants a number and a unit (B, KB, MB, GB, KiB...), got {value!r}"
             raise self.error(message, position)
         size = float(match.group(1)) * _UNITS[unit]
+        if not math.isfinite(size):
+            raise self.error(f"size {value[:10]}... is too large", position)
         low = {">": int(size) + 1, ">=": -int(-size // 1), "=": -int(-size // 1)}.get(operator)
         high = {"<": -int(-size // 1) - 1, "<=": int(size), "=": int(size)}.get(operator)
         for key, bound in (("min", low), ("max", high)):
@@ -425,6 +439,7 @@ class _Parser:
             min_size=self.sizes.get("min"),
             max_size=self.sizes.get("max"),
         )
+        self.parts.extend(self.examples)
         if not self.parts:
             raise self.error("nothing to search for: give text or an example file", 0)
         if not any(part.weight > 0 for part in self.parts):
@@ -436,18 +451,64 @@ def _looks_like_path(word: str) -> bool:
     return "/" in word or "." in word or word.startswith("~") or "\\" in word
 
 
+def _readable(text: str) -> str:
+    return LONE_SURROGATE.sub("\ufffd", text)
+
+
 def _seconds(text: str) -> float:
     total = 0.0
     for piece in text.split(":"):
         total = total * 60 + float(piece)
+    if not math.isfinite(total):
+        raise ValueError(f"time {text[:10]}... is too large")
     return total
+
+
+def seconds(text: str) -> float:
+    """A time as a person types it: ``90``, ``2.5``, ``1:30`` or ``1:00:00``; else ValueError."""
+    if not re.fullmatch(_TIME, text):
+        raise ValueError(f"{text!r} is not a time (seconds, mm:ss or h:mm:ss)")
+    return _seconds(text)
+
+
+def time_range(span: str) -> tuple[float, float | None]:
+    """``START-END``, or ``START-`` for "to the end", each read by :func:`seconds`."""
+    match = _RANGE.fullmatch(span)
+    if match is None:
+        raise ValueError(f"time range {span!r} is not START-END (seconds, mm:ss or h:mm:ss)")
+    start = _seconds(match.group(1))
+    end = None if match.group(2) is None else _seconds(match.group(2))
+    check_range(start, end)
+    return start, end
+
+
+def check_range(start: float, end: float | None) -> None:
+    """ValueError unless ``end``, when there is one, comes after ``start``."""
+    if end is not None and end <= start:
+        raise ValueError(f"time range ends ({end:g} s) before it starts")
+
+
+def split_example(text: str, is_file: Callable[[str], bool]) -> tuple[str, str | None] | None:
+    """The file that ``PATH`` or ``PATH@START-END`` names, and the range after the last ``@``
+    where there is one: the whole text wins when a file has that name; ``None`` when neither
+    names a file."""
+    if is_file(text):
+        return text, None
+    name, at, span = text.rpartition("@")
+    if at and name and is_file(name):
+        return name, span
+    return None
 
 
 def parse(
     query: str,
     base: Path | None = None,
     is_file: Callable[[Path], bool] = Path.is_file,
+    examples: Sequence[ExamplePart] = (),
 ) -> Query:
     """Read a query string; relative paths are taken from ``base`` (default: the working
-    folder). ``is_file`` decides whether a bare word names an example (tests pass a fake)."""
-    return _Parser(query, base if base is not None else Path.cwd(), is_file).run()
+    folder). ``is_file`` decides whether a bare word names an example (tests pass a fake).
+    ``examples`` are files given apart from the text, as typed values (the command line's
+    ``--like``, whose names are never read as query language): they follow the text's parts."""
+    folder = base if base is not None else Path.cwd()
+    return _Parser(query, folder, is_file, examples).run()

@@ -115,3 +115,34 @@ def test_a_folder_on_the_command_line_skips_the_question(
     assert _welcome() is None
     assert _watched(qtbot, window) == [str(notes)]
     window.close()
+
+
+@pytest.mark.slow
+def test_a_damaged_index_is_said_and_repaired_from_the_window(
+    qtbot: QtBot, dev_pack: Manifest, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copyfile(demo_folder() / "Photos" / "chelsea.png", folder / "chelsea.png")
+    window = _start(qtbot, tmp_path, "--folder", str(folder))
+    qtbot.waitUntil(lambda: window.status_label.text() == "Up to date", timeout=WAIT_MS)
+    window.close()  # the first index run took the day's backup; now the crash
+    catalog = tmp_path / "data" / "catalog.sqlite3"
+    catalog.write_bytes(b"")  # what a crash on some file systems leaves
+
+    again = _start(qtbot, tmp_path, "--folder", str(folder))
+    qtbot.waitUntil(lambda: again.repair_box is not None, timeout=WAIT_MS)
+    box = again.repair_box
+    assert box is not None and box.isVisible()
+    assert box.text() == "Trove's index is damaged and was set aside."
+    assert "catalog.sqlite3.damaged-" in box.detailedText()
+    assert again.status_label.text() == "The index is damaged"
+    repair = next(b for b in box.buttons() if b.text() == "Repair")
+    with qtbot.waitSignal(again.engine.repaired, timeout=WAIT_MS):
+        repair.click()
+    assert _counts(qtbot, again)["files.indexed"] == 1  # back from the backup, not re-made empty
+    qtbot.waitUntil(lambda: again.status_label.text() == "Up to date", timeout=WAIT_MS)
+    again.search("a cat")
+    qtbot.waitUntil(lambda: again.last_result is not None, timeout=WAIT_MS)
+    assert again.last_result is not None
+    assert [hit.path for hit in again.last_result.hits][:1] == [str(folder / "chelsea.png")]

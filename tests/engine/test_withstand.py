@@ -389,13 +389,14 @@ def test_user_folders_are_never_written(tmp_path: Path, options: list[str]) -> N
 def test_a_data_dir_and_a_watched_folder_never_overlap(tmp_path: Path, dev_pack: Manifest) -> None:
     home = tmp_path / "home"
     inner = home / "trove-data"
-    inner.mkdir(parents=True)
+    inner.mkdir(parents=True, mode=0o700)  # private already: the refusal is the only line
     refused = trove(["--data-dir", str(inner), "--pack", str(dev_pack.root)], "add", str(home))
     assert refused.returncode == BAD_USAGE
     assert refused.stderr.count("\n") == 1 and "is inside it" in refused.stderr
 
     data = tmp_path / "data"
-    (data / "photos").mkdir(parents=True)
+    (data / "photos").mkdir(parents=True, mode=0o700)
+    data.chmod(0o700)
     options = ["--data-dir", str(data), "--pack", str(dev_pack.root)]
     refused = trove(options, "add", str(data / "photos"))
     assert refused.returncode == BAD_USAGE

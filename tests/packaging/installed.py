@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.privacy import traced
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "packaging" / "build.py"
 GRAB = Path(__file__).with_name("grab.py")
@@ -81,9 +83,10 @@ class User:
             cwd=self.home,
         )
 
-    def start(self, argv: Sequence[str]) -> subprocess.Popen[str]:
+    def start(self, argv: Sequence[str], trace: Path | None = None) -> subprocess.Popen[str]:
+        """``argv`` running in the background; under strace into ``trace`` when given."""
         return subprocess.Popen(
-            self.command(argv),
+            self.command(traced(argv, trace) if trace is not None else argv),
             env=self.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

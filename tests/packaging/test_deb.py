@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,11 +32,16 @@ from tests.packaging.installed import (
     window_geometry,
     xvfb,
 )
+from tests.privacy import network_attempts, signal_traced, written_outside_troves_folders
 
 PACKAGE = "trove"
 DEMO_FILES = 15  # packaging/build.py DEMO_FILES
 MAX_DEB_BYTES = 400 * 10**6
 BUILD_ONLY = ("torch", "transformers", "optimum", "pytest", "_pytest", "ruff", "mypy", "hypothesis")
+
+# How long the installed window is watched for network calls: telemetry of a library would
+# start a few seconds into a long-lived process.
+TRACED_SECONDS = 60
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
@@ -128,7 +134,10 @@ def test_install_start_search_upgrade_remove(
         _report(
             "launch to interactive window (first start)", f"{time.monotonic() - ready_at:.2f} s"
         )
-        app = user.start(["trove-desktop"])
+        # Traced for at least a minute: the installed app reaches for no network and writes
+        # nothing in the person's home outside Trove's folders.
+        trace = tmp_path / "window.trace"
+        app = user.start(["trove-desktop"], trace=trace)
         try:
             wait_for(lambda: window_geometry(display) is not None, timeout=60)
             catalog = user.data / "catalog.sqlite3"
@@ -137,9 +146,15 @@ def test_install_start_search_upgrade_remove(
                 return catalog.exists() and catalog_state(user.data).indexed >= DEMO_FILES
 
             wait_for(demo_indexed, timeout=600, step=0.5)
+            time.sleep(max(0.0, TRACED_SECONDS - (time.monotonic() - ready_at)))
         finally:
+            signal_traced(app.pid, signal.SIGTERM)
             output = stop(app)
         assert "Traceback" not in output, output
+        assert network_attempts(trace) == []
+        written = written_outside_troves_folders(user.home)
+        # XDG_RUNTIME_DIR lies in this test's home only to keep the test in one folder.
+        assert [path for path in written if path.split("/")[0] != "runtime"] == []
 
         # A second start, the welcome answered ("just the demo"), shows a search on the index
         # the first one built: the screenshot.

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from engine.catalog.catalog import Catalog, CatalogError
-from engine.catalog.records import FileKind, FileRecord, FileStatus, ItemKind, NewItem
+from engine.catalog.records import (
+    CatalogDamagedError,
+    FileKind,
+    FileRecord,
+    FileStatus,
+    ItemKind,
+    NewItem,
+)
 
 TEXT, IMAGE = "minilm-l6-v2", "efficientnet-lite0"
 
@@ -396,7 +403,7 @@ def test_non_utf8_names_round_trip(cat: Catalog, tmp_path: Path) -> None:
 def test_garbage_file_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(CatalogError, match="cannot open the catalog"):
+    with pytest.raises(CatalogDamagedError, match="does not start like an SQLite database"):
         Catalog(path)
 
 

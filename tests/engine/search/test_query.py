@@ -10,10 +10,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.catalog.records import FileKind
-from engine.search.query import ExamplePart, Filters, ParseError, Query, TextPart, parse
+from engine.search.query import (
+    ExamplePart,
+    Filters,
+    ParseError,
+    Query,
+    TextPart,
+    parse,
+    seconds,
+    split_example,
+    time_range,
+)
 
 BASE = Path("/home/me")
-FILES = {BASE / name for name in ("sunset.jpg", "cat.jpg", "talk.wav", "my photo.png")}
+ODD_NAMES = ("rex's dog.png", "🐶 @home.png", "caf\udce9.jpg")  # the last: bytes, not UTF-8
+FILES = {BASE / name for name in ("sunset.jpg", "cat.jpg", "talk.wav", "my photo.png", *ODD_NAMES)}
 
 
 def read(text: str) -> Query:
@@ -63,6 +74,63 @@ def test_examples_and_time_ranges() -> None:
     )
     assert read('like:"my photo.png"').parts == (ExamplePart(BASE / "my photo.png"),)
     assert read("/home/me/cat.jpg").parts == (ExamplePart(BASE / "cat.jpg"),)
+
+
+def test_quoted_paths_hold_spaces_apostrophes_emoji_at_and_bytes() -> None:
+    for name in ODD_NAMES:
+        assert read(f'like:"{name}"').parts == (ExamplePart(BASE / name),)
+        assert read(f'like:"{BASE / name}@1:00-"').parts == (
+            ExamplePart(BASE / name, 1.0, 60.0, None),
+        )
+    assert read("like:caf\udce9.jpg").parts == (ExamplePart(BASE / "caf\udce9.jpg"),)
+
+
+def test_text_is_valid_unicode_while_paths_keep_their_bytes() -> None:
+    # argv hands undecodable bytes over as lone surrogates; a tokenizer refuses them
+    query = read('caf\udce9 au lait + "\udcff" + caf\udce9.jpg')
+    assert query.parts == (
+        TextPart("caf\ufffd au lait"),
+        TextPart("\ufffd"),
+        ExamplePart(BASE / "caf\udce9.jpg"),
+    )
+
+
+def test_examples_given_apart_from_the_text_are_never_read_as_query_language() -> None:
+    like = ExamplePart(Path('say "cheese" @ 1-2 + kind:x.png'))
+    assert parse("", BASE, FILES.__contains__, [like]) == Query((like,))
+    both = parse("dog kind:photo", BASE, FILES.__contains__, [like])
+    assert both.parts == (TextPart("dog"), like)
+    assert both.filters == Filters(kinds=frozenset({FileKind.PHOTO}))
+    with pytest.raises(ParseError, match="nothing to search for"):
+        parse("kind:photo", BASE, FILES.__contains__, [])
+
+
+def test_times_and_ranges() -> None:
+    assert [seconds(text) for text in ("90", "2.5", "1:30", "1:00:00")] == [90, 2.5, 90, 3600]
+    assert time_range("1:05-1:30.5") == (65.0, 90.5)
+    assert time_range("90-") == (90.0, None)
+    for bad, words in [("soon", "is not START-END"), ("20-10", "before it starts")]:
+        with pytest.raises(ValueError, match=words):
+            time_range(bad)
+    with pytest.raises(ValueError, match="is not a time"):
+        seconds("1:2:3:4")
+    with pytest.raises(ValueError, match="too large"):
+        seconds("9" * 400)
+
+
+def test_a_whole_name_wins_over_a_time_range() -> None:
+    names = {"a.wav", "b.wav@1-2"}
+    assert split_example("a.wav", names.__contains__) == ("a.wav", None)
+    assert split_example("a.wav@1-2", names.__contains__) == ("a.wav", "1-2")
+    assert split_example("b.wav@1-2", names.__contains__) == ("b.wav@1-2", None)
+    assert split_example("c.wav@1-2", names.__contains__) is None
+    assert split_example("@1-2", names.__contains__) is None
+
+
+def test_an_unknown_user_home_is_a_name_as_written() -> None:
+    assert read("~no-such-user-here/cat.jpg").parts == (TextPart("~no-such-user-here/cat.jpg"),)
+    query = read("x in:~no-such-user-here")
+    assert query.filters.folders == (BASE / "~no-such-user-here",)
 
 
 def test_a_word_that_is_no_existing_file_is_text() -> None:
@@ -117,6 +185,9 @@ def test_filters_accept() -> None:
         ("x * y", 0, "weight 'x' is not a number"),
         ("cat + * y", 6, "'*' must follow a weight"),
         ("0*x", 0, "weight must be positive"),
+        ("9" * 400 + "*x", 0, "is too large"),
+        ("x size>" + "9" * 400, 7, "is too large"),
+        ("talk.wav@" + "9" * 400 + "-", 9, "is too large"),
     ],
 )
 def test_errors_say_what_and_where(text: str, position: int, words: str) -> None:
@@ -181,8 +252,11 @@ def test_format_then_parse_gives_the_same_query(query: Query) -> None:
     assert read(query.format()) == query
 
 
+_ALPHABET = 'ab "+-*:@.0123456789kind:size><=like/ \t' + "'~\udce9\ud800🐶"
+
+
 @settings(max_examples=500, deadline=None)
-@given(st.text(st.sampled_from('ab "+-*:@.0123456789kind:size><=like/ \t'), max_size=40))
+@given(st.text(st.sampled_from(_ALPHABET), max_size=40))
 def test_any_text_parses_or_fails_with_a_position_inside_it(text: str) -> None:
     try:
         query = read(text)
@@ -191,6 +265,9 @@ def test_any_text_parses_or_fails_with_a_position_inside_it(text: str) -> None:
     else:
         assert query.positive
         assert all(part.weight != 0 for part in query.parts)
+        for part in query.parts:
+            if isinstance(part, TextPart):
+                part.text.encode("utf-8")  # no lone surrogate reaches a tokenizer
 
 
 @settings(max_examples=200, deadline=None)
