@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from engine.inference.session import LabelledModel, Session
 from engine.inference.vectors import l2_normalize
-from engine.media.audio import Samples, resample, window_spans
+from engine.media.audio import Samples, Window, Windower, resample, window_spans
 from models.manifest import ModelEntry, PackError, Task
 
 INPUT = "waveform"
@@ -32,7 +32,6 @@ DEFAULT_TOP_K = 5
 DEFAULT_MIN_SCORE = 0.1
 
 Tags = list[tuple[str, float]]
-Window = tuple[float, float, Samples]
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,11 @@ class AudioEncoder(LabelledModel):
         hop = max(1, round(self.hop_seconds * self.sample_rate))
         for start, end in window_spans(len(audio), window, hop):
             yield start / self.sample_rate, end / self.sample_rate, audio[start:end]
+
+    def windower(self) -> Windower:
+        """Cuts a recording pushed a piece at a time (at the model's rate) into the model's
+        windows, the same ones :meth:`windows` cuts from the whole: for :meth:`encode_stream`."""
+        return Windower(self.sample_rate, self.window_seconds, self.hop_seconds)
 
     def encode_windows(self, samples: Samples, sample_rate: int) -> list[AudioWindow]:
         """Every window of a clip (mono samples at ``sample_rate``), in time order."""

@@ -11,6 +11,9 @@ Silence gives no text: a window whose loudness lies under an energy gate is not 
 and a decoded one is dropped when the model's no-speech probability is high and its own
 confidence low (Whisper's thresholds). A token budget per window stops repetition loops, and a
 segment whose text compresses too well (a loop that fitted the budget) is dropped.
+
+A recording of any length can be pushed through a :class:`SpeechStream` a piece at a time; it
+cuts the same windows as :meth:`SpeechTranscriber.transcribe` does from the whole.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+import soxr
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
@@ -162,36 +166,32 @@ class SpeechTranscriber:
 
     def transcribe(self, waveform: NDArray[np.floating], sample_rate: int) -> list[Segment]:
         """Segments in time order; ``[]`` for silence or anything without speech."""
-        audio = to_mono_16k(waveform, sample_rate)
-        segments: list[Segment] = []
-        prompt: list[int] | None = None
-        seek = 0
-        while seek < audio.size:
-            chunk = audio[seek : seek + WINDOW_SAMPLES]
-            if (
-                float(np.sqrt(np.mean(np.square(chunk, dtype=np.float64))))
-                < self.settings.energy_gate
-            ):
-                seek += chunk.size
-                continue
-            cross = self._encode(chunk)
-            if prompt is None:
-                prompt = self._prompt(cross)
-            window = self._decode(cross, prompt)
-            if window.looped or (
-                window.no_speech_prob > self.settings.no_speech_threshold
-                and window.avg_logprob < self.settings.logprob_threshold
-            ):
-                seek += chunk.size
-                continue
-            parsed = self._segments(window.tokens, chunk.size)
-            offset = seek / SAMPLE_RATE
-            segments.extend(
-                Segment(offset + part.start, offset + part.end, part.text)
-                for part in parsed.segments
-            )
-            seek += parsed.advance
-        return segments
+        stream = self.stream()
+        return stream.push(to_mono_16k(waveform, sample_rate)) + stream.close()
+
+    def stream(self, sample_rate: int = SAMPLE_RATE) -> SpeechStream:
+        """A transcription fed a piece at a time (mono, at ``sample_rate``): for recordings too
+        long to hold whole."""
+        return SpeechStream(self, sample_rate)
+
+    def _window(
+        self, chunk: NDArray[np.float32], prompt: list[int] | None
+    ) -> tuple[_Parsed, list[int] | None]:
+        """One window's segments (seconds from its start) and how far to move on, with the
+        prompt, which is chosen at the first window with sound and kept for the rest."""
+        skip = _Parsed([], chunk.size)
+        if float(np.sqrt(np.mean(np.square(chunk, dtype=np.float64)))) < self.settings.energy_gate:
+            return skip, prompt
+        cross = self._encode(chunk)
+        if prompt is None:
+            prompt = self._prompt(cross)
+        window = self._decode(cross, prompt)
+        if window.looped or (
+            window.no_speech_prob > self.settings.no_speech_threshold
+            and window.avg_logprob < self.settings.logprob_threshold
+        ):
+            return skip, prompt
+        return self._segments(window.tokens, chunk.size), prompt
 
     # --- one window ------------------------------------------------------------------------
 
@@ -321,3 +321,62 @@ class SpeechTranscriber:
             return None
         start = min(max(start, 0.0), duration)
         return Segment(start, min(max(end, start), duration), text)
+
+
+class SpeechStream:
+    """A recording transcribed as it comes, pushed in pieces of any length.
+
+    Each 30 s window is cut from the samples in hand exactly where
+    :meth:`SpeechTranscriber.transcribe` cuts it from the whole recording (a window is decoded
+    only once all of it has come, or at :meth:`close`), so the segments are the same, while no
+    more than a piece and a window are held. Pieces at another rate than 16 kHz are resampled
+    as they come.
+    """
+
+    def __init__(self, transcriber: SpeechTranscriber, sample_rate: int = SAMPLE_RATE) -> None:
+        if sample_rate <= 0:
+            raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+        self._transcriber = transcriber
+        self._resampler = (
+            soxr.ResampleStream(sample_rate, SAMPLE_RATE, 1, dtype="float32")
+            if sample_rate != SAMPLE_RATE
+            else None
+        )
+        self._buffer = np.zeros(0, np.float32)
+        self._offset = 0  # the absolute sample of buffer[0]
+        self._seek = 0  # the absolute sample where the next window starts
+        self._prompt: list[int] | None = None
+
+    def push(self, samples: NDArray[np.float32]) -> list[Segment]:
+        """The segments of every window that the samples so far complete."""
+        self._take(samples, last=False)
+        return self._windows(final=False)
+
+    def close(self) -> list[Segment]:
+        """The segments of what is left: the last, shorter window."""
+        self._take(np.zeros(0, np.float32), last=True)
+        return self._windows(final=True)
+
+    def _take(self, samples: NDArray[np.float32], last: bool) -> None:
+        audio = np.ascontiguousarray(samples, dtype=np.float32)
+        if self._resampler is not None:
+            audio = np.asarray(self._resampler.resample_chunk(audio, last=last), np.float32)
+        # Only what lies past the next window's start is kept.
+        done = min(self._seek - self._offset, len(self._buffer))
+        self._buffer = np.concatenate([self._buffer[done:], audio])
+        self._offset += done
+
+    def _windows(self, final: bool) -> list[Segment]:
+        segments: list[Segment] = []
+        end = self._offset + len(self._buffer)
+        while self._seek < end and (final or end - self._seek >= WINDOW_SAMPLES):
+            start = self._seek - self._offset
+            chunk = self._buffer[start : start + WINDOW_SAMPLES]
+            parsed, self._prompt = self._transcriber._window(chunk, self._prompt)
+            offset = self._seek / SAMPLE_RATE
+            segments.extend(
+                Segment(offset + part.start, offset + part.end, part.text)
+                for part in parsed.segments
+            )
+            self._seek += parsed.advance
+        return segments

@@ -12,12 +12,16 @@ way (a cut-off FLAC, a WAV whose header promises more than it holds) keeps the a
 decode: :func:`load_audio` returns it with ``damage`` set, and :func:`iter_windows` yields every
 window it could build and then raises :class:`TruncatedAudioError`, so callers can keep or
 drop what they got and record the reason either way.
+
+Memory: :func:`load_audio` holds the whole file (230 MB an hour at 16 kHz), so callers that
+meet recordings of any length give it ``max_seconds`` and stream the longer ones in
+:func:`pieces`, cutting model windows with a :class:`Windower`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +47,15 @@ class TruncatedAudioError(MediaError):
     def __init__(self, message: str, decoded_seconds: float) -> None:
         super().__init__(message)
         self.decoded_seconds = decoded_seconds
+
+
+class LongAudioError(MediaError):
+    """The file holds more sound than the caller would hold in memory: stream it instead
+    (:func:`mono_blocks`, :func:`iter_windows`)."""
+
+    def __init__(self, path: Path, seconds: float, limit: float) -> None:
+        super().__init__(f"{shown(path)}: {seconds:.0f} s or more of sound, past {limit:.0f} s")
+        self.seconds = seconds
 
 
 @dataclass(frozen=True)
@@ -235,18 +248,32 @@ def _resampled(blocks: Iterator[Samples], from_rate: int, to_rate: int) -> Itera
         raise failure
 
 
-def load_audio(path: Path, sample_rate: int, block_frames: int = BLOCK_FRAMES) -> DecodedAudio:
+def load_audio(
+    path: Path,
+    sample_rate: int,
+    block_frames: int = BLOCK_FRAMES,
+    max_seconds: float | None = None,
+) -> DecodedAudio:
     """The whole file as mono float32 at ``sample_rate``.
 
     Raises :class:`MediaError` with the reason when nothing decodes; a file that breaks part way
-    comes back with what decoded and ``damage`` saying why it stopped.
+    comes back with what decoded and ``damage`` saying why it stopped. With ``max_seconds``, a
+    file that states or holds more than that raises :class:`LongAudioError` instead of being
+    held whole (the header alone is not trusted: decoding stops once past the limit).
     """
     info = probe(path)
+    if max_seconds is not None and info.duration > max_seconds:
+        raise LongAudioError(path, info.duration, max_seconds)
+    limit = None if max_seconds is None else round(max_seconds * sample_rate)
     blocks: list[Samples] = []
+    held = 0
     damage: str | None = None
     try:
         for block in mono_blocks(path, sample_rate, block_frames):
             blocks.append(block)
+            held += len(block)
+            if limit is not None and held > limit:
+                raise LongAudioError(path, held / sample_rate, max_seconds or 0.0)
     except TruncatedAudioError as error:
         damage = str(error)
     samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
@@ -279,48 +306,96 @@ def window_spans(total: int, window: int, hop: int) -> list[tuple[int, int]]:
     return spans
 
 
+Window = tuple[float, float, Samples]  # (start_s, end_s, samples)
+
+
+class Windower:
+    """Cuts mono blocks, pushed in order, into the windows :func:`window_spans` gives for the
+    whole stream, holding no more than a window beside the block pushed.
+
+    Each :meth:`push` gives the windows that end within what has come so far; :meth:`close`
+    gives the last one, aligned to the end (or the whole clip when it is shorter than a window).
+    """
+
+    def __init__(self, sample_rate: int, window_s: float, hop_s: float) -> None:
+        self.sample_rate = sample_rate
+        self._window, self._hop = _window_frames(sample_rate, window_s, hop_s)
+        self._buffer = np.zeros(0, np.float32)
+        self._offset = 0  # absolute index of buffer[0]
+        self._next_start = 0
+        self._last_end = 0
+
+    def push(self, block: Samples) -> list[Window]:
+        window = self._window
+        self._buffer = np.concatenate([self._buffer, block])
+        windows = []
+        while self._next_start + window <= self._offset + len(self._buffer):
+            local = self._next_start - self._offset
+            samples = self._buffer[local : local + window]
+            windows.append(_window(self._next_start, window, samples, self.sample_rate))
+            self._last_end = self._next_start + window
+            # Keep from this window's start on: the end-aligned last window may reach back.
+            self._buffer = self._buffer[local:]
+            self._offset = self._next_start
+            self._next_start += self._hop
+        return windows
+
+    def close(self) -> list[Window]:
+        total = self._offset + len(self._buffer)
+        if self._last_end == 0 and total > 0:
+            return [_window(0, total, self._buffer, self.sample_rate)]
+        if self._last_end < total:
+            tail = self._buffer[len(self._buffer) - self._window :]
+            return [_window(total - self._window, self._window, tail, self.sample_rate)]
+        return []
+
+
 def iter_windows(
     path: Path,
     sample_rate: int,
     window_s: float,
     hop_s: float,
     block_frames: int = BLOCK_FRAMES,
-) -> Iterator[tuple[float, float, Samples]]:
+) -> Iterator[Window]:
     """Stream ``(start_s, end_s, samples)`` windows of a file, the same spans that
     :func:`window_spans` gives for the whole decoded file, holding about one window in memory.
 
     A file that breaks part way yields the windows of what decoded, then raises
     :class:`TruncatedAudioError`.
     """
-    window, hop = _window_frames(sample_rate, window_s, hop_s)
-    buffer = np.zeros(0, np.float32)
-    offset = 0  # absolute index of buffer[0]
-    next_start = 0
-    last_end = 0
+    windower = Windower(sample_rate, window_s, hop_s)
     failure: TruncatedAudioError | None = None
     try:
         for block in mono_blocks(path, sample_rate, block_frames):
-            buffer = np.concatenate([buffer, block])
-            while next_start + window <= offset + len(buffer):
-                local = next_start - offset
-                yield _window(next_start, window, buffer[local : local + window], sample_rate)
-                last_end = next_start + window
-                # Keep from this window's start on: the end-aligned last window may reach back.
-                buffer = buffer[local:]
-                offset = next_start
-                next_start += hop
+            yield from windower.push(block)
     except TruncatedAudioError as error:
         failure = error
-    total = offset + len(buffer)
-    if last_end == 0 and total > 0:
-        yield _window(0, total, buffer, sample_rate)
-    elif last_end < total:
-        yield _window(total - window, window, buffer[len(buffer) - window :], sample_rate)
+    yield from windower.close()
     if failure is not None:
         raise failure
 
 
-def _window(
-    start: int, length: int, samples: Samples, sample_rate: int
-) -> tuple[float, float, Samples]:
+def pieces(blocks: Iterable[Samples], size: int) -> Iterator[Samples]:
+    """``blocks`` gathered into pieces of ``size`` samples or a little more (the last may be
+    shorter), so that a long recording is handed on a few minutes at a time. A
+    :class:`TruncatedAudioError` from ``blocks`` is raised again after the piece that holds
+    what decoded before it."""
+    held: list[Samples] = []
+    count = 0
+    try:
+        for block in blocks:
+            held.append(block)
+            count += len(block)
+            if count >= size:
+                yield np.concatenate(held)
+                held, count = [], 0
+    except TruncatedAudioError:
+        if held:
+            yield np.concatenate(held)
+        raise
+    if held:
+        yield np.concatenate(held)
+
+
+def _window(start: int, length: int, samples: Samples, sample_rate: int) -> Window:
     return start / sample_rate, (start + length) / sample_rate, np.ascontiguousarray(samples)

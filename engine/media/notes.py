@@ -10,7 +10,10 @@ Markdown stays text, with markup that carries no meaning taken out lightly: a li
 text, an image its alt text, emphasis and heading marks go, HTML tags and comments go; fenced
 code is kept as written. Offsets of chunks refer to the text returned here.
 
-A huge note is read to ``max_bytes`` only, and :class:`Note` says it was cut.
+A huge note is read to ``max_bytes`` only, and :class:`Note` says it was cut: a 200 MB log or
+export is not a note anyone reads end to end, and its first megabyte (~250 pages) is what a search
+should find; reading on would cost memory and minutes of embedding for little. Callers hand the
+text to the tokenizer in :func:`slices`, since tokenizing holds a few hundred bytes per character.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # Past this, a note is cut: 1 MiB is ~250 pages, more than any note meant for reading.
 DEFAULT_MAX_BYTES = 1 << 20
+# Where a slice of text may end, best first: a paragraph, a line, a sentence, a word.
+_BREAKS = ("\n\n", "\n", ". ", " ")
 _BOMS = (
     # UTF-32 first: its little-endian mark begins with UTF-16's.
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -77,6 +83,26 @@ def load_note(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
     if path.suffix.lower() in _MARKDOWN_SUFFIXES:
         text = strip_markdown(text)
     return Note(text, encoding, size, truncated)
+
+
+def slices(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """``(start, text[start:end])`` pieces of at most ``size`` characters that cover ``text``,
+    each ended at a paragraph, line, sentence or word break found in its second half (at
+    ``size`` when there is none), so that a piece tokenizes as the same span of the whole does."""
+    if size <= 0:
+        raise ValueError(f"size must be positive, got {size}")
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            floor = start + size // 2
+            for mark in _BREAKS:
+                cut = text.rfind(mark, floor, end)
+                if cut >= 0:
+                    end = cut + len(mark)
+                    break
+        yield start, text[start:end]
+        start = end
 
 
 def _decode(data: bytes, truncated: bool, path: Path) -> tuple[str, str]:

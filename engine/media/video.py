@@ -219,7 +219,7 @@ class _KeyframeReader:
     ) -> None:
         self.path = path
         self.duration = duration
-        self.last_packet = 0.0  # time of the latest packet read, key or not
+        self.last_packet = 0.0  # where the latest packet read ends, key or not
         self.container = container
         self.stream = stream
         self.step = step
@@ -241,7 +241,9 @@ class _KeyframeReader:
                 self._check_length()
                 break
             if packet.pts is not None:
-                self.last_packet = max(self.last_packet, self._time(packet.pts))
+                # Its end, not its start: a slideshow's last picture may last a minute.
+                lasts = float((packet.duration or 0) * self.time_base)
+                self.last_packet = max(self.last_packet, self._time(packet.pts) + lasts)
             if not packet.is_keyframe or packet.pts is None or self._time(packet.pts) < due:
                 continue
             frame = self._decode(packet)

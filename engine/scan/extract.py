@@ -13,12 +13,24 @@ What each kind yields (spaces are named by model id):
 - video: FRAME items every ``frame_interval`` seconds (image spaces), TAG items spanning the
   frames a label was seen in, and its sound track as audio;
 - note: TEXT_CHUNK items (text space) with their character span.
+
+Memory is bounded per file whatever its length: a recording longer than
+``held_sound_seconds``, or a video that long (or with more frames than ``held_frame_bytes``), is
+not held by the decode thread; it comes as a :class:`StreamedSound` or :class:`StreamedVideo`,
+and :meth:`Extractor.embed` decodes it again a piece at a time (``piece_seconds`` of sound,
+:data:`FRAMES_PER_PIECE` frames). The pieces give the same windows, transcript and frames as the
+whole would (:class:`~engine.media.audio.Windower`,
+:class:`~engine.inference.speech.SpeechStream`): the only seams are the grouping of model
+batches, and, where the sound model's rate is not Whisper's, Whisper's copy resampled as it
+streams rather than in one pass (a difference in the last bits of the samples).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,22 +38,40 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from engine.catalog.records import FileKind, ItemKind, NewItem
-from engine.inference.audio import AudioEncoder
+from engine.inference.audio import AudioEncoder, AudioWindow
 from engine.inference.image import ImageEncoder
 from engine.inference.imagetext import ImageTextEncoder
 from engine.inference.models import ModelSet
-from engine.inference.speech import SpeechTranscriber
+from engine.inference.speech import Segment, SpeechTranscriber
 from engine.inference.text import TextChunk
 from engine.media import notes, video
-from engine.media.audio import load_audio
+from engine.media.audio import (
+    BLOCK_FRAMES,
+    LongAudioError,
+    TruncatedAudioError,
+    load_audio,
+    mono_blocks,
+    pieces,
+)
 from engine.media.errors import MediaError
 from engine.media.images import load_image
 from engine.media.kinds import shown
 from models.manifest import Preprocessing
 
+log = logging.getLogger(__name__)
+
 Vector = NDArray[np.float32]
 # Speech models take 16 kHz; audio is decoded once at the audio model's rate (or this one).
 SPEECH_RATE = 16_000
+# Frames of a streamed video embedded at a time: two batches of the image encoder.
+FRAMES_PER_PIECE = 32
+# A note is tokenized this many characters at a time: the tokenizer holds ~250 bytes a character
+# while it works (260 MB for a 1 MiB note at once). A chunk ends at a slice's end, so a long note
+# has one shorter chunk, without overlap, every 64 K characters; shorter notes are unchanged.
+NOTE_SLICE_CHARS = 1 << 16
+# Texts tokenized and embedded per text-model call: the tokenizer's encodings of a megabyte
+# note's 2,000 chunks at once would take ~100 MB.
+TEXTS_PER_CALL = 256
 
 
 @dataclass(frozen=True)
@@ -51,6 +81,13 @@ class ExtractSettings:
     min_tag_probability: float = 0.05
     frame_interval: float = 5.0  # seconds between video frames
     max_frames: int = 720  # one hour at the default interval; longer videos are spread evenly
+    # Longer sound (38 MB at 16 kHz), or a longer video, is streamed instead of held whole.
+    held_sound_seconds: float = 600.0
+    # A video whose frames take more than this (~190 frames of 455x256) is streamed too.
+    held_frame_bytes: int = 64 << 20
+    # A streamed recording is decoded and embedded this much at a time: 4 Whisper windows
+    # (7.7 MB at 16 kHz; the piece, the sound model's and Whisper's carry-over each hold one).
+    piece_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +111,26 @@ class DecodedSound:
 
 
 @dataclass(frozen=True)
+class StreamedSound:
+    """A recording too long to hold: :meth:`Extractor.embed` decodes it again, in pieces,
+    from ``start`` to ``end`` seconds (to its end when ``None``)."""
+
+    path: Path
+    sample_rate: int
+    start: float = 0.0
+    end: float | None = None
+
+    @property
+    def nbytes(self) -> int:
+        return 0  # nothing is held until it is embedded
+
+    def between(self, start: float, end: float | None) -> StreamedSound:
+        """The part from ``start`` to ``end`` seconds (a query's example): its items' times
+        count from ``start``, as those of a held recording cut to the part do."""
+        return replace(self, start=start, end=end)
+
+
+@dataclass(frozen=True)
 class DecodedVideo:
     frames: list[tuple[float, Image.Image]]  # (seconds, frame)
     sound: DecodedSound | None
@@ -85,6 +142,28 @@ class DecodedVideo:
 
 
 @dataclass(frozen=True)
+class StreamedVideo:
+    """A video too long to hold: :meth:`Extractor.embed` decodes its frames (scaled to
+    ``side``; none when 0) and its sound again, in pieces."""
+
+    path: Path
+    side: int
+    sound: StreamedSound | None
+    start: float = 0.0
+    end: float | None = None
+
+    @property
+    def nbytes(self) -> int:
+        return 0
+
+    def between(self, start: float, end: float | None) -> StreamedVideo:
+        """The frames and sound from ``start`` to ``end`` seconds (see
+        :meth:`StreamedSound.between`); frame times stay those of the whole video."""
+        sound = self.sound.between(start, end) if self.sound is not None else None
+        return replace(self, sound=sound, start=start, end=end)
+
+
+@dataclass(frozen=True)
 class DecodedNote:
     chunks: list[TextChunk]
 
@@ -93,10 +172,12 @@ class DecodedNote:
         return sum(len(chunk.text) for chunk in self.chunks)
 
 
-Decoded = DecodedPhoto | DecodedSound | DecodedVideo | DecodedNote
+Decoded = DecodedPhoto | DecodedSound | StreamedSound | DecodedVideo | StreamedVideo | DecodedNote
 
-# (path, interval seconds, max frames, shorter side, sound rate) -> frames and sound
-VideoDecoder = Callable[[Path, float, int, int, int | None], DecodedVideo]
+# (path, settings, shorter side of frames, sound rate) -> frames and sound, or what to stream
+VideoDecoder = Callable[[Path, ExtractSettings, int, int | None], DecodedVideo | StreamedVideo]
+# (start s, end s, tags) of a window or frame, in time order
+Span = tuple[float, float, Sequence[tuple[str, float]]]
 NoteReader = Callable[[Path], str]
 
 
@@ -181,7 +262,7 @@ class Extractor:
 
     def decode(self, path: Path, kind: FileKind) -> Decoded:
         """Read and decode ``path``; :class:`MediaError` says why a file cannot be read."""
-        try:
+        with _read_errors(path):
             if kind is FileKind.PHOTO:
                 return DecodedPhoto(self._shrink(load_image(path)) if self.sees else _NO_IMAGE)
             if kind is FileKind.AUDIO:
@@ -189,31 +270,35 @@ class Extractor:
             if kind is FileKind.VIDEO:
                 return self._decode_video(path)
             return DecodedNote(self._note_chunks(path))
-        except MediaError:
-            raise
-        except OSError as error:  # gone or unreadable between the scan and now
-            reason = error.strerror or str(error)
-            raise MediaError(f"{shown(path)}: cannot read file: {reason}") from error
 
-    def _decode_sound(self, path: Path) -> DecodedSound:
+    def _decode_sound(self, path: Path) -> DecodedSound | StreamedSound:
         rate = self.sound_rate
         if rate is None:
             return DecodedSound(np.zeros(0, np.float32), SPEECH_RATE)
-        decoded = load_audio(path, rate)
+        try:
+            decoded = load_audio(path, rate, max_seconds=self.settings.held_sound_seconds)
+        except LongAudioError:
+            return StreamedSound(path, rate)
         return DecodedSound(decoded.samples, decoded.sample_rate, decoded.damage)
 
-    def _decode_video(self, path: Path) -> DecodedVideo:
-        decoder = self._video_decoder
-        settings = self.settings
+    def _decode_video(self, path: Path) -> DecodedVideo | StreamedVideo:
         side = self._image_side if self.sees else 0
-        return decoder(path, settings.frame_interval, settings.max_frames, side, self.sound_rate)
+        return self._video_decoder(path, self.settings, side, self.sound_rate)
 
     def _note_chunks(self, path: Path) -> list[TextChunk]:
+        """The chunks of a note, tokenized :data:`NOTE_SLICE_CHARS` at a time (see there)."""
         text = self._note_reader(path)
-        try:
-            return self.text.chunks(text)
-        except ValueError:  # empty, or only characters the tokenizer drops: nothing to find
-            return []
+        chunks: list[TextChunk] = []
+        for start, part in notes.slices(text, NOTE_SLICE_CHARS):
+            try:
+                found = self.text.chunks(part)
+            except ValueError:  # empty, or only characters the tokenizer drops: nothing to find
+                continue
+            chunks.extend(
+                TextChunk(start + chunk.start_char, start + chunk.end_char, chunk.text)
+                for chunk in found
+            )
+        return chunks
 
     def _shrink(self, image: Image.Image) -> Image.Image:
         """Scale a photo down to the size the models resize it to, here on a decode thread,
@@ -228,7 +313,8 @@ class Extractor:
     # --- embedding: the inference thread -------------------------------------------------------
 
     def embed(self, files: Sequence[Decoded]) -> list[list[NewItem]]:
-        """The items of each decoded file, in order; images and texts of all files are batched."""
+        """The items of each decoded file, in order; images and texts of all files are batched
+        (a streamed file is walked here, a piece at a time, in batches of its own)."""
         drafts: list[list[NewItemDraft]] = [[] for _ in files]
         batch = _Batch()
         for index, decoded in enumerate(files):
@@ -242,8 +328,12 @@ class Extractor:
                     batch.image_owner.append((index, ItemKind.FRAME, seconds))
                 if decoded.sound is not None:
                     drafts[index].extend(self._sound_items(decoded.sound))
+            elif isinstance(decoded, StreamedVideo):
+                drafts[index].extend(self._streamed_video_items(decoded))
             elif isinstance(decoded, DecodedSound):
                 drafts[index].extend(self._sound_items(decoded))
+            elif isinstance(decoded, StreamedSound):
+                drafts[index].extend(self._streamed_sound_items(decoded))
             else:
                 drafts[index].extend(
                     NewItemDraft(
@@ -254,7 +344,10 @@ class Extractor:
                     )
                     for chunk in decoded.chunks
                 )
-        self._embed_images(batch, drafts)
+        frame_tags: dict[int, list[Span]] = {}
+        self._embed_images(batch, drafts, frame_tags)
+        for index, spans in frame_tags.items():
+            drafts[index].extend(merged_tags(spans))
         self._embed_texts(drafts)
         return [[draft.done() for draft in file_drafts] for file_drafts in drafts]
 
@@ -262,7 +355,14 @@ class Extractor:
         """Decode and embed one file."""
         return self.embed([self.decode(path, kind)])[0]
 
-    def _embed_images(self, batch: _Batch, drafts: list[list[NewItemDraft]]) -> None:
+    def _embed_images(
+        self,
+        batch: _Batch,
+        drafts: list[list[NewItemDraft]],
+        frame_tags: dict[int, list[Span]],
+    ) -> None:
+        """Drafts of the batch's photos and frames; each frame's tags go to ``frame_tags``, to
+        be merged per video once all its frames are in (see :func:`merged_tags`)."""
         if not batch.images:
             return
         spaces: dict[str, NDArray[np.float32]] = {}
@@ -278,8 +378,6 @@ class Extractor:
         if self.image_text is not None:
             spaces[self.image_text.entry.id] = self.image_text.encode_images(batch.images)
         floor = self.settings.min_tag_probability
-        # Tags of a video's frames are merged per label into one span, as for sound windows.
-        frame_tags: dict[int, list[tuple[float, float, list[tuple[str, float]]]]] = {}
         for row, (index, kind, seconds) in enumerate(batch.image_owner):
             vectors_of_row = {space: matrix[row] for space, matrix in spaces.items()}
             kept = [(label, p) for label, p in tags[row] if p >= floor]
@@ -294,16 +392,53 @@ class Extractor:
                 )
                 at = seconds or 0.0
                 frame_tags.setdefault(index, []).append((at, at, kept))
-        for index, spans in frame_tags.items():
-            drafts[index].extend(merged_tags(spans))
 
     def _sound_items(self, sound: DecodedSound) -> list[NewItemDraft]:
         if len(sound.samples) == 0:
             return []
+        windows: list[AudioWindow] = []
+        if self.audio is not None:
+            windows = self.audio.encode_windows(sound.samples, sound.sample_rate)
+        segments: list[Segment] = []
+        if self.speech is not None:
+            segments = self.speech.transcribe(sound.samples, sound.sample_rate)
+        return self._sound_drafts(windows, segments)
+
+    def _streamed_sound_items(self, sound: StreamedSound) -> list[NewItemDraft]:
+        """A long recording decoded a piece at a time, each piece handed to the sound model's
+        windows and to Whisper's, which carry their partial windows over to the next piece; a
+        recording that breaks part way keeps what decoded, as a held one does."""
+        windows: list[AudioWindow] = []
+        segments: list[Segment] = []
+        windower = self.audio.windower() if self.audio is not None else None
+        speech = self.speech.stream(sound.sample_rate) if self.speech is not None else None
+        size = max(1, round(self.settings.piece_seconds * sound.sample_rate))
+        decoded = 0
+        with _read_errors(sound.path):
+            try:
+                blocks = mono_blocks(sound.path, sound.sample_rate, BLOCK_FRAMES)
+                for piece in _between(pieces(blocks, size), sound):
+                    decoded += len(piece)
+                    if self.audio is not None and windower is not None:
+                        windows.extend(self.audio.encode_stream(windower.push(piece)))
+                    if speech is not None:
+                        segments.extend(speech.push(piece))
+            except TruncatedAudioError as error:
+                if decoded == 0:
+                    raise
+                log.warning("%s; the %.0f s before it are indexed", error, error.decoded_seconds)
+        if self.audio is not None and windower is not None:
+            windows.extend(self.audio.encode_stream(windower.close()))
+        if speech is not None:
+            segments.extend(speech.close())
+        return self._sound_drafts(windows, segments)
+
+    def _sound_drafts(
+        self, windows: Sequence[AudioWindow], segments: Sequence[Segment]
+    ) -> list[NewItemDraft]:
         drafts: list[NewItemDraft] = []
         if self.audio is not None:
             space = self.audio.entry.id
-            windows = self.audio.encode_windows(sound.samples, sound.sample_rate)
             drafts.extend(
                 NewItemDraft(
                     ItemKind.AUDIO_WINDOW,
@@ -314,17 +449,54 @@ class Extractor:
                 for window in windows
             )
             drafts.extend(merged_tags((w.start, w.end, w.tags) for w in windows))
-        if self.speech is not None:
-            drafts.extend(
-                NewItemDraft(ItemKind.TRANSCRIPT, start=seg.start, end=seg.end, text=seg.text)
-                for seg in self.speech.transcribe(sound.samples, sound.sample_rate)
-                if seg.text.strip()
-            )
+        drafts.extend(
+            NewItemDraft(ItemKind.TRANSCRIPT, start=seg.start, end=seg.end, text=seg.text)
+            for seg in segments
+            if seg.text.strip()
+        )
         return drafts
 
+    def _streamed_video_items(self, source: StreamedVideo) -> list[NewItemDraft]:
+        """A long video's sound, then its frames, decoded and embedded a piece at a time; a
+        video that breaks part way keeps what decoded, as a held one does."""
+        drafts = self._streamed_sound_items(source.sound) if source.sound is not None else []
+        if source.side <= 0:
+            return drafts
+        settings = self.settings
+        spans: dict[int, list[Span]] = {}
+        every = video.keyframes(
+            source.path, settings.frame_interval, settings.max_frames, min_side=source.side
+        )
+        piece: list[tuple[float, Image.Image]] = []
+        with _read_errors(source.path):
+            try:
+                for frame in _frames_between(every, source):
+                    piece.append(frame)
+                    if len(piece) == FRAMES_PER_PIECE:
+                        self._embed_frames(piece, drafts, spans)
+                        piece = []
+            except video.TruncatedVideoError as error:
+                log.warning("%s; the frames before it are indexed", error)
+        self._embed_frames(piece, drafts, spans)
+        drafts.extend(merged_tags(spans.get(0, [])))
+        return drafts
+
+    def _embed_frames(
+        self,
+        frames: Sequence[tuple[float, Image.Image]],
+        drafts: list[NewItemDraft],
+        spans: dict[int, list[Span]],
+    ) -> None:
+        batch = _Batch(
+            images=[image for _, image in frames],
+            image_owner=[(0, ItemKind.FRAME, seconds) for seconds, _ in frames],
+        )
+        self._embed_images(batch, [drafts], spans)
+
     def _embed_texts(self, drafts: list[list[NewItemDraft]]) -> None:
-        """One text-model call for every text item of the batch; tag labels are embedded once
-        per run and remembered, since a classifier has only so many."""
+        """Text-model calls for every text item of the batch, :data:`TEXTS_PER_CALL` at a time;
+        tag labels are embedded once per run and remembered, since a classifier has only so
+        many."""
         pending = [draft for file_drafts in drafts for draft in file_drafts if draft.text]
         new_labels: set[str] = set()
         for draft in pending:
@@ -333,10 +505,10 @@ class Extractor:
         labels = sorted(new_labels)
         others = [draft for draft in pending if draft.kind is not ItemKind.TAG]
         texts = labels + [draft.text or "" for draft in others]
-        if not texts:
-            vectors = np.zeros((0, self.text.dim), np.float32)
-        else:
-            vectors = self.text.encode(texts, kind="document")
+        vectors = np.zeros((len(texts), self.text.dim), np.float32)
+        for start in range(0, len(texts), TEXTS_PER_CALL):
+            part = texts[start : start + TEXTS_PER_CALL]
+            vectors[start : start + len(part)] = self.text.encode(part, kind="document")
         self._label_vectors.update(zip(labels, vectors[: len(labels)], strict=True))
         for draft, vector in zip(others, vectors[len(labels) :], strict=True):
             draft.vectors[self.text_space] = vector
@@ -345,9 +517,7 @@ class Extractor:
                 draft.vectors[self.text_space] = self._label_vectors[draft.text]
 
 
-def merged_tags(
-    spans: Iterable[tuple[float, float, Sequence[tuple[str, float]]]],
-) -> list[NewItemDraft]:
+def merged_tags(spans: Iterable[Span]) -> list[NewItemDraft]:
     """One TAG item per run of consecutive windows (or frames) that share a label, spanning
     them, with the best probability of the run: a dog barking for a minute is one hit, not
     twenty. ``spans`` come in time order, each with the tags already past the floor."""
@@ -382,22 +552,75 @@ def _shrink_side(preprocessings: Sequence[Preprocessing]) -> int:
 _NO_IMAGE = Image.new("RGB", (1, 1))
 
 
+def _between(pieces: Iterable[NDArray[np.float32]], sound: StreamedSound) -> Iterator[Vector]:
+    """The samples of ``pieces`` from ``sound.start`` to ``sound.end``; the rest is not read."""
+    first = round(sound.start * sound.sample_rate)
+    last = None if sound.end is None else round(sound.end * sound.sample_rate)
+    at = 0  # the sample where the piece in hand starts
+    for piece in pieces:
+        if last is not None and at >= last:
+            return
+        part = piece[max(0, first - at) : None if last is None else max(0, last - at)]
+        at += len(piece)
+        if len(part):
+            yield part
+
+
+def _frames_between(
+    frames: Iterator[tuple[float, Image.Image]], source: StreamedVideo
+) -> Iterator[tuple[float, Image.Image]]:
+    for seconds, image in frames:
+        if source.end is not None and seconds > source.end:
+            return
+        if seconds >= source.start:
+            yield seconds, image
+
+
+@contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
+    """A file gone or unreadable between the scan and now is a :class:`MediaError` too."""
+    try:
+        yield
+    except MediaError:
+        raise
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise MediaError(f"{shown(path)}: cannot read file: {reason}") from error
+
+
 def decode_video(
-    path: Path, interval: float, max_frames: int, side: int, sound_rate: int | None
-) -> DecodedVideo:
-    """Keyframes every ``interval`` seconds scaled to ``side`` (none when ``side`` is 0: no
-    model looks) and the sound track at ``sound_rate`` (none when ``None``). A video that
-    breaks part way keeps what decoded before the break."""
+    path: Path, settings: ExtractSettings, side: int, sound_rate: int | None
+) -> DecodedVideo | StreamedVideo:
+    """Keyframes every ``frame_interval`` seconds scaled to ``side`` (none when ``side`` is 0:
+    no model looks) and the sound track at ``sound_rate`` (none when ``None``). A video longer
+    than ``held_sound_seconds``, by its header or by what decodes, or with frames past
+    ``held_frame_bytes``, is left to stream. A video that breaks part way keeps what decoded
+    before the break."""
+    info = video.probe_video(path)
+    listened = sound_rate if info.has_audio else None
+    streamed = StreamedVideo(path, side, StreamedSound(path, listened) if listened else None)
+    if info.duration is not None and info.duration > settings.held_sound_seconds:
+        return streamed
     frames: list[tuple[float, Image.Image]] = []
     if side > 0:
+        held = 0
         try:
-            frames.extend(video.keyframes(path, interval, max_frames, min_side=side))
+            for seconds, image in video.keyframes(
+                path, settings.frame_interval, settings.max_frames, min_side=side
+            ):
+                frames.append((seconds, image))
+                held += _image_bytes(image)
+                if held > settings.held_frame_bytes:
+                    return streamed
         except video.TruncatedVideoError:
             if not frames:
                 raise
     sound = None
-    if sound_rate is not None and video.probe_video(path).has_audio:
-        decoded = load_audio(path, sound_rate)
+    if listened is not None:
+        try:
+            decoded = load_audio(path, listened, max_seconds=settings.held_sound_seconds)
+        except LongAudioError:
+            return streamed
         sound = DecodedSound(decoded.samples, decoded.sample_rate, decoded.damage)
     if not frames and sound is None and (side > 0 or sound_rate is not None):
         raise MediaError(f"{shown(path)}: no picture or sound could be decoded")

@@ -30,7 +30,14 @@ from engine.inference.vectors import l2_normalize
 from engine.media import kinds
 from engine.media.errors import MediaError
 from engine.media.kinds import shown
-from engine.scan.extract import Decoded, DecodedSound, DecodedVideo, Extractor
+from engine.scan.extract import (
+    Decoded,
+    DecodedSound,
+    DecodedVideo,
+    Extractor,
+    StreamedSound,
+    StreamedVideo,
+)
 from engine.search.query import ExamplePart
 from engine.search.results import ROUTE_OF_ITEM, Route
 
@@ -124,6 +131,9 @@ class ModelProbes:
         if isinstance(decoded, DecodedSound | DecodedVideo):
             decoded, cut = _bounded(decoded, part)
             notes += cut
+        elif isinstance(decoded, StreamedSound | StreamedVideo):
+            decoded, cut = _bounded_stream(decoded, part)
+            notes += cut
         elif part.start is not None and kind in (FileKind.PHOTO, FileKind.NOTE):
             notes.append(f"{shown(path)} is a {kind.value}: its time range is ignored")
         items = self.extractor.embed([decoded])[0]
@@ -188,11 +198,26 @@ def _bounded(decoded: DecodedSound | DecodedVideo, part: ExamplePart) -> tuple[D
         if part.start is None and part.end is None:  # the whole of a short one: as it is
             return decoded, []
         return _narrow(decoded, part.path, start, part.end), []
-    note = (
-        f"{shown(part.path)}: only {start:g}-{end:g} s of it is the example "
+    return _narrow(decoded, part.path, start, end), [_cut_note(part.path, start, end)]
+
+
+def _bounded_stream(
+    decoded: StreamedSound | StreamedVideo, part: ExamplePart
+) -> tuple[Decoded, list[str]]:
+    """As :func:`_bounded`, for a recording or video too long to be held (over ten minutes):
+    only the part is decoded, when it is embedded."""
+    start = part.start or 0.0
+    end = start + MAX_EXAMPLE_SECONDS
+    if part.end is not None and part.end <= end:
+        return decoded.between(start, part.end), []
+    return decoded.between(start, end), [_cut_note(part.path, start, end)]
+
+
+def _cut_note(path: Path, start: float, end: float) -> str:
+    return (
+        f"{shown(path)}: only {start:g}-{end:g} s of it is the example "
         f"(at most {MAX_EXAMPLE_SECONDS:g} s; a time range picks another part)"
     )
-    return _narrow(decoded, part.path, start, end), [note]
 
 
 def _duration(decoded: DecodedSound | DecodedVideo) -> float:

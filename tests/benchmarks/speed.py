@@ -53,7 +53,7 @@ from engine.inference.models import ModelSet
 from engine.inference.pack import find_pack, open_pack
 from engine.inference.providers import Device, choose
 from engine.scan.extract import ExtractSettings, NewItemDraft, merged_tags
-from engine.scan.pipeline import Progress, RunState
+from engine.scan.pipeline import Progress, RunState, RunSummary
 from engine.scan.watcher import WatchSettings
 from tests import media
 from tests.benchmarks import machine, today, write_section
@@ -184,16 +184,15 @@ def run_trove(corpus: Corpus, data: Path, pack: Path | None) -> IndexRun:
     with Trove(data, pack) as trove:
         trove.add_folder(corpus.warm)
         trove.index()
-        timings, cpu, summaries = [], [], []
-        for folder in (corpus.photos, corpus.sounds):
-            began, began_cpu = time.perf_counter(), time.process_time()
+
+        def index(folder: Path) -> RunSummary:
             trove.add_folder(folder)
-            summaries.append(trove.index())
-            timings.append(time.perf_counter() - began)
-            cpu.append(time.process_time() - began_cpu)
+            return trove.index()
+
+        (photo_s, sound_s), cpu, summaries = _timed(corpus, index)
         return IndexRun(
-            photo_s=timings[0],
-            sound_s=timings[1],
+            photo_s=photo_s,
+            sound_s=sound_s,
             photo_cpu_s=cpu[0],
             sound_cpu_s=cpu[1],
             photo_files=summaries[0].indexed,
@@ -201,6 +200,17 @@ def run_trove(corpus: Corpus, data: Path, pack: Path | None) -> IndexRun:
             items=sum(summary.items for summary in summaries),
             failed=sum(summary.failed for summary in summaries),
         )
+
+
+def _timed(corpus: Corpus, index: Callable[[Path], T]) -> tuple[list[float], list[float], list[T]]:
+    """Wall and CPU seconds of ``index`` on the photos, then the sounds, and what it returned."""
+    timings, cpu, answers = [], [], []
+    for folder in (corpus.photos, corpus.sounds):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        answers.append(index(folder))
+        timings.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
+    return timings, cpu, answers
 
 
 class Stopwatch:
@@ -327,15 +337,10 @@ def run_baseline(corpus: Corpus, data: Path, pack: Path | None) -> IndexRun:
         baseline.index_folder(corpus.warm)
         baseline.clock = Stopwatch()
         baseline.items = 0
-        timings, cpu, counts = [], [], []
-        for folder in (corpus.photos, corpus.sounds):
-            began, began_cpu = time.perf_counter(), time.process_time()
-            counts.append(baseline.index_folder(folder))
-            timings.append(time.perf_counter() - began)
-            cpu.append(time.process_time() - began_cpu)
+        (photo_s, sound_s), cpu, counts = _timed(corpus, baseline.index_folder)
         return IndexRun(
-            photo_s=timings[0],
-            sound_s=timings[1],
+            photo_s=photo_s,
+            sound_s=sound_s,
             photo_cpu_s=cpu[0],
             sound_cpu_s=cpu[1],
             photo_files=counts[0],

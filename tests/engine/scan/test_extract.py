@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +10,24 @@ import pytest
 
 from engine.catalog.records import FileKind, ItemKind, NewItem
 from engine.inference.models import ModelSet
+from engine.inference.text import TextChunk
 from engine.media.errors import MediaError
 from engine.media.images import load_image
 from engine.media.notes import read_note
-from engine.scan.extract import Extractor, merged_tags
+from engine.scan.extract import (
+    NOTE_SLICE_CHARS,
+    DecodedNote,
+    DecodedSound,
+    DecodedVideo,
+    Extractor,
+    ExtractSettings,
+    StreamedSound,
+    StreamedVideo,
+    merged_tags,
+)
 from models.manifest import Manifest
 from tests import media
+from tests.engine.scan import bigfiles
 
 TOLERANCE = 1e-4
 
@@ -157,3 +170,130 @@ def test_tags_of_consecutive_windows_merge_into_one_span() -> None:
         ("Bark", 2.0, 4.0, 0.5),
         ("Dog", 3.0, 5.0, 0.2),
     ]
+
+
+def _same_items(streamed: list[NewItem], held: list[NewItem]) -> None:
+    """The same items, times and texts; vectors equal up to the grouping of model batches."""
+    assert [(i.kind, i.start, i.end, i.text) for i in streamed] == [
+        (i.kind, i.start, i.end, i.text) for i in held
+    ]
+    for one, other in zip(streamed, held, strict=True):
+        assert set(one.vectors) == set(other.vectors)
+        for space in one.vectors:
+            assert np.abs(one.vectors[space] - other.vectors[space]).max() < TOLERANCE
+
+
+def test_a_long_recording_walked_in_pieces_gives_what_it_gives_whole(
+    extractor: Extractor,
+) -> None:
+    """75 s of speech and silence: held whole by default, streamed in 7 s pieces when anything
+    past 10 s counts as long. The pieces cut neither a sound window nor a Whisper window."""
+    path = media.long_speech(75.0).path
+    held = extractor.decode(path, FileKind.AUDIO)
+    assert isinstance(held, DecodedSound) and held.nbytes > 0
+    pieces = ExtractSettings(held_sound_seconds=10.0, piece_seconds=7.0)
+    streaming = Extractor(extractor.models, pieces)
+    streamed = streaming.decode(path, FileKind.AUDIO)
+    assert streamed == StreamedSound(path, held.sample_rate) and streamed.nbytes == 0
+    items = streaming.embed([streamed])[0]
+    assert len(_of(items, ItemKind.TRANSCRIPT)) >= 2 and _of(items, ItemKind.AUDIO_WINDOW)
+    _same_items(items, extractor.embed([held])[0])
+
+
+def test_a_long_video_walked_in_pieces_gives_what_it_gives_whole(extractor: Extractor) -> None:
+    path = media.videos().slideshow
+    held = extractor.decode(path, FileKind.VIDEO)
+    assert isinstance(held, DecodedVideo) and len(held.frames) >= 2
+    # Its frames outgrow a one-byte budget at once: the video is left to stream.
+    streaming = Extractor(extractor.models, ExtractSettings(held_frame_bytes=1))
+    streamed = streaming.decode(path, FileKind.VIDEO)
+    assert isinstance(streamed, StreamedVideo) and streamed.sound is not None
+    _same_items(streaming.embed([streamed])[0], extractor.embed([held])[0])
+    # Longer than ``held_sound_seconds`` by its header: streamed without decoding anything.
+    short = Extractor(extractor.models, ExtractSettings(held_sound_seconds=1.0))
+    assert short.decode(path, FileKind.VIDEO) == streamed
+
+
+def _note_chunks(extractor: Extractor, path: Path) -> list[TextChunk]:
+    decoded = extractor.decode(path, FileKind.NOTE)
+    assert isinstance(decoded, DecodedNote)
+    return decoded.chunks
+
+
+def test_a_long_note_is_tokenized_in_slices_that_point_back_into_it(
+    extractor: Extractor, tmp_path: Path
+) -> None:
+    recipes = _demo("Notes/recipes.txt")
+    text = recipes.read_text()
+    note = tmp_path / "long.txt"
+    note.write_text(text * (1 + 3 * NOTE_SLICE_CHARS // len(text)))
+    chunks = _note_chunks(extractor, note)
+    whole = read_note(note)
+    assert chunks[-1].end_char > 3 * NOTE_SLICE_CHARS
+    for before, chunk in zip(chunks, chunks[1:], strict=False):
+        assert whole[chunk.start_char : chunk.end_char] == chunk.text
+        # In order, overlapping or (at a slice's end) leaving out nothing but spaces.
+        assert before.start_char < chunk.start_char
+        assert not whole[before.end_char : chunk.start_char].strip()
+    # A note shorter than a slice is chunked as before.
+    assert _note_chunks(extractor, recipes) == extractor.text.chunks(read_note(recipes))
+
+
+def test_part_of_a_long_recording_or_video_is_walked_as_its_held_part(
+    extractor: Extractor,
+) -> None:
+    """What a query by example asks of a long file: the part from ``start`` to ``end``."""
+    streaming = Extractor(extractor.models, ExtractSettings(held_sound_seconds=1.0))
+    path = media.long_speech(75.0).path
+    held = extractor.decode(path, FileKind.AUDIO)
+    assert isinstance(held, DecodedSound)
+    rate = held.sample_rate
+    part = replace(held, samples=held.samples[10 * rate : 40 * rate])
+    streamed = streaming.decode(path, FileKind.AUDIO)
+    assert isinstance(streamed, StreamedSound)
+    _same_items(streaming.embed([streamed.between(10.0, 40.0)])[0], extractor.embed([part])[0])
+
+    video = media.videos().slideshow
+    whole = extractor.decode(video, FileKind.VIDEO)
+    assert isinstance(whole, DecodedVideo) and whole.sound is not None
+    sound = whole.sound
+    cut = DecodedVideo(
+        [(seconds, frame) for seconds, frame in whole.frames if 2.0 <= seconds <= 8.0],
+        replace(sound, samples=sound.samples[2 * sound.sample_rate : 8 * sound.sample_rate]),
+    )
+    long = streaming.decode(video, FileKind.VIDEO)
+    assert isinstance(long, StreamedVideo)
+    _same_items(streaming.embed([long.between(2.0, 8.0)])[0], extractor.embed([cut])[0])
+
+
+def test_a_long_recording_cut_short_keeps_what_decoded(
+    extractor: Extractor, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A WAV whose header promises 75 s and holds 40: streamed, it keeps its 40 s, as held."""
+    path = tmp_path / "cut.wav"
+    path.write_bytes(media.long_speech(75.0).path.read_bytes()[: 44 + 40 * 32_000])
+    held = extractor.decode(path, FileKind.AUDIO)
+    assert isinstance(held, DecodedSound) and held.damage and "truncated" in held.damage
+    streaming = Extractor(extractor.models, ExtractSettings(held_sound_seconds=10.0))
+    streamed = streaming.decode(path, FileKind.AUDIO)
+    assert isinstance(streamed, StreamedSound)
+    items = streaming.embed([streamed])[0]
+    assert "truncated" in caplog.text
+    assert max(item.end or 0.0 for item in items) == pytest.approx(40.0)
+    _same_items(items, extractor.embed([held])[0])
+
+
+def test_a_video_that_says_it_is_ten_hours_long_keeps_what_it_holds(
+    extractor: Extractor, tmp_path: Path
+) -> None:
+    """Streamed for what its header says, it gives the frames and sound the 12 s it holds
+    give when held."""
+    path = bigfiles.forged_duration(media.videos().slideshow, tmp_path / "ten.mkv", 36_000.0)
+    streamed = extractor.decode(path, FileKind.VIDEO)
+    assert isinstance(streamed, StreamedVideo)
+    holding = Extractor(extractor.models, ExtractSettings(held_sound_seconds=1e9))
+    held = holding.decode(path, FileKind.VIDEO)
+    assert isinstance(held, DecodedVideo) and held.frames
+    items = extractor.embed([streamed])[0]
+    assert _of(items, ItemKind.FRAME) and _of(items, ItemKind.AUDIO_WINDOW)
+    _same_items(items, holding.embed([held])[0])

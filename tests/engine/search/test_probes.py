@@ -77,6 +77,29 @@ def test_a_long_recording_is_heard_for_at_most_the_limit(
     assert short.notes == []
 
 
+def test_a_recording_too_long_to_hold_is_cut_to_the_limit_too(
+    probes: ModelProbes, tmp_path: Path
+) -> None:
+    speech, rate = soundfile.read(str(media.long_speech().path), dtype="float32")
+    first = speech[: int(MAX_EXAMPLE_SECONDS * rate)]
+    held = tmp_path / "first part.wav"
+    soundfile.write(str(held), first, rate)
+    long = tmp_path / "eleven minutes.wav"  # past what is held whole: decoded as it is embedded
+    repeats = int(660 / (len(speech) / rate)) + 1
+    soundfile.write(str(long), np.concatenate([speech] * repeats), rate)
+    streamed = probes.for_example(ExamplePart(long))
+    assert streamed.notes == [
+        f"eleven minutes.wav: only 0-{MAX_EXAMPLE_SECONDS:g} s of it is the example "
+        f"(at most {MAX_EXAMPLE_SECONDS:g} s; a time range picks another part)"
+    ]
+    whole_first = probes.for_example(ExamplePart(held))
+    for cut, alone in zip(streamed.probes, whole_first.probes, strict=True):
+        assert cut.space == alone.space
+        assert float(np.dot(cut.vector, alone.vector)) > 0.999
+    later = probes.for_example(ExamplePart(long, 1.0, 600.0, 610.0))
+    assert later.notes == [] and later.probes
+
+
 def test_a_time_range_past_the_end_names_the_file(probes: ModelProbes) -> None:
     dog = media.demo_folder() / "Sounds" / "dog.ogg"
     with pytest.raises(ExampleError, match="^dog.ogg: the time range 5-6 s lies past the end"):
