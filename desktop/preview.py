@@ -37,7 +37,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
-    QDesktopServices,
     QFont,
     QGuiApplication,
     QImage,
@@ -65,7 +64,7 @@ from PySide6.QtWidgets import (
 
 from desktop.player import AROUND_SECONDS, MediaPlayer
 from desktop.results import clock, excerpt
-from desktop.reveal import reveal
+from desktop.reveal import open_in_default_app, reveal
 from desktop.worker import EngineClient
 from engine.catalog.records import FileKind, FileStatus
 from engine.facade import FileDetails, Segment, Trove
@@ -514,7 +513,7 @@ class PreviewPane(QWidget):
         )
 
     def open_file(self) -> None:
-        if self.path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(self.path)):
+        if self.path is not None and not open_in_default_app(Path(self.path)):
             log.warning("no app opened %s", self.path)
 
     def reveal_file(self) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path, PureWindowsPath
 from PySide6.QtCore import QObject, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
 
+from engine.privacy import persons_umask
+
 log = logging.getLogger(__name__)
 
 FILE_MANAGER = "org.freedesktop.FileManager1"
@@ -48,14 +50,23 @@ def start_detached(command: Command) -> bool:
     process.setArguments(list(command.arguments))
     if command.native_arguments:
         process.setNativeArguments(command.native_arguments)  # type: ignore[attr-defined]
-    started, _pid = process.startDetached()
+    with persons_umask():
+        answer: object = process.startDetached()
+    # PySide6 6.11's stubs promise (started, pid); at run time it answers the bool alone.
+    started = answer[0] if isinstance(answer, tuple) else answer
     if not started:
         log.warning("could not start %s", command.program)
     return bool(started)
 
 
+def open_in_default_app(path: Path) -> bool:
+    """Open ``path`` (a file or folder) with the person's default app; False when none did."""
+    with persons_umask():
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 def open_folder_of(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+    open_in_default_app(path.parent)
 
 
 def reveal(path: Path, parent: QObject | None = None) -> None:

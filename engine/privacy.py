@@ -15,7 +15,9 @@ protocol whitelist), faiss, SQLite, tokenizers, watchdog.
 File modes: every process of Trove's runs with umask 077 (:func:`restrict_new_files`), so the
 catalog, its WAL and shared-memory files, the vector indexes, backups, thumbnails, pasted
 pictures and settings are made 0600 in 0700 folders; :func:`make_private` tightens a folder made
-before (by an older Trove, or by the person, as ``--data-dir`` allows).
+before (by an older Trove, or by the person, as ``--data-dir`` allows). Programs Trove starts for
+the person (the default app, the file manager) get the person's umask back
+(:func:`persons_umask`): what they save is not Trove's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import logging
 import os
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -43,9 +47,32 @@ def refuse_telemetry() -> None:
         log.warning("onnxruntime was imported before Trove's engine: its telemetry may be on")
 
 
+class _Umasks:
+    """The umask the person's session gave this process, kept when Trove tightens its own."""
+
+    persons: int | None = None
+
+
 def restrict_new_files() -> None:
     """Make every file and folder this process creates from now on private to its user."""
-    os.umask(PRIVATE_UMASK)
+    before = os.umask(PRIVATE_UMASK)
+    if _Umasks.persons is None:
+        _Umasks.persons = before
+
+
+@contextmanager
+def persons_umask() -> Iterator[None]:
+    """Around starting another program (the default app for a photo, the file manager): what
+    it saves is the person's own, so it inherits the person's umask, not Trove's. Trove's own
+    files made meanwhile by other threads still land in its 0700 folders."""
+    if _Umasks.persons is None:
+        yield
+        return
+    os.umask(_Umasks.persons)
+    try:
+        yield
+    finally:
+        os.umask(PRIVATE_UMASK)
 
 
 def make_private(folder: Path) -> list[Path]:

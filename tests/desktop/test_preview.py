@@ -8,7 +8,9 @@ per thread. Both are harmless and outside our code; they are ignored in this mod
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,9 +32,10 @@ from desktop.preview import (
     matched_segment,
 )
 from desktop.results import clock
-from desktop.reveal import Command, reveal_command
+from desktop.reveal import Command, reveal_command, start_detached
 from desktop.worker import EngineClient, EngineSettings
 from engine.facade import Segment, Trove
+from engine.privacy import restrict_new_files
 from engine.search.results import Hit
 from models.manifest import Manifest
 from tests.conftest import dev_pack_path
@@ -411,3 +414,15 @@ def test_parse_clock(text: str, seconds: float | None) -> None:
     assert parse_clock(text) == seconds
     if seconds is not None:
         assert parse_clock(clock_tenths(seconds)) == pytest.approx(seconds)
+
+
+def test_a_program_started_for_the_person_gets_their_umask_not_troves(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    os.umask(0o022)  # the person's; the suite's fixture puts the session's back afterwards
+    restrict_new_files()  # as trove-desktop does at start
+    said = tmp_path / "umask"
+    assert start_detached(Command("sh", ("-c", f"umask > '{said}'")))
+    qtbot.waitUntil(lambda: said.exists() and said.read_text().strip() != "", timeout=10_000)
+    assert said.read_text().strip() == "0022"
+    assert stat.S_IMODE(said.stat().st_mode) == 0o644  # what it saves is the person's
