@@ -23,7 +23,7 @@ from desktop.results import default_cache_folder
 from desktop.settings import ORGANISATION, load_preferences, save_preferences, store
 from desktop.theme import apply_theme
 from desktop.welcome import WelcomeDialog
-from desktop.window import MainWindow
+from desktop.window import MainWindow, pasted_images_folder
 from desktop.worker import EngineClient, EngineSettings
 from engine.datadir import demo_data_dir, demo_folder
 from engine.facade import Root, Trove
@@ -124,9 +124,11 @@ def keep_private(settings: QSettings) -> None:
     """Files this process makes are the person's alone; so are the folders of the thumbnails,
     pasted pictures and settings that an older Trove made readable by others."""
     restrict_new_files()
-    for folder in (default_cache_folder().parent, Path(settings.fileName()).parent):
-        if folder.is_dir():
-            make_private(folder)
+    # Only these: the cache root is shared (a checkout keeps its model packs and test media
+    # there too), and a settings file given with --settings may sit among the person's files.
+    for owned in (default_cache_folder(), pasted_images_folder(), Path(settings.fileName())):
+        if owned.exists():
+            make_private(owned)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -137,7 +137,7 @@ class Trove:
         self.data_dir = data_dir(data)
         # Paths that other accounts could read before (a folder made by hand, an older Trove):
         # private now, and listed so that the caller can say so.
-        self.made_private: list[Path] = make_private(self.data_dir)
+        self.made_private: list[Path] = self._make_data_private()
         self.manifest: Manifest = open_pack(pack)
         self.placement: Placement = choose(device, threads)
         self.catalog = open_catalog(self.data_dir / CATALOG_FILE)
@@ -157,6 +157,22 @@ class Trove:
             self.catalog,
             CalibrationTable(),
         )
+
+    def _make_data_private(self) -> list[Path]:
+        """The data folder itself and what Trove keeps in it: nothing else there is touched
+        (``--data-dir`` may name a folder that holds other things of the person's)."""
+        folder = self.data_dir
+        owned = [
+            *folder.glob(f"{CATALOG_FILE}*"),  # with its -wal, -shm, note and damaged copies
+            folder / INDEX_FOLDER,
+            folder / BACKUP_FOLDER,
+            folder / UNREADABLE_FILE,
+        ]
+        changed = make_private(folder, recursive=False)
+        for path in owned:
+            if path.exists():
+                changed += make_private(path)
+        return changed
 
     # --- folders -----------------------------------------------------------------------------
 

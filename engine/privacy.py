@@ -75,23 +75,24 @@ def persons_umask() -> Iterator[None]:
         os.umask(PRIVATE_UMASK)
 
 
-def make_private(folder: Path) -> list[Path]:
-    """Take group and other permissions off ``folder`` and everything in it (links are not
-    followed); returns the paths that were readable by others, so the caller can say so."""
+def make_private(path: Path, recursive: bool = True) -> list[Path]:
+    """Take group and other permissions off ``path`` and, when ``recursive``, everything below
+    it (links are not followed); returns the paths that others could read, so the caller can say
+    so. Only for what is Trove's own: a folder the person chose holds their files too."""
     changed: list[Path] = []
-    for path in (folder, *_walk(folder)):
+    for candidate in (path, *(_walk(path) if recursive else ())):
         try:
-            mode = path.lstat().st_mode
+            mode = candidate.lstat().st_mode
         except OSError:
             continue  # gone meanwhile
         if stat.S_ISLNK(mode) or not mode & 0o077:
             continue
         try:
-            path.chmod(PRIVATE_FOLDER if stat.S_ISDIR(mode) else PRIVATE_FILE)
+            candidate.chmod(PRIVATE_FOLDER if stat.S_ISDIR(mode) else PRIVATE_FILE)
         except OSError as error:
-            log.warning("cannot make %s private: %s", path, error)
+            log.warning("cannot make %s private: %s", candidate, error)
             continue
-        changed.append(path)
+        changed.append(candidate)
     return changed
 
 

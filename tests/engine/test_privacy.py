@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from engine.catalog.catalog import Catalog
+from engine.facade import Trove
 from engine.privacy import make_private, persons_umask, restrict_new_files
+from models.manifest import Manifest
 
 
 def test_the_telemetry_switch_is_set_before_onnxruntime_loads() -> None:
@@ -49,7 +52,9 @@ def test_trove_files_are_private_and_programs_it_starts_get_the_persons_umask(
     assert child.stdout.strip() == "0022"
 
 
-def test_an_old_data_folder_is_made_private_and_what_changed_is_listed(tmp_path: Path) -> None:
+def test_an_old_folder_of_troves_is_made_private_and_what_changed_is_listed(
+    tmp_path: Path,
+) -> None:
     data = tmp_path / "data"
     (data / "indexes").mkdir(parents=True)
     for path in (data, data / "indexes"):
@@ -63,3 +68,21 @@ def test_an_old_data_folder_is_made_private_and_what_changed_is_listed(tmp_path:
     assert sorted(changed) == sorted([data, data / "indexes", data / "catalog.sqlite3"])
     assert all(not path.stat().st_mode & 0o077 for path in (data, *changed))
     assert make_private(data) == []
+
+
+def test_a_folder_the_person_chose_is_tightened_alone_not_what_it_holds(
+    tmp_path: Path, dev_pack: Manifest
+) -> None:
+    chosen = tmp_path / "my folder"
+    chosen.mkdir(mode=0o755)
+    chosen.chmod(0o755)
+    theirs = chosen / "tax return.pdf"
+    theirs.write_bytes(b"%PDF")
+    theirs.chmod(0o644)
+    Catalog(chosen / "catalog.sqlite3").close()  # left by an older Trove, readable by all
+    (chosen / "catalog.sqlite3").chmod(0o644)
+    with Trove(chosen, dev_pack.root) as trove:
+        assert chosen in trove.made_private and chosen / "catalog.sqlite3" in trove.made_private
+        assert theirs not in trove.made_private
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o700
+    assert stat.S_IMODE(theirs.stat().st_mode) == 0o644  # the person's file: untouched
