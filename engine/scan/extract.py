@@ -396,39 +396,33 @@ class Extractor:
     def _sound_items(self, sound: DecodedSound) -> list[NewItemDraft]:
         if len(sound.samples) == 0:
             return []
-        windows: list[AudioWindow] = []
-        if self.audio is not None:
-            windows = self.audio.encode_windows(sound.samples, sound.sample_rate)
-        segments: list[Segment] = []
-        if self.speech is not None:
-            segments = self.speech.transcribe(sound.samples, sound.sample_rate)
-        return self._sound_drafts(windows, segments)
+        return self._listen([sound.samples], sound.sample_rate)
 
     def _streamed_sound_items(self, sound: StreamedSound) -> list[NewItemDraft]:
-        """A long recording decoded a piece at a time, each piece handed to the sound model's
-        windows and to Whisper's, which carry their partial windows over to the next piece; a
-        recording that breaks part way keeps what decoded, as a held one does."""
+        """A long recording decoded a piece at a time; one that breaks part way keeps what
+        decoded, as a held one does."""
+        size = max(1, round(self.settings.piece_seconds * sound.sample_rate))
+        with _read_errors(sound.path):
+            blocks = mono_blocks(sound.path, sound.sample_rate, BLOCK_FRAMES)
+            return self._listen(
+                _until_broken(_between(pieces(blocks, size), sound)), sound.sample_rate
+            )
+
+    def _listen(self, recording: Iterable[Vector], sample_rate: int) -> list[NewItemDraft]:
+        """Hand each piece of a recording (mono, in order) to the sound model's windows and to
+        Whisper's, which carry partial windows over to the next piece: a held recording is one
+        piece, a streamed one many, and both give the same windows and transcript."""
         windows: list[AudioWindow] = []
         segments: list[Segment] = []
-        windower = self.audio.windower() if self.audio is not None else None
-        speech = self.speech.stream(sound.sample_rate) if self.speech is not None else None
-        size = max(1, round(self.settings.piece_seconds * sound.sample_rate))
-        decoded = 0
-        with _read_errors(sound.path):
-            try:
-                blocks = mono_blocks(sound.path, sound.sample_rate, BLOCK_FRAMES)
-                for piece in _between(pieces(blocks, size), sound):
-                    decoded += len(piece)
-                    if self.audio is not None and windower is not None:
-                        windows.extend(self.audio.encode_stream(windower.push(piece)))
-                    if speech is not None:
-                        segments.extend(speech.push(piece))
-            except TruncatedAudioError as error:
-                if decoded == 0:
-                    raise
-                log.warning("%s; the %.0f s before it are indexed", error, error.decoded_seconds)
-        if self.audio is not None and windower is not None:
-            windows.extend(self.audio.encode_stream(windower.close()))
+        listener = (self.audio, self.audio.windower()) if self.audio is not None else None
+        speech = self.speech.stream(sample_rate) if self.speech is not None else None
+        for piece in recording:
+            if listener is not None:
+                windows.extend(listener[0].encode_stream(listener[1].push(piece)))
+            if speech is not None:
+                segments.extend(speech.push(piece))
+        if listener is not None:
+            windows.extend(listener[0].encode_stream(listener[1].close()))
         if speech is not None:
             segments.extend(speech.close())
         return self._sound_drafts(windows, segments)
@@ -564,6 +558,20 @@ def _between(pieces: Iterable[NDArray[np.float32]], sound: StreamedSound) -> Ite
         at += len(piece)
         if len(part):
             yield part
+
+
+def _until_broken(pieces: Iterable[Vector]) -> Iterator[Vector]:
+    """``pieces`` up to a break in the file (logged: what decoded before it is kept); a file
+    broken before any sound decoded raises, as a held one does."""
+    decoded = 0
+    try:
+        for piece in pieces:
+            decoded += len(piece)
+            yield piece
+    except TruncatedAudioError as error:
+        if decoded == 0:
+            raise
+        log.warning("%s; the %.0f s before it are indexed", error, error.decoded_seconds)
 
 
 def _frames_between(
