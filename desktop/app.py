@@ -25,9 +25,7 @@ from desktop.theme import apply_theme
 from desktop.welcome import WelcomeDialog
 from desktop.window import MainWindow, pasted_images_folder
 from desktop.worker import EngineClient, EngineSettings
-from engine.datadir import demo_data_dir, demo_folder
-from engine.facade import Root, Trove
-from engine.privacy import make_private, restrict_new_files
+from engine.facade import demo_data_dir, demo_folder, make_private, restrict_new_files
 
 ICON = Path(__file__).resolve().parent / "assets" / "trove.svg"
 
@@ -101,23 +99,13 @@ def welcome(window: MainWindow, settings: QSettings) -> None:
     def answered() -> None:
         chosen = dialog.chosen_folders()
         if chosen:  # their own folders replace the demo, so its files never mix in
-            window.engine.change_folders(
-                lambda trove: _replace_demo(trove, chosen), lambda _roots: window.refresh_folders()
-            )
+            window.engine.replace_demo(chosen, lambda _roots: window.refresh_folders())
         preferences = dataclasses.replace(load_preferences(settings), welcomed=True)
         save_preferences(settings, preferences)
         dialog.deleteLater()
 
     dialog.finished.connect(lambda _result: answered())
     dialog.open()
-
-
-def _replace_demo(trove: Trove, folders: Sequence[Path]) -> list[Root]:
-    """Watch ``folders`` instead of the demo (its index goes; its files stay)."""
-    demo = str(demo_folder().resolve())
-    if any(root.path == demo for root in trove.folders()):
-        trove.remove_folder(Path(demo))
-    return [trove.add_folder(folder) for folder in folders]
 
 
 def keep_private(settings: QSettings) -> None:

@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from desktop.messages import advice
 from desktop.worker import EngineClient
-from engine.facade import Failure, Progress, Root, RunState, Status, Trove
+from engine.facade import EngineError, Failure, Progress, Root, RunState, Status
 
 # A run has finished (or the watcher went idle): the catalog now says something new.
 _SETTLED = (RunState.DONE, RunState.WATCHING, RunState.POLLING, RunState.CANCELLED)
@@ -205,19 +206,11 @@ class FoldersDialog(QDialog):
 
     # --- talking to the engine -------------------------------------------------------------------
 
-    def _ask(self, work: Callable[[Trove], Any], on_done: Callable[[Any], None]) -> None:
-        """``engine.ask`` whose answers are dropped once this dialog is gone."""
-        self.engine.ask(work, _while_alive(self, on_done), _while_alive(self, self.show_error))
-
-    def _change(self, work: Callable[[Trove], Any], on_done: Callable[[Any], None]) -> None:
-        """A change of folders or globs (the watcher pauses for it, then rescans)."""
-        self.engine.change_folders(
-            work, _while_alive(self, on_done), _while_alive(self, self.show_error)
-        )
-
     def refresh(self) -> None:
         """Ask for the folders, counts and failures; the view updates when they come."""
-        self._ask(lambda trove: trove.status(), self.show_status)
+        self.engine.status(
+            _while_alive(self, self.show_status), _while_alive(self, self.show_error)
+        )
 
     def _changed(self, _answer: object = None) -> None:
         """After a folder or its globs changed (the rescan is under way): show the new list."""
@@ -230,7 +223,9 @@ class FoldersDialog(QDialog):
             self.add_folder(folder)
 
     def add_folder(self, folder: Path) -> None:
-        self._change(lambda trove: trove.add_folder(folder), self._changed)
+        self.engine.add_folder(
+            folder, _while_alive(self, self._changed), _while_alive(self, self.show_error)
+        )
 
     def remove_selected(self) -> None:
         root = self.selected_root()
@@ -248,8 +243,9 @@ class FoldersDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        folder = Path(root.path)
-        self._change(lambda trove: trove.remove_folder(folder), self._changed)
+        self.engine.remove_folder(
+            Path(root.path), _while_alive(self, self._changed), _while_alive(self, self.show_error)
+        )
 
     def apply_exclusions(self) -> None:
         root = self.selected_root()
@@ -257,7 +253,12 @@ class FoldersDialog(QDialog):
             return
         folder, globs = Path(root.path), parse_globs(self.exclusions_edit.toPlainText())
         self.exclusions_note.setText(self.tr("Saving…"))
-        self._change(lambda trove: trove.set_exclusions(folder, globs), self._exclusions_saved)
+        self.engine.set_exclusions(
+            folder,
+            globs,
+            _while_alive(self, self._exclusions_saved),
+            _while_alive(self, self.show_error),
+        )
 
     def _exclusions_saved(self, root: Root) -> None:
         self.exclusions_edit.document().setModified(False)
@@ -282,9 +283,11 @@ class FoldersDialog(QDialog):
             )
         )
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, error: EngineError) -> None:
+        what, todo = advice(error)
         self.exclusions_note.clear()
-        self.error_label.setText(message)
+        self.error_label.setText(f"{what} {todo}")
+        self.error_label.setToolTip(str(error))
         self.error_label.show()
 
     def clear_error(self) -> None:

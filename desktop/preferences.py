@@ -35,8 +35,7 @@ from desktop.settings import (
     Preferences,
     Theme,
 )
-from engine.facade import available_devices
-from models.manifest import MANIFEST_NAME, PackError, read_manifest
+from engine.facade import MANIFEST_NAME, PackError, available_devices, read_manifest
 
 # Languages are named in themselves, so a person who cannot read the current one finds theirs.
 _LANGUAGE_NAMES: dict[Language, str] = {

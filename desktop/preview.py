@@ -3,10 +3,12 @@
 A photo shows whole, scaled to the pane at the screen's pixel density, turned as its EXIF says,
 decoded on a pool thread so a big photo never stalls the window. A recording or a video plays
 from the matched segment (see :mod:`desktop.player`), with its transcript beside it: one line
-per segment, the matched one highlighted and the query's words in bold; a click on a line plays
-from there. A note shows its text (read on a pool thread, capped) with the matched excerpt
-highlighted. Below: the file's details and the actions Open, Show in folder, Copy path and Find
-similar; for audio and video a time range of the file can be searched with.
+per segment, the matched one highlighted; a click on a line plays from there. A note shows its
+text (read on a pool thread, capped) with the matched excerpt highlighted. The query's words are
+bold where the engine found them: each transcript or note reason of the hit is an excerpt with
+the spans of those words, placed back in the text shown. Below: the file's details and the
+actions Open, Show in folder, Copy path and Find similar; for audio and video a time range of
+the file can be searched with.
 
 The player is not started on its own: stepping through results with the arrow keys would
 otherwise start a sound at every step. It waits, cued at the matched segment, for Play.
@@ -14,10 +16,11 @@ otherwise start a sound at every step. It waits, cued at the matched segment, fo
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,13 +65,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.messages import advice
 from desktop.player import AROUND_SECONDS, MediaPlayer
-from desktop.results import clock, excerpt
+from desktop.results import ELLIPSIS, Marked, clock, excerpt, percent
 from desktop.reveal import open_in_default_app, reveal
 from desktop.worker import EngineClient
-from engine.catalog.records import FileKind, FileStatus
-from engine.facade import FileDetails, Segment, Trove
-from engine.search.results import Hit
+from engine.facade import EngineError, FileDetails, FileKind, FileStatus, Hit, Route, Segment
 
 log = logging.getLogger(__name__)
 
@@ -136,23 +138,6 @@ class _Task(QRunnable):
 # --- text with highlights ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Marks:
-    """How the matched part of a text is marked: its background, and the words made bold."""
-
-    background: QColor
-    words: Sequence[str] = ()
-
-    def pattern(self) -> re.Pattern[str] | None:
-        """Whole words, case-insensitive; words of four letters or more also match with an
-        ending (tomato -> tomatoes), shorter ones only as they are (a, to, the)."""
-        parts = [
-            re.escape(word) + (r"\w*" if len(word) >= 4 else "")
-            for word in dict.fromkeys(w.lower() for w in self.words if w.strip())
-        ]
-        return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE) if parts else None
-
-
 def highlight_color(palette: QPalette) -> QColor:
     color = QColor(palette.color(QPalette.ColorRole.Highlight))
     color.setAlpha(HIGHLIGHT_ALPHA)
@@ -172,80 +157,125 @@ def matched_segment(segments: Sequence[Segment], start: float | None, end: float
     return min(range(len(segments)), key=lambda i: abs(segments[i].start - start))
 
 
-def _bold_pieces(text: str, pattern: re.Pattern[str] | None) -> list[tuple[str, bool]]:
-    if pattern is None:
-        return [(text, False)]
+@dataclass(frozen=True)
+class Placed:
+    """Where an excerpt lies in the text it was taken from, and its matched words there
+    (``start, end`` character offsets of that text)."""
+
+    start: int
+    end: int
+    bold: tuple[tuple[int, int], ...] = ()
+
+
+def place_excerpt(text: str, shown: Marked) -> Placed | None:
+    """``shown`` (whitespace folded, maybe cut with … at either end) found in ``text``, with
+    its bold spans moved to ``text``'s offsets; ``None`` when the text does not hold it."""
+    lead = len(ELLIPSIS) if shown.text.startswith(ELLIPSIS) else 0
+    core = shown.text[lead:].removesuffix(ELLIPSIS)
+    if not core.split():
+        return None
+    found = re.search(r"\s+".join(re.escape(word) for word in core.split()), text)
+    if found is None:
+        return None
+    at, where = found.start(), []  # where[i]: the offset in text of core[i]
+    for char in core:
+        where.append(at)
+        if char == " ":
+            while at < found.end() and text[at].isspace():
+                at += 1
+        else:
+            at += 1
+    where.append(found.end())
+    bold = tuple(
+        (where[max(0, s.start - lead)], where[min(len(core), s.end - lead)])
+        for s in shown.bold
+        if s.end > lead and s.start - lead < len(core)
+    )
+    return Placed(found.start(), found.end(), bold)
+
+
+def _bold_pieces(text: str, bold: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
     pieces: list[tuple[str, bool]] = []
     at = 0
-    for found in pattern.finditer(text):
-        if found.start() > at:
-            pieces.append((text[at : found.start()], False))
-        pieces.append((found.group(), True))
-        at = found.end()
+    for start, end in sorted(bold):
+        if start > at:
+            pieces.append((text[at:start], False))
+        if end > max(start, at):
+            pieces.append((text[max(start, at) : end], True))
+        at = max(at, end)
     if at < len(text):
         pieces.append((text[at:], False))
     return pieces
 
 
 def render_transcript(
-    document: QTextDocument, segments: Sequence[Segment], matched: int, marks: Marks, tip: str = ""
+    document: QTextDocument,
+    segments: Sequence[Segment],
+    matched: int,
+    background: QColor,
+    bold: Mapping[int, Sequence[tuple[int, int]]],
+    tip: str = "",
 ) -> None:
-    """One block per segment, ``0:12  words``, each a link to its time; the matched one on the
-    marks' background with the query's words bold."""
+    """One block per segment, ``0:12  words``, each a link to its time; the matched one on
+    ``background``; ``bold`` holds, per segment, the spans of its text shown bold."""
     document.clear()
     cursor = QTextCursor(document)
-    pattern = marks.pattern()
     for index, segment in enumerate(segments):
         if index:
             cursor.insertBlock()
         block = QTextBlockFormat()
         if index == matched:
-            block.setBackground(marks.background)
+            block.setBackground(background)
         cursor.setBlockFormat(block)
         link = QTextCharFormat()
         link.setAnchor(True)
         link.setAnchorHref(f"{SEEK_SCHEME}:{segment.start:.3f}")
         link.setToolTip(tip)
         cursor.insertText(f"{clock(segment.start)}  ", link)
-        for piece, bold in _bold_pieces(segment.text, pattern if index == matched else None):
+        for piece, strong in _bold_pieces(segment.text, bold.get(index, ())):
             shown = QTextCharFormat(link)
-            if bold:
+            if strong:
                 shown.setFontWeight(QFont.Weight.Bold)
             cursor.insertText(piece, shown)
 
 
-def find_excerpt(text: str, quoted: str) -> tuple[int, int] | None:
-    """Where an excerpt (whitespace folded, maybe cut with …) lies in ``text``: (start, end)."""
-    words = quoted.rstrip("\u2026").split()
-    if not words:
-        return None
-    found = re.search(r"\s+".join(re.escape(word) for word in words), text)
-    return (found.start(), found.end()) if found else None
+def transcript_bold(hit: Hit, segments: Sequence[Segment]) -> dict[int, list[tuple[int, int]]]:
+    """Per segment, the spans of its text the hit's transcript reasons matched."""
+    bold: dict[int, list[tuple[int, int]]] = {}
+    for reason in hit.reasons:
+        if reason.route is not Route.TRANSCRIPT or reason.excerpt is None:
+            continue
+        index = matched_segment(segments, reason.start, reason.end)
+        if index < 0:
+            continue
+        placed = place_excerpt(segments[index].text, Marked(reason.excerpt, reason.matched))
+        if placed is not None:
+            bold.setdefault(index, []).extend(placed.bold)
+    return bold
 
 
-def render_note(document: QTextDocument, text: str, quoted: str, marks: Marks) -> int:
-    """The note's text with the excerpt on the marks' background and the query's words bold in
-    it; returns where the excerpt starts (-1 when it is not found)."""
+def render_note(
+    document: QTextDocument, text: str, shown: Marked | None, background: QColor
+) -> int:
+    """The note's text with the excerpt on ``background`` and its matched words bold; returns
+    where the excerpt starts (-1 when it is not found)."""
     document.setPlainText(text)
-    span = find_excerpt(text, quoted)
-    if span is None:
+    placed = place_excerpt(text, shown) if shown is not None else None
+    if placed is None:
         return -1
-    start, end = span
     cursor = QTextCursor(document)
-    cursor.setPosition(start)
-    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    cursor.setPosition(placed.start)
+    cursor.setPosition(placed.end, QTextCursor.MoveMode.KeepAnchor)
     marked = QTextCharFormat()
-    marked.setBackground(marks.background)
+    marked.setBackground(background)
     cursor.mergeCharFormat(marked)
-    pattern = marks.pattern()
-    if pattern is not None:
-        bold = QTextCharFormat()
-        bold.setFontWeight(QFont.Weight.Bold)
-        for found in pattern.finditer(text, start, end):
-            cursor.setPosition(found.start())
-            cursor.setPosition(found.end(), QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(bold)
-    return start
+    strong = QTextCharFormat()
+    strong.setFontWeight(QFont.Weight.Bold)
+    for start, end in placed.bold:
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.mergeCharFormat(strong)
+    return placed.start
 
 
 # --- the picture ----------------------------------------------------------------------------
@@ -342,25 +372,20 @@ def human_size(size: int, locale: QLocale) -> str:
     return locale.formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeSIFormat)
 
 
-def percent(probability: float, locale: QLocale) -> str:
-    return f"{locale.toString(round(probability * 100))}{locale.percent()}"
-
-
 # --- the pane -------------------------------------------------------------------------------
 
 
 class PreviewPane(QWidget):
     """Shows one hit; the window calls :meth:`show_hit` when the current result changes."""
 
-    find_similar = Signal(str)  # path
-    search_range = Signal(str, float, float)  # path, start, end in seconds
+    find_similar = Signal(object)  # the file's Path
+    search_range = Signal(object, float, float)  # the file's Path, start, end in seconds
 
     def __init__(self, engine: EngineClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.hit: Hit | None = None
         self.details_shown: FileDetails | None = None
-        self._words: tuple[str, ...] = ()
         self._token = 0
         self._render: Callable[[], None] | None = None  # redraws the text after a theme change
         self._pool = QThreadPool(self)
@@ -370,10 +395,10 @@ class PreviewPane(QWidget):
         self._waiting: dict[int, Callable[[Any], None]] = {}
         self._media: MediaPlayer | None = None
         self._kinds = {
-            FileKind.PHOTO.value: self.tr("Photo"),
-            FileKind.AUDIO.value: self.tr("Audio"),
-            FileKind.VIDEO.value: self.tr("Video"),
-            FileKind.NOTE.value: self.tr("Note"),
+            FileKind.PHOTO: self.tr("Photo"),
+            FileKind.AUDIO: self.tr("Audio"),
+            FileKind.VIDEO: self.tr("Video"),
+            FileKind.NOTE: self.tr("Note"),
         }
 
         self.title = QLabel(self)
@@ -456,8 +481,18 @@ class PreviewPane(QWidget):
     # --- what the window asks --------------------------------------------------------------
 
     @property
-    def path(self) -> str | None:
+    def path(self) -> Path | None:
         return self.hit.path if self.hit is not None else None
+
+    def follow_move(self, file_id: int, path: Path) -> None:
+        """The file shown was renamed or moved: its title and actions follow it; what is
+        playing goes on."""
+        if self.hit is None or self.hit.file_id != file_id:
+            return
+        self.hit = dataclasses.replace(self.hit, path=path)
+        self.title.setText(path.name)
+        self.title.setToolTip(QDir.toNativeSeparators(str(path)))
+        self.details.set_value("folder", self._folder(path))
 
     def clear(self) -> None:
         """Show nothing (no current result), stop any sound and let go of the file."""
@@ -478,51 +513,48 @@ class PreviewPane(QWidget):
         for button in self._action_buttons():
             button.setEnabled(False)
 
-    def show_hit(self, hit: Hit, query_words: Sequence[str] = ()) -> None:
+    def show_hit(self, hit: Hit) -> None:
         """Preview ``hit``; its details come from the engine, its picture or text from a pool
         thread, so this returns at once."""
         self.clear()
         self.hit = hit
-        self._words = tuple(query_words)
-        path = Path(hit.path)
+        path = hit.path
         self.title.setText(path.name)
-        self.title.setToolTip(QDir.toNativeSeparators(hit.path))
+        self.title.setToolTip(QDir.toNativeSeparators(str(path)))
         for button in self._action_buttons():
             button.setEnabled(True)
-        self.details.set_values(
-            {"kind": self._kinds.get(hit.kind, hit.kind), "folder": self._folder(path)}
-        )
+        self.details.set_values({"kind": self._kinds[hit.kind], "folder": self._folder(path)})
         kind = hit.kind
-        if kind == FileKind.PHOTO.value:
+        if kind is FileKind.PHOTO:
             self._show_message(self.tr("Loading\u2026"))
-            self._submit(functools.partial(decode_image, hit.path), self._image_ready)
-        elif kind in (FileKind.AUDIO.value, FileKind.VIDEO.value):
-            self._show_media(hit, video=kind == FileKind.VIDEO.value)
-        elif kind == FileKind.NOTE.value:
+            self._submit(functools.partial(decode_image, str(path)), self._image_ready)
+        elif kind in (FileKind.AUDIO, FileKind.VIDEO):
+            self._show_media(hit, video=kind is FileKind.VIDEO)
+        elif kind is FileKind.NOTE:
             self._layout.setStretchFactor(self.view, 0)
             self.view.hide()
             self.text.setAccessibleName(self.tr("Note"))
             self.text.show()
             self.text.setPlainText(self.tr("Loading\u2026"))
-            self._submit(functools.partial(read_note, hit.path), self._note_ready)
+            self._submit(functools.partial(read_note, str(path)), self._note_ready)
         token = self._token
-        self.engine.ask(
-            functools.partial(_details_of, hit.path),
+        self.engine.details(
+            hit.file_id,
             functools.partial(self._details_ready, token),
             functools.partial(self._details_failed, token),
         )
 
     def open_file(self) -> None:
-        if self.path is not None and not open_in_default_app(Path(self.path)):
+        if self.path is not None and not open_in_default_app(self.path):
             log.warning("no app opened %s", self.path)
 
     def reveal_file(self) -> None:
         if self.path is not None:
-            reveal(Path(self.path), self)
+            reveal(self.path, self)
 
     def copy_path(self) -> None:
         if self.path is not None:
-            QGuiApplication.clipboard().setText(QDir.toNativeSeparators(self.path))
+            QGuiApplication.clipboard().setText(QDir.toNativeSeparators(str(self.path)))
 
     # --- pieces of show_hit -----------------------------------------------------------------
 
@@ -537,7 +569,7 @@ class PreviewPane(QWidget):
 
     def _show_media(self, hit: Hit, video: bool) -> None:
         media = self.media
-        media.cue(hit.path, hit.start or 0.0, video)
+        media.cue(str(hit.path), hit.start or 0.0, video)
         self.view.setCurrentWidget(media)
         self._layout.setStretchFactor(self.view, 3 if video else 0)
         start = hit.start or 0.0
@@ -567,11 +599,10 @@ class PreviewPane(QWidget):
         if isinstance(answer, PreviewError):
             self.text.setPlainText(self.tr("Cannot read this note: {reason}").format(reason=answer))
             return
-        hit = self.hit
-        quoted = excerpt(hit) if hit is not None else ""
+        shown = excerpt(self.hit) if self.hit is not None else None
 
         def render() -> None:
-            at = render_note(self.text.document(), answer, quoted, self._marks())
+            at = render_note(self.text.document(), answer, shown, highlight_color(self.palette()))
             if at >= 0:
                 self._scroll_to(at)
 
@@ -597,12 +628,12 @@ class PreviewPane(QWidget):
         )
         self.details.set_value("tags", tags)
         self.details.set_value("problem", self._problem(details))
-        if details.transcript and self.hit.kind in (FileKind.AUDIO.value, FileKind.VIDEO.value):
+        if details.transcript and self.hit.kind in (FileKind.AUDIO, FileKind.VIDEO):
             self._show_transcript(self.hit, details.transcript)
 
-    def _details_failed(self, token: int, message: str) -> None:
+    def _details_failed(self, token: int, error: EngineError) -> None:
         if token == self._token:
-            self.details.set_value("problem", message)
+            self.details.set_value("problem", advice(error)[0])
 
     def _problem(self, details: FileDetails) -> str:
         if details.status is FileStatus.FAILED:
@@ -616,20 +647,19 @@ class PreviewPane(QWidget):
 
     def _show_transcript(self, hit: Hit, segments: Sequence[Segment]) -> None:
         matched = matched_segment(segments, hit.start, hit.end)
+        bold = transcript_bold(hit, segments)
         self.text.setAccessibleName(self.tr("Transcript"))
         self.text.show()
 
         def render() -> None:
             tip = self.tr("Click to play from here")
-            render_transcript(self.text.document(), segments, matched, self._marks(), tip)
+            background = highlight_color(self.palette())
+            render_transcript(self.text.document(), segments, matched, background, bold, tip)
             if matched >= 0:
                 self._scroll_to(self.text.document().findBlockByNumber(matched).position())
 
         self._render = render
         render()
-
-    def _marks(self) -> Marks:
-        return Marks(highlight_color(self.palette()), self._words)
 
     def _scroll_to(self, position: int) -> None:
         cursor = QTextCursor(self.text.document())
@@ -663,7 +693,3 @@ class PreviewPane(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._render is not None:
             self._render()  # the highlight follows a switch between light and dark
-
-
-def _details_of(path: str, trove: Trove) -> FileDetails | None:
-    return trove.details(Path(path))

@@ -17,11 +17,10 @@ import hashlib
 import logging
 import math
 import os
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
     QEvent,
+    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -59,6 +59,9 @@ from PySide6.QtGui import (
     QPalette,
     QPixmap,
     QPolygonF,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -70,8 +73,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.facade import media_seconds, photo_thumbnail, video_frame, waveform_peaks
-from engine.search.results import Hit, Reason, Route
+from engine.facade import (
+    FileKind,
+    Hit,
+    Reason,
+    Route,
+    Span,
+    media_seconds,
+    photo_thumbnail,
+    video_frame,
+    waveform_peaks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +100,25 @@ SPACING = 8  # between tiles
 SCROLL_PAUSE_MS = 80
 _JPEG_QUALITY = 85
 
+LEAD_WORDS = 2  # words shown before the first matched word of an excerpt on a tile
+LEAD_CHARACTERS = 4  # or characters, in text written without spaces
+ELLIPSIS = "\u2026"
+
 _ModelIndex = QModelIndex | QPersistentModelIndex
-_TAG = re.compile(r'^tag "(?P<label>.*)" [-\d.]+$')
-_QUOTED = re.compile(r'^(?:said|note:) "(?P<text>.*)"$', re.DOTALL)
 
 
 # --- why it matched --------------------------------------------------------------------------
+#
+# A hit's reasons are values (:class:`engine.search.results.Reason`); here they become words in
+# the UI's language. An excerpt keeps its matched spans so that the query's words show in bold.
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Text with stretches to show bold: the query's words in an excerpt."""
+
+    text: str
+    bold: tuple[Span, ...] = ()
 
 
 def clock(seconds: float) -> str:
@@ -103,55 +128,138 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def reason_line(reason: Reason) -> str:
-    """One reason in a few words: “water the tomato…” at 0:12, tag: tabby cat, looks similar."""
-    at = QCoreApplication.translate("ResultDelegate", "at {time}")
-    where = " " + at.format(time=clock(reason.start)) if reason.start is not None else ""
-    if reason.route in (Route.TRANSCRIPT, Route.NOTE):
-        quoted = _QUOTED.match(reason.detail)
-        words = quoted.group("text") if quoted else reason.detail
-        return f"\u201c{words}\u201d{where}"
-    if reason.route is Route.TAG:
-        tag = _TAG.match(reason.detail)
-        label = tag.group("label") if tag else reason.detail
-        return QCoreApplication.translate("ResultDelegate", "tag: {label}").format(label=label)
-    # The engine says what the file looks or sounds like: the example's name, or the words.
-    if reason.route is Route.SOUND:
-        what = reason.detail.removeprefix("sounds like ")
-        if what and what != reason.detail:
-            said = QCoreApplication.translate("ResultDelegate", "sounds like {what}")
-            return said.format(what=what) + where
-        return QCoreApplication.translate("ResultDelegate", "sounds similar") + where
-    what = reason.detail.removeprefix("looks like ")
-    if what and what != reason.detail:
-        said = QCoreApplication.translate("ResultDelegate", "looks like {what}")
-        return said.format(what=what) + where
-    return QCoreApplication.translate("ResultDelegate", "looks similar") + where
+def percent(probability: float, locale: QLocale | None = None) -> str:
+    """62 %, in the locale's digits and sign."""
+    locale = locale or QLocale()
+    return f"{locale.toString(round(probability * 100))}{locale.percent()}"
 
 
-def why_line(hit: Hit) -> str:
+def reason_line(reason: Reason) -> Marked:
+    """One reason in a few words: “water the tomato…” at 0:12, tag: tabby cat (62%), looks like
+    dog.jpg; an excerpt with its matched words bold."""
+    translate = QCoreApplication.translate  # by this name, lupdate finds the strings
+    where = ""
+    if reason.start is not None:
+        where = " " + translate("ResultDelegate", "at {time}").format(time=clock(reason.start))
+    if reason.route in (Route.TRANSCRIPT, Route.NOTE) and reason.excerpt is not None:
+        shown = lead_in(Marked(reason.excerpt, reason.matched))
+        quoted = f"\u201c{shown.text}\u201d"
+        return Marked(quoted + where, tuple(Span(s.start + 1, s.end + 1) for s in shown.bold))
+    if reason.route is Route.TAG and reason.label is not None:
+        if reason.probability is None:
+            return Marked(translate("ResultDelegate", "tag: {label}").format(label=reason.label))
+        said = translate("ResultDelegate", "tag: {label} ({percent})")
+        return Marked(said.format(label=reason.label, percent=percent(reason.probability)))
+    sound = reason.route is Route.SOUND
+    if reason.asked is not None:
+        if sound:
+            said = translate("ResultDelegate", "sounds like \u201c{words}\u201d")
+        else:
+            said = translate("ResultDelegate", "looks like \u201c{words}\u201d")
+        return Marked(said.format(words=reason.asked) + where)
+    if reason.example is not None:
+        if sound:
+            said = translate("ResultDelegate", "sounds like {what}")
+        else:
+            said = translate("ResultDelegate", "looks like {what}")
+        return Marked(said.format(what=reason.example.name) + where)
+    if sound:
+        return Marked(translate("ResultDelegate", "sounds similar") + where)
+    return Marked(translate("ResultDelegate", "looks similar") + where)
+
+
+def lead_in(excerpt: Marked) -> Marked:
+    """The excerpt from a few words before its first matched word (after ``…``), so that a
+    line elided on the right still shows the match; in text written without spaces (Chinese),
+    from a few characters before it."""
+    if not excerpt.bold:
+        return excerpt
+    text, first = excerpt.text, excerpt.bold[0].start
+    if " " not in text[:first]:
+        begin = max(0, first - LEAD_CHARACTERS)
+    else:
+        begin = first
+        for _ in range(LEAD_WORDS + 1):
+            begin = text.rfind(" ", 0, begin)
+            if begin < 0:
+                return excerpt  # the match is among the first words already
+        begin += 1
+    if begin <= (len(ELLIPSIS) if text.startswith(ELLIPSIS) else 0):
+        return excerpt
+    shift = len(ELLIPSIS) - begin
+    return Marked(
+        ELLIPSIS + text[begin:], tuple(Span(s.start + shift, s.end + shift) for s in excerpt.bold)
+    )
+
+
+def why_line(hit: Hit) -> Marked:
     """The best evidence, in one line."""
     return (
-        reason_line(hit.why[0])
-        if hit.why
-        else QCoreApplication.translate("ResultDelegate", "looks similar")
+        reason_line(hit.reasons[0])
+        if hit.reasons
+        else Marked(QCoreApplication.translate("ResultDelegate", "looks similar"))
     )
 
 
 def why_text(hit: Hit) -> str:
     """Why a hit matched, best evidence first, one reason a line (for tooltips)."""
-    return "\n".join(reason_line(reason) for reason in hit.why) or QCoreApplication.translate(
-        "ResultDelegate", "looks similar"
+    lines = [reason_line(reason).text for reason in hit.reasons]
+    return "\n".join(lines) or QCoreApplication.translate("ResultDelegate", "looks similar")
+
+
+def excerpt(hit: Hit) -> Marked | None:
+    """The excerpt of a note that matched, with the query's words, or ``None``."""
+    for reason in hit.reasons:
+        if reason.route is Route.NOTE and reason.excerpt is not None:
+            return Marked(reason.excerpt, reason.matched)
+    return None
+
+
+def marked_layout(marked: Marked, font: QFont, width: float, wrap: bool = False) -> QTextLayout:
+    """``marked`` laid out in ``font``, its bold stretches bold, in lines of ``width``."""
+    layout = QTextLayout(marked.text, font)
+    option = QTextOption()
+    option.setWrapMode(
+        QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere if wrap else QTextOption.WrapMode.NoWrap
     )
+    layout.setTextOption(option)
+    strong = QTextCharFormat()
+    strong.setFontWeight(QFont.Weight.Bold)
+    ranges = []
+    for span in marked.bold:
+        stretch = QTextLayout.FormatRange()
+        stretch.start, stretch.length, stretch.format = span.start, span.end - span.start, strong
+        ranges.append(stretch)
+    layout.setFormats(ranges)
+    layout.beginLayout()
+    top = 0.0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, top))
+        top += line.height()
+    layout.endLayout()
+    return layout
 
 
-def excerpt(hit: Hit) -> str:
-    """The matched words of a note, or ``""``."""
-    for reason in hit.why:
-        if reason.route is Route.NOTE:
-            quoted = _QUOTED.match(reason.detail)
-            return quoted.group("text") if quoted else reason.detail
-    return ""
+def elided(marked: Marked, font: QFont, width: int) -> Marked:
+    """``marked`` cut on the right with ``…`` to fit ``width`` once its bold words are bold."""
+    metrics = QFontMetrics(font)
+    strong = QFont(font)
+    strong.setBold(True)
+    wider = QFontMetrics(strong)
+    extra = sum(
+        wider.horizontalAdvance(marked.text[s.start : s.end])
+        - metrics.horizontalAdvance(marked.text[s.start : s.end])
+        for s in marked.bold
+    )
+    text = metrics.elidedText(marked.text, Qt.TextElideMode.ElideRight, max(0, width - extra))
+    if text == marked.text:
+        return marked
+    kept = len(text) - 1 if text.endswith(ELLIPSIS) else len(text)
+    if not marked.text.startswith(text[:kept]):
+        return Marked(text)  # cut some other way: the words, without bold
+    bold = tuple(Span(s.start, min(s.end, kept)) for s in marked.bold if s.start < kept)
+    return Marked(text, bold)
 
 
 # --- pictures --------------------------------------------------------------------------------
@@ -161,8 +269,8 @@ def excerpt(hit: Hit) -> str:
 class _Key:
     """What a picture depends on besides the file's bytes (the disk key adds size and mtime)."""
 
-    kind: str
-    path: str
+    kind: FileKind
+    path: Path
     start: int  # whole second of a video frame, -1 otherwise
     pixels: int  # longer side in device pixels, or bins of a waveform
 
@@ -288,8 +396,8 @@ class _Job(QRunnable):
         self._signals.done.emit(self._key, payload, decoded)
 
     def _make(self) -> tuple[QImage | NDArray[np.float32], bool]:
-        key, path = self._key, Path(self._key.path)
-        if key.kind == "audio":
+        key, path = self._key, self._key.path
+        if key.kind is FileKind.AUDIO:
             target = self._disk.name(key, ".npy")
             stored = self._disk.load_array(target)
             if stored is not None:
@@ -303,7 +411,7 @@ class _Job(QRunnable):
         image = self._disk.load_image(target)
         if image is not None:
             return image, False
-        if key.kind == "video":
+        if key.kind is FileKind.VIDEO:
             picture = video_frame(path, max(0, key.start), key.pixels)
         else:
             picture = photo_thumbnail(path, key.pixels)
@@ -328,10 +436,11 @@ class Thumbnails(QObject):
 
     ``size`` is the picture's side in logical pixels; ``cache_folder`` the on-disk cache
     (default: the user's cache folder); ``memory_bytes`` bounds the decoded pictures held.
-    ``ready(path)`` says a picture of that file arrived (or failed): repaint its tiles.
+    ``ready(path)`` says a picture of that file (a :class:`Path`) arrived (or failed): repaint
+    its tiles.
     """
 
-    ready = Signal(str)
+    ready = Signal(object)
 
     def __init__(
         self,
@@ -368,14 +477,14 @@ class Thumbnails(QObject):
     def picture(self, hit: Hit, dpr: float = 1.0, row: int = -1) -> QPixmap | None:
         """A photo's thumbnail or a video's frame at ``hit.start``, at ``dpr``; ``None`` while
         it is made, or when it cannot be (then the tile shows its kind icon)."""
-        start = int(hit.start) if hit.kind == "video" and hit.start is not None else -1
+        start = int(hit.start) if hit.kind is FileKind.VIDEO and hit.start is not None else -1
         key = _Key(hit.kind, hit.path, start, math.ceil(self.size * dpr))
         found = self._lookup(key, dpr, row)
         return found if isinstance(found, QPixmap) else None
 
     def waveform(self, hit: Hit, row: int = -1) -> Waveform | None:
         """The whole recording's waveform (the tile highlights the hit's stretch), or ``None``."""
-        found = self._lookup(_Key("audio", hit.path, -1, WAVEFORM_BINS), 1.0, row)
+        found = self._lookup(_Key(FileKind.AUDIO, hit.path, -1, WAVEFORM_BINS), 1.0, row)
         return found if isinstance(found, Waveform) else None
 
     def retain(self, visible: Callable[[int], bool]) -> None:
@@ -484,37 +593,70 @@ class ResultsModel(QAbstractListModel):
         super().__init__(parent)
         self.images = images
         self._hits: list[Hit] = []
-        self._rows: dict[str, list[int]] = {}
+        self._new: set[int] = set()  # file ids of hits marked new
+        self._rows: dict[Path, list[int]] = {}
         images.ready.connect(self._picture_ready)
         style = QApplication.style()
         pixmap = QStyle.StandardPixmap
         self._icons = {
-            "photo": style.standardIcon(pixmap.SP_FileIcon),
-            "audio": style.standardIcon(pixmap.SP_MediaVolume),
-            "video": style.standardIcon(pixmap.SP_MediaPlay),
-            "note": style.standardIcon(pixmap.SP_FileDialogDetailedView),
+            FileKind.PHOTO: style.standardIcon(pixmap.SP_FileIcon),
+            FileKind.AUDIO: style.standardIcon(pixmap.SP_MediaVolume),
+            FileKind.VIDEO: style.standardIcon(pixmap.SP_MediaPlay),
+            FileKind.NOTE: style.standardIcon(pixmap.SP_FileDialogDetailedView),
         }
         self._kinds = {
-            "photo": self.tr("Photo"),
-            "audio": self.tr("Audio"),
-            "video": self.tr("Video"),
-            "note": self.tr("Note"),
+            FileKind.PHOTO: self.tr("Photo"),
+            FileKind.AUDIO: self.tr("Audio"),
+            FileKind.VIDEO: self.tr("Video"),
+            FileKind.NOTE: self.tr("Note"),
         }
 
-    def set_hits(self, hits: list[Hit]) -> None:
+    def set_hits(self, hits: Sequence[Hit], new: Collection[int] = ()) -> None:
+        """Show ``hits``; those whose file id is in ``new`` are marked new (found again after
+        the index changed, and not shown before)."""
         self.images.forget_waiting()
         self.beginResetModel()
         self._hits = list(hits)
-        self._rows = {}
-        for row, hit in enumerate(self._hits):
-            self._rows.setdefault(hit.path, []).append(row)
+        self._new = set(new)
+        self._index_rows()
         self.endResetModel()
 
     def hit(self, row: int) -> Hit:
         return self._hits[row]
 
-    def kind_name(self, kind: str) -> str:
-        return self._kinds.get(kind, kind)
+    def row_of(self, file_id: int) -> int | None:
+        return next((row for row, hit in enumerate(self._hits) if hit.file_id == file_id), None)
+
+    def is_new(self, row: int) -> bool:
+        return self._hits[row].file_id in self._new
+
+    def rename(self, file_id: int, path: Path) -> None:
+        """The file of a tile was renamed or moved: the tile follows, in place."""
+        row = self.row_of(file_id)
+        if row is None:
+            return
+        self._hits[row] = replace(self._hits[row], path=path)
+        self._index_rows()
+        self.dataChanged.emit(self.index(row), self.index(row))
+
+    def remove(self, file_id: int) -> None:
+        """The file of a tile is no longer searchable (deleted, excluded, unreadable)."""
+        row = self.row_of(file_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._hits[row]
+        self._new.discard(file_id)
+        self._index_rows()
+        self.endRemoveRows()
+
+    def _index_rows(self) -> None:
+        self._rows = {}
+        for row, hit in enumerate(self._hits):
+            self._rows.setdefault(hit.path, []).append(row)
+
+    def kind_name(self, kind: FileKind) -> str:
+        return self._kinds[kind]
 
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._hits)
@@ -526,19 +668,19 @@ class ResultsModel(QAbstractListModel):
         if role == HitRole:
             return hit
         if role == Qt.ItemDataRole.DisplayRole:
-            return Path(hit.path).name
+            return hit.path.name
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._icons.get(hit.kind, self._icons["note"])
+            return self._icons[hit.kind]
         if role == Qt.ItemDataRole.ToolTipRole:
             score = self.tr("score {value:.2f}").format(value=hit.score)
             return f"{hit.path}\n{score}\n{why_text(hit)}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.kind_name(hit.kind)} {Path(hit.path).name}, {why_line(hit)}"
+            return f"{self.kind_name(hit.kind)} {hit.path.name}, {why_line(hit).text}"
         if role == PathRole:
-            return hit.path
+            return str(hit.path)
         return None
 
-    def _picture_ready(self, path: str) -> None:
+    def _picture_ready(self, path: Path) -> None:
         rows = self._rows.get(path)
         if rows:  # one range: a file repeated down the list repaints once, not per row
             roles = [Qt.ItemDataRole.DecorationRole]
@@ -559,6 +701,7 @@ class TileGeometry:
 class TileTexts:
     name: str
     why: str
+    why_bold: tuple[Span, ...] = ()  # the query's words in ``why``
 
 
 class ResultDelegate(QStyledItemDelegate):
@@ -586,13 +729,14 @@ class ResultDelegate(QStyledItemDelegate):
         why = QRect(name.left(), name.bottom() + 1, text_width, line)
         return TileGeometry(picture, name, why)
 
-    def texts(self, hit: Hit, metrics: QFontMetrics, geometry: TileGeometry) -> TileTexts:
+    def texts(self, hit: Hit, font: QFont, geometry: TileGeometry) -> TileTexts:
         """The name (elided in the middle: the extension stays) and the why-line, each fitting."""
+        metrics = QFontMetrics(font)
         name = metrics.elidedText(
-            Path(hit.path).name, Qt.TextElideMode.ElideMiddle, geometry.name.width()
+            hit.path.name, Qt.TextElideMode.ElideMiddle, geometry.name.width()
         )
-        why = metrics.elidedText(why_line(hit), Qt.TextElideMode.ElideRight, geometry.why.width())
-        return TileTexts(name, why)
+        why = elided(why_line(hit), font, geometry.why.width())
+        return TileTexts(name, why.text, why.bold)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
         hit = index.data(HitRole)
@@ -612,7 +756,7 @@ class ResultDelegate(QStyledItemDelegate):
         self._paint_badge(painter, option, hit, index, geometry.picture)
 
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        texts = self.texts(hit, metrics, geometry)
+        texts = self.texts(hit, option.font, geometry)
         role = QPalette.ColorRole
         painter.setFont(option.font)
         painter.setPen(palette.color(group, role.HighlightedText if selected else role.Text))
@@ -620,7 +764,11 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(geometry.name, centred, texts.name)
         if not selected:
             painter.setPen(palette.color(group, role.PlaceholderText))
-        painter.drawText(geometry.why, centred, texts.why)
+        why = marked_layout(Marked(texts.why, texts.why_bold), option.font, geometry.why.width())
+        line = why.lineAt(0)
+        left = geometry.why.left() + (geometry.why.width() - line.naturalTextWidth()) / 2
+        top = geometry.why.top() + (geometry.why.height() - line.height()) / 2
+        why.draw(painter, QPointF(left, top))
         if option.state & QStyle.StateFlag.State_HasFocus:
             self._paint_focus(painter, option, style, widget)
         painter.restore()
@@ -636,12 +784,12 @@ class ResultDelegate(QStyledItemDelegate):
         rect: QRect,
         icon: QIcon | None,
     ) -> None:
-        if hit.kind == "audio":
+        if hit.kind is FileKind.AUDIO:
             wave = self.images.waveform(hit, row)
             if wave is not None:
                 self._paint_waveform(painter, option, hit, wave, rect)
                 return
-        elif hit.kind in ("photo", "video"):
+        elif hit.kind in (FileKind.PHOTO, FileKind.VIDEO):
             device = painter.device()
             dpr = device.devicePixelRatioF() if device is not None else 1.0
             pixmap = self.images.picture(hit, dpr, row)
@@ -651,7 +799,7 @@ class ResultDelegate(QStyledItemDelegate):
                 y = rect.top() + (rect.height() - size.height()) / 2
                 painter.drawPixmap(QPointF(x, y), pixmap)
                 return
-        elif hit.kind == "note":
+        elif hit.kind is FileKind.NOTE:
             self._paint_note(painter, option, hit, rect, icon)
             return
         if icon is not None:
@@ -712,18 +860,20 @@ class ResultDelegate(QStyledItemDelegate):
                 else rect.adjusted(side, side, -side, -side)
             )
             icon.paint(painter, target)
-        if not words:
+        if words is None:
             return
         font = QFont(option.font)
         font.setItalic(True)
-        metrics = QFontMetrics(font)
         text = rect.adjusted(PAD, PAD + 24 + GAP, -PAD, -PAD)
-        # Whole lines only: the clip never cuts a line through its middle.
-        lines = max(1, text.height() // metrics.lineSpacing())
-        text.setHeight(lines * metrics.lineSpacing())
-        painter.setFont(font)
+        layout = marked_layout(words, font, text.width(), wrap=True)
+        painter.save()
         painter.setPen(palette.color(group, QPalette.ColorRole.Text))
-        painter.drawText(text, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, words)
+        for index in range(layout.lineCount()):
+            line = layout.lineAt(index)
+            if line.y() + line.height() > text.height():
+                break  # whole lines only: none is cut through its middle
+            line.draw(painter, QPointF(text.topLeft()))
+        painter.restore()
 
     def _paint_badge(
         self,
@@ -734,9 +884,11 @@ class ResultDelegate(QStyledItemDelegate):
         rect: QRect,
     ) -> None:
         model = index.model()
-        label = model.kind_name(hit.kind) if isinstance(model, ResultsModel) else hit.kind
-        if hit.kind in ("audio", "video") and hit.start is not None:
+        label = model.kind_name(hit.kind) if isinstance(model, ResultsModel) else hit.kind.value
+        if hit.kind in (FileKind.AUDIO, FileKind.VIDEO) and hit.start is not None:
             label += f" {clock(hit.start)}"
+        if isinstance(model, ResultsModel) and model.is_new(index.row()):
+            label = model.tr("New") + " \u00b7 " + label
         font = QFont(option.font)
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
         metrics = QFontMetrics(font)

@@ -16,7 +16,7 @@ from pathlib import Path, PureWindowsPath
 from PySide6.QtCore import QObject, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from engine.privacy import persons_umask
+from engine.facade import persons_umask
 
 log = logging.getLogger(__name__)
 

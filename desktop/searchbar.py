@@ -31,8 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.theme import attention_color
-from engine.catalog.records import FileKind
-from engine.search.query import Filters
+from engine.facade import FileKind, Filters, QueryError
 
 Role = QPalette.ColorRole
 
@@ -363,12 +362,30 @@ class SearchBar(QWidget):
 
         self._batch(clear)
 
-    def show_error(self, message: str) -> None:
-        """Mark the box as holding a query the engine could not read, until the next edit."""
+    def show_error(self, error: QueryError) -> None:
+        """Mark the box as holding a query the engine could not read, until the next edit:
+        the culprit selected where it is one character of the box, and in words what is
+        wrong (the engine's own message, in English, is only for the log)."""
+        at = error.position
+        if at is not None and at < len(self.edit.text()):
+            self.edit.setSelection(at, 1)
+        if error.path is not None:
+            message = self.tr("{name} cannot be used to search with.").format(name=error.path.name)
+        elif at is not None and at < len(self.edit.text()):
+            message = self.tr("Trove cannot read this query from the marked character on.")
+        else:
+            message = self.tr("Trove cannot read this query; it looks unfinished.")
         self.edit.error = True
         self.edit.setToolTip(message)
         self.edit.setAccessibleDescription(message)
         self.edit.update()
+
+    def clear_error(self) -> None:
+        if self.edit.error:
+            self.edit.error = False
+            self.edit.setToolTip("")
+            self.edit.setAccessibleDescription("")
+            self.edit.update()
 
     def has_error(self) -> bool:
         return self.edit.error
@@ -386,11 +403,7 @@ class SearchBar(QWidget):
     def _changed(self, *_args: object) -> None:
         if self._quiet:
             return
-        if self.edit.error:
-            self.edit.error = False
-            self.edit.setToolTip("")
-            self.edit.setAccessibleDescription("")
-            self.edit.update()
+        self.clear_error()
         self.clear_chip.setVisible(self.filters() != Filters())
         query = self.query()
         if query != self._last_query:

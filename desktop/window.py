@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.folders import FoldersDialog, pick_folder
+from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
 from desktop.results import ResultsModel, ResultsView, Thumbnails, default_cache_folder
@@ -53,11 +54,23 @@ from desktop.settings import (
 )
 from desktop.theme import apply_theme
 from desktop.worker import EngineClient
-from engine.facade import Progress, RunState, Status, available_devices
-from engine.search.query import TextPart, parse
-from engine.search.results import Hit, SearchResult
+from engine.facade import (
+    ChangeKind,
+    EngineError,
+    Hit,
+    IndexChanges,
+    Problem,
+    Progress,
+    QueryError,
+    Root,
+    RunState,
+    SearchResult,
+    Status,
+    available_devices,
+)
 
 TYPING_PAUSE_MS = 250
+RERUN_PAUSE_MS = 400  # after the last index change of a burst, the query shown runs again
 SETTLED_STATES = (RunState.WATCHING, RunState.DONE, RunState.POLLING)
 
 
@@ -68,27 +81,12 @@ def like_query(path: Path, start: float | None = None, end: float | None = None)
     return f'like:"{path}{span}"'
 
 
-def query_words(text: str) -> list[str]:
-    """The words of a query's text parts, for highlighting: filters, examples and subtracted
-    parts left out."""
-    try:
-        parts = parse(text).positive
-    except ValueError:  # half-typed: highlight nothing rather than guess
-        return []
-    words = (word for part in parts if isinstance(part, TextPart) for word in part.text.split())
-    return [word.strip(".,;:!?").lower() for word in words if word.strip(".,;:!?")]
-
-
 def status_text(progress: Progress) -> str:
     """The status bar's words for one progress report."""
     state = progress.state
     if state in (RunState.WATCHING, RunState.DONE):
         return QCoreApplication.translate("MainWindow", "Up to date")
-    if state is RunState.POLLING:
-        if progress.message:
-            return QCoreApplication.translate("MainWindow", "Up to date ({message})").format(
-                message=progress.message
-            )
+    if state is RunState.POLLING:  # a folder that cannot be watched: the message bar says it
         return QCoreApplication.translate("MainWindow", "Up to date")
     if state is RunState.SCANNING:
         return QCoreApplication.translate("MainWindow", "Looking for changes…")
@@ -97,7 +95,7 @@ def status_text(progress: Progress) -> str:
             "MainWindow", "Indexing paused: {done}/{total} files"
         ).format(done=progress.files_done, total=progress.files_total)
     if state is RunState.CANCELLED:
-        return progress.message or QCoreApplication.translate("MainWindow", "Indexing stopped")
+        return QCoreApplication.translate("MainWindow", "Indexing stopped")
     text = QCoreApplication.translate("MainWindow", "Indexing: {done}/{total} files").format(
         done=progress.files_done, total=progress.files_total
     )
@@ -178,6 +176,8 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addWidget(self.search_bar)
+        self.message_bar = MessageBar(self)
+        layout.addWidget(self.message_bar)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -193,13 +193,24 @@ class MainWindow(QMainWindow):
         self.search_bar.submitted.connect(lambda _query: self._run_query())
         self._asked: str | None = None  # the latest query sent; older answers are dropped
         self.last_result: SearchResult | None = None
+        # The index changed since the results shown were found: asking again runs again.
+        self._stale = False
+        # A query asked again because files were added or changed: hits it brings that the
+        # shown results lack are marked new.
+        self._refreshing: set[int] | None = None
+        self._rerun = QTimer(self)  # changes come in bursts: one re-run per burst
+        self._rerun.setSingleShot(True)
+        self._rerun.setInterval(RERUN_PAUSE_MS)
+        self._rerun.timeout.connect(self._run_again)
         self.last_status: Status | None = None
         self._folders_dialog: FoldersDialog | None = None
 
         engine.opened.connect(self.refresh_folders)
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
-        engine.failed.connect(self._failed)
+        engine.query_failed.connect(self._query_failed)
+        engine.engine_failed.connect(self._engine_failed)
+        engine.changed.connect(self._index_changed)
         engine.damaged.connect(self._offer_repair)
         engine.repaired.connect(self._repaired)
         self.repair_box: QMessageBox | None = None
@@ -301,9 +312,11 @@ class MainWindow(QMainWindow):
     def _run_query(self) -> None:
         self._typing.stop()
         query = self.search_bar.query().strip()
-        if query == self._asked:
+        if query == self._asked and not self._stale:
             return
         self._asked = query
+        self._stale = False
+        self._refreshing = None
         if not query:
             self._show_empty(self.tr("Type to search, or drop a file to find things like it."))
             return
@@ -312,9 +325,26 @@ class MainWindow(QMainWindow):
     def _searched(self, query: str, result: SearchResult) -> None:
         if query != self._asked:
             return  # the person typed on; a newer answer is coming
+        self.search_bar.clear_error()
         self.last_result = result
+        shown, self._refreshing = self._refreshing, None
         if result.no_good_match or not result.hits:
             self._show_empty(self.tr("No good match"))
+            return
+        if shown is not None:  # the same query after index changes: keep place, mark news
+            current = self.current_hit()
+            self.results.set_hits(result.hits, new={h.file_id for h in result.hits} - shown)
+            row = None if current is None else self.results.row_of(current.file_id)
+            if row is None:
+                self.preview.clear()
+                self._enable_result_actions(False)
+            else:  # the same file stays current, and its preview (a recording plays on)
+                selection = self.grid.selectionModel()
+                blocked = selection.blockSignals(True)
+                self.grid.setCurrentIndex(self.results.index(row))
+                selection.blockSignals(blocked)
+                self.grid.viewport().update()
+            self.pages.setCurrentWidget(self.grid)
             return
         self.results.set_hits(result.hits)
         self.pages.setCurrentWidget(self.grid)
@@ -328,12 +358,47 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.empty)
         self._enable_result_actions(False)
 
-    def _failed(self, message: str) -> None:
-        if self._asked:  # a query the engine could not read: say where, keep the old results
-            self.search_bar.show_error(message)
-        self._show_empty(message)
+    def _query_failed(self, query: str, error: QueryError) -> None:
+        """A query the engine could not read: say where in the box; the results stay."""
+        if query == self._asked:
+            self.search_bar.show_error(error)
 
-    def _offer_repair(self, details: str) -> None:
+    def _engine_failed(self, error: EngineError) -> None:
+        """The engine could not do something: a message that says what to do; the results
+        stay."""
+        if error.problem is Problem.DAMAGED:
+            self._offer_repair(error)
+            return
+        self.message_bar.show_error(error)
+
+    # --- live results: the index changed under the results shown -----------------------------
+
+    def _index_changed(self, changes: IndexChanges) -> None:
+        """Rename and drop tiles in place; files added or changed may answer the query shown,
+        so it runs again once the burst is over, and the new hits are marked."""
+        self._stale = True
+        renewed = False
+        for change in changes.files:
+            if change.change is ChangeKind.MOVED:
+                self.results.rename(change.file_id, change.path)
+                self.preview.follow_move(change.file_id, change.path)
+            elif change.change in (ChangeKind.REMOVED, ChangeKind.FAILED):
+                self.results.remove(change.file_id)
+            else:
+                renewed = True
+        if self.pages.currentWidget() is self.grid and not self.results.rowCount():
+            self._show_empty(self.tr("No good match"))
+        if renewed and self._asked:
+            self._rerun.start()
+
+    def _run_again(self) -> None:
+        if not self._asked or not self._stale:
+            return
+        self._stale = False
+        self._refreshing = {self.results.hit(row).file_id for row in range(self.results.rowCount())}
+        self.engine.search(self._asked)
+
+    def _offer_repair(self, error: EngineError) -> None:
         """The catalog was found damaged and set aside: say so, and offer the repair."""
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
@@ -346,7 +411,7 @@ class MainWindow(QMainWindow):
                 "again for the rest."
             )
         )
-        box.setDetailedText(details)
+        box.setDetailedText(str(error))
         repair = box.addButton(self.tr("Repair"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(self.tr("Not now"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(repair)
@@ -376,7 +441,7 @@ class MainWindow(QMainWindow):
             self.preview.clear()
             self._enable_result_actions(False)
             return
-        self.preview.show_hit(self.results.hit(current.row()), query_words(self.search_bar.text()))
+        self.preview.show_hit(self.results.hit(current.row()))
         self._enable_result_actions(True)
 
     def _enable_result_actions(self, enabled: bool) -> None:
@@ -407,7 +472,7 @@ class MainWindow(QMainWindow):
     def find_similar(self) -> None:
         hit = self.current_hit()
         if hit is not None:
-            self.search(like_query(Path(hit.path)))
+            self.search(like_query(hit.path))
 
     def _grid_menu(self, position: Any) -> None:
         index = self.grid.indexAt(position)
@@ -487,8 +552,13 @@ class MainWindow(QMainWindow):
 
     def _progress(self, progress: Progress) -> None:
         self.status_label.setText(status_text(progress))
+        if progress.state is RunState.POLLING and progress.folder is not None:
+            problem = EngineError(Problem.CANNOT_WATCH, progress.message or "", progress.folder)
+            self.message_bar.show_error(problem)
+        elif progress.state is RunState.CANCELLED and progress.message:
+            self.message_bar.show_error(EngineError(Problem.UNEXPECTED, progress.message))
         if progress.state in SETTLED_STATES:
-            self.engine.ask(lambda trove: trove.status(), self._show_status, lambda _error: None)
+            self.engine.status(self._show_status, lambda _error: None)
 
     def _show_status(self, status: Status) -> None:
         self.last_status = status
@@ -501,9 +571,10 @@ class MainWindow(QMainWindow):
 
     def refresh_folders(self) -> None:
         """Ask for the watched folders again: the folder chip follows."""
-        self.engine.ask(
-            lambda trove: [root.path for root in trove.folders()], self.search_bar.set_folders
-        )
+        self.engine.folders(self._show_folders)
+
+    def _show_folders(self, roots: list[Root]) -> None:
+        self.search_bar.set_folders([root.path for root in roots])
 
     def _pause_toggled(self, paused: bool) -> None:
         if paused:
@@ -526,8 +597,7 @@ class MainWindow(QMainWindow):
             self.add_folder(folder)
 
     def add_folder(self, folder: Path) -> None:
-        self.engine.add_folder(folder)
-        self.refresh_folders()
+        self.engine.add_folder(folder, lambda _root: self.refresh_folders())
 
     def show_folders(self, failures: bool = False) -> None:
         if self._folders_dialog is None:
@@ -595,6 +665,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._typing.stop()
+        self._rerun.stop()
         if self.settings is not None:
             save_window_state(self.settings, self, {"results": self.splitter})
         self.preview.clear()

@@ -1,40 +1,51 @@
-"""The engine on a worker thread: the window asks through queued signals, answers come back as
-signals, so the GUI thread never waits on a model, the catalog or a scan.
+"""The engine off the GUI thread, in the engine's two lanes; answers come back as signals.
 
-One ``QThread`` owns the :class:`engine.facade.Trove`; every facade call (open, add a folder,
-search, status, close) runs there in order, which serialises the writes. Indexing runs on the
-watcher's own thread; its progress reaches the window through ``progress``, a signal emitted
-from that thread and delivered queued to the GUI thread.
+- **Control**: one thread opens, reopens, repairs and closes the :class:`Trove` and hands it
+  folder changes. While Trove watches, a folder change is a command to the watcher's thread
+  (the indexing lane's one writer), which runs it between two batches and goes on: nothing here
+  stops or restarts the watcher.
+- **Queries**: a small pool answers searches, file details, status and the folder list from
+  committed state, at the same time as indexing and as a folder change waits.
 
-Searches coalesce: the window may ask for one per keystroke, but a request only records the
-latest query and wakes the worker; when it gets to it, it runs whatever is latest, once.
+Every request is a named method with typed arguments; its answer reaches the given callback on
+the GUI thread. Errors keep their type: a :class:`QueryError` goes to ``query_failed`` (the
+search box), an :class:`EngineError` to the request's ``on_error`` or else ``engine_failed`` (a
+message saying what to do), and a damaged catalog to ``damaged`` (the repair offer).
 
-Anything else the window needs (details for a preview, folders, status, exclusions) goes through
-:meth:`EngineClient.ask`: a function of the facade, run on the worker thread, whose answer (or
-error message) comes back to a callback on the GUI thread.
+Searches coalesce: the window may ask one per keystroke, but only the latest waiting query runs.
 """
 
 from __future__ import annotations
 
-import itertools
+import functools
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-from engine.catalog.records import CatalogDamagedError, CatalogError
-from engine.facade import Trove, repair_catalog
-from engine.scan.pipeline import Progress
-from engine.scan.watcher import Watcher
+from engine.facade import (
+    EngineError,
+    FileDetails,
+    Problem,
+    QueryError,
+    RepairReport,
+    Root,
+    Status,
+    Trove,
+    demo_folder,
+    repair_catalog,
+)
 
 log = logging.getLogger(__name__)
 
-
+T = TypeVar("T")
 SEARCH_LIMIT = 500  # hits a search shows: enough to scroll, few enough to rank in milliseconds
+QUERY_THREADS = 2  # a search and a preview's details at once, while indexing has its own
 
 
 @dataclass(frozen=True)
@@ -45,338 +56,328 @@ class EngineSettings:
     threads: int = 0
 
 
-@dataclass(frozen=True)
-class _Job:
-    """One :meth:`EngineClient.ask`: the function to run on the facade and whose answer it is."""
-
-    token: int
-    work: Callable[[Trove], Any] = field(compare=False)
-    # Folders change: the watcher stops first (no run writes for a folder being removed) and
-    # starts again after, so its scan sees the new folders and globs.
-    changes_folders: bool = False
+OnError = Callable[[EngineError], None]
 
 
-@dataclass(frozen=True)
-class _Answer:
-    token: int
-    value: Any = None
-    error: str | None = None
-
-
-class _Engine(QObject):
-    """Lives on the worker thread; its slots are the only code that touches the facade."""
-
-    opened = Signal()
-    progress = Signal(object)  # Progress, from the pipeline's or the watcher's thread
-    searched = Signal(str, object)  # query, SearchResult
-    answered = Signal(object)  # _Answer of a job
-    failed = Signal(str)  # a message a person can read
-    damaged = Signal(str)  # the catalog was found damaged and set aside: the engine's account
-    repaired = Signal(object)  # RepairReport
-    closed = Signal()
-
-    def __init__(self, settings: EngineSettings) -> None:
-        super().__init__()
-        self._settings = settings
-        self._trove: Trove | None = None
-        self._watcher: Watcher | None = None
-        self._pending_lock = threading.Lock()
-        self._pending: str | None = None
-
-    # Written from the GUI thread, read here: only the latest query survives.
-    def set_pending(self, query: str | None) -> None:
-        with self._pending_lock:
-            self._pending = query
-
-    def _take_pending(self) -> str | None:
-        with self._pending_lock:
-            query, self._pending = self._pending, None
-        return query
-
-    def _report(self, progress: Progress) -> None:
-        self.progress.emit(progress)
-
-    @Slot()
-    def open(self) -> None:
-        try:
-            s = self._settings
-            self._trove = Trove(s.data, s.pack, s.device, s.threads, on_progress=self._report)
-        except CatalogDamagedError as error:  # the window offers the repair
-            log.error("%s", error)
-            self.damaged.emit(str(error))
-            return
-        except Exception as error:  # a missing pack, a bad data dir: say so in the window
-            log.exception("could not open the engine")
-            self.failed.emit(f"Could not open Trove: {error}")
-            return
-        self.opened.emit()
-
-    @Slot()
-    def repair(self) -> None:
-        """Rebuild the damaged catalog, open the engine on it and watch: the watcher's first
-        scan indexes again what the repair could not bring back."""
-        try:
-            report = repair_catalog(self._settings.data)
-        except (CatalogError, OSError) as error:
-            log.exception("repair failed")
-            self.failed.emit(f"Could not repair Trove's index: {error}")
-            return
-        self.open()
-        if self._trove is not None:
-            self.repaired.emit(report)
-            self.start_watching()
-
-    @Slot(object)
-    def reopen(self, settings: EngineSettings) -> None:
-        """Close the facade and open it again with other settings (pack, device, threads)."""
-        watching = self._watcher is not None
-        self.stop_watching()
-        if self._trove is not None:
-            self._trove.close()
-            self._trove = None
-        self._settings = settings
-        self.open()
-        if watching:
-            self.start_watching()
-
-    @Slot(object)
-    def run_job(self, job: _Job) -> None:
-        if self._trove is None:
-            self.answered.emit(_Answer(job.token, error="Trove is not open"))
-            return
-        watching = self._watcher is not None
-        if job.changes_folders:
-            self.stop_watching()
-        try:
-            value = job.work(self._trove)
-        except Exception as error:  # the caller shows it; a bug also goes to the log
-            if not isinstance(error, (ValueError, OSError)):
-                log.exception("engine job failed")
-            self.answered.emit(_Answer(job.token, error=str(error)))
-            return
-        finally:
-            if job.changes_folders and watching:
-                self.start_watching()
-        self.answered.emit(_Answer(job.token, value=value))
-
-    @Slot(str)
-    def add_folder(self, folder: str) -> None:
-        if self._trove is None:
-            return
-        watching = self._watcher is not None
-        self.stop_watching()
-        try:
-            self._trove.add_folder(Path(folder))
-        except Exception as error:
-            self.failed.emit(f"Cannot watch {folder}: {error}")
-        finally:
-            if watching:
-                self.start_watching()
-
-    @Slot()
-    def restart_watching(self) -> None:
-        """After the folders change: the running watcher only knows its old roots."""
-        if self._watcher is not None:
-            self.stop_watching()
-            self.start_watching()
-
-    @Slot(str)
-    def ensure_folder(self, folder: str) -> None:
-        """Watch ``folder`` when nothing is watched yet (the demo on a first run)."""
-        if self._trove is not None and not self._trove.folders():
-            self.add_folder(folder)
-
-    @Slot()
-    def start_watching(self) -> None:
-        if self._trove is None or self._watcher is not None:
-            return
-        self._watcher = self._trove.watcher(on_status=self._report)
-        self._watcher.start()  # its thread runs the initial scan
-
-    def stop_watching(self) -> None:
-        if self._watcher is not None:
-            self._watcher.stop()
-            self._watcher = None
-
-    @Slot()
-    def pause(self) -> None:
-        if self._trove is not None:
-            self._trove.pause()
-
-    @Slot()
-    def resume(self) -> None:
-        if self._trove is not None:
-            self._trove.resume()
-
-    @Slot()
-    def search(self) -> None:
-        query = self._take_pending()
-        if query is None or self._trove is None:
-            return  # an earlier wake-up already ran the latest query
-        try:
-            result = self._trove.search(query, limit=SEARCH_LIMIT)
-        except Exception as error:  # a ParseError names the culprit; others are engine bugs
-            if not isinstance(error, ValueError):
-                log.exception("search failed for %r", query)
-            self.failed.emit(str(error))
-            return
-        self.searched.emit(query, result)
-
-    @Slot()
-    def close(self) -> None:
-        try:
-            self.stop_watching()
-            if self._trove is not None:
-                self._trove.close()
-                self._trove = None
-        finally:
-            self.closed.emit()
-            thread = QThread.currentThread()
-            if thread is not None:
-                thread.quit()
+def _as_engine_error(error: BaseException) -> EngineError:
+    """An engine error as it is, anything else as the bug it is (logged with its trace)."""
+    if isinstance(error, EngineError):
+        return error
+    log.error("engine request failed", exc_info=error)
+    return EngineError(Problem.UNEXPECTED, str(error) or type(error).__name__)
 
 
 class EngineClient(QObject):
     """The GUI thread's handle on the engine: plain method calls that never block."""
 
     opened = Signal()
-    progress = Signal(object)
-    searched = Signal(str, object)
-    failed = Signal(str)
-    damaged = Signal(str)
-    repaired = Signal(object)
+    progress = Signal(object)  # engine Progress, from the indexing lane
+    changed = Signal(object)  # engine IndexChanges, after each commit
+    searched = Signal(str, object)  # the query text, its SearchResult
+    query_failed = Signal(str, object)  # the query text, its QueryError
+    engine_failed = Signal(object)  # EngineError nobody else took
+    damaged = Signal(object)  # EngineError: the catalog was set aside, repair is offered
+    repaired = Signal(object)  # RepairReport
 
-    _open = Signal()
-    _repair = Signal()
-    _reopen = Signal(object)
-    _run_job = Signal(object)
-    _restart_watching = Signal()
-    _add_folder = Signal(str)
-    _ensure_folder = Signal(str)
-    _start_watching = Signal()
-    _search = Signal()
-    _pause = Signal()
-    _resume = Signal()
-    _close = Signal()
+    # From any thread to the GUI thread: a callback and its argument.
+    _deliver = Signal(object, object)
 
     def __init__(self, settings: EngineSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("trove-engine")
-        self._engine = _Engine(settings)
-        self._engine.moveToThread(self._thread)
-        # Requests: queued onto the worker thread, run in the order asked.
-        self._open.connect(self._engine.open)
-        self._repair.connect(self._engine.repair)
-        self._reopen.connect(self._engine.reopen)
-        self._run_job.connect(self._engine.run_job)
-        self._restart_watching.connect(self._engine.restart_watching)
-        self._add_folder.connect(self._engine.add_folder)
-        self._ensure_folder.connect(self._engine.ensure_folder)
-        self._start_watching.connect(self._engine.start_watching)
-        self._search.connect(self._engine.search)
-        self._pause.connect(self._engine.pause)
-        self._resume.connect(self._engine.resume)
-        self._close.connect(self._engine.close)
-        # Answers: re-emitted on the GUI thread.
-        self._engine.opened.connect(self.opened)
-        self._engine.progress.connect(self.progress)
-        self._engine.searched.connect(self.searched)
-        self._engine.failed.connect(self.failed)
-        self._engine.damaged.connect(self.damaged)
-        self._engine.repaired.connect(self.repaired)
-        self._engine.answered.connect(self._answered)
-        self._running = False
         self._settings = settings
-        self._tokens = itertools.count(1)
-        self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[str], None]]] = {}
+        self._control = ThreadPoolExecutor(1, thread_name_prefix="trove-control")
+        self._queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="trove-query")
+        self._trove: Future[Trove] = Future()
+        self._running = False
+        self._pending_lock = threading.Lock()
+        self._pending: str | None = None  # the latest query not yet taken by the pool
+        self._deliver.connect(self._call)
+        self._watch_after_open = False
+        self._before_start: list[Callable[[], object]] = []
+        self._closed = False  # shut down: requests from now on are dropped
 
     @property
     def settings(self) -> EngineSettings:
         return self._settings
 
-    def start(self) -> None:
-        self._thread.start()
-        self._running = True
-        self._open.emit()
+    # --- life ------------------------------------------------------------------------------------
 
-    def repair(self) -> None:
-        """Repair a damaged catalog (after ``damaged``); ``repaired`` or ``failed`` follows."""
-        self._repair.emit()
+    def start(self) -> None:
+        """Open the engine; what was asked of the control thread before runs after it."""
+        self._running = True
+        self._control.submit(self._open)
+        waiting, self._before_start = self._before_start, []
+        for work in waiting:
+            self._control.submit(work)
+
+    def _on_control(self, work: Callable[..., object], *args: object) -> None:
+        """Run ``work`` on the control thread, in the order asked; before :meth:`start`, it
+        waits for the open (it would wait there for an open queued behind it)."""
+        call = functools.partial(work, *args)
+        if self._closed:
+            return
+        if self._running:
+            self._control.submit(call)
+        else:
+            self._before_start.append(call)
 
     def reopen(self, **changes: Any) -> None:
-        """Open the engine again with some settings changed (``device="cpu"``, ``threads=2``)."""
+        """Open the engine again with some settings changed (``device="cpu"``, ``threads=2``);
+        requests meanwhile wait for the new one."""
         self._settings = replace(self._settings, **changes)
-        self._reopen.emit(self._settings)
+        settings = self._settings
+        self._on_control(self._reopen, settings)
 
-    def ask(
-        self,
-        work: Callable[[Trove], Any],
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[str], None] | None = None,
-    ) -> None:
-        """Run ``work(trove)`` on the worker thread, after every request made before it;
-        ``on_done(answer)`` or ``on_error(message)`` then runs on the GUI thread."""
-        self._send(work, on_done, on_error, changes_folders=False)
+    def repair(self) -> None:
+        """Repair a damaged catalog (after ``damaged``); ``repaired`` or ``engine_failed``
+        follows, and watching starts on the repaired index."""
+        self._on_control(self._repair)
 
-    def change_folders(
-        self,
-        work: Callable[[Trove], Any],
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[str], None] | None = None,
-    ) -> None:
-        """Like :meth:`ask`, for work that adds, removes or re-globs folders: it runs with the
-        watcher stopped, which then starts again and rescans."""
-        self._send(work, on_done, on_error, changes_folders=True)
+    def shutdown(self, timeout_s: float = 60.0) -> None:
+        """Stop watching, close the facade, join the threads (blocks, at exit only)."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._pending_lock:
+            self._pending = None
+        self._deliver.disconnect(self._call)  # answers after closing have nobody to go to
+        if not self._running:  # never started: what waits for an open is answered now
+            self._trove.set_exception(EngineError(Problem.UNEXPECTED, "Trove is closed"))
+        self._queries.shutdown(wait=True, cancel_futures=True)
+        if self._running:
+            self._running = False
+            closing = self._control.submit(self._close)
+            try:
+                closing.result(timeout=timeout_s)
+            except TimeoutError:
+                log.error("the engine did not close in %.0f s", timeout_s)
+        self._control.shutdown(wait=False, cancel_futures=True)
 
-    def _send(
-        self,
-        work: Callable[[Trove], Any],
-        on_done: Callable[[Any], None] | None,
-        on_error: Callable[[str], None] | None,
-        changes_folders: bool,
-    ) -> None:
-        token = next(self._tokens)
-        self._callbacks[token] = (on_done, on_error or self.failed.emit)
-        self._run_job.emit(_Job(token, work, changes_folders))
-
-    def _answered(self, answer: _Answer) -> None:
-        on_done, on_error = self._callbacks.pop(answer.token, (None, None))
-        if answer.error is not None:
-            if on_error is not None:
-                on_error(answer.error)
-        elif on_done is not None:
-            on_done(answer.value)
-
-    def add_folder(self, folder: Path) -> None:
-        self._add_folder.emit(str(folder))
-
-    def restart_watching(self) -> None:
-        self._restart_watching.emit()
-
-    def ensure_folder(self, folder: Path) -> None:
-        self._ensure_folder.emit(str(folder))
+    # --- indexing lane ---------------------------------------------------------------------------
 
     def start_watching(self) -> None:
-        self._start_watching.emit()
+        self._watch_after_open = True
+        self._on_control(self._with_trove(lambda trove: trove.start_watching()))
 
-    def search(self, query: str) -> None:
-        self._engine.set_pending(query)
-        self._search.emit()
+    def ensure_folder(self, folder: Path) -> None:
+        """Watch ``folder`` when nothing is watched yet (the demo on a first run)."""
+
+        def ensure(trove: Trove) -> None:
+            if not trove.folders():
+                trove.add_folder(folder)
+
+        self._on_control(self._with_trove(ensure))
+
+    def add_folder(
+        self,
+        folder: Path,
+        on_done: Callable[[Root], None] | None = None,
+        on_error: OnError | None = None,
+    ) -> None:
+        self._change(lambda trove: trove.add_folder(folder), on_done, on_error)
+
+    def remove_folder(
+        self,
+        folder: Path,
+        on_done: Callable[[int], None] | None = None,
+        on_error: OnError | None = None,
+    ) -> None:
+        self._change(lambda trove: trove.remove_folder(folder), on_done, on_error)
+
+    def set_exclusions(
+        self,
+        folder: Path,
+        exclude: Sequence[str],
+        on_done: Callable[[Root], None] | None = None,
+        on_error: OnError | None = None,
+    ) -> None:
+        self._change(lambda trove: trove.set_exclusions(folder, exclude), on_done, on_error)
+
+    def replace_demo(
+        self, folders: Sequence[Path], on_done: Callable[[list[Root]], None] | None = None
+    ) -> None:
+        """Watch ``folders`` instead of the demo (its index goes; its files stay)."""
+
+        def replace_it(trove: Trove) -> list[Root]:
+            demo = str(demo_folder().resolve())
+            if any(root.path == demo for root in trove.folders()):
+                trove.remove_folder(Path(demo))
+            return [trove.add_folder(folder) for folder in folders]
+
+        self._change(replace_it, on_done, None)
+
+    # Signals to the running pipeline: sent from the query pool, so that a pause is not
+    # queued behind a folder change waiting on the control thread.
 
     def pause(self) -> None:
-        self._pause.emit()
+        if not self._closed:
+            self._queries.submit(self._with_trove(lambda trove: trove.pause()))
 
     def resume(self) -> None:
-        self._resume.emit()
+        if not self._closed:
+            self._queries.submit(self._with_trove(lambda trove: trove.resume()))
 
-    def shutdown(self, timeout_ms: int = 60_000) -> None:
-        """Stop the watcher, close the facade and join the thread (blocks, at exit only)."""
-        if not self._running:
+    # --- query lane ------------------------------------------------------------------------------
+
+    def search(self, query: str) -> None:
+        """Ask for ``query``; ``searched`` or ``query_failed`` follows unless a newer query
+        was asked before this one ran."""
+        if self._closed:
             return
-        self._running = False
-        self._engine.set_pending(None)  # drop a queued search
-        self._callbacks.clear()  # answers after closing have nobody to go to
-        self._close.emit()
-        if not self._thread.wait(timeout_ms):
-            log.error("the engine thread did not stop in %d ms", timeout_ms)
+        with self._pending_lock:
+            self._pending = query
+        self._queries.submit(self._search)
+
+    def details(
+        self, file_id: int, on_done: Callable[[FileDetails | None], None], on_error: OnError
+    ) -> None:
+        self._ask(lambda trove: trove.details(file_id), on_done, on_error)
+
+    def status(self, on_done: Callable[[Status], None], on_error: OnError | None = None) -> None:
+        self._ask(lambda trove: trove.status(), on_done, on_error)
+
+    def folders(
+        self, on_done: Callable[[list[Root]], None], on_error: OnError | None = None
+    ) -> None:
+        self._ask(lambda trove: trove.folders(), on_done, on_error)
+
+    # --- the threads' side -----------------------------------------------------------------------
+
+    def _open(self) -> None:
+        s = self._settings
+        try:
+            trove = Trove(
+                s.data,
+                s.pack,
+                s.device,
+                s.threads,
+                on_progress=self.progress.emit,
+                on_change=self.changed.emit,
+            )
+        except EngineError as error:
+            log.error("could not open Trove: %s", error)
+            self._trove.set_exception(error)
+            (self.damaged if error.problem is Problem.DAMAGED else self.engine_failed).emit(error)
+            return
+        except Exception as error:  # a bug: logged, and said in the window
+            failure = _as_engine_error(error)
+            self._trove.set_exception(failure)
+            self.engine_failed.emit(failure)
+            return
+        self._trove.set_result(trove)
+        self.opened.emit()
+
+    def _close(self) -> None:
+        """Close the engine for good: requests still coming are answered by nobody."""
+        trove = self._opened()
+        closed: Future[Trove] = Future()
+        closed.set_exception(EngineError(Problem.UNEXPECTED, "Trove is closed"))
+        self._trove = closed
+        if trove is not None:
+            trove.close()
+
+    def _reopen(self, settings: EngineSettings) -> None:
+        """Close and open again; requests meanwhile wait for the new engine."""
+        trove = self._opened()
+        self._trove = Future()
+        if trove is not None:
+            trove.close()
+        self._settings = settings
+        self._open()
+        if self._watch_after_open:
+            self._with_trove(lambda trove: trove.start_watching())()
+
+    def _repair(self) -> None:
+        try:
+            report: RepairReport = repair_catalog(self._settings.data)
+        except (EngineError, OSError) as error:
+            log.exception("repair failed")
+            self.engine_failed.emit(_as_engine_error(error))
+            return
+        self._trove = Future()
+        self._open()
+        trove = self._opened()
+        if trove is not None:
+            self.repaired.emit(report)
+            trove.start_watching()
+            self._watch_after_open = True
+
+    def _opened(self) -> Trove | None:
+        """The open Trove, waiting for an open under way; None when it could not open."""
+        try:
+            return self._trove.result()
+        except Exception:  # said once, when the open failed
+            return None
+
+    def _with_trove(self, work: Callable[[Trove], object]) -> Callable[[], None]:
+        def run() -> None:
+            trove = self._opened()
+            if trove is None:
+                return
+            try:
+                work(trove)
+            except Exception as error:
+                self.engine_failed.emit(_as_engine_error(error))
+
+        return run
+
+    def _change(
+        self,
+        work: Callable[[Trove], T],
+        on_done: Callable[[T], None] | None,
+        on_error: OnError | None,
+    ) -> None:
+        """A folder change, in the order asked, on the control thread (it waits there for
+        the indexing lane's answer, so queries go on meanwhile)."""
+        self._on_control(self._answer, work, on_done, on_error)
+
+    def _ask(
+        self,
+        work: Callable[[Trove], T],
+        on_done: Callable[[T], None],
+        on_error: OnError | None,
+    ) -> None:
+        if not self._closed:
+            self._queries.submit(self._answer, work, on_done, on_error)
+
+    def _answer(
+        self,
+        work: Callable[[Trove], T],
+        on_done: Callable[[T], None] | None,
+        on_error: OnError | None,
+    ) -> None:
+        trove = self._opened()
+        if trove is None:
+            return
+        try:
+            value = work(trove)
+        except Exception as error:
+            failure = _as_engine_error(error)
+            if on_error is not None:
+                self._deliver.emit(on_error, failure)
+            else:
+                self.engine_failed.emit(failure)
+            return
+        if on_done is not None:
+            self._deliver.emit(on_done, value)
+
+    def _search(self) -> None:
+        with self._pending_lock:
+            query, self._pending = self._pending, None
+        if query is None:
+            return  # an earlier wake-up already ran the latest query
+        trove = self._opened()
+        if trove is None:
+            return
+        try:
+            result = trove.search(query, limit=SEARCH_LIMIT)
+        except QueryError as error:
+            self.query_failed.emit(query, error)
+            return
+        except Exception as error:
+            self.engine_failed.emit(_as_engine_error(error))
+            return
+        self.searched.emit(query, result)
+
+    def _call(self, callback: Callable[[Any], None], value: object) -> None:
+        callback(value)

@@ -19,50 +19,42 @@ and ``--to T`` (seconds, mm:ss or h:mm:ss) narrow each example recording or vide
 ``FILE@START-END`` where no file has that whole name but FILE exists. Of an example recording or
 video at most 30 s are used (a note says so). ``--limit`` is 1 to 10,000 hits (default 10).
 
-``--json`` prints one object: ``{"query", "no_good_match", "spaces_used", "notes", "hits": [{"path",
-"kind", "score" (0..1), "start", "end" (seconds or null), "why": [{"route", "detail", "start",
-"end"}]}]}``; routes are visual, tag, transcript, note and sound. The schema only grows.
+``--json`` prints one object: ``{"schema": 2, "generation", "query", "no_good_match",
+"spaces_used", "notes", "hits": [{"file_id", "path", "kind", "score" (0..1), "start", "end"
+(seconds or null), "why": [{"route", "detail", "start", "end", "score", "label", "probability",
+"excerpt", "matched", "asked", "example"}]}]}``; routes are visual, tag, transcript, note and
+sound (:mod:`engine.search.wording` says what each field means). The schema only grows.
+
+The engine is imported by the commands, not here: ``trove --help`` and a usage error load no
+ONNX Runtime, FAISS, PyAV or NumPy, and a search loads what the search needs (see
+BENCHMARKS.md, "Start-up").
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
+import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-import onnxruntime as ort
-
-from engine.catalog.health import describe
-from engine.catalog.records import CatalogDamagedError, CatalogError, FileKind
-from engine.datadir import DataDirError, demo_data_dir, demo_folder
-from engine.facade import FolderError, Trove, repair_catalog
-from engine.inference.pack import candidates
-from engine.inference.providers import Device, DeviceUnavailableError
-from engine.inference.session import InferenceError
-from engine.media.errors import MediaError
+from engine.errors import EngineError, Problem, QueryError
+from engine.inference.devices import Device
 from engine.privacy import restrict_new_files
-from engine.scan.pipeline import Progress, RunState, RunSummary
-from engine.search.probes import ExampleError
-from engine.search.query import (
-    LONE_SURROGATE,
-    ExamplePart,
-    ParseError,
-    Query,
-    check_range,
-    parse,
-    seconds,
-    split_example,
-    time_range,
-)
-from engine.search.results import SearchResult
-from models.manifest import PackError
+
+if TYPE_CHECKING:
+    from engine.facade import Trove
+    from engine.scan.pipeline import Progress, RunSummary
+    from engine.search.query import ExamplePart, Query
+    from engine.search.results import SearchResult
 
 OK, NO_RESULT, BAD_USAGE, ENGINE_ERROR = 0, 1, 2, 3
 DEMO_QUERIES = ("a cat", "an elephant", "coffee", "the budget on Thursday", "a jet plane")
@@ -131,6 +123,8 @@ class ProgressLine:
         self.tty = sys.stderr.isatty()
 
     def __call__(self, progress: Progress) -> None:
+        from engine.scan.pipeline import RunState
+
         now = time.monotonic()
         final = progress.state in (RunState.DONE, RunState.CANCELLED)
         with self._lock:
@@ -177,6 +171,8 @@ def _limit(text: str) -> int:
 
 
 def _time(text: str) -> float:
+    from engine.search.query import seconds
+
     try:
         return seconds(text)
     except ValueError as error:
@@ -186,6 +182,8 @@ def _time(text: str) -> float:
 def _example(text: str) -> ExamplePart:
     """A --like file by its name as given; ``FILE@START-END`` is a range only where no file has
     the whole name and FILE exists. A missing file is left for the search to name."""
+    from engine.search.query import ExamplePart, split_example, time_range
+
     name, span = split_example(text, lambda name: Path(name).is_file()) or (text, None)
     if span is None:
         return ExamplePart(Path(name))
@@ -198,6 +196,8 @@ def _example(text: str) -> ExamplePart:
 
 def _examples(args: argparse.Namespace) -> list[ExamplePart]:
     """The --like files, each narrowed by --from/--to where those are given."""
+    from engine.search.query import check_range
+
     if args.start is None and args.end is None:
         return list(args.like)
     if not args.like:
@@ -215,6 +215,9 @@ def _examples(args: argparse.Namespace) -> list[ExamplePart]:
 
 def _query(args: argparse.Namespace, examples: Sequence[ExamplePart]) -> Query:
     """The text read as query language; the examples and kinds as the typed values they are."""
+    from engine.catalog.records import FileKind
+    from engine.search.query import parse
+
     query = parse(args.query, examples=examples)
     kinds = query.filters.kinds | {FileKind(kind) for kind in args.kind}
     return replace(query, filters=replace(query.filters, kinds=kinds))
@@ -232,34 +235,35 @@ def _json_line(value: object) -> str:
     """JSON as UTF-8 text, except that the lone surrogates of a non-UTF-8 file name are written
     as ``\\udcXX`` escapes: the output stays valid UTF-8, and ``os.fsencode(json.loads(...))``
     gives back the name's exact bytes."""
+    from engine.search.query import LONE_SURROGATE
+
     text = json.dumps(value, ensure_ascii=False)
     return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _print_result(query: str, result: SearchResult, as_json: bool) -> None:
+    from engine.search.wording import hit_line, result_json
+
     if as_json:
-        print(_json_line({"query": query, **result.to_json()}))
+        print(_json_line({"query": query, **result_json(result)}))
         return
     if result.no_good_match:
         print(f'"{query}": no good match')
     for rank, hit in enumerate(result.hits, 1):
-        when = f" @ {hit.start:.1f}-{hit.end:.1f} s" if hit.start is not None and hit.end else ""
-        why = "; ".join(reason.detail for reason in hit.why[:2])
-        print(f"{rank:3}. {hit.score:4.2f}  {hit.path}{when}  [{why}]")
+        print(hit_line(rank, hit))
     for note in result.notes:
         print(f"     ({note})")
 
 
 def _index(trove: Trove, watch: bool) -> int:
     if watch:
-        watcher = trove.watcher(on_status=ProgressLine())
-        watcher.start()
+        trove.start_watching()
         print("watching; Ctrl-C stops", file=sys.stderr)
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
-            watcher.stop()
+            trove.stop_watching()
         return OK
     summary = trove.index()
     print(_summary(summary))
@@ -285,11 +289,17 @@ def _status(trove: Trove) -> int:
 
 
 def _doctor(trove: Trove, pack: Path | None) -> int:
+    import onnxruntime as ort
+
+    from engine.inference.pack import candidates
+    from models.manifest import verify_files
+
     placement = trove.placement
     print(f"onnxruntime {ort.__version__}: {', '.join(ort.get_available_providers())}")
     print(f"device: {placement.device.value} ({placement.reason}), threads {placement.threads}")
     print("packs looked for in: " + ", ".join(str(path) for path in candidates(pack)))
     manifest = trove.manifest
+    verify_files(manifest)  # every byte, whatever the memo of earlier runs vouches for
     print(f"pack {manifest.name} {manifest.version} at {manifest.root}: every hash ok")
     for entry in manifest.models:
         size = sum(ref.bytes for ref in entry.files.values()) / 1e6
@@ -331,6 +341,9 @@ def _demo(trove: Trove, folder: Path) -> int:
 
 
 def _repair(args: argparse.Namespace) -> int:
+    from engine.catalog.health import describe
+    from engine.facade import Trove, repair_catalog
+
     report = repair_catalog(args.data_dir)
     for line in describe(report):
         print(line)
@@ -342,6 +355,9 @@ def _repair(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.datadir import demo_data_dir, demo_folder
+    from engine.facade import Trove
+
     if args.command == "repair":
         return _repair(args)
     data = args.data_dir
@@ -396,22 +412,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:
         reconfigure(errors="surrogateescape")
+    return _run_reporting(args, program=argv is None)
+
+
+@contextmanager
+def _importing_the_engine(program: bool) -> Iterator[None]:
+    """How the `trove` program imports the engine (a caller that runs ``main`` in its own
+    process keeps its settings):
+
+    - NumPy's OpenBLAS with one thread: it starts a thread per core that spins for its first
+      0.1 s, a core taken from the command on two cores. Trove does no large matrix work in
+      NumPy (ONNX Runtime and FAISS keep threads of their own); an explicit setting stands.
+    - The cyclic garbage collector paused, then what the imports made frozen: those objects live
+      as long as the process, and the collector's passes over them, while importing and again
+      at exit, took 40 ms of a search on two cores.
+    """
+    if not program:
+        yield
+        return
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _run_reporting(args: argparse.Namespace, program: bool) -> int:
+    """Run the command; a failure is one line on stderr and its exit code."""
+    with _importing_the_engine(program):
+        from engine.datadir import DataDirError
+        from engine.facade import FolderError
+        from engine.inference.session import InferenceError
+        from engine.media.errors import MediaError
+        from models.manifest import PackError
+
     try:
         return run(args)
-    except (ParseError, ExampleError, UsageError, FolderError, DataDirError) as error:
+    except (QueryError, UsageError, FolderError, DataDirError) as error:  # the person's to mend
         print(f"trove: {error}", file=sys.stderr)
         return BAD_USAGE
-    except CatalogDamagedError as error:
-        print(f"trove: {error}: run `trove repair`", file=sys.stderr)
+    except EngineError as error:
+        hint = ": run `trove repair`" if error.problem is Problem.DAMAGED else ""
+        print(f"trove: {error}{hint}", file=sys.stderr)
         return ENGINE_ERROR
-    except (
-        PackError,
-        DeviceUnavailableError,
-        InferenceError,
-        MediaError,
-        CatalogError,
-        OSError,
-    ) as error:
+    except (PackError, InferenceError, MediaError, OSError) as error:
         print(f"trove: {error}", file=sys.stderr)
         return ENGINE_ERROR
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
+from engine.errors import EngineError, Problem
 from models.sources import cache_root
 
 ENV_VAR = "TROVE_DATA"
@@ -18,8 +17,11 @@ CATALOG_NAME = "catalog.sqlite3"
 INDEXES_NAME = "indexes"
 
 
-class DataDirError(Exception):
+class DataDirError(EngineError):
     """The data folder cannot be used, or overlaps a watched folder."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Problem.CANNOT_OPEN, message)
 
 
 def data_dir(explicit: Path | None = None) -> Path:
@@ -32,6 +34,8 @@ def data_dir(explicit: Path | None = None) -> Path:
     elif os.environ.get(ENV_VAR):
         chosen = Path(os.environ[ENV_VAR])
     else:
+        import platformdirs  # here: a command given --data-dir does not pay for its import
+
         chosen = Path(platformdirs.user_data_dir("trove", appauthor=False))
     chosen = chosen.expanduser().absolute()
     if not chosen.exists():

@@ -2,19 +2,33 @@
 
 ``Trove`` wires the parts together: the catalog and vector indexes in the data directory, the
 model pack's encoders, the scanner, the indexing pipeline, the watcher and the search planner.
-Callers never reach past it, so the UI can run every call on a worker thread.
+Its methods fall in two lanes:
 
-Tile pictures for a results grid (``photo_thumbnail``, ``video_frame``, ``waveform_peaks``,
-``media_seconds``, from :mod:`engine.media.previews`) are re-exported here for the same reason.
+- The **indexing lane** has one writer. While Trove watches, that is the watcher's thread:
+  ``add_folder``, ``remove_folder`` and ``set_exclusions`` are handed to it as commands and wait
+  for its answer (a run under way stops after its batch in hand and goes on afterwards). When
+  nothing watches, they run on the caller's thread under the same lock as ``index``.
+  ``pause``, ``resume`` and ``cancel`` are signals to the running pipeline, from any thread.
+- The **query lane**: ``search``, ``details``, ``status``, ``folders`` and ``generation`` read
+  committed state and may run on any number of threads at once, while indexing goes on; a
+  search never waits for the indexing lane. Examples from outside the index are embedded by
+  the query lane's own extractor.
+
+The engine publishes what each commit changed (:class:`IndexChanges`) to ``on_change``.
+
+This module is the only one the desktop imports: everything it needs of the engine (values,
+errors, the tile pictures of :mod:`engine.media.previews`) is named here, in ``__all__``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from engine.catalog.health import (
     BACKUP_FOLDER,
@@ -26,59 +40,87 @@ from engine.catalog.health import (
 )
 from engine.catalog.records import (
     CatalogError,
+    Failure,
     FileKind,
-    FileRecord,
     FileStatus,
     ItemKind,
     Root,
 )
-from engine.datadir import DataDirError, check_not_inside, data_dir
+from engine.datadir import DataDirError, check_not_inside, data_dir, demo_data_dir, demo_folder
+from engine.errors import EngineError, Problem, QueryError
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
 from engine.inference.providers import Device, DeviceUnavailableError, Placement, choose
 from engine.inference.speech import Segment
-from engine.media.previews import (  # noqa: F401  re-exported for the desktop's tiles
-    media_seconds,
-    photo_thumbnail,
-    video_frame,
-    waveform_peaks,
-)
-from engine.privacy import make_private
+from engine.media.previews import media_seconds, photo_thumbnail, video_frame, waveform_peaks
+from engine.privacy import make_private, persons_umask, restrict_new_files
+from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
 from engine.scan.extract import Extractor
-from engine.scan.pipeline import (  # noqa: F401  Progress, RunState: re-exported for the UI
-    Pipeline,
-    Progress,
-    ProgressCallback,
-    RunState,
-    RunSummary,
-)
+from engine.scan.pipeline import Pipeline, Progress, ProgressCallback, RunState, RunSummary
 from engine.scan.scanner import Scanner
 from engine.scan.watcher import Watcher
 from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
-from engine.search.query import Query, parse
-from engine.search.results import SearchResult
-from models.manifest import Manifest
+from engine.search.query import Filters, Query, TextPart, parse
+from engine.search.results import Hit, Reason, Route, SearchResult, Span
+from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
+
+__all__ = [
+    "MANIFEST_NAME",
+    "ChangeKind",
+    "EngineError",
+    "Failure",
+    "FileChange",
+    "FileDetails",
+    "FileKind",
+    "FileStatus",
+    "Filters",
+    "Hit",
+    "IndexChanges",
+    "PackError",
+    "Problem",
+    "Progress",
+    "QueryError",
+    "Reason",
+    "RepairReport",
+    "Root",
+    "Route",
+    "RunState",
+    "RunSummary",
+    "SearchResult",
+    "Segment",
+    "Span",
+    "Status",
+    "TextPart",
+    "Trove",
+    "available_devices",
+    "demo_data_dir",
+    "demo_folder",
+    "make_private",
+    "media_seconds",
+    "parse",
+    "persons_umask",
+    "photo_thumbnail",
+    "read_manifest",
+    "repair_catalog",
+    "restrict_new_files",
+    "video_frame",
+    "waveform_peaks",
+]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CATALOG_FILE = "catalog.sqlite3"
 INDEX_FOLDER = "indexes"
-# What the last full scan could not even open (no catalog row: a dangling link, a locked
-# folder, a file without read permission), kept so that ``status`` in a later process lists it.
-UNREADABLE_FILE = "unreadable.json"
+# Where Trove before schema 3 kept what a full scan could not open; the catalog holds it now.
+_OLD_UNREADABLE_FILE = "unreadable.json"
 
 
-class FolderError(ValueError):
+class FolderError(EngineError):
     """A folder that cannot be watched, or is not watched: the message says which and why."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    path: Path
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -89,6 +131,7 @@ class Status:
     counts: dict[str, int]
     failures: list[Failure]
     spaces: dict[str, tuple[int, int]]  # space -> (vectors in the catalog, in the index)
+    generation: int = 0
 
     @property
     def consistent(self) -> bool:
@@ -100,6 +143,7 @@ class Status:
 class FileDetails:
     """What the catalog knows of one file: for a preview pane and ``trove status``-like views."""
 
+    file_id: int
     path: Path
     kind: FileKind
     size: int
@@ -124,7 +168,9 @@ def available_devices() -> list[str]:
 
 
 class Trove:
-    """Open once per process; every method may block, so a UI calls them off its main thread."""
+    """Open once per process. Query-lane methods may run on several threads at once; the
+    indexing lane has one writer (see the module's notes). Every method may block, so a UI
+    calls them off its main thread."""
 
     def __init__(
         self,
@@ -133,30 +179,56 @@ class Trove:
         device: Device | str = Device.AUTO,
         threads: int = 0,
         on_progress: ProgressCallback | None = None,
+        on_change: ChangeCallback | None = None,
     ) -> None:
+        """``on_progress`` hears how indexing goes, ``on_change`` of every committed change of
+        the index; both on the indexing lane's thread."""
         self.data_dir = data_dir(data)
+        self.on_change = on_change
         # Paths that other accounts could read before (a folder made by hand, an older Trove):
         # private now, and listed so that the caller can say so.
         self.made_private: list[Path] = self._make_data_private()
-        self.manifest: Manifest = open_pack(pack)
+        try:
+            self.manifest: Manifest = open_pack(pack)
+        except PackError as error:
+            raise EngineError(Problem.CANNOT_OPEN, str(error), pack) from error
         self.placement: Placement = choose(device, threads)
         self.catalog = open_catalog(self.data_dir / CATALOG_FILE)
+        try:
+            (self.data_dir / _OLD_UNREADABLE_FILE).unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only data folder: the file is ignored all the same
         self.indexes = SpaceIndexes(self.data_dir / INDEX_FOLDER)
         rebuilt = self.indexes.open(self.catalog)
         if rebuilt:
             log.info("rebuilt vector indexes from the catalog: %s", ", ".join(rebuilt))
         self.models = ModelSet(self.manifest, self.placement)
-        self.extractor = Extractor(self.models)
-        self.scanner = Scanner(self.catalog)
-        self.pipeline = Pipeline(
-            self.catalog, self.indexes, self.extractor, on_progress=on_progress
-        )
-        self.planner = Planner(
-            ModelProbes(self.models, extractor=self.extractor),
-            self.indexes,
+        self._on_progress = on_progress
+        self._writer = threading.Lock()  # the indexing lane's one writer when nothing watches
+        self._watcher: Watcher | None = None
+
+    # Parts made on first use: a text search needs neither the pipeline nor the extractors.
+
+    @cached_property
+    def scanner(self) -> Scanner:
+        return Scanner(self.catalog)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(
             self.catalog,
-            CalibrationTable(),
+            self.indexes,
+            Extractor(self.models),
+            on_progress=self._on_progress,
+            on_change=self.on_change,
         )
+
+    @cached_property
+    def planner(self) -> Planner:
+        # The query lane's own extractor: an example from outside the index is embedded
+        # alongside indexing, never queued behind it.
+        probes = ModelProbes(self.models, extractor=Extractor(self.models), catalog=self.catalog)
+        return Planner(probes, self.indexes, self.catalog, CalibrationTable())
 
     def _make_data_private(self) -> list[Path]:
         """The data folder itself and what Trove keeps in it: nothing else there is touched
@@ -166,7 +238,6 @@ class Trove:
             *folder.glob(f"{CATALOG_FILE}*"),  # with its -wal, -shm, note and damaged copies
             folder / INDEX_FOLDER,
             folder / BACKUP_FOLDER,
-            folder / UNREADABLE_FILE,
         ]
         changed = make_private(folder, recursive=False)
         for path in owned:
@@ -174,49 +245,115 @@ class Trove:
                 changed += make_private(path)
         return changed
 
-    # --- folders -----------------------------------------------------------------------------
+    # --- indexing lane: folders --------------------------------------------------------------
 
     def add_folder(self, folder: Path, exclude: Sequence[str] = ()) -> Root:
+        """Watch ``folder`` (with these exclusion globs); while watching, it is scanned at once."""
         folder = folder.expanduser().resolve()
         if not folder.is_dir():
-            raise FolderError(f"{folder} is not a folder")
+            raise FolderError(Problem.NOT_A_FOLDER, f"{folder} is not a folder", folder)
         try:
             check_not_inside(self.data_dir, folder)
         except DataDirError as error:  # a person's choice, not a broken data folder
-            raise FolderError(str(error)) from error
-        return self.catalog.add_root(folder, exclude=exclude)
+            raise FolderError(Problem.NOT_A_FOLDER, str(error), folder) from error
+        return self._indexing(lambda: self.catalog.add_root(folder, exclude=exclude))
 
     def remove_folder(self, folder: Path) -> int:
-        """Forget a folder: its files, items and vectors. Returns how many vectors went."""
-        root = self._root(folder)
-        dropped = self.catalog.remove_root(root.id)
-        self.indexes.remove(dropped)
-        self.indexes.save()
-        return len(dropped)
+        """Forget a folder: its files, items, vectors and failures. Returns how many vectors
+        went; ``on_change`` hears that each of its files is REMOVED."""
+        return self._indexing(lambda: self._remove_root(self._root(folder)))
 
     def set_exclusions(self, folder: Path, exclude: Sequence[str]) -> Root:
-        """Replace a watched folder's exclusion globs; the next scan drops what they exclude."""
-        root = self._root(folder)
-        return self.catalog.add_root(Path(root.path), include=root.include, exclude=exclude)
+        """Replace a watched folder's exclusion globs; the next scan drops what they exclude
+        (at once, while watching)."""
 
-    def folders(self) -> list[Root]:
-        return self.catalog.roots()
+        def change() -> Root:
+            root = self._root(folder)
+            return self.catalog.add_root(Path(root.path), include=root.include, exclude=exclude)
+
+        return self._indexing(change)
+
+    def _remove_root(self, root: Root) -> int:
+        removal = self.catalog.remove_root(root.id)
+        self.indexes.remove(removal.vectors)
+        self.indexes.save()
+        if self.on_change is not None and removal.files:
+            top = Path(removal.root.path)
+            gone = [
+                FileChange(ChangeKind.REMOVED, file.id, top / file.relpath, file.kind)
+                for file in removal.files
+            ]
+            self.on_change(IndexChanges(removal.generation, tuple(gone)))
+        return len(removal.vectors)
 
     def _root(self, folder: Path) -> Root:
         wanted = str(folder.expanduser().resolve())
         for root in self.catalog.roots():
             if root.path == wanted:
                 return root
-        raise FolderError(f"{wanted} is not a watched folder")
+        raise FolderError(Problem.NOT_WATCHED, f"{wanted} is not a watched folder", Path(wanted))
 
-    # --- indexing ----------------------------------------------------------------------------
+    def _indexing(self, work: Callable[[], T]) -> T:
+        """Run ``work`` as the indexing lane's writer: on the watcher's thread while it runs
+        (waiting for its answer), else here, one writer at a time."""
+        watcher = self._watcher
+        if watcher is not None and watcher.running:
+            return watcher.submit(work).result()
+        with self._writer:
+            return work()
+
+    # --- indexing lane: runs -----------------------------------------------------------------
 
     def index(self) -> RunSummary:
-        """Bring the index up to date with every folder, once."""
-        summary = self.pipeline.run(self.scanner.scan())
-        self._keep_unreadable([Failure(Path(u.path), u.reason) for u in summary.unreadable])
+        """Bring the index up to date with every folder, once (not while watching)."""
+        if self.watching:
+            raise EngineError(Problem.UNEXPECTED, "Trove is watching: the watcher indexes")
+        with self._writer:
+            summary = self.pipeline.run(self.scanner.scan())
         self.back_up()
         return summary
+
+    def start_watching(self) -> None:
+        """Keep the index current on the watcher's thread, which becomes the indexing lane's
+        writer, until :meth:`stop_watching` (or :meth:`close`). It scans everything first;
+        each time it falls idle, the daily backup is taken if one is due."""
+        with self._writer:
+            if self._watcher is not None:
+                return
+
+            def status(progress: Progress) -> None:
+                if progress.state is RunState.WATCHING:
+                    self.back_up()  # on the watcher's thread: between runs, never during one
+                if self._on_progress is not None:
+                    self._on_progress(progress)
+
+            self._watcher = Watcher(self.scanner, self.pipeline, on_status=status)
+            self._watcher.start()
+
+    def stop_watching(self) -> None:
+        with self._writer:
+            watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    @property
+    def watching(self) -> bool:
+        return self._watcher is not None
+
+    @property
+    def polled(self) -> dict[int, str]:
+        """Roots rescanned on a timer because the system refused to watch them, with why."""
+        watcher = self._watcher
+        return watcher.polled if watcher is not None else {}
+
+    def pause(self) -> None:
+        self.pipeline.pause()
+
+    def resume(self) -> None:
+        self.pipeline.resume()
+
+    def cancel(self) -> None:
+        self.pipeline.cancel()
 
     def back_up(self) -> Path | None:
         """Keep the daily backup of the catalog (at most one a day); the new backup, or None.
@@ -236,48 +373,7 @@ class Trove:
         """SQLite's full check of the catalog: what is wrong, or nothing (``trove doctor``)."""
         return self.catalog.integrity()
 
-    def _keep_unreadable(self, failures: Sequence[Failure]) -> None:
-        rows = [[str(failure.path), failure.reason] for failure in failures]
-        target = self.data_dir / UNREADABLE_FILE
-        temporary = target.with_suffix(".tmp")
-        # ASCII JSON escapes the lone surrogates of a non-UTF-8 name, so it comes back exact.
-        temporary.write_text(json.dumps(rows), encoding="ascii")
-        temporary.replace(target)
-
-    def _unreadable(self) -> list[Failure]:
-        try:
-            rows = json.loads((self.data_dir / UNREADABLE_FILE).read_bytes())
-        except (OSError, ValueError):
-            return []  # never scanned, or a file cut short: the next index run rewrites it
-        roots = [Path(root.path) for root in self.catalog.roots()]
-        return [
-            Failure(Path(path), reason)
-            for path, reason in rows
-            if any(Path(path).is_relative_to(root) for root in roots)  # not a removed folder's
-        ]
-
-    def watcher(self, on_status: ProgressCallback | None = None) -> Watcher:
-        """A watcher that keeps the index current until it is stopped (``with`` works).
-        Each time it falls idle, the daily backup is taken if one is due."""
-
-        def status(progress: Progress) -> None:
-            if progress.state is RunState.WATCHING:
-                self.back_up()  # on the watcher's thread: between runs, never during one
-            if on_status is not None:
-                on_status(progress)
-
-        return Watcher(self.scanner, self.pipeline, on_status=status)
-
-    def pause(self) -> None:
-        self.pipeline.pause()
-
-    def resume(self) -> None:
-        self.pipeline.resume()
-
-    def cancel(self) -> None:
-        self.pipeline.cancel()
-
-    # --- search and status -------------------------------------------------------------------
+    # --- query lane --------------------------------------------------------------------------
 
     def search(self, query: str | Query, limit: int = 20, base: Path | None = None) -> SearchResult:
         """Answer a query string (see :mod:`engine.search.query` for its forms; relative paths
@@ -286,13 +382,15 @@ class Trove:
         parsed = parse(query, base) if isinstance(query, str) else query
         return self.planner.search(parsed, limit)
 
-    def details(self, path: Path) -> FileDetails | None:
-        """The catalog's record of ``path`` with its transcript and tags; None when not indexed."""
-        found = self._record(path)
+    def details(self, file_id: int) -> FileDetails | None:
+        """The catalog's record of a file with its transcript and tags; None when it is no
+        longer indexed (deleted, or its folder removed)."""
+        found = self.catalog.file_by_id(file_id)
         if found is None:
             return None
-        record, where = found
+        record, root_path = found
         items = self.catalog.items_of_file(record.id)
+        failure = self.catalog.failure(record.id)
         transcript = [
             Segment(item.start or 0.0, item.end or item.start or 0.0, item.text or "")
             for item in items
@@ -304,42 +402,38 @@ class Trove:
                 best[item.text] = max(best.get(item.text, 0.0), item.score or 0.0)
         tags = sorted(best.items(), key=lambda tag: -tag[1])
         return FileDetails(
-            path=where,
+            file_id=record.id,
+            path=Path(root_path) / record.relpath,
             kind=record.kind,
             size=record.size,
             modified=record.mtime_ns / 1e9,
             status=record.status,
-            error=record.error,
+            error=None if failure is None else failure.reason,
             transcript=transcript,
             tags=tags,
         )
 
-    def _record(self, path: Path) -> tuple[FileRecord, Path] | None:
-        for candidate in dict.fromkeys([Path(path).absolute(), Path(path).resolve()]):
-            for root in self.catalog.roots():
-                if candidate.is_relative_to(root.path):
-                    relpath = str(candidate.relative_to(root.path))
-                    record = self.catalog.file(root.id, relpath)
-                    if record is not None:
-                        return record, candidate
-        return None
+    def file_id(self, path: Path) -> int | None:
+        """The id of the indexed file at ``path`` (as given, or with links resolved)."""
+        record = self.catalog.file_at(path)
+        return None if record is None else record.id
+
+    def folders(self) -> list[Root]:
+        return self.catalog.roots()
+
+    def generation(self) -> int:
+        """The catalog's change counter: a query asked again answers differently only after
+        it moved."""
+        return self.catalog.generation()
 
     def status(self) -> Status:
-        roots = {root.id: Path(root.path) for root in self.catalog.roots()}
-
-        def where(record: FileRecord) -> Path:
-            return roots.get(record.root_id, Path("?")) / record.relpath
-
-        failures = [
-            Failure(where(record), record.error or "unknown error")
-            for record in self.catalog.files(status=FileStatus.FAILED)
-        ] + self._unreadable()
+        failures = self.catalog.failures()
         counts = self.catalog.counts()
         names = set(self.catalog.spaces()) | set(self.indexes.spaces())
         spaces = {
             name: (counts.get(f"vectors.{name}", 0), self._indexed(name)) for name in sorted(names)
         }
-        return Status(self.catalog.roots(), counts, failures, spaces)
+        return Status(self.catalog.roots(), counts, failures, spaces, self.catalog.generation())
 
     def _indexed(self, space: str) -> int:
         try:
@@ -347,8 +441,12 @@ class Trove:
         except KeyError:
             return 0
 
+    # --- life --------------------------------------------------------------------------------
+
     def close(self) -> None:
-        self.pipeline.cancel()
+        self.stop_watching()
+        if "pipeline" in self.__dict__:  # made: it may be running
+            self.pipeline.cancel()
         self.indexes.save()
         self.catalog.close()
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Protocol, Self, TypeGuard, cast, get_type_hints
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
@@ -41,42 +43,234 @@ class FileRef:
     bytes: int
 
 
-@dataclass(frozen=True)
-class Preprocessing:
-    """How raw media become model input. Fields that do not apply to a task stay ``None``.
+class Resize(StrEnum):
+    """How a photo becomes a model's square input."""
 
-    Image: ``image_size`` is the square side fed to the network; ``resize`` is ``"crop"``
-    (shorter side to ``resize_to``, then centre crop) or ``"squash"`` (straight to size);
-    pixels in 0..255 become ``(x / 255 - mean) / std`` when ``pixel_scale`` is 255, or
-    ``(x - mean) / std`` on the raw 0..255 scale when it is 1. The engine resamples bicubic
-    (Pillow, antialiased) and composites transparency onto mid grey before either step.
-    Audio: ``sample_rate`` in Hz; windows of ``window_seconds`` every ``hop_seconds``.
-    Text: ``max_tokens`` per chunk, including special tokens.
+    CROP = "crop"  # shorter side to ``resize_to``, then the centre square
+    SQUASH = "squash"  # straight to the square, whatever its shape
+
+
+Rgb = tuple[float, float, float]
+
+
+# --- field readers: each checks one manifest value and returns it normalised ---------------------
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _positive(value: object) -> float:
+    if not _is_number(value) or value <= 0:
+        raise ValueError(f"must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _rgb(value: object) -> Rgb:
+    if not isinstance(value, list | tuple) or len(value) != 3 or not all(map(_is_number, value)):
+        raise ValueError(f"must be three numbers (red, green, blue), got {value!r}")
+    return (float(value[0]), float(value[1]), float(value[2]))
+
+
+def _positive_rgb(value: object) -> Rgb:
+    rgb = _rgb(value)
+    if min(rgb) <= 0:
+        raise ValueError(f"must be three positive numbers (red, green, blue), got {value!r}")
+    return rgb
+
+
+def _resize(value: object) -> Resize:
+    if value not in {mode.value for mode in Resize}:
+        raise ValueError(f"must be one of {[mode.value for mode in Resize]}, got {value!r}")
+    return Resize(value)
+
+
+def _whole_or_none(value: object) -> int | None:
+    return None if value is None else _whole(value)
+
+
+# A field's type names the reader that checks it: ``image_size: Whole`` is an int, at least 1.
+Whole = Annotated[int, _whole]
+Positive = Annotated[float, _positive]
+
+
+@dataclass(frozen=True)
+class _Flat:
+    """A task's preprocessing, kept in the manifest as one flat JSON object.
+
+    Every field is ``Annotated[type, reader]``; the readers run on every construction (an
+    exporter's as well as the manifest reader's), so a bad value fails where it is made, and
+    the error begins with the field's name.
     """
 
-    image_size: int | None = None
-    resize: str | None = None
-    resize_to: int | None = None
-    mean: tuple[float, float, float] | None = None
-    std: tuple[float, float, float] | None = None
-    pixel_scale: float | None = None
-    sample_rate: int | None = None
-    window_seconds: float | None = None
-    hop_seconds: float | None = None
-    n_mels: int | None = None
-    max_tokens: int | None = None
+    task: ClassVar[Task]
+
+    def __post_init__(self) -> None:
+        for name, read in _readers(type(self)).items():
+            try:
+                value = read(getattr(self, name))
+            except ValueError as error:
+                raise ValueError(f"{name} {error}") from None
+            object.__setattr__(self, name, value)  # frozen: the normalised value replaces it
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Preprocessing:
-        known = {name for name in cls.__dataclass_fields__}
-        unknown = set(data) - known
-        if unknown:
-            raise PackError(f"unknown preprocessing keys: {sorted(unknown)}")
-        values = dict(data)
-        for key in ("mean", "std"):
-            if values.get(key) is not None:
-                values[key] = tuple(values[key])
-        return cls(**values)
+    def keys(cls) -> frozenset[str]:
+        return frozenset(_readers(cls))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Self:
+        required = [item.name for item in fields(cls) if item.default is MISSING]
+        missing = [name for name in required if name not in data]
+        if missing:
+            raise ValueError(f"preprocessing has no {', '.join(missing)}")
+        try:
+            return cast(Any, cls)(**{key: data[key] for key in cls.keys() if key in data})
+        except ValueError as error:
+            raise ValueError(f"preprocessing.{error}") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields that are set, in declaration order, as JSON values."""
+        values = ((item.name, getattr(self, item.name)) for item in fields(self))
+        return {name: _json_value(value) for name, value in values if value is not None}
+
+
+_READERS: dict[type[_Flat], dict[str, Callable[[object], object]]] = {}
+
+
+def _readers(cls: type[_Flat]) -> dict[str, Callable[[object], object]]:
+    """Field name -> its reader, from the ``Annotated`` types (worked out once per class)."""
+    if cls not in _READERS:
+        hints = get_type_hints(cls, include_extras=True)
+        _READERS[cls] = {item.name: hints[item.name].__metadata__[0] for item in fields(cls)}
+    return _READERS[cls]
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Resize):
+        return value.value
+    return list(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextPreprocessing(_Flat):
+    """``max_tokens`` per model input, special tokens included."""
+
+    task: ClassVar[Task] = Task.TEXT
+    max_tokens: Whole
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImagePreprocessing(_Flat):
+    """``image_size`` is the square side fed to the network. ``resize`` crop scales the
+    shorter side to ``resize_to`` (``image_size`` when unset) and takes the centre square;
+    squash scales straight to the square. Pixels in 0..255 become ``(x / 255 - mean) / std``
+    when ``pixel_scale`` is 255, or ``(x - mean) / std`` on the raw 0..255 scale when it is 1.
+    The engine resamples bicubic (Pillow, antialiased) and composites transparency onto mid
+    grey before either step."""
+
+    task: ClassVar[Task] = Task.IMAGE
+    image_size: Whole
+    resize: Annotated[Resize, _resize]
+    resize_to: Annotated[int | None, _whole_or_none] = None
+    mean: Annotated[Rgb, _rgb]
+    std: Annotated[Rgb, _positive_rgb]
+    pixel_scale: Positive = 255.0
+
+    @property
+    def crop_from(self) -> int:
+        """The shorter side a crop scales a photo to before taking its centre square."""
+        return self.resize_to or self.image_size
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudioPreprocessing(_Flat):
+    """Mono samples at ``sample_rate`` Hz, cut into windows of ``window_seconds`` every
+    ``hop_seconds``."""
+
+    task: ClassVar[Task] = Task.AUDIO
+    sample_rate: Whole
+    window_seconds: Positive
+    hop_seconds: Positive
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeechPreprocessing(_Flat):
+    """Mono samples at ``sample_rate`` Hz in windows of ``window_seconds``; ``n_mels`` is the
+    log-mel front end's height, inside the encoder graph (recorded, not computed by the engine)."""
+
+    task: ClassVar[Task] = Task.SPEECH
+    sample_rate: Whole
+    window_seconds: Positive
+    n_mels: Whole
+
+
+@dataclass(frozen=True)
+class ImageTextPreprocessing:
+    """An image-text model's two towers: the image tower's preprocessing and the text tower's.
+    One flat JSON object on disk, the image keys beside ``max_tokens``."""
+
+    task: ClassVar[Task] = Task.IMAGE_TEXT
+    image: ImagePreprocessing
+    text: TextPreprocessing
+
+    @classmethod
+    def keys(cls) -> frozenset[str]:
+        return ImagePreprocessing.keys() | TextPreprocessing.keys()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> ImageTextPreprocessing:
+        def own(tower: type[_Flat]) -> dict[str, object]:
+            return {key: value for key, value in data.items() if key in tower.keys()}
+
+        return cls(
+            image=ImagePreprocessing.from_json(own(ImagePreprocessing)),
+            text=TextPreprocessing.from_json(own(TextPreprocessing)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return self.image.to_json() | self.text.to_json()
+
+
+Preprocessing = (
+    TextPreprocessing
+    | ImagePreprocessing
+    | ImageTextPreprocessing
+    | AudioPreprocessing
+    | SpeechPreprocessing
+)
+PREPROCESSING_OF: dict[Task, type[Preprocessing]] = {
+    kind.task: kind
+    for kind in (
+        TextPreprocessing,
+        ImagePreprocessing,
+        ImageTextPreprocessing,
+        AudioPreprocessing,
+        SpeechPreprocessing,
+    )
+}
+
+
+def read_preprocessing(task: Task, data: object) -> Preprocessing:
+    """The typed preprocessing of a ``task`` model from its manifest JSON: every key known,
+    every required one present, every value checked. ``ValueError`` names the field."""
+    kind = PREPROCESSING_OF[task]
+    if data is None:
+        raise ValueError(f"preprocessing is missing (task {task.value!r} needs it)")
+    if not isinstance(data, dict):
+        raise ValueError(f"preprocessing must be a JSON object, got {data!r}")
+    unknown = sorted(set(data) - kind.keys())
+    if unknown:
+        raise ValueError(
+            f"preprocessing has {unknown}, which task {task.value!r} does not take "
+            f"(it takes {sorted(kind.keys())})"
+        )
+    return kind.from_json(data)
 
 
 @dataclass(frozen=True)
@@ -84,15 +278,16 @@ class ModelEntry:
     """One model of a pack.
 
     ``files`` maps a role (``"model"``, ``"tokenizer"``, ``"encoder"``, ``"labels"``...) to a file.
-    ``dims`` maps each output that the engine reads to its width. ``inputs`` and ``outputs`` are
-    the fixed ONNX tensor names per graph, keyed like ``files``.
+    ``dims`` maps each output that the engine reads to its width. ``preprocessing`` is the
+    task's own kind (``PREPROCESSING_OF[task]``). ``inputs`` and ``outputs`` are the fixed ONNX
+    tensor names per graph, keyed like ``files``.
     """
 
     id: str
     task: Task
     files: dict[str, FileRef]
     dims: dict[str, int]
-    preprocessing: Preprocessing = field(default_factory=Preprocessing)
+    preprocessing: Preprocessing
     pooling: str = "none"
     prefixes: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, list[str]] = field(default_factory=dict)
@@ -100,6 +295,14 @@ class ModelEntry:
     licence: str = ""
     source: str = ""
     notes: str = ""
+
+    def __post_init__(self) -> None:
+        expected = PREPROCESSING_OF[self.task]
+        if not isinstance(self.preprocessing, expected):
+            raise ValueError(
+                f"model {self.id!r}: task {self.task.value!r} takes {expected.__name__}, "
+                f"not {type(self.preprocessing).__name__}"
+            )
 
     @property
     def embedding_dim(self) -> int:
@@ -111,12 +314,13 @@ class ModelEntry:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ModelEntry:
         try:
+            task = Task(data["task"])
             return cls(
                 id=data["id"],
-                task=Task(data["task"]),
+                task=task,
                 files={role: FileRef(**ref) for role, ref in data["files"].items()},
                 dims={key: int(value) for key, value in data["dims"].items()},
-                preprocessing=Preprocessing.from_json(data.get("preprocessing", {})),
+                preprocessing=read_preprocessing(task, data.get("preprocessing")),
                 pooling=data.get("pooling", "none"),
                 prefixes=dict(data.get("prefixes", {})),
                 inputs={key: list(value) for key, value in data.get("inputs", {}).items()},
@@ -166,9 +370,7 @@ class Manifest:
         for entry in self.models:
             data = asdict(entry)
             data["task"] = entry.task.value
-            data["preprocessing"] = {
-                key: value for key, value in data["preprocessing"].items() if value is not None
-            }
+            data["preprocessing"] = entry.preprocessing.to_json()
             models.append(data)
         return {
             "format": FORMAT_VERSION,
@@ -217,8 +419,18 @@ def read_manifest(folder: Path) -> Manifest:
     return Manifest(name=data["name"], version=data["version"], models=models, root=folder)
 
 
-def verify_files(manifest: Manifest) -> None:
-    """Check every file's size and sha256; raise one error naming the first bad file."""
+class KnownHashes(Protocol):
+    """Files hashed before whose bytes cannot have changed since (``engine.inference.pack``
+    keeps one across runs): a file it vouches for is not read again."""
+
+    def vouches(self, path: Path, sha256: str) -> bool: ...
+
+    def hashed(self, path: Path, sha256: str) -> None: ...
+
+
+def verify_files(manifest: Manifest, known: KnownHashes | None = None) -> None:
+    """Check every file's size and sha256; raise one error naming the first bad file. A file
+    that ``known`` vouches for has its size checked only."""
     for entry in manifest.models:
         for role, ref in entry.files.items():
             path = manifest.root / ref.path
@@ -231,8 +443,12 @@ def verify_files(manifest: Manifest) -> None:
                     f"model pack file is truncated or altered: {where} has {size} bytes, "
                     f"expected {ref.bytes}"
                 )
+            if known is not None and known.vouches(path, ref.sha256):
+                continue
             if sha256_of(path) != ref.sha256:
                 raise PackError(f"model pack file is altered: {where} fails its sha256 check")
+            if known is not None:
+                known.hashed(path, ref.sha256)
 
 
 def load_manifest(folder: Path, verify: bool = True) -> Manifest:

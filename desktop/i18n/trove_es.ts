@@ -436,6 +436,81 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     </message>
 </context>
 <context>
+    <name>MessageBar</name>
+    <message>
+        <source>The disk is full: Trove could not save its index.</source>
+        <translation>El disco está lleno: Trove no pudo guardar su índice.</translation>
+    </message>
+    <message>
+        <source>Free some space; indexing goes on by itself afterwards.</source>
+        <translation>Libera algo de espacio; la indexación seguirá sola después.</translation>
+    </message>
+    <message>
+        <source>Trove cannot write its index folder.</source>
+        <translation>Trove no puede escribir en la carpeta de su índice.</translation>
+    </message>
+    <message>
+        <source>Check that its folder can be written, then restart Trove.</source>
+        <translation>Comprueba que se puede escribir en esa carpeta y reinicia Trove.</translation>
+    </message>
+    <message>
+        <source>{folder} cannot be watched.</source>
+        <translation>No se puede vigilar {folder}.</translation>
+    </message>
+    <message>
+        <source>Choose a folder that exists and is not inside Trove&apos;s own data.</source>
+        <translation>Elige una carpeta que exista y que no esté dentro de los datos de Trove.</translation>
+    </message>
+    <message>
+        <source>{folder} is not watched.</source>
+        <translation>{folder} no está vigilada.</translation>
+    </message>
+    <message>
+        <source>Open Folders and exclusions to see the folders Trove watches.</source>
+        <translation>Abre Carpetas y exclusiones para ver las carpetas que vigila Trove.</translation>
+    </message>
+    <message>
+        <source>The system refused to watch {folder}.</source>
+        <translation>El sistema se negó a vigilar {folder}.</translation>
+    </message>
+    <message>
+        <source>Trove looks through it for changes every few minutes.</source>
+        <translation>Trove la revisa cada pocos minutos en busca de cambios.</translation>
+    </message>
+    <message>
+        <source>Trove&apos;s index is damaged and was set aside.</source>
+        <translation>El índice de Trove está dañado y se apartó.</translation>
+    </message>
+    <message>
+        <source>Repair rebuilds it; your files were not touched.</source>
+        <translation>Reparar lo reconstruye; tus archivos no se tocaron.</translation>
+    </message>
+    <message>
+        <source>Trove could not open its index or its models.</source>
+        <translation>Trove no pudo abrir su índice ni sus modelos.</translation>
+    </message>
+    <message>
+        <source>Check Preferences (model pack and device), then try again.</source>
+        <translation>Revisa las Preferencias (paquete de modelos y dispositivo) y vuelve a intentarlo.</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside Trove.</source>
+        <translation>Algo salió mal dentro de Trove.</translation>
+    </message>
+    <message>
+        <source>Searching may still work; the log has the details for a bug report.</source>
+        <translation>Puede que la búsqueda siga funcionando; el registro tiene los detalles para informar del error.</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Problema</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Cerrar</translation>
+    </message>
+</context>
+<context>
     <name>PreferencesDialog</name>
     <message>
         <source>Preferences</source>
@@ -707,6 +782,18 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>etiqueta: {label}</translation>
     </message>
     <message>
+        <source>tag: {label} ({percent})</source>
+        <translation>etiqueta: {label} ({percent})</translation>
+    </message>
+    <message>
+        <source>sounds like “{words}”</source>
+        <translation>suena como «{words}»</translation>
+    </message>
+    <message>
+        <source>looks like “{words}”</source>
+        <translation>se parece a «{words}»</translation>
+    </message>
+    <message>
         <source>sounds like {what}</source>
         <translation>suena como {what}</translation>
     </message>
@@ -751,6 +838,18 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>Any folder</source>
         <translation>Cualquier carpeta</translation>
+    </message>
+    <message>
+        <source>{name} cannot be used to search with.</source>
+        <translation>No se puede buscar con {name}.</translation>
+    </message>
+    <message>
+        <source>Trove cannot read this query from the marked character on.</source>
+        <translation>Trove no entiende esta consulta a partir del carácter marcado.</translation>
+    </message>
+    <message>
+        <source>Trove cannot read this query; it looks unfinished.</source>
+        <translation>Trove no entiende esta consulta; parece incompleta.</translation>
     </message>
     <message>
         <source>Only results inside one watched folder</source>
@@ -858,6 +957,13 @@ Todo ocurre en este ordenador. Nada tuyo se envía a ninguna parte.
     <message>
         <source>Choose a folder for Trove to look through</source>
         <translation>Elige una carpeta para que Trove la revise</translation>
+    </message>
+</context>
+<context>
+    <name>model</name>
+    <message>
+        <source>New</source>
+        <translation>Nuevo</translation>
     </message>
 </context>
 </TS>

@@ -436,6 +436,81 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     </message>
 </context>
 <context>
+    <name>MessageBar</name>
+    <message>
+        <source>The disk is full: Trove could not save its index.</source>
+        <translation>磁盘已满：Trove 无法保存索引。</translation>
+    </message>
+    <message>
+        <source>Free some space; indexing goes on by itself afterwards.</source>
+        <translation>请腾出一些空间；之后索引会自动继续。</translation>
+    </message>
+    <message>
+        <source>Trove cannot write its index folder.</source>
+        <translation>Trove 无法写入它的索引文件夹。</translation>
+    </message>
+    <message>
+        <source>Check that its folder can be written, then restart Trove.</source>
+        <translation>请确认该文件夹可写，然后重新启动 Trove。</translation>
+    </message>
+    <message>
+        <source>{folder} cannot be watched.</source>
+        <translation>无法监视 {folder}。</translation>
+    </message>
+    <message>
+        <source>Choose a folder that exists and is not inside Trove&apos;s own data.</source>
+        <translation>请选择一个存在、且不在 Trove 自身数据中的文件夹。</translation>
+    </message>
+    <message>
+        <source>{folder} is not watched.</source>
+        <translation>{folder} 未被监视。</translation>
+    </message>
+    <message>
+        <source>Open Folders and exclusions to see the folders Trove watches.</source>
+        <translation>打开“文件夹与排除项”查看 Trove 监视的文件夹。</translation>
+    </message>
+    <message>
+        <source>The system refused to watch {folder}.</source>
+        <translation>系统拒绝监视 {folder}。</translation>
+    </message>
+    <message>
+        <source>Trove looks through it for changes every few minutes.</source>
+        <translation>Trove 会每隔几分钟检查其中的变化。</translation>
+    </message>
+    <message>
+        <source>Trove&apos;s index is damaged and was set aside.</source>
+        <translation>Trove 的索引已损坏，已被移到一旁。</translation>
+    </message>
+    <message>
+        <source>Repair rebuilds it; your files were not touched.</source>
+        <translation>修复会重建索引；您的文件没有被改动。</translation>
+    </message>
+    <message>
+        <source>Trove could not open its index or its models.</source>
+        <translation>Trove 无法打开它的索引或模型。</translation>
+    </message>
+    <message>
+        <source>Check Preferences (model pack and device), then try again.</source>
+        <translation>请检查偏好设置（模型包和设备），然后重试。</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside Trove.</source>
+        <translation>Trove 内部出了问题。</translation>
+    </message>
+    <message>
+        <source>Searching may still work; the log has the details for a bug report.</source>
+        <translation>搜索可能仍然可用；日志中有可用于错误报告的详细信息。</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>PreferencesDialog</name>
     <message>
         <source>Preferences</source>
@@ -707,6 +782,18 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>标签：{label}</translation>
     </message>
     <message>
+        <source>tag: {label} ({percent})</source>
+        <translation>标签：{label}（{percent}）</translation>
+    </message>
+    <message>
+        <source>sounds like “{words}”</source>
+        <translation>听起来像“{words}”</translation>
+    </message>
+    <message>
+        <source>looks like “{words}”</source>
+        <translation>看起来像“{words}”</translation>
+    </message>
+    <message>
         <source>sounds like {what}</source>
         <translation>听起来像 {what}</translation>
     </message>
@@ -751,6 +838,18 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>Any folder</source>
         <translation>任意文件夹</translation>
+    </message>
+    <message>
+        <source>{name} cannot be used to search with.</source>
+        <translation>无法用 {name} 进行搜索。</translation>
+    </message>
+    <message>
+        <source>Trove cannot read this query from the marked character on.</source>
+        <translation>Trove 无法理解此查询中从标记字符开始的部分。</translation>
+    </message>
+    <message>
+        <source>Trove cannot read this query; it looks unfinished.</source>
+        <translation>Trove 无法理解此查询；它似乎没有写完。</translation>
     </message>
     <message>
         <source>Only results inside one watched folder</source>
@@ -858,6 +957,13 @@ Trove 应该浏览哪些文件夹？它一开始工作你就可以搜索；它�
     <message>
         <source>Choose a folder for Trove to look through</source>
         <translation>选择一个让 Trove 浏览的文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>model</name>
+    <message>
+        <source>New</source>
+        <translation>新</translation>
     </message>
 </context>
 </TS>

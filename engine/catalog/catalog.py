@@ -31,16 +31,20 @@ from numpy.typing import NDArray
 from engine.catalog.records import (
     CatalogDamagedError,
     CatalogError,
+    Failure,
     FileKind,
     FileRecord,
     FileStatus,
+    Item,
     ItemKind,
     ItemRow,
-    NewItem,
     ReplaceResult,
     Root,
+    RootRemoval,
+    StoredVector,
 )
 from engine.catalog.schema import migrate, prepare_new
+from engine.errors import Problem
 
 __all__ = ["Catalog", "CatalogError"]
 
@@ -48,9 +52,9 @@ Ids = NDArray[np.int64]
 Vectors = NDArray[np.float32]
 
 _BUSY_TIMEOUT_MS = 30_000
-_FILE_COLUMNS = (
-    "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status, f.error"
-)
+_FILE_COLUMNS = "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status"
+# An item's own columns, in the order of :class:`Item`'s fields (vectors apart).
+_ITEM_COLUMNS = "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score"
 _VECTOR_DTYPE = np.dtype("<f4")
 # What every SQLite 3 database file begins with.
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -106,8 +110,22 @@ def _file_record(row: Sequence[Any]) -> FileRecord:
         content_hash=row[5],
         kind=FileKind(row[6]),
         status=FileStatus(row[7]),
-        error=row[8],
     )
+
+
+_ItemValues = tuple[
+    ItemKind, float | None, float | None, int | None, int | None, str | None, float | None
+]
+
+
+def _item_values(row: Sequence[Any]) -> _ItemValues:
+    """The leading ``_ITEM_COLUMNS`` of a row as :class:`Item`'s fields, in order."""
+    return (ItemKind(row[0]), row[1], row[2], row[3], row[4], row[5], row[6])
+
+
+def _joined(root_path: bytes, relpath: str) -> bytes:
+    """The absolute path of ``relpath`` in a root, as a name BLOB (as the scanner writes it)."""
+    return _name_to_blob(str(Path(_blob_to_name(root_path)) / relpath))
 
 
 def _write_error(path: Path, error: sqlite3.Error) -> CatalogError:
@@ -115,12 +133,13 @@ def _write_error(path: Path, error: sqlite3.Error) -> CatalogError:
     if isinstance(error, sqlite3.OperationalError) and (
         "full" in text or "disk I/O" in text or "too big" in text
     ):
-        reason = "the disk is full or the file cannot grow"
+        reason, problem = "the disk is full or the file cannot grow", Problem.DISK_FULL
     elif "readonly" in text or "read-only" in text:
-        reason = "the catalog or its folder is read-only"
+        reason, problem = "the catalog or its folder is read-only", Problem.READ_ONLY
     else:
-        reason = "the database refused the change"
-    return CatalogError(f"cannot write the catalog {path}: {reason} ({text}); nothing was changed")
+        reason, problem = "the database refused the change", Problem.UNEXPECTED
+    message = f"cannot write the catalog {path}: {reason} ({text}); nothing was changed"
+    return CatalogError(message, problem)
 
 
 class Catalog:
@@ -354,14 +373,28 @@ class Catalog:
             ).fetchone()
         return self._root(row)
 
-    def remove_root(self, root_id: int) -> list[tuple[str, int]]:
-        """Forget a root with its files and items; returns the (space, item_id) of every vector."""
+    def remove_root(self, root_id: int) -> RootRemoval:
+        """Forget a root with its files, items and failures; says what went, so that the vector
+        indexes drop its vectors and a window drops its files."""
         with self._write() as conn:
-            removed = self._vectors_of(conn, "f.root_id = ?", root_id)
+            row = conn.execute(
+                "SELECT id, path, include, exclude, online FROM roots WHERE id = ?", (root_id,)
+            ).fetchone()
+            if row is None:
+                raise CatalogError(f"no root with id {root_id}")
+            files = [
+                _file_record(found)
+                for found in conn.execute(
+                    f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.root_id = ? ORDER BY f.id",
+                    (root_id,),
+                )
+            ]
+            vectors = self._vectors_of(conn, "f.root_id = ?", root_id)
             conn.execute("DELETE FROM roots WHERE id = ?", (root_id,))
-            if removed:
+            if vectors:
                 self._bump_generation(conn)
-        return removed
+            generation = self._generation(conn)
+        return RootRemoval(self._root(row), files, vectors, generation)
 
     def roots(self) -> list[Root]:
         with self._read() as conn:
@@ -410,6 +443,28 @@ class Catalog:
             ).fetchone()
         return None if row is None else _file_record(row)
 
+    def file_by_id(self, file_id: int) -> tuple[FileRecord, str] | None:
+        """A file and the path of its root, or None once it is gone."""
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
+                "WHERE f.id = ?",
+                (file_id,),
+            ).fetchone()
+        return None if row is None else (_file_record(row[:-1]), _blob_to_name(row[-1]))
+
+    def file_at(self, path: Path) -> FileRecord | None:
+        """The record of the file at ``path`` in a watched folder, looked up as the path is
+        written (made absolute), then as it resolves through links; None when neither is known."""
+        roots = self.roots()
+        for candidate in dict.fromkeys([Path(path).absolute(), Path(path).resolve()]):
+            for root in roots:
+                if candidate.is_relative_to(root.path):
+                    record = self.file(root.id, str(candidate.relative_to(root.path)))
+                    if record is not None:
+                        return record
+        return None
+
     def files(
         self, root_id: int | None = None, status: FileStatus | None = None
     ) -> list[FileRecord]:
@@ -433,7 +488,8 @@ class Catalog:
         kind: FileKind,
     ) -> FileRecord:
         """Record a file seen on disk. New, or different bytes or kind: PENDING (its old items
-        stay until ``replace_items``). Same bytes with a new mtime: status kept."""
+        stay until ``replace_items``) and its failure is forgotten. Same bytes with a new mtime:
+        status and failure kept."""
         blob = _name_to_blob(relpath)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM roots WHERE id = ?", (root_id,)).fetchone() is None:
@@ -444,8 +500,6 @@ class Catalog:
                 "ON CONFLICT (root_id, relpath) DO UPDATE SET "
                 "status = CASE WHEN files.content_hash = excluded.content_hash "
                 "  AND files.kind = excluded.kind THEN files.status ELSE excluded.status END, "
-                "error = CASE WHEN files.content_hash = excluded.content_hash "
-                "  AND files.kind = excluded.kind THEN files.error ELSE NULL END, "
                 "size = excluded.size, mtime_ns = excluded.mtime_ns, "
                 "content_hash = excluded.content_hash, kind = excluded.kind",
                 (
@@ -462,27 +516,81 @@ class Catalog:
                 f"SELECT {_FILE_COLUMNS} FROM files f WHERE f.root_id = ? AND f.relpath = ?",
                 (root_id, blob),
             ).fetchone()
-        return _file_record(row)
+            record = _file_record(row)
+            if record.status is not FileStatus.FAILED:
+                conn.execute("DELETE FROM failures WHERE file_id = ?", (record.id,))
+        return record
 
     def mark_failed(self, file_id: int, reason: str) -> None:
-        """The file cannot be read: skipped until its bytes change. Its old items stay."""
+        """The file cannot be decoded or embedded: FAILED, with a failure saying why, and skipped
+        until its bytes change. Its old items stay."""
         with self._write() as conn:
-            if (
-                conn.execute(
-                    "UPDATE files SET status = ?, error = ? WHERE id = ?",
-                    (FileStatus.FAILED.value, reason, file_id),
-                ).rowcount
-                == 0
-            ):
+            found = conn.execute(
+                "SELECT f.root_id, r.path, f.relpath FROM files f JOIN roots r ON r.id = f.root_id "
+                "WHERE f.id = ?",
+                (file_id,),
+            ).fetchone()
+            if found is None:
                 raise CatalogError(f"no file with id {file_id}")
+            root_id, root_path, relpath = found
+            conn.execute(
+                "UPDATE files SET status = ? WHERE id = ?", (FileStatus.FAILED.value, file_id)
+            )
+            # OR REPLACE: one failure per file and per path, the newest.
+            conn.execute(
+                "INSERT OR REPLACE INTO failures (root_id, file_id, path, reason, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (root_id, file_id, _joined(root_path, _blob_to_name(relpath)), reason, time.time()),
+            )
+
+    def record_failures(self, root_id: int, found: Sequence[tuple[Path, str]]) -> None:
+        """Files or folders of a root that could not even be opened, as (absolute path, reason):
+        no file row is made for them. A path recorded before gets the new reason."""
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM roots WHERE id = ?", (root_id,)).fetchone() is None:
+                raise CatalogError(f"no root with id {root_id}")
+            now = time.time()
+            conn.executemany(
+                "INSERT OR REPLACE INTO failures (root_id, path, reason, at) VALUES (?, ?, ?, ?)",
+                [(root_id, _name_to_blob(str(path)), reason, now) for path, reason in found],
+            )
+
+    def clear_failures(self, paths: Sequence[Path]) -> None:
+        """Forget the failures to open these paths (they open now, or are gone). A file's
+        failure to decode goes with its bytes changing, its indexing, or its deletion instead."""
+        with self._write() as conn:
+            conn.executemany(
+                "DELETE FROM failures WHERE path = ? AND file_id IS NULL",
+                [(_name_to_blob(str(path)),) for path in paths],
+            )
+
+    def failures(self, root_id: int | None = None) -> list[Failure]:
+        """What could not be read, of one root or all, by path."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT path, reason, file_id FROM failures WHERE ?1 IS NULL OR root_id = ?1 "
+                "ORDER BY path",
+                (root_id,),
+            ).fetchall()
+        return [Failure(Path(_blob_to_name(row[0])), row[1], row[2]) for row in rows]
+
+    def failure(self, file_id: int) -> Failure | None:
+        """Why this file could not be read, if it could not."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT path, reason FROM failures WHERE file_id = ?", (file_id,)
+            ).fetchone()
+        return None if row is None else Failure(Path(_blob_to_name(row[0])), row[1], file_id)
 
     def move_file(self, file_id: int, root_id: int, relpath: str) -> None:
-        """A rename: the file keeps its id, items and vectors. The target name must be free."""
+        """A rename: the file keeps its id, items, vectors and failure. The target name must be
+        free. The generation moves on: a query asked again shows the new name."""
+        blob = _name_to_blob(relpath)
         with self._write() as conn:
             try:
                 changed = conn.execute(
                     "UPDATE files SET root_id = ?, relpath = ? WHERE id = ?",
-                    (root_id, _name_to_blob(relpath), file_id),
+                    (root_id, blob, file_id),
                 ).rowcount
             except sqlite3.IntegrityError as error:
                 raise CatalogError(
@@ -491,9 +599,18 @@ class Catalog:
                 ) from error
             if changed == 0:
                 raise CatalogError(f"no file with id {file_id}")
+            (root_path,) = conn.execute(
+                "SELECT path FROM roots WHERE id = ?", (root_id,)
+            ).fetchone()
+            conn.execute(
+                "UPDATE OR REPLACE failures SET root_id = ?, path = ? WHERE file_id = ?",
+                (root_id, _joined(root_path, relpath), file_id),
+            )
+            self._bump_generation(conn)
 
     def delete_file(self, file_id: int) -> list[tuple[str, int]]:
-        """Forget a file and its items; returns the (space, item_id) of every vector dropped."""
+        """Forget a file, its items and its failure; returns the (space, item_id) of every
+        vector dropped."""
         with self._write() as conn:
             removed = self._vectors_of(conn, "f.id = ?", file_id)
             conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
@@ -513,12 +630,12 @@ class Catalog:
 
     # -- items and vectors --------------------------------------------------------------------
 
-    def replace_items(self, file_id: int, items: Sequence[NewItem]) -> ReplaceResult:
+    def replace_items(self, file_id: int, items: Sequence[Item]) -> ReplaceResult:
         """In one transaction: drop the file's old items and vectors, store ``items``, mark the
-        file INDEXED and bump the generation."""
+        file INDEXED (forgetting its failure) and bump the generation."""
         return self.replace_many([(file_id, items)])
 
-    def replace_many(self, files: Sequence[tuple[int, Sequence[NewItem]]]) -> ReplaceResult:
+    def replace_many(self, files: Sequence[tuple[int, Sequence[Item]]]) -> ReplaceResult:
         """:meth:`replace_items` for several files in ONE transaction: a batch of files costs one
         commit (one fsync) instead of one each, and still lands whole or not at all."""
         with self._write() as conn:
@@ -534,45 +651,75 @@ class Catalog:
                 is None
             ):
                 raise CatalogError(f"no file with id {source_file_id}")
-            return self._replace(conn, target_file_id, self._stored_items(conn, source_file_id))
+            source = self._item_rows(conn, "i.file_id = ?", source_file_id, with_vectors=True)
+            return self._replace(conn, target_file_id, source)
 
     def items(self, item_ids: Sequence[int] | Ids) -> list[ItemRow]:
-        """Rows for these ids, in the order asked; ids no longer stored are left out."""
+        """Rows for these ids (without vectors), in the order asked; ids no longer stored are
+        left out."""
         ids = [int(i) for i in item_ids]
-        rows = self._item_rows("i.id IN (SELECT value FROM json_each(?))", json.dumps(ids))
+        with self._read() as conn:
+            rows = self._item_rows(
+                conn, "i.id IN (SELECT value FROM json_each(?))", json.dumps(ids)
+            )
         by_id = {row.id: row for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    def items_of_file(self, file_id: int) -> list[ItemRow]:
-        """Every item of one file, in time (or character) order: a preview's transcript."""
-        rows = self._item_rows("i.file_id = ?", file_id)
+    def items_of_file(self, file_id: int, with_vectors: bool = False) -> list[ItemRow]:
+        """Every item of one file, in time (or character) order: a preview's transcript, or
+        (``with_vectors``) an indexed example's stored vectors."""
+        with self._read() as conn:
+            rows = self._item_rows(conn, "i.file_id = ?", file_id, with_vectors)
         return sorted(rows, key=lambda row: (row.start or 0.0, row.char_start or 0, row.id))
 
-    def _item_rows(self, where: str, value: object) -> list[ItemRow]:
-        # ``where`` is one of the two fixed clauses above, never built from input.
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT i.id, i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, "
-                f"i.score, r.path, {_FILE_COLUMNS} "
-                "FROM items i JOIN files f ON f.id = i.file_id JOIN roots r ON r.id = f.root_id "
+    @staticmethod
+    def _item_rows(
+        conn: sqlite3.Connection, where: str, value: object, with_vectors: bool = False
+    ) -> list[ItemRow]:
+        # ``where`` is one of our own fixed clauses on ``i``, never built from input.
+        vectors: dict[int, dict[str, Vectors]] = {}
+        if with_vectors:
+            for item_id, name, blob in conn.execute(
+                "SELECT v.item_id, s.name, v.vector FROM items i "
+                "JOIN vectors v ON v.item_id = i.id JOIN spaces s ON s.id = v.space_id "
                 f"WHERE {where}",
                 (value,),
-            ).fetchall()
+            ):
+                vectors.setdefault(item_id, {})[name] = np.frombuffer(blob, dtype=_VECTOR_DTYPE)
+        rows = conn.execute(
+            f"SELECT {_ITEM_COLUMNS}, i.id, r.path, {_FILE_COLUMNS} "
+            "FROM items i JOIN files f ON f.id = i.file_id JOIN roots r ON r.id = f.root_id "
+            f"WHERE {where} ORDER BY i.id",
+            (value,),
+        ).fetchall()
         return [
             ItemRow(
-                id=row[0],
+                *_item_values(row),
+                vectors=vectors.get(row[7], {}),
+                id=row[7],
                 file=_file_record(row[9:]),
                 root_path=_blob_to_name(row[8]),
-                kind=ItemKind(row[1]),
-                start=row[2],
-                end=row[3],
-                char_start=row[4],
-                char_end=row[5],
-                text=row[6],
-                score=row[7],
             )
             for row in rows
         ]
+
+    def stored_vectors(self, file_id: int) -> dict[str, list[StoredVector]]:
+        """Every stored vector of one file's items, per space, in item order, each with its
+        item's kind and time span: a query by example of an indexed file is made of these."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT s.name, i.id, i.kind, i.t_start, i.t_end, v.vector FROM items i "
+                "JOIN vectors v ON v.item_id = i.id JOIN spaces s ON s.id = v.space_id "
+                "WHERE i.file_id = ? ORDER BY i.id, s.name",
+                (file_id,),
+            ).fetchall()
+        found: dict[str, list[StoredVector]] = {}
+        for space, item_id, kind, start, end, blob in rows:
+            vector = np.frombuffer(blob, dtype=_VECTOR_DTYPE).astype(np.float32, copy=False)
+            found.setdefault(space, []).append(
+                StoredVector(item_id, ItemKind(kind), start, end, vector)
+            )
+        return found
 
     def iter_vectors(self, space: str, batch: int = 65536) -> Iterator[tuple[Ids, Vectors]]:
         """All vectors of a space in id order, ``batch`` at a time.
@@ -636,11 +783,14 @@ class Catalog:
         return counts
 
     def generation(self) -> int:
-        """A counter bumped by every commit that changes vectors; it never goes back."""
+        """A counter bumped by every commit that changes what a query finds (vectors, or the
+        name of a file); it never goes back."""
         with self._read() as conn:
-            value: int = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[
-                0
-            ]
+            return self._generation(conn)
+
+    @staticmethod
+    def _generation(conn: sqlite3.Connection) -> int:
+        value: int = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
         return value
 
     # -- internals ----------------------------------------------------------------------------
@@ -656,34 +806,6 @@ class Catalog:
         ).fetchall()
         return [(name, item_id) for name, item_id in rows]
 
-    @staticmethod
-    def _stored_items(conn: sqlite3.Connection, file_id: int) -> list[NewItem]:
-        vectors: dict[int, dict[str, Vectors]] = {}
-        for item_id, name, blob in conn.execute(
-            "SELECT v.item_id, s.name, v.vector FROM items i JOIN vectors v ON v.item_id = i.id "
-            "JOIN spaces s ON s.id = v.space_id WHERE i.file_id = ?",
-            (file_id,),
-        ):
-            vectors.setdefault(item_id, {})[name] = np.frombuffer(blob, dtype=_VECTOR_DTYPE)
-        rows = conn.execute(
-            "SELECT id, kind, t_start, t_end, char_start, char_end, text, score FROM items "
-            "WHERE file_id = ? ORDER BY id",
-            (file_id,),
-        ).fetchall()
-        return [
-            NewItem(
-                kind=ItemKind(kind),
-                start=start,
-                end=end,
-                char_start=char_start,
-                char_end=char_end,
-                text=text,
-                score=score,
-                vectors=vectors.get(item_id, {}),
-            )
-            for item_id, kind, start, end, char_start, char_end, text, score in rows
-        ]
-
     def _space_id(self, conn: sqlite3.Connection, name: str, dim: int) -> int:
         row = conn.execute("SELECT id, dim FROM spaces WHERE name = ?", (name,)).fetchone()
         if row is None:
@@ -696,7 +818,7 @@ class Catalog:
         return space_id
 
     def _replace(
-        self, conn: sqlite3.Connection, file_id: int, items: Sequence[NewItem]
+        self, conn: sqlite3.Connection, file_id: int, items: Sequence[Item]
     ) -> ReplaceResult:
         if conn.execute("SELECT 1 FROM files WHERE id = ?", (file_id,)).fetchone() is None:
             raise CatalogError(f"no file with id {file_id}")
@@ -742,9 +864,10 @@ class Catalog:
                 added_vectors[name].append(vector)
         conn.executemany("INSERT INTO vectors (space_id, item_id, vector) VALUES (?, ?, ?)", rows)
         conn.execute(
-            "UPDATE files SET status = ?, error = NULL, indexed_at = ? WHERE id = ?",
+            "UPDATE files SET status = ?, indexed_at = ? WHERE id = ?",
             (FileStatus.INDEXED.value, time.time(), file_id),
         )
+        conn.execute("DELETE FROM failures WHERE file_id = ?", (file_id,))
         if removed or rows:
             self._bump_generation(conn)
         return ReplaceResult(

@@ -37,7 +37,7 @@ _DAMAGED = ".damaged-"
 # SQLite's side files: the write-ahead log holds committed pages, so it moves with the file.
 _SIDE_FILES = ("-wal", "-shm")
 # Parents before children, so that orphans can be found once everything is in.
-_TABLES = ("meta", "roots", "files", "spaces", "items", "vectors")
+_TABLES = ("meta", "roots", "files", "failures", "spaces", "items", "vectors")
 _READ_BATCH = 512
 
 
@@ -281,6 +281,9 @@ def _drop_orphans(conn: sqlite3.Connection) -> int:
     """Delete rows whose parent did not survive (and vectors of the wrong length)."""
     statements = (
         "DELETE FROM files WHERE root_id NOT IN (SELECT id FROM roots)",
+        # A file's failure stands only while the file is FAILED (the backup may be older).
+        "DELETE FROM failures WHERE root_id NOT IN (SELECT id FROM roots) "
+        "OR file_id NOT IN (SELECT id FROM files WHERE status = 'failed')",
         "DELETE FROM items WHERE file_id NOT IN (SELECT id FROM files)",
         "DELETE FROM vectors WHERE item_id NOT IN (SELECT id FROM items) "
         "OR space_id NOT IN (SELECT id FROM spaces) "
@@ -296,15 +299,21 @@ def _drop_orphans(conn: sqlite3.Connection) -> int:
 
 def _requeue_incomplete(conn: sqlite3.Connection) -> int:
     """Mark for indexing again every indexed file with no items left, or with an item that lost
-    its vectors (every kind of item has at least one); their remaining items are replaced then."""
-    cursor = conn.execute(
+    its vectors (every kind of item has at least one); their remaining items are replaced then.
+    A failed file whose failure was lost is tried again too, so that it says why once more."""
+    incomplete = conn.execute(
         "UPDATE files SET status = ? WHERE status = ? AND ("
         "  NOT EXISTS (SELECT 1 FROM items i WHERE i.file_id = files.id)"
         "  OR EXISTS (SELECT 1 FROM items i WHERE i.file_id = files.id"
         "    AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id)))",
         (FileStatus.PENDING.value, FileStatus.INDEXED.value),
-    )
-    return cursor.rowcount
+    ).rowcount
+    unexplained = conn.execute(
+        "UPDATE files SET status = ? WHERE status = ? AND id NOT IN "
+        "(SELECT file_id FROM failures WHERE file_id IS NOT NULL)",
+        (FileStatus.PENDING.value, FileStatus.FAILED.value),
+    ).rowcount
+    return incomplete + unexplained
 
 
 def describe(report: RepairReport) -> Sequence[str]:

@@ -7,12 +7,14 @@ them). Plain frozen dataclasses: no SQL, no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+from engine.errors import EngineError, Problem
 
 
 class FileKind(StrEnum):
@@ -25,7 +27,7 @@ class FileKind(StrEnum):
 class FileStatus(StrEnum):
     PENDING = "pending"  # seen, not yet indexed (or changed since)
     INDEXED = "indexed"
-    FAILED = "failed"  # unreadable; ``error`` says why, and the file is skipped until it changes
+    FAILED = "failed"  # unreadable; its :class:`Failure` says why; skipped until it changes
     MISSING = "missing"  # its root is offline; kept, not searchable as present
 
 
@@ -59,12 +61,25 @@ class FileRecord:
     content_hash: str
     kind: FileKind
     status: FileStatus
-    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file or folder that could not be read, and why.
+
+    ``file_id`` is set when the catalog has a row for the file (it was found, but decoding or
+    embedding it failed); None when it could not even be opened (a dangling link, a folder or
+    file without read permission)."""
+
+    path: Path
+    reason: str
+    file_id: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
-class NewItem:
-    """An item before it is stored, with its unit vector per model space.
+class Item:
+    """One searchable piece of a file (see :class:`ItemKind`) with its unit vector per model
+    space: what the extractor makes, the catalog stores and search reads back.
 
     A *space* is named by the id of the model that made its vectors (``minilm-l6-v2``,
     ``efficientnet-lite0``...): vectors of different models are never compared.
@@ -79,9 +94,32 @@ class NewItem:
     score: float | None = None  # a tag's probability
     vectors: Mapping[str, NDArray[np.float32]] = field(default_factory=dict)
 
+    def __eq__(self, other: object) -> bool:
+        """Same fields and the same vectors (arrays compare element by element, so the
+        generated ``__eq__`` cannot do it)."""
+        if not isinstance(other, Item) or type(other) is not type(self):
+            return NotImplemented
+        names = [one.name for one in fields(self) if one.name != "vectors"]
+        return [getattr(self, name) for name in names] == [
+            getattr(other, name) for name in names
+        ] and _same_vectors(self.vectors, other.vectors)
 
-class CatalogError(Exception):
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and holds arrays
+
+
+def _same_vectors(
+    one: Mapping[str, NDArray[np.float32]], other: Mapping[str, NDArray[np.float32]]
+) -> bool:
+    return one.keys() == other.keys() and all(
+        np.array_equal(one[space], other[space]) for space in one
+    )
+
+
+class CatalogError(EngineError):
     """The catalog cannot be opened or written (newer schema, full disk, read-only folder...)."""
+
+    def __init__(self, message: str, problem: Problem = Problem.CANNOT_OPEN) -> None:
+        super().__init__(problem, message)
 
 
 class CatalogDamagedError(CatalogError):
@@ -97,7 +135,8 @@ class CatalogDamagedError(CatalogError):
         super().__init__(
             f"the catalog {path} is damaged ({reason}){where}. Your files and the vector "
             "indexes are untouched: repair rebuilds the catalog from its latest backup and "
-            "what can still be read, then indexes the rest again"
+            "what can still be read, then indexes the rest again",
+            Problem.DAMAGED,
         )
         self.path = path
         self.reason = reason
@@ -129,17 +168,40 @@ class ReplaceResult:
         return cls(added, [pair for result in results for pair in result.removed])
 
 
-@dataclass(frozen=True)
-class ItemRow:
-    """A stored item with the file it came from, as search shows it."""
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ItemRow(Item):
+    """A stored item: the item itself, its row id, and the file and root it came from, as
+    search reads it. ``vectors`` are only filled when asked for (they are large)."""
 
     id: int
     file: FileRecord
     root_path: str
+
+    @classmethod
+    def of(cls, item: Item, *, id: int, file: FileRecord, root_path: str) -> ItemRow:
+        values = {one.name: getattr(item, one.name) for one in fields(Item)}
+        return cls(**values, id=id, file=file, root_path=root_path)
+
+
+@dataclass(frozen=True)
+class RootRemoval:
+    """What forgetting a root took away: its files (as they were), the ``(space, item_id)`` of
+    every vector dropped, and the catalog's generation once that was committed."""
+
+    root: Root
+    files: list[FileRecord]
+    vectors: list[tuple[str, int]]
+    generation: int
+
+
+@dataclass(frozen=True, eq=False)
+class StoredVector:
+    """One stored vector of an item, with the item's kind and time span in seconds (``None``
+    for a photo, a note chunk or a photo's tag): what a query by example of an indexed file
+    averages instead of embedding the file again."""
+
+    item_id: int
     kind: ItemKind
-    start: float | None = None
-    end: float | None = None
-    char_start: int | None = None
-    char_end: int | None = None
-    text: str | None = None
-    score: float | None = None
+    start: float | None
+    end: float | None
+    vector: NDArray[np.float32]

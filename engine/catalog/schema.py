@@ -81,7 +81,34 @@ _V2 = (
     "CREATE INDEX files_by_hash ON files (content_hash)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# v3: every file or folder that could not be read, with why, in one table that the pipeline and
+# the watcher write alike (before, a file with a row kept its reason in ``files.error`` and what
+# could not even be opened lived in a JSON file beside the catalog, written by full scans only).
+# ``file_id`` is set for a file the catalog has a row for; ``path`` is absolute, as a BLOB like
+# every name. ``files.error`` is no longer written: its texts move here, and the column stays
+# (dropping one needs SQLite 3.35, newer than some systems' Python links to).
+_V3 = (
+    """CREATE TABLE failures (
+        id INTEGER PRIMARY KEY,
+        root_id INTEGER NOT NULL REFERENCES roots (id) ON DELETE CASCADE,
+        file_id INTEGER UNIQUE REFERENCES files (id) ON DELETE CASCADE,
+        path BLOB NOT NULL UNIQUE,
+        reason TEXT NOT NULL,
+        at REAL NOT NULL   -- seconds since the epoch
+    )""",
+    "CREATE INDEX failures_by_root ON failures (root_id)",
+    # ``||`` joins the names' bytes (as text, cast back unchanged). A Windows root gets a '/'
+    # where Python writes a backslash; such a row is found by its file id, and read back
+    # through ``Path``, which takes both.
+    """INSERT INTO failures (root_id, file_id, path, reason, at)
+        SELECT f.root_id, f.id,
+            CAST(CAST(r.path AS TEXT) || '/' || CAST(f.relpath AS TEXT) AS BLOB),
+            coalesce(f.error, 'unknown error'), (julianday('now') - 2440587.5) * 86400.0
+        FROM files f JOIN roots r ON r.id = f.root_id WHERE f.status = 'failed'""",
+    "UPDATE files SET error = NULL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 LATEST_VERSION = len(MIGRATIONS)
 
 # Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:

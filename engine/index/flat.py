@@ -32,8 +32,10 @@ def missing_to_inf(scores: NDArray[np.float32], ids: Ids) -> NDArray[np.float32]
 class FlatIndex:
     """``IndexIDMap2(IndexFlatIP)``: exact inner product, real removal, ids kept by FAISS.
 
-    Adding an id that is already present replaces its vector. Not thread-safe: the caller
-    (``SpaceIndexes``) serialises access.
+    Adding an id that is already present replaces its vector. A loaded index searches its
+    vectors in place, in the mapped file (:mod:`engine.index.storage`), until its first change
+    copies them into memory of its own. Not thread-safe: the caller (``SpaceIndexes``)
+    serialises access.
     """
 
     kind = "flat"
@@ -43,6 +45,7 @@ class FlatIndex:
             raise ValueError(f"dimension must be positive, got {dim}")
         self.dim = dim
         self._index: faiss.IndexIDMap2 | None = self._empty()
+        self._mapping: NDArray[np.uint8] | None = None  # the file the vectors lie in, if mapped
 
     def _empty(self) -> faiss.IndexIDMap2:
         return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
@@ -57,18 +60,27 @@ class FlatIndex:
         """Every id present, in storage order."""
         return faiss.vector_to_array(self._open.id_map).astype(np.int64, copy=False)
 
+    def _changeable(self) -> faiss.IndexIDMap2:
+        """The index, its vectors copied out of the mapped file first if they lie there: FAISS
+        cannot change vectors it does not own (it aborts the process)."""
+        if self._mapping is not None:
+            owned = self._empty()
+            owned.add_with_ids(stored_vectors(self._open.index, self.count(), self.dim), self.ids())
+            self._index, self._mapping = owned, None
+        return self._open
+
     def load(self, path: Path) -> None:
-        index = read_index_file(path, self.kind, self.dim).index
-        if not isinstance(index, faiss.IndexIDMap2):
+        found = read_index_file(path, self.kind, self.dim, in_place=True)
+        if not isinstance(found.index, faiss.IndexIDMap2):
             raise IndexFileError(f"{path} does not hold an id-mapped flat index")
-        self._index = index
+        self._index, self._mapping = found.index, found.mapping
 
     def add(self, ids: ArrayLike, vectors: ArrayLike) -> None:
         checked_ids, checked_vectors = as_batch(ids, vectors, self.dim)
         if not len(checked_ids):
             return
         self.remove(checked_ids)  # an id added again replaces its vector
-        self._open.add_with_ids(checked_vectors, checked_ids)
+        self._changeable().add_with_ids(checked_vectors, checked_ids)
 
     def remove(self, ids: ArrayLike) -> int:
         wanted = as_ids(ids)
@@ -76,7 +88,7 @@ class FlatIndex:
         present = wanted[np.isin(wanted, self.ids())]
         if not len(present):
             return 0
-        return int(self._open.remove_ids(faiss.IDSelectorBatch(present)))
+        return int(self._changeable().remove_ids(faiss.IDSelectorBatch(present)))
 
     def search(self, queries: ArrayLike, k: int) -> tuple[NDArray[np.float32], Ids]:
         check_k(k)
@@ -94,7 +106,8 @@ class FlatIndex:
         write_index_file(path, {"kind": self.kind, "dim": self.dim}, self._open)
 
     def close(self) -> None:
-        self._index = None
+        self._index = None  # before its map: the index points into it
+        self._mapping = None
 
     def export(self, batch: int = 65536) -> Iterator[tuple[Ids, Vectors]]:
         """Every ``(ids, vectors)`` held, in batches (copies), to build another index from."""

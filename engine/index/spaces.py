@@ -1,10 +1,13 @@
 """One vector index per model space, kept in a folder of the data dir and in step with the catalog.
 
-The catalog holds every vector, so an index file is only a cache: ``open`` loads each saved
-index and rebuilds it from the catalog when it is missing, unreadable or stale. Staleness is
-judged by the catalog's generation, which bumps on every committed change of vectors: ``save``
-records the generation beside each index, and a crash between a catalog commit and the next
-save leaves a generation that no longer matches, so the index is rebuilt rather than trusted.
+The catalog holds every vector, so an index file is only a cache: ``open`` rebuilds from the
+catalog each index that is missing, cut short or stale, and leaves the others on disk until a
+search or a change first needs them (a text query reads the text space's index alone; a file
+found damaged then is rebuilt then). Staleness is judged by the catalog's generation, which
+bumps on every committed change of vectors: ``save`` records the generation beside each index,
+and a crash between a catalog commit and the next save leaves a generation that no longer
+matches, so the index is rebuilt rather than trusted. Judging it reads two small files per
+space, never the vectors.
 
 Files per space (``<slug>`` is the space name made safe for a file name):
 ``<slug>.json`` (space, kind, dim, generation, index file name) is the commit point, written
@@ -36,7 +39,7 @@ from engine.index.base import Ids, Vectors
 from engine.index.checks import as_vectors, check_k, empty_result
 from engine.index.flat import FlatIndex
 from engine.index.hnsw import HnswIndex, HnswParams
-from engine.index.storage import IndexFileError, atomic_write
+from engine.index.storage import IndexFileError, atomic_write, check_ends
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +86,11 @@ def slug(space: str) -> str:
 @dataclass
 class _Space:
     name: str
-    index: Index
+    dim: int
+    index: Index | None  # None until first needed: then read from ``file`` (``saved_kind``)
     generation: int | None = None  # the catalog generation its saved files match
     file: str | None = None
+    saved_kind: str = FlatIndex.kind
     dirty: bool = True
     # ``lock`` guards the index object (searches and changes); ``writing`` serialises writers,
     # so that a flat -> HNSW switch can build outside ``lock`` while searches go on
@@ -117,22 +122,24 @@ class SpaceIndexes:
     # --- opening ------------------------------------------------------------------------
 
     def open(self, catalog: VectorSource) -> list[str]:
-        """Load every space's saved index, rebuilding from ``catalog`` what is missing, corrupt
-        or stale; saves what it rebuilt. Returns the spaces rebuilt. Call before any writer."""
+        """Rebuild from ``catalog`` every space's index that is missing, cut short or stale,
+        and save it; the others are read on first use. Returns the spaces rebuilt. Call before
+        any writer."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self._catalog = catalog
         generation = catalog.generation()
         spaces: dict[str, _Space] = {}
         rebuilt = []
         for name, dim in catalog.spaces().items():
-            loaded = self._load(name, dim, generation)
-            if loaded is None:
-                loaded = _Space(name, self._build(dim, catalog.iter_vectors(name)))
+            saved = self._saved(name, dim, generation)
+            if saved is None:
+                saved = _Space(name, dim, self._build(dim, catalog.iter_vectors(name)))
                 rebuilt.append(name)
-            spaces[name] = loaded
+            spaces[name] = saved
         with self._lock:
             for old in self._spaces.values():
-                old.index.close()
+                if old.index is not None:
+                    old.index.close()
             self._spaces = spaces
         self._forget_others(set(spaces))
         if rebuilt:
@@ -142,7 +149,8 @@ class SpaceIndexes:
     def _manifest(self, name: str) -> Path:
         return self.folder / f"{slug(name)}.json"
 
-    def _load(self, name: str, dim: int, generation: int) -> _Space | None:
+    def _saved(self, name: str, dim: int, generation: int) -> _Space | None:
+        """The space as saved, not yet read, if its files are whole and of this generation."""
         manifest = self._manifest(name)
         try:
             saved = json.loads(manifest.read_text())
@@ -158,13 +166,38 @@ class SpaceIndexes:
             log.info("index of %s is stale (generation %s, catalog %d): rebuilding",
                      name, saved.get("generation"), generation)  # fmt: skip
             return None
-        index: Index = HnswIndex(dim, self.hnsw) if saved.get("kind") == "hnsw" else FlatIndex(dim)
+        kind = HnswIndex.kind if saved.get("kind") == HnswIndex.kind else FlatIndex.kind
         try:
-            index.load(self.folder / str(saved.get("file")))
+            check_ends(self.folder / str(saved.get("file")), kind)
         except IndexFileError as error:
             log.warning("index of %s unreadable (%s): rebuilding", name, error)
             return None
-        return _Space(name, index, generation, str(saved["file"]), dirty=False)
+        return _Space(name, dim, None, generation, str(saved["file"]), kind, dirty=False)
+
+    def _index(self, space: _Space) -> Index:
+        """The space's index, read from its file the first time; one found damaged now is
+        rebuilt from the catalog (and saved by the next ``save``). Hold ``space.lock``."""
+        if space.index is None:
+            space.index = self._read(space)
+        return space.index
+
+    def _read(self, space: _Space) -> Index:
+        index: Index = (
+            HnswIndex(space.dim, self.hnsw)
+            if space.saved_kind == HnswIndex.kind
+            else FlatIndex(space.dim)
+        )
+        try:
+            index.load(self.folder / str(space.file))
+            return index
+        except IndexFileError as error:
+            log.warning("index of %s unreadable (%s): rebuilding", space.name, error)
+        if self._catalog is None:
+            raise RuntimeError("SpaceIndexes used before open(catalog)")
+        # The catalog's state now, so also any change committed since open: ``apply`` of that
+        # change after this adds again what is there (a replacement) and removes what is gone.
+        space.dirty = True
+        return self._build(space.dim, self._catalog.iter_vectors(space.name))
 
     def _build(self, dim: int, batches: Iterable[tuple[Ids, Vectors]]) -> Index:
         index: Index = FlatIndex(dim)
@@ -189,7 +222,7 @@ class SpaceIndexes:
         for path in self.folder.iterdir():
             leftover = path.suffix == ".tmp" or (path.suffix == ".idx" and path.name not in named)
             if leftover or (path.suffix == ".json" and path.name not in wanted):
-                path.unlink(missing_ok=True)
+                _delete(path)
 
     # --- changes ------------------------------------------------------------------------
 
@@ -197,9 +230,9 @@ class SpaceIndexes:
         with self._lock:
             space = self._spaces.get(name)
             if space is None:
-                space = self._spaces[name] = _Space(name, FlatIndex(dim))
-            elif space.index.dim != dim:
-                raise ValueError(f"space {name} holds {space.index.dim}-d vectors, not {dim}-d")
+                space = self._spaces[name] = _Space(name, dim, FlatIndex(dim))
+            elif space.dim != dim:
+                raise ValueError(f"space {name} holds {space.dim}-d vectors, not {dim}-d")
             return space
 
     def apply(self, result: ReplaceResult) -> None:
@@ -215,9 +248,9 @@ class SpaceIndexes:
         space = self._space(name, checked.shape[1])
         with space.writing:
             with space.lock:
-                space.index.add(ids, checked)
+                current = self._index(space)
+                current.add(ids, checked)
                 space.dirty = True
-                current = space.index
             grown = self._grown(current)  # outside ``lock``: searches go on meanwhile
             if grown is not current:
                 with space.lock:
@@ -236,7 +269,7 @@ class SpaceIndexes:
             if space is None:
                 continue
             with space.writing, space.lock:
-                gone = space.index.remove(np.array(ids, dtype=np.int64))
+                gone = self._index(space).remove(np.array(ids, dtype=np.int64))
                 space.dirty = space.dirty or gone > 0
                 removed += gone
         return removed
@@ -252,9 +285,11 @@ class SpaceIndexes:
         if space is None:
             rows = np.atleast_2d(np.asarray(queries, dtype=np.float32))
             return empty_result(len(rows))
-        checked = as_vectors(np.atleast_2d(np.asarray(queries)), space.index.dim, "queries")
-        with space.lock, faiss_threads(SEARCH_THREADS):
-            return space.index.search(checked, k)
+        checked = as_vectors(np.atleast_2d(np.asarray(queries)), space.dim, "queries")
+        with space.lock:
+            index = self._index(space)
+            with faiss_threads(SEARCH_THREADS):
+                return index.search(checked, k)
 
     def count(self, name: str) -> int:
         with self._lock:
@@ -262,12 +297,7 @@ class SpaceIndexes:
         if space is None:
             return 0
         with space.lock:
-            return space.index.count()
-
-    def kinds(self) -> dict[str, str]:
-        """Space -> index kind (``flat`` or ``hnsw``), for ``trove doctor``."""
-        with self._lock:
-            return {name: space.index.kind for name, space in self._spaces.items()}
+            return self._index(space).count()
 
     def spaces(self) -> Sequence[str]:
         with self._lock:
@@ -291,12 +321,14 @@ class SpaceIndexes:
             return
         old = space.file
         if space.dirty or space.file is None:
+            index = self._index(space)
             space.file = f"{slug(space.name)}-{secrets.token_hex(4)}.idx"
-            space.index.save(self.folder / space.file)
+            index.save(self.folder / space.file)
+            space.saved_kind = index.kind
         manifest = {
             "space": space.name,
-            "kind": space.index.kind,
-            "dim": space.index.dim,
+            "kind": space.saved_kind,
+            "dim": space.dim,
             "generation": generation,
             "file": space.file,
         }
@@ -308,11 +340,21 @@ class SpaceIndexes:
         atomic_write(self._manifest(space.name), write)
         space.generation, space.dirty = generation, False
         if old and old != space.file:
-            (self.folder / old).unlink(missing_ok=True)
+            _delete(self.folder / old)
 
     def close(self) -> None:
         with self._lock:
             for space in self._spaces.values():
                 with space.writing, space.lock:
-                    space.index.close()
+                    if space.index is not None:
+                        space.index.close()
             self._spaces = {}
+
+
+def _delete(path: Path) -> None:
+    """Delete a file no manifest names. Where another process still has it mapped, Windows
+    refuses: it stays, a leftover that a later ``open`` deletes."""
+    try:
+        path.unlink(missing_ok=True)
+    except PermissionError as error:
+        log.info("index file %s is still in use, left for later: %s", path, error)

@@ -5,6 +5,13 @@ the kind keeps beside FAISS (HNSW's labels and tombstones), the FAISS index itse
 end marker. A file cut short (a crash mid-write on a file system without ordered writes, a
 full disk) lacks the marker and is refused with :class:`IndexFileError`, so the caller
 rebuilds from the catalog instead of serving a half-read index.
+
+A flat index can be read in place (``in_place=True``): the file is memory-mapped and FAISS
+uses the vectors where they lie, so opening 100k vectors of d=384 (150 MB) costs a few
+milliseconds instead of a copy (70 ms), and the page cache holds them once for every process.
+Files are never changed in place (each save writes a new one), so a map stays valid while it
+is held; FAISS cannot change vectors it does not own, so the caller copies the index out
+before its first change (see :class:`~engine.index.flat.FlatIndex`).
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ class IndexFile:
     header: dict[str, Any]
     index: faiss.Index
     arrays: dict[str, NDArray[Any]] = field(default_factory=dict)
+    # The file's bytes, mapped, where the index was read in place: keep it while the index lives
+    mapping: NDArray[np.uint8] | None = None
 
 
 def fsync_folder(folder: Path) -> None:
@@ -113,8 +122,32 @@ def write_index_file(
     atomic_write(path, write)
 
 
-def read_index_file(path: Path, kind: str, dim: int | None = None) -> IndexFile:
-    """Read a file written by :func:`write_index_file`, checking its kind and dimension."""
+def check_ends(path: Path, kind: str) -> None:
+    """Refuse ``path`` unless it begins and ends as a whole file of ``kind`` does: two small
+    reads, so that an index can be judged at open and read only when first searched. A file
+    missing, cut short or of another kind is caught here; damage inside, by the full read."""
+    try:
+        with path.open("rb") as stream:
+            if stream.read(len(MAGIC)) != MAGIC:
+                raise IndexFileError(f"{path} is not a Trove index file")
+            header = json.loads(_read_block(stream))
+            stream.seek(-len(END), os.SEEK_END)
+            if stream.read(len(END)) != END:
+                raise IndexFileError(f"{path} is cut short")
+    except IndexFileError:
+        raise
+    except (OSError, ValueError, struct.error) as error:
+        raise IndexFileError(f"cannot read index file {path}: {error}") from error
+    if not isinstance(header, dict) or header.get("kind") != kind:
+        raise IndexFileError(f"{path} does not hold a {kind!r} index")
+
+
+def read_index_file(
+    path: Path, kind: str, dim: int | None = None, in_place: bool = False
+) -> IndexFile:
+    """Read a file written by :func:`write_index_file`, checking its kind and dimension;
+    ``in_place``: map the FAISS part instead of copying it (see the module docstring)."""
+    mapping = None
     try:
         with path.open("rb") as stream:
             if stream.read(len(MAGIC)) != MAGIC:
@@ -128,12 +161,29 @@ def read_index_file(path: Path, kind: str, dim: int | None = None) -> IndexFile:
             for name, (dtype, shape) in header.pop("arrays").items():
                 raw = _read_block(stream)
                 arrays[name] = np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape).copy()
-            index = faiss.read_index(faiss.PyCallbackIOReader(stream.read))  # type: ignore[attr-defined]
-            if stream.read(len(END)) != END or stream.read(1):
-                raise IndexFileError(f"{path} is cut short or has trailing bytes")
+            if in_place:
+                mapping, index = _map_index(path, stream.tell())
+            else:
+                index = faiss.read_index(faiss.PyCallbackIOReader(stream.read))  # type: ignore[attr-defined]
+                if stream.read(len(END)) != END or stream.read(1):
+                    raise IndexFileError(f"{path} is cut short or has trailing bytes")
     except IndexFileError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, struct.error) as error:
         # FAISS reports a short or garbled stream as RuntimeError
         raise IndexFileError(f"cannot read index file {path}: {error}") from error
-    return IndexFile(header, index, arrays)
+    return IndexFile(header, index, arrays, mapping)
+
+
+def _map_index(path: Path, start: int) -> tuple[NDArray[np.uint8], faiss.Index]:
+    """The FAISS index that begins at ``start`` of ``path``, read from a map of the file with
+    its vectors left there (FAISS's zero-copy reader: the index points into the map)."""
+    mapping = np.memmap(path, dtype=np.uint8, mode="r")
+    if len(mapping) < start + len(END) or bytes(mapping[-len(END) :]) != END:
+        raise IndexFileError(f"{path} is cut short")
+    body = mapping[start : len(mapping) - len(END)]
+    reader = faiss.ZeroCopyIOReader(faiss.swig_ptr(body), body.size)  # type: ignore[attr-defined]
+    index = faiss.read_index(reader, faiss.IO_FLAG_MMAP_IFC)
+    if reader.rp_ != body.size:
+        raise IndexFileError(f"{path} has trailing bytes")
+    return mapping, index

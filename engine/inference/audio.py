@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.inference.needs import EMBEDDING, Graph, Needs
 from engine.inference.session import LabelledModel, Session
 from engine.inference.vectors import l2_normalize
 from engine.media.audio import Samples, Window, Windower, resample, window_spans
-from models.manifest import ModelEntry, PackError, Task
+from models.manifest import AudioPreprocessing, ModelEntry
 
 INPUT = "waveform"
-EMBEDDING = "embedding"
 CLIPWISE = "clipwise"
 DEFAULT_BATCH_SIZE = 4
 # A clip shorter than this is looped up to it: CNN14 needs ~0.31 s of frames to pool over, and a
@@ -30,6 +30,12 @@ DEFAULT_BATCH_SIZE = 4
 MIN_SECONDS = 1.0
 DEFAULT_TOP_K = 5
 DEFAULT_MIN_SCORE = 0.1
+NEEDS = Needs(
+    "an audio encoder",
+    AudioPreprocessing,
+    (Graph("model", (INPUT,), (EMBEDDING,)),),
+    scores=CLIPWISE,
+)
 
 Tags = list[tuple[str, float]]
 
@@ -56,17 +62,16 @@ class AudioEncoder(LabelledModel):
         top_k: int = DEFAULT_TOP_K,
         min_score: float = DEFAULT_MIN_SCORE,
     ) -> None:
-        _check_entry(entry, labels)
+        pre = NEEDS.check(entry, labels)
         if batch_size < 1 or top_k < 1:
             raise ValueError(f"batch_size and top_k must be positive, got {batch_size}, {top_k}")
         super().__init__(entry, session, labels)
         self.batch_size = batch_size
         self.top_k = top_k
         self.min_score = min_score
-        pre = entry.preprocessing
-        self.sample_rate: int = pre.sample_rate or 0
-        self.window_seconds: float = pre.window_seconds or 0.0
-        self.hop_seconds: float = pre.hop_seconds or 0.0
+        self.sample_rate = pre.sample_rate
+        self.window_seconds = pre.window_seconds
+        self.hop_seconds = pre.hop_seconds
 
     def windows(self, samples: Samples, sample_rate: int) -> Iterator[Window]:
         """The model's windows of an in-memory clip, at the model's rate."""
@@ -144,28 +149,3 @@ def _at_least(samples: Samples, sample_rate: int) -> Samples:
     if len(samples) >= needed:
         return np.asarray(samples, dtype=np.float32)
     return np.resize(np.asarray(samples, dtype=np.float32), needed)  # repeats the clip
-
-
-def _check_entry(entry: ModelEntry, labels: list[str] | None) -> None:
-    """Refuse an entry this class cannot run, with every reason, before any file is opened."""
-    problems = []
-    if entry.task is not Task.AUDIO:
-        problems.append(f"task is {entry.task.value!r}, not 'audio'")
-    pre = entry.preprocessing
-    if not pre.sample_rate or not pre.window_seconds or not pre.hop_seconds:
-        problems.append("preprocessing needs sample_rate, window_seconds and hop_seconds")
-    if EMBEDDING not in entry.dims:
-        problems.append(f"dims has no {EMBEDDING!r}")
-    if entry.inputs.get("model", [INPUT]) != [INPUT]:
-        problems.append(f"model inputs {entry.inputs['model']} are not [{INPUT!r}]")
-    outputs = entry.outputs.get("model", [EMBEDDING])
-    if EMBEDDING not in outputs:
-        problems.append(f"model outputs {outputs} have no {EMBEDDING!r}")
-    if labels is not None:
-        if CLIPWISE not in outputs or CLIPWISE not in entry.dims:
-            problems.append(f"labels are given but the model has no {CLIPWISE!r} output")
-        elif len(labels) != entry.dims[CLIPWISE]:
-            problems.append(f"{len(labels)} labels for {entry.dims[CLIPWISE]} clipwise scores")
-    if problems:
-        reasons = "; ".join(problems)
-        raise PackError(f"model {entry.id!r} cannot be used as an audio encoder: {reasons}")

@@ -12,15 +12,21 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from engine.inference.needs import EMBEDDING, Graph, Needs
 from engine.inference.session import LabelledModel, Session
 from engine.inference.vectors import l2_normalize
 from engine.media.images import preprocess
-from models.manifest import ModelEntry, PackError, Task
+from models.manifest import ImagePreprocessing, ModelEntry, PackError
 
 INPUT = "pixel_values"
-EMBEDDING = "embedding"
 LOGITS = "logits"
 DEFAULT_BATCH_SIZE = 16
+NEEDS = Needs(
+    "an image encoder",
+    ImagePreprocessing,
+    (Graph("model", (INPUT,), (EMBEDDING,)),),
+    scores=LOGITS,
+)
 
 Tags = list[tuple[str, float]]
 
@@ -35,7 +41,7 @@ class ImageEncoder(LabelledModel):
         labels: list[str] | None,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
-        _check_entry(entry, labels)
+        self.preprocessing = NEEDS.check(entry, labels)
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         super().__init__(entry, session, labels)
@@ -75,7 +81,7 @@ class ImageEncoder(LabelledModel):
         # Decoded images are preprocessed one batch at a time, so a long list never sits in
         # memory as float tensors all at once.
         for start in range(0, len(images), self.batch_size):
-            batch = preprocess(images[start : start + self.batch_size], self.entry.preprocessing)
+            batch = preprocess(images[start : start + self.batch_size], self.preprocessing)
             results = self.session.run(outputs, {INPUT: batch})
             stop = start + len(batch)
             embeddings[start:stop] = results[0]
@@ -94,28 +100,3 @@ def softmax(logits: NDArray[np.float32]) -> NDArray[np.float32]:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
-
-
-def _check_entry(entry: ModelEntry, labels: list[str] | None) -> None:
-    """Refuse an entry this class cannot run, with every reason, before any file is opened."""
-    problems = []
-    if entry.task is not Task.IMAGE:
-        problems.append(f"task is {entry.task.value!r}, not 'image'")
-    pre = entry.preprocessing
-    if not pre.image_size or pre.mean is None or pre.std is None or pre.resize is None:
-        problems.append("preprocessing needs image_size, resize, mean and std")
-    if "embedding" not in entry.dims:
-        problems.append("dims has no 'embedding'")
-    if entry.inputs.get("model", [INPUT]) != [INPUT]:
-        problems.append(f"model inputs {entry.inputs['model']} are not [{INPUT!r}]")
-    outputs = entry.outputs.get("model", [EMBEDDING])
-    if EMBEDDING not in outputs:
-        problems.append(f"model outputs {outputs} have no {EMBEDDING!r}")
-    if labels is not None:
-        if LOGITS not in outputs or LOGITS not in entry.dims:
-            problems.append("labels are given but the model has no 'logits' output")
-        elif len(labels) != entry.dims[LOGITS]:
-            problems.append(f"{len(labels)} labels for {entry.dims[LOGITS]} logits")
-    if problems:
-        reasons = "; ".join(problems)
-        raise PackError(f"model {entry.id!r} cannot be used as an image encoder: {reasons}")

@@ -15,16 +15,22 @@ from numpy.typing import NDArray
 from PIL import Image
 from tokenizers import Tokenizer
 
+from engine.inference.needs import EMBEDDING, Graph, Needs
 from engine.inference.providers import Placement
 from engine.inference.session import InferenceError, LazySession, Session
 from engine.inference.vectors import l2_normalize
 from engine.media.images import preprocess
-from models.manifest import Manifest, ModelEntry, PackError, Task
+from models.manifest import ImageTextPreprocessing, Manifest, ModelEntry, PackError
 
-IMAGE_INPUTS = ["pixel_values"]
-TEXT_INPUTS = ["input_ids", "attention_mask"]
-OUTPUTS = ["embedding"]
+IMAGE_INPUTS = ("pixel_values",)
+TEXT_INPUTS = ("input_ids", "attention_mask")
 DEFAULT_BATCH_SIZE = 16
+NEEDS = Needs(
+    "an image-text encoder",
+    ImageTextPreprocessing,
+    (Graph("image", IMAGE_INPUTS, (EMBEDDING,)), Graph("text", TEXT_INPUTS, (EMBEDDING,))),
+    files=("tokenizer",),
+)
 
 
 class ImageTextEncoder:
@@ -38,7 +44,8 @@ class ImageTextEncoder:
         tokenizer: Tokenizer,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
-        self.max_tokens = _check_entry(entry)
+        self.preprocessing = NEEDS.check(entry)
+        self.max_tokens = self.preprocessing.text.max_tokens
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         self.entry = entry
@@ -61,7 +68,9 @@ class ImageTextEncoder:
         return cls(
             entry,
             LazySession(manifest.path(entry, "image"), placement),
-            LazySession(manifest.path(entry, "text"), placement),
+            LazySession(  # mapped: a text query waits for this session to open
+                manifest.path(entry, "text"), placement, mapped=entry.files["text"].sha256
+            ),
             Tokenizer.from_file(str(manifest.path(entry, "tokenizer"))),
         )
 
@@ -76,8 +85,8 @@ class ImageTextEncoder:
         embeddings = np.zeros((len(images), self.dim), dtype=np.float32)
         # Preprocessed one batch at a time, so a long list never sits in memory as tensors.
         for start in range(0, len(images), self.batch_size):
-            batch = preprocess(images[start : start + self.batch_size], self.entry.preprocessing)
-            (result,) = self.image_session.run(OUTPUTS, {IMAGE_INPUTS[0]: batch})
+            batch = preprocess(images[start : start + self.batch_size], self.preprocessing.image)
+            (result,) = self.image_session.run([EMBEDDING], {IMAGE_INPUTS[0]: batch})
             embeddings[start : start + len(batch)] = self._checked(result, len(batch), "image")
         return l2_normalize(embeddings)
 
@@ -98,7 +107,7 @@ class ImageTextEncoder:
             rows = order[start : start + self.batch_size]
             input_ids, mask = self.pad([ids[row] for row in rows])
             feed = {TEXT_INPUTS[0]: input_ids, TEXT_INPUTS[1]: mask}
-            (result,) = self.text_session.run(OUTPUTS, feed)
+            (result,) = self.text_session.run([EMBEDDING], feed)
             embeddings[rows] = self._checked(result, len(rows), "text")
         return l2_normalize(embeddings)
 
@@ -119,32 +128,3 @@ class ImageTextEncoder:
                 f"expected {(rows, self.dim)}"
             )
         return result
-
-
-def _check_entry(entry: ModelEntry) -> int:
-    """Refuse an entry this class cannot run, with every reason, before any file is opened;
-    return its token limit."""
-    problems = []
-    if entry.task is not Task.IMAGE_TEXT:
-        problems.append(f"task is {entry.task.value!r}, not 'image-text'")
-    pre = entry.preprocessing
-    if not pre.image_size or pre.mean is None or pre.std is None or pre.resize is None:
-        problems.append("preprocessing needs image_size, resize, mean and std")
-    max_tokens = pre.max_tokens or 0
-    if max_tokens < 1:
-        problems.append("preprocessing.max_tokens is missing")
-    if "embedding" not in entry.dims:
-        problems.append("dims has no 'embedding'")
-    for role, inputs in (("image", IMAGE_INPUTS), ("text", TEXT_INPUTS)):
-        if role not in entry.files:
-            problems.append(f"no {role!r} file")
-        if entry.inputs.get(role, inputs) != inputs:
-            problems.append(f"{role} inputs {entry.inputs[role]} are not {inputs}")
-        if entry.outputs.get(role, OUTPUTS) != OUTPUTS:
-            problems.append(f"{role} outputs {entry.outputs[role]} are not {OUTPUTS}")
-    if "tokenizer" not in entry.files:
-        problems.append("no 'tokenizer' file")
-    if problems:
-        reasons = "; ".join(problems)
-        raise PackError(f"model {entry.id!r} cannot be used as an image-text encoder: {reasons}")
-    return max_tokens

@@ -53,11 +53,21 @@ class ModelSet:
                 self._made[task] = factory(self.manifest, entry, self.placement)
             return self._made[task]  # type: ignore[return-value]
 
+    def text_entry(self) -> ModelEntry:
+        """The text model's entry: every pack has one (queries and tags are embedded by it)."""
+        entry = self.entry(Task.TEXT)
+        if entry is None:
+            raise self._no_text_model()
+        return entry
+
     def text(self) -> TextEncoder:
         encoder = self._make(Task.TEXT, TextEncoder.from_pack)
         if encoder is None:
-            raise PackError(f"pack {self.manifest.name!r} has no text model")
+            raise self._no_text_model()
         return encoder
+
+    def _no_text_model(self) -> PackError:
+        return PackError(f"pack {self.manifest.name!r} has no text model")
 
     def image(self) -> ImageEncoder | None:
         return self._make(Task.IMAGE, ImageEncoder.from_pack)

@@ -5,26 +5,17 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from enum import StrEnum
 
 import onnxruntime as ort
+
+from engine.errors import EngineError, Problem
+from engine.inference.devices import Device
 
 log = logging.getLogger(__name__)
 
 # The environment switch (engine.privacy) already stopped telemetry on Linux and macOS; Windows
 # builds log through ETW instead, which this API turns off for the whole process.
 ort.disable_telemetry_events()
-
-
-class Device(StrEnum):
-    """What a person can pick in settings or on the command line."""
-
-    AUTO = "auto"
-    CPU = "cpu"
-    CUDA = "cuda"
-    DIRECTML = "directml"
-    COREML = "coreml"
-    OPENVINO = "openvino"
 
 
 # Each device's providers, best first; the CPU provider always closes the list as the fallback.
@@ -39,14 +30,15 @@ _AUTO_ORDER = (Device.CUDA, Device.DIRECTML, Device.COREML, Device.OPENVINO)
 _CPU = "CPUExecutionProvider"
 
 
-class DeviceUnavailableError(RuntimeError):
+class DeviceUnavailableError(EngineError):
     """The person asked for a device whose execution provider this installation lacks."""
 
     def __init__(self, device: Device, available: list[str]) -> None:
         super().__init__(
+            Problem.CANNOT_OPEN,
             f"device {device.value!r} was asked for, but ONNX Runtime here offers only "
             f"{', '.join(available)}; choose 'auto' or 'cpu', or install the build with "
-            f"{_PROVIDERS[device][0]}"
+            f"{_PROVIDERS[device][0]}",
         )
         self.device = device
 

@@ -16,6 +16,7 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
+from engine.inference.mapped import mapped_copy
 from engine.inference.providers import Placement, choose, session_options
 from models.manifest import Manifest, ModelEntry
 
@@ -35,11 +36,19 @@ class InferenceError(RuntimeError):
 
 
 class LazySession:
-    """Opens ``path`` on first use, once, even when several threads ask at the same moment."""
+    """Opens ``path`` on first use, once, even when several threads ask at the same moment.
 
-    def __init__(self, path: Path, placement: Placement | None = None) -> None:
+    ``mapped`` (the file's sha256) opens a copy of it whose weights ONNX Runtime maps instead of
+    copying (:mod:`engine.inference.mapped`): for the query encoders, whose opening a search
+    waits for.
+    """
+
+    def __init__(
+        self, path: Path, placement: Placement | None = None, mapped: str | None = None
+    ) -> None:
         self.path = path
         self.placement = placement or choose()
+        self.mapped = mapped
         self._session: ort.InferenceSession | None = None
         self._lock = threading.Lock()
 
@@ -50,16 +59,25 @@ class LazySession:
     def _open(self) -> ort.InferenceSession:
         with self._lock:
             if self._session is None:
-                try:
-                    self._session = ort.InferenceSession(
-                        str(self.path),
-                        sess_options=session_options(self.placement),
-                        providers=list(self.placement.providers),
-                    )
-                except Exception as error:  # onnxruntime raises its own untyped errors
-                    raise InferenceError(f"cannot load model {self.path}: {error}") from error
+                if self.mapped is not None:
+                    try:
+                        self._session = self._load(mapped_copy(self.path, self.mapped))
+                    except InferenceError as error:  # a copy gone bad: the pack's file will do
+                        log.warning("%s; opening %s itself", error, self.path)
+                if self._session is None:
+                    self._session = self._load(self.path)
                 log.info("loaded %s on %s", self.path.name, self._session.get_providers()[0])
             return self._session
+
+    def _load(self, path: Path) -> ort.InferenceSession:
+        try:
+            return ort.InferenceSession(
+                str(path),
+                sess_options=session_options(self.placement),
+                providers=list(self.placement.providers),
+            )
+        except Exception as error:  # onnxruntime raises its own untyped errors
+            raise InferenceError(f"cannot load model {path}: {error}") from error
 
     def run(self, output_names: Sequence[str], feed: Feed) -> list[NDArray[np.float32]]:
         session = self._open()

@@ -26,11 +26,12 @@ import soxr
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
+from engine.inference.needs import Needs
 from engine.inference.providers import Placement
 from engine.inference.session import LazySession, Session
 from engine.media.audio import resample
 from models.generation import WhisperGeneration
-from models.manifest import Manifest, ModelEntry, PackError, Task
+from models.manifest import Manifest, ModelEntry, SpeechPreprocessing
 
 SAMPLE_RATE = 16000
 WINDOW_SECONDS = 30
@@ -39,6 +40,15 @@ DECODER_OUTPUTS = ("logits", "present_keys", "present_values")
 # Whisper: a first timestamp after 1 s is not allowed (50 steps of 20 ms).
 MAX_INITIAL_TIMESTAMP_STEPS = 50
 SPACE_TOKEN = 220
+# The decoder's graph depends on the layer count, so its tensor names are checked in
+# ``_whisper_problems`` rather than declared here.
+NEEDS = Needs(
+    "a speech model",
+    SpeechPreprocessing,
+    graphs=(),
+    dims=("layers", "heads", "head_dim", "text_positions"),
+    files=("encoder", "decoder", "tokenizer", "generation"),
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,25 @@ def _compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
+def cross_names(layers: int) -> list[str]:
+    """The encoder graph's outputs: cross-attention keys and values of each decoder layer."""
+    return [f"cross_{role}_{index}" for index in range(layers) for role in ("keys", "values")]
+
+
+def _whisper_problems(entry: ModelEntry, pre: SpeechPreprocessing) -> list[str]:
+    problems = []
+    # The graphs' front end and positions are fixed to Whisper's own windows.
+    if (pre.sample_rate, pre.window_seconds) != (SAMPLE_RATE, WINDOW_SECONDS):
+        problems.append(
+            f"its windows are {pre.window_seconds} s at {pre.sample_rate} Hz, "
+            f"not Whisper's {WINDOW_SECONDS} s at {SAMPLE_RATE} Hz"
+        )
+    layers = entry.dims.get("layers")
+    if layers is not None and entry.outputs.get("encoder") != cross_names(layers):
+        problems.append(f"encoder outputs are not {cross_names(layers)}")
+    return problems
+
+
 class SpeechTranscriber:
     """Turns a recording into timed segments of text."""
 
@@ -128,21 +157,10 @@ class SpeechTranscriber:
         generation: WhisperGeneration,
         settings: DecodingSettings | None = None,
     ) -> None:
-        if entry.task is not Task.SPEECH:
-            raise PackError(f"model {entry.id!r} is a {entry.task.value} model, not speech")
-        try:
-            self._cache_shape = (entry.dims["layers"], entry.dims["heads"], entry.dims["head_dim"])
-            self._text_positions = entry.dims["text_positions"]
-        except KeyError as error:
-            raise PackError(f"speech model {entry.id!r} lacks dims[{error}]") from None
-        layers = self._cache_shape[0]
-        self._cross_names = [
-            f"cross_{role}_{index}" for index in range(layers) for role in ("keys", "values")
-        ]
-        if entry.outputs.get("encoder") != self._cross_names:
-            raise PackError(
-                f"speech model {entry.id!r}: encoder outputs are not {self._cross_names}"
-            )
+        NEEDS.check(entry, more=_whisper_problems)
+        self._cache_shape = (entry.dims["layers"], entry.dims["heads"], entry.dims["head_dim"])
+        self._text_positions = entry.dims["text_positions"]
+        self._cross_names = cross_names(entry.dims["layers"])
         self.entry = entry
         self.encoder = encoder
         self.decoder = decoder

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from tokenizers import Encoding, Tokenizer
 
+from engine.inference.needs import Graph, Needs
 from engine.inference.providers import Placement
 from engine.inference.session import InferenceError, LazySession, Session
 from engine.inference.vectors import l2_normalize
-from models.manifest import Manifest, ModelEntry, PackError, Task
+from models.manifest import Manifest, ModelEntry, PackError, TextPreprocessing
 
 TextKind = Literal["query", "document"]
 
@@ -29,6 +31,7 @@ DEFAULT_BATCH_SIZE = 32
 # documents are long, while short queries still go 32 at a time.
 DEFAULT_BATCH_TOKENS = 8192
 DEFAULT_OVERLAP_TOKENS = 32
+NEEDS = Needs("a text encoder", TextPreprocessing, (Graph("model", INPUTS, (OUTPUT,)),))
 
 
 @dataclass(frozen=True)
@@ -52,28 +55,28 @@ class TextEncoder:
         batch_tokens: int = DEFAULT_BATCH_TOKENS,
         overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
     ) -> None:
-        max_tokens = _check_entry(entry)
+        pre = NEEDS.check(entry, more=_pooling_problems)
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         self.entry = entry
         self.session = session
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
-        self.max_tokens = max_tokens
-        # Two private copies, each configured once here and never changed later, so that
-        # encoders may be shared between threads: one truncates for the model, the other
-        # sees a whole document for chunking.
-        self._model_tokenizer = Tokenizer.from_str(tokenizer.to_str())
+        self.max_tokens = pre.max_tokens
+        # Two private copies, each configured once and never changed later, so that encoders
+        # may be shared between threads: one truncates for the model; the other sees a whole
+        # document for chunking, and is made when a document is first chunked (a query's
+        # process never needs it: a copy costs 25 ms).
+        self._tokenizer_json = tokenizer.to_str()
+        self._model_tokenizer = Tokenizer.from_str(self._tokenizer_json)
         self._model_tokenizer.no_padding()
         self._model_tokenizer.enable_truncation(self.max_tokens)
-        self._chunk_tokenizer = Tokenizer.from_str(tokenizer.to_str())
-        self._chunk_tokenizer.no_padding()
-        self._chunk_tokenizer.no_truncation()
         padding = tokenizer.padding
         self._pad_id = int(padding["pad_id"]) if padding else 0
-        special = len(self._chunk_tokenizer.encode("").ids)
+        # Both short: truncation at ``max_tokens`` cuts neither (a prefix that long fails below)
+        special = len(self._model_tokenizer.encode("").ids)
         prefix = len(
-            self._chunk_tokenizer.encode(entry.prefix("document"), add_special_tokens=False).ids
+            self._model_tokenizer.encode(entry.prefix("document"), add_special_tokens=False).ids
         )
         # Room left in one model input for the document's own tokens.
         self.window_tokens = self.max_tokens - special - prefix
@@ -85,13 +88,21 @@ class TextEncoder:
     def from_pack(
         cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
     ) -> TextEncoder:
-        session = LazySession(manifest.path(entry, "model"), placement)
+        model = manifest.path(entry, "model")  # mapped: a query waits for its session to open
+        session = LazySession(model, placement, mapped=entry.files["model"].sha256)
         tokenizer = Tokenizer.from_file(str(manifest.path(entry, "tokenizer")))
         return cls(entry, session, tokenizer)
 
     @property
     def dim(self) -> int:
         return self.entry.embedding_dim
+
+    @cached_property
+    def _chunk_tokenizer(self) -> Tokenizer:
+        whole = Tokenizer.from_str(self._tokenizer_json)
+        whole.no_padding()
+        whole.no_truncation()
+        return whole
 
     def encode(self, texts: Sequence[str], kind: TextKind = "document") -> NDArray[np.float32]:
         """Unit vectors (n, dim); texts past ``max_tokens`` are cut (see :meth:`chunks`)."""
@@ -175,24 +186,7 @@ def pool(hidden: NDArray[np.float32], mask: NDArray[np.int64], pooling: str) -> 
     raise ValueError(f"unknown pooling {pooling!r}; expected one of {POOLINGS}")
 
 
-def _check_entry(entry: ModelEntry) -> int:
-    """Refuse an entry this class cannot run, with the reason, before any file is opened;
-    return its token limit."""
-    problems = []
-    if entry.task is not Task.TEXT:
-        problems.append(f"task is {entry.task.value!r}, not 'text'")
+def _pooling_problems(entry: ModelEntry, _: TextPreprocessing) -> list[str]:
     if entry.pooling not in POOLINGS:
-        problems.append(f"pooling {entry.pooling!r} is not one of {POOLINGS}")
-    max_tokens = entry.preprocessing.max_tokens or 0
-    if max_tokens < 1:
-        problems.append("preprocessing.max_tokens is missing")
-    if "embedding" not in entry.dims:
-        problems.append("dims has no 'embedding'")
-    if entry.inputs.get("model", list(INPUTS)) != list(INPUTS):
-        problems.append(f"model inputs {entry.inputs['model']} are not {list(INPUTS)}")
-    if entry.outputs.get("model", [OUTPUT]) != [OUTPUT]:
-        problems.append(f"model outputs {entry.outputs['model']} are not [{OUTPUT!r}]")
-    if problems:
-        reasons = "; ".join(problems)
-        raise PackError(f"model {entry.id!r} cannot be used as a text encoder: {reasons}")
-    return max_tokens
+        return [f"pooling {entry.pooling!r} is not one of {POOLINGS}"]
+    return []

@@ -20,16 +20,16 @@ import threading
 import warnings
 from collections.abc import Sequence
 from contextlib import nullcontext
+from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pillow_heif
 from numpy.typing import NDArray
 from PIL import ExifTags, Image, ImageOps
 
 from engine.media.errors import MediaError
 from engine.media.kinds import regular_size
-from models.manifest import Preprocessing
+from models.manifest import ImagePreprocessing, Resize
 
 # Pillow already refuses images over twice its limit (~179 MP) when it opens them; below that it
 # only warns, and our own limit, checked on the size actually decoded, replaces the warning.
@@ -67,8 +67,16 @@ _LARGE_DECODE = threading.Lock()
 BACKGROUND = (127, 127, 127)
 _HIGH_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 
-pillow_heif.register_heif_opener()
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+
+@cache
+def _open_heif_too() -> None:
+    """Teach Pillow HEIF and AVIF, before the first photo is opened: pillow_heif is imported
+    here, not with the module, since a text search (which imports this) never opens one."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
 
 
 class ImageTooLargeError(MediaError):
@@ -91,6 +99,7 @@ def load_image(
     """
     # Not a bare stat: a FIFO would block the open forever, a folder would read as "corrupt".
     regular_size(path)
+    _open_heif_too()
     try:
         with Image.open(path) as image:
             full_size = image.size
@@ -240,16 +249,12 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(scaled)
 
 
-def fit(image: Image.Image, pre: Preprocessing) -> Image.Image:
+def fit(image: Image.Image, pre: ImagePreprocessing) -> Image.Image:
     """Resize (and centre-crop) one RGB image to the model's square input."""
-    if pre.image_size is None:
-        raise ValueError("preprocessing has no image_size: not an image model")
     side = pre.image_size
-    if pre.resize == "squash":
+    if pre.resize is Resize.SQUASH:
         return image.resize((side, side), Image.Resampling.BICUBIC)
-    if pre.resize != "crop":
-        raise ValueError(f"unknown resize mode {pre.resize!r}")
-    shorter = pre.resize_to or side
+    shorter = pre.crop_from
     width, height = image.size
     scale = shorter / min(width, height)
     new_size = (max(side, round(width * scale)), max(side, round(height * scale)))
@@ -259,15 +264,13 @@ def fit(image: Image.Image, pre: Preprocessing) -> Image.Image:
     return resized.crop((left, top, left + side, top + side))
 
 
-def preprocess(images: Sequence[Image.Image], pre: Preprocessing) -> NDArray[np.float32]:
+def preprocess(images: Sequence[Image.Image], pre: ImagePreprocessing) -> NDArray[np.float32]:
     """A batch (n, 3, H, W) float32: ``(x / pixel_scale - mean) / std`` per channel."""
-    if pre.mean is None or pre.std is None:
-        raise ValueError("preprocessing needs mean and std for an image model")
-    scale = pre.pixel_scale or 255.0
+    scale = pre.pixel_scale
     # (x / scale - mean) / std, folded into one subtraction and one multiplication per pixel.
     offset = (np.asarray(pre.mean, dtype=np.float32) * scale).reshape(1, 1, 3)
     factor = (1.0 / (np.asarray(pre.std, dtype=np.float32) * scale)).reshape(1, 1, 3)
-    side = pre.image_size or 0
+    side = pre.image_size
     batch = np.empty((len(images), 3, side, side), dtype=np.float32)
     for index, image in enumerate(images):
         rgb = image if image.mode == "RGB" else image.convert("RGB")

@@ -17,12 +17,9 @@ import math
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from av.container import InputContainer
-from av.packet import Packet
-from av.video.frame import VideoFrame
-from av.video.stream import VideoStream
 from numpy.typing import NDArray
 from PIL import Image
 
@@ -32,13 +29,19 @@ from engine.media.errors import MediaError
 from engine.media.images import DEFAULT_MAX_PIXELS, load_image
 from engine.media.kinds import shown
 from engine.media.video import (
-    AV_ERRORS,
     ROTATIONS,
+    av_errors,
     check_frame_size,
     display_size,
     open_container,
     video_stream,
 )
+
+if TYPE_CHECKING:  # PyAV itself is imported by the video module, where a file is opened
+    from av.container import InputContainer
+    from av.packet import Packet
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
 
 WAVEFORM_BINS = 160
 # Chunks kept per bin while streaming: enough to re-bin without visible steps, few in all.
@@ -99,7 +102,7 @@ def _seek_before(container: InputContainer, stream: VideoStream, target: int) ->
         return
     try:
         container.seek(target, stream=stream, backward=True, any_frame=False)
-    except AV_ERRORS:
+    except av_errors():
         return
     stream.codec_context.flush_buffers()
 
@@ -107,7 +110,7 @@ def _seek_before(container: InputContainer, stream: VideoStream, target: int) ->
 def _packets(container: InputContainer, stream: VideoStream, path: Path) -> Iterator[Packet]:
     try:
         yield from container.demux(stream)
-    except AV_ERRORS as error:
+    except av_errors() as error:
         raise MediaError(f"{shown(path)}: corrupt video ({error})") from error
 
 
@@ -132,7 +135,7 @@ def _decode(packet: Packet, stream: VideoStream, path: Path) -> VideoFrame:
     try:
         # A keyframe decodes on its own; draining hands out a frame a threaded decoder holds.
         frames = context.decode(packet) or context.decode(None)
-    except AV_ERRORS as error:
+    except av_errors() as error:
         raise MediaError(f"{shown(path)}: corrupt video frame ({error})") from error
     if not frames:
         raise MediaError(f"{shown(path)}: the keyframe decoded to no picture")

@@ -22,21 +22,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
-from av.audio.frame import AudioFrame
-from av.audio.stream import AudioStream
-from av.container import InputContainer
-from av.packet import Packet
-from av.video.frame import VideoFrame
-from av.video.stream import VideoStream
 from PIL import Image
 
 from engine.media.audio import AudioInfo, Samples, TruncatedAudioError, load_audio, resample
 from engine.media.errors import MediaError
 from engine.media.images import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, ImageTooLargeError
 from engine.media.kinds import Decoder, describe, format_of, read_head, shown, sniff
+
+if TYPE_CHECKING:  # PyAV itself is imported where a file is opened: a search needs none of it
+    from av.audio.frame import AudioFrame
+    from av.audio.stream import AudioStream
+    from av.container import InputContainer
+    from av.packet import Packet
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
 
 # Past this interval between frames, seeking to the next due time beats reading packets on.
 SEEK_AFTER_S = 4.0
@@ -52,7 +54,13 @@ ROTATIONS = {
     180: Image.Transpose.ROTATE_180,
     270: Image.Transpose.ROTATE_270,
 }
-AV_ERRORS = (av.error.FFmpegError, OSError, ValueError)
+
+
+def av_errors() -> tuple[type[Exception], ...]:
+    """What PyAV raises for a bad file (for ``except``, which evaluates it only on an error)."""
+    import av
+
+    return (av.error.FFmpegError, OSError, ValueError)
 
 
 class TruncatedVideoError(MediaError):
@@ -96,6 +104,8 @@ def open_container(path: Path) -> Iterator[InputContainer]:
     if found is None or found.decoder != Decoder.PYAV:
         what = f"{found.name} data" if found else describe(head)
         raise MediaError(f"{shown(path)}: not a video or M4A/AAC file: the file holds {what}")
+    import av
+
     try:
         container = av.open(
             f"file:{path}",
@@ -103,7 +113,7 @@ def open_container(path: Path) -> Iterator[InputContainer]:
             options={"protocol_whitelist": "file"},
             metadata_errors="replace",
         )
-    except AV_ERRORS as error:
+    except av_errors() as error:
         raise MediaError(
             f"{shown(path)}: not a readable {found.name} file ({_reason(error)})"
         ) from error
@@ -120,6 +130,8 @@ def _seconds(stream: VideoStream | AudioStream, value: int | None) -> float | No
 
 
 def _duration(container: InputContainer, stream: VideoStream | AudioStream) -> float | None:
+    import av
+
     seconds = _seconds(stream, stream.duration)
     if seconds is None and container.duration is not None:
         seconds = container.duration / av.time_base
@@ -143,6 +155,8 @@ def check_frame_size(path: Path, stream: VideoStream, max_pixels: int) -> None:
 
 
 def _is_attached_picture(stream: VideoStream) -> bool:
+    import av
+
     return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
@@ -279,7 +293,7 @@ class _KeyframeReader:
                 packet = next(demuxer)
             except StopIteration:
                 return
-            except AV_ERRORS as error:
+            except av_errors() as error:
                 self._broke(error)
                 return
             yield packet
@@ -289,7 +303,7 @@ class _KeyframeReader:
         target = self.start + math.floor(due / self.time_base)
         try:
             self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
-        except AV_ERRORS:
+        except av_errors():
             self.can_seek = False
             return None
         self.stream.codec_context.flush_buffers()
@@ -301,7 +315,7 @@ class _KeyframeReader:
         context = self.stream.codec_context
         try:
             frames = context.decode(packet) or context.decode(None)
-        except AV_ERRORS as error:
+        except av_errors() as error:
             self.bad_packets += 1
             self._broke(error)
             frames = []
@@ -374,6 +388,8 @@ def audio_blocks(path: Path, sample_rate: int) -> Iterator[Samples]:
     Damaged packets are skipped; a file that breaks or ends early raises
     :class:`TruncatedAudioError` after the blocks that decoded.
     """
+    import av
+
     with open_container(path) as container:
         stream = _required_audio(container, path)
         stated = _duration(container, stream)
@@ -388,7 +404,7 @@ def audio_blocks(path: Path, sample_rate: int) -> Iterator[Samples]:
                 bad_in_a_row = 0
             except StopIteration:
                 break
-            except AV_ERRORS as error:
+            except av_errors() as error:
                 bad_in_a_row += 1
                 damage = damage or (
                     f"{shown(path)}: corrupt sound after {decoded / sample_rate:.2f} s "

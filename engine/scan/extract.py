@@ -31,19 +31,20 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from engine.catalog.records import FileKind, ItemKind, NewItem
+from engine.catalog.records import FileKind, Item, ItemKind
 from engine.inference.audio import AudioEncoder, AudioWindow
 from engine.inference.image import ImageEncoder
 from engine.inference.imagetext import ImageTextEncoder
 from engine.inference.models import ModelSet
 from engine.inference.speech import Segment, SpeechTranscriber
-from engine.inference.text import TextChunk
+from engine.inference.text import TextChunk, TextEncoder
 from engine.media import notes, video
 from engine.media.audio import (
     BLOCK_FRAMES,
@@ -56,7 +57,7 @@ from engine.media.audio import (
 from engine.media.errors import MediaError
 from engine.media.images import load_image
 from engine.media.kinds import shown
-from models.manifest import Preprocessing
+from models.manifest import ImagePreprocessing, ImageTextPreprocessing, Resize, Task
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,6 @@ class DecodedPhoto:
 class DecodedSound:
     samples: NDArray[np.float32]
     sample_rate: int
-    damage: str | None = None  # set when the file broke part way; the decoded part is kept
 
     @property
     def nbytes(self) -> int:
@@ -191,34 +191,11 @@ class _Batch:
 
     images: list[Image.Image] = field(default_factory=list)
     image_owner: list[tuple[int, ItemKind, float | None]] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    text_owner: list[NewItemDraft] = field(default_factory=list)
 
 
-@dataclass
-class NewItemDraft:
-    """An item whose vectors are still being filled in."""
-
-    kind: ItemKind
-    start: float | None = None
-    end: float | None = None
-    char_start: int | None = None
-    char_end: int | None = None
-    text: str | None = None
-    score: float | None = None
-    vectors: dict[str, Vector] = field(default_factory=dict)
-
-    def done(self) -> NewItem:
-        return NewItem(
-            self.kind,
-            self.start,
-            self.end,
-            self.char_start,
-            self.char_end,
-            self.text,
-            self.score,
-            dict(self.vectors),
-        )
+def with_vector(item: Item, space: str, vector: Vector) -> Item:
+    """``item`` with one more vector (an item's text is embedded after the item is made)."""
+    return replace(item, vectors={**item.vectors, space: vector})
 
 
 class Extractor:
@@ -236,16 +213,33 @@ class Extractor:
         self._video_decoder = video_decoder or decode_video
         self._note_reader = note_reader or notes.read_note
         self._label_vectors: dict[str, Vector] = {}
-        # Encoders are made here, on the caller's thread, so decode threads only read them.
-        self.image: ImageEncoder | None = models.image()
-        self.image_text: ImageTextEncoder | None = models.image_text()
-        self.audio: AudioEncoder | None = models.audio()
-        self.speech: SpeechTranscriber | None = models.speech()
-        self.text = models.text()
-        self.text_space = self.text.entry.id
-        self._image_side = _shrink_side(
-            [encoder.entry.preprocessing for encoder in (self.image, self.image_text) if encoder]
-        )
+        # What decode threads ask comes from the manifest, here; each encoder is made on first
+        # use (once: the ModelSet keeps it, under its lock), so that a text query's process
+        # never reads the image labels or Whisper's tokenizer.
+        self.text_space = models.text_entry().id
+        seeing = [models.entry(task) for task in (Task.IMAGE, Task.IMAGE_TEXT)]
+        self.sees = any(seeing)
+        self._image_side = _shrink_side([_image_input(e.preprocessing) for e in seeing if e])
+
+    @cached_property
+    def image(self) -> ImageEncoder | None:
+        return self.models.image()
+
+    @cached_property
+    def image_text(self) -> ImageTextEncoder | None:
+        return self.models.image_text()
+
+    @cached_property
+    def audio(self) -> AudioEncoder | None:
+        return self.models.audio()
+
+    @cached_property
+    def speech(self) -> SpeechTranscriber | None:
+        return self.models.speech()
+
+    @cached_property
+    def text(self) -> TextEncoder:
+        return self.models.text()
 
     @property
     def sound_rate(self) -> int | None:
@@ -253,10 +247,6 @@ class Extractor:
         if self.audio is not None:
             return self.audio.sample_rate
         return SPEECH_RATE if self.speech is not None else None
-
-    @property
-    def sees(self) -> bool:
-        return self.image is not None or self.image_text is not None
 
     # --- decoding: any thread ------------------------------------------------------------------
 
@@ -279,7 +269,7 @@ class Extractor:
             decoded = load_audio(path, rate, max_seconds=self.settings.held_sound_seconds)
         except LongAudioError:
             return StreamedSound(path, rate)
-        return DecodedSound(decoded.samples, decoded.sample_rate, decoded.damage)
+        return DecodedSound(decoded.samples, decoded.sample_rate)
 
     def _decode_video(self, path: Path) -> DecodedVideo | StreamedVideo:
         side = self._image_side if self.sees else 0
@@ -312,10 +302,10 @@ class Extractor:
 
     # --- embedding: the inference thread -------------------------------------------------------
 
-    def embed(self, files: Sequence[Decoded]) -> list[list[NewItem]]:
+    def embed(self, files: Sequence[Decoded]) -> list[list[Item]]:
         """The items of each decoded file, in order; images and texts of all files are batched
         (a streamed file is walked here, a piece at a time, in batches of its own)."""
-        drafts: list[list[NewItemDraft]] = [[] for _ in files]
+        drafts: list[list[Item]] = [[] for _ in files]
         batch = _Batch()
         for index, decoded in enumerate(files):
             if isinstance(decoded, DecodedPhoto):
@@ -336,7 +326,7 @@ class Extractor:
                 drafts[index].extend(self._streamed_sound_items(decoded))
             else:
                 drafts[index].extend(
-                    NewItemDraft(
+                    Item(
                         ItemKind.TEXT_CHUNK,
                         char_start=chunk.start_char,
                         char_end=chunk.end_char,
@@ -349,16 +339,16 @@ class Extractor:
         for index, spans in frame_tags.items():
             drafts[index].extend(merged_tags(spans))
         self._embed_texts(drafts)
-        return [[draft.done() for draft in file_drafts] for file_drafts in drafts]
+        return drafts
 
-    def extract(self, path: Path, kind: FileKind) -> list[NewItem]:
+    def extract(self, path: Path, kind: FileKind) -> list[Item]:
         """Decode and embed one file."""
         return self.embed([self.decode(path, kind)])[0]
 
     def _embed_images(
         self,
         batch: _Batch,
-        drafts: list[list[NewItemDraft]],
+        drafts: list[list[Item]],
         frame_tags: dict[int, list[Span]],
     ) -> None:
         """Drafts of the batch's photos and frames; each frame's tags go to ``frame_tags``, to
@@ -382,23 +372,19 @@ class Extractor:
             vectors_of_row = {space: matrix[row] for space, matrix in spaces.items()}
             kept = [(label, p) for label, p in tags[row] if p >= floor]
             if kind is ItemKind.PHOTO:
-                drafts[index].append(NewItemDraft(kind, vectors=vectors_of_row))
-                drafts[index].extend(
-                    NewItemDraft(ItemKind.TAG, text=label, score=p) for label, p in kept
-                )
+                drafts[index].append(Item(kind, vectors=vectors_of_row))
+                drafts[index].extend(Item(ItemKind.TAG, text=label, score=p) for label, p in kept)
             else:
-                drafts[index].append(
-                    NewItemDraft(kind, start=seconds, end=seconds, vectors=vectors_of_row)
-                )
+                drafts[index].append(Item(kind, start=seconds, end=seconds, vectors=vectors_of_row))
                 at = seconds or 0.0
                 frame_tags.setdefault(index, []).append((at, at, kept))
 
-    def _sound_items(self, sound: DecodedSound) -> list[NewItemDraft]:
+    def _sound_items(self, sound: DecodedSound) -> list[Item]:
         if len(sound.samples) == 0:
             return []
         return self._listen([sound.samples], sound.sample_rate)
 
-    def _streamed_sound_items(self, sound: StreamedSound) -> list[NewItemDraft]:
+    def _streamed_sound_items(self, sound: StreamedSound) -> list[Item]:
         """A long recording decoded a piece at a time; one that breaks part way keeps what
         decoded, as a held one does."""
         size = max(1, round(self.settings.piece_seconds * sound.sample_rate))
@@ -408,7 +394,7 @@ class Extractor:
                 _until_broken(_between(pieces(blocks, size), sound)), sound.sample_rate
             )
 
-    def _listen(self, recording: Iterable[Vector], sample_rate: int) -> list[NewItemDraft]:
+    def _listen(self, recording: Iterable[Vector], sample_rate: int) -> list[Item]:
         """Hand each piece of a recording (mono, in order) to the sound model's windows and to
         Whisper's, which carry partial windows over to the next piece: a held recording is one
         piece, a streamed one many, and both give the same windows and transcript."""
@@ -429,12 +415,12 @@ class Extractor:
 
     def _sound_drafts(
         self, windows: Sequence[AudioWindow], segments: Sequence[Segment]
-    ) -> list[NewItemDraft]:
-        drafts: list[NewItemDraft] = []
+    ) -> list[Item]:
+        drafts: list[Item] = []
         if self.audio is not None:
             space = self.audio.entry.id
             drafts.extend(
-                NewItemDraft(
+                Item(
                     ItemKind.AUDIO_WINDOW,
                     start=window.start,
                     end=window.end,
@@ -444,13 +430,13 @@ class Extractor:
             )
             drafts.extend(merged_tags((w.start, w.end, w.tags) for w in windows))
         drafts.extend(
-            NewItemDraft(ItemKind.TRANSCRIPT, start=seg.start, end=seg.end, text=seg.text)
+            Item(ItemKind.TRANSCRIPT, start=seg.start, end=seg.end, text=seg.text)
             for seg in segments
             if seg.text.strip()
         )
         return drafts
 
-    def _streamed_video_items(self, source: StreamedVideo) -> list[NewItemDraft]:
+    def _streamed_video_items(self, source: StreamedVideo) -> list[Item]:
         """A long video's sound, then its frames, decoded and embedded a piece at a time; a
         video that breaks part way keeps what decoded, as a held one does."""
         drafts = self._streamed_sound_items(source.sound) if source.sound is not None else []
@@ -478,7 +464,7 @@ class Extractor:
     def _embed_frames(
         self,
         frames: Sequence[tuple[float, Image.Image]],
-        drafts: list[NewItemDraft],
+        drafts: list[Item],
         spans: dict[int, list[Span]],
     ) -> None:
         batch = _Batch(
@@ -487,36 +473,33 @@ class Extractor:
         )
         self._embed_images(batch, [drafts], spans)
 
-    def _embed_texts(self, drafts: list[list[NewItemDraft]]) -> None:
-        """Text-model calls for every text item of the batch, :data:`TEXTS_PER_CALL` at a time;
-        tag labels are embedded once per run and remembered, since a classifier has only so
-        many."""
-        pending = [draft for file_drafts in drafts for draft in file_drafts if draft.text]
-        new_labels: set[str] = set()
-        for draft in pending:
-            if draft.kind is ItemKind.TAG and draft.text and draft.text not in self._label_vectors:
-                new_labels.add(draft.text)
-        labels = sorted(new_labels)
-        others = [draft for draft in pending if draft.kind is not ItemKind.TAG]
-        texts = labels + [draft.text or "" for draft in others]
+    def _embed_texts(self, drafts: list[list[Item]]) -> None:
+        """Give every item with text its text-space vector, in place in ``drafts``: text-model
+        calls for the whole batch, :data:`TEXTS_PER_CALL` at a time; tag labels are embedded
+        once per run and remembered, since a classifier has only so many."""
+        places = [(items, at) for items in drafts for at, item in enumerate(items) if item.text]
+        tags = [(items, at) for items, at in places if items[at].kind is ItemKind.TAG]
+        others = [(items, at) for items, at in places if items[at].kind is not ItemKind.TAG]
+        labels = sorted({items[at].text or "" for items, at in tags} - set(self._label_vectors))
+        texts = labels + [items[at].text or "" for items, at in others]
         vectors = np.zeros((len(texts), self.text.dim), np.float32)
         for start in range(0, len(texts), TEXTS_PER_CALL):
             part = texts[start : start + TEXTS_PER_CALL]
             vectors[start : start + len(part)] = self.text.encode(part, kind="document")
         self._label_vectors.update(zip(labels, vectors[: len(labels)], strict=True))
-        for draft, vector in zip(others, vectors[len(labels) :], strict=True):
-            draft.vectors[self.text_space] = vector
-        for draft in pending:
-            if draft.kind is ItemKind.TAG and draft.text:
-                draft.vectors[self.text_space] = self._label_vectors[draft.text]
+        for (items, at), vector in zip(others, vectors[len(labels) :], strict=True):
+            items[at] = with_vector(items[at], self.text_space, vector)
+        for items, at in tags:
+            label = items[at].text or ""
+            items[at] = with_vector(items[at], self.text_space, self._label_vectors[label])
 
 
-def merged_tags(spans: Iterable[Span]) -> list[NewItemDraft]:
+def merged_tags(spans: Iterable[Span]) -> list[Item]:
     """One TAG item per run of consecutive windows (or frames) that share a label, spanning
     them, with the best probability of the run: a dog barking for a minute is one hit, not
     twenty. ``spans`` come in time order, each with the tags already past the floor."""
-    open_runs: dict[str, NewItemDraft] = {}
-    done: list[NewItemDraft] = []
+    open_runs: dict[str, Item] = {}
+    done: list[Item] = []
     for start, end, tags in spans:
         heard = dict(tags)
         for label in [label for label in open_runs if label not in heard]:
@@ -524,22 +507,30 @@ def merged_tags(spans: Iterable[Span]) -> list[NewItemDraft]:
         for label, probability in heard.items():
             run = open_runs.get(label)
             if run is None:
-                open_runs[label] = NewItemDraft(
-                    ItemKind.TAG, start=start, end=end, text=label, score=probability
-                )
+                run = Item(ItemKind.TAG, start=start, end=end, text=label, score=probability)
             else:
-                run.end = max(run.end or end, end)
-                run.score = max(run.score or 0.0, probability)
+                run = replace(
+                    run, end=max(run.end or end, end), score=max(run.score or 0.0, probability)
+                )
+            open_runs[label] = run
     done.extend(open_runs.values())
-    return sorted(done, key=lambda draft: (draft.start or 0.0, -(draft.score or 0.0)))
+    return sorted(done, key=lambda item: (item.start or 0.0, -(item.score or 0.0)))
 
 
-def _shrink_side(preprocessings: Sequence[Preprocessing]) -> int:
+def _image_input(preprocessing: object) -> ImagePreprocessing:
+    """What a seeing model's image input takes: its own preprocessing, or its image tower's."""
+    if isinstance(preprocessing, ImageTextPreprocessing):
+        return preprocessing.image
+    assert isinstance(preprocessing, ImagePreprocessing)  # the manifest's task says so
+    return preprocessing
+
+
+def _shrink_side(preprocessings: Sequence[ImagePreprocessing]) -> int:
     """The shorter side a photo may be scaled down to before every model's own resize; 0 when
     a model squashes (its resize depends on the original shape, so nothing is done early)."""
-    if not preprocessings or any(pre.resize != "crop" for pre in preprocessings):
+    if not preprocessings or any(pre.resize is not Resize.CROP for pre in preprocessings):
         return 0
-    return max((pre.resize_to or pre.image_size or 0) for pre in preprocessings)
+    return max(pre.crop_from for pre in preprocessings)
 
 
 # A stand-in for a photo that no model looks at, so it is neither decoded nor held.
@@ -629,7 +620,7 @@ def decode_video(
             decoded = load_audio(path, listened, max_seconds=settings.held_sound_seconds)
         except LongAudioError:
             return streamed
-        sound = DecodedSound(decoded.samples, decoded.sample_rate, decoded.damage)
+        sound = DecodedSound(decoded.samples, decoded.sample_rate)
     if not frames and sound is None and (side > 0 or sound_rate is not None):
         raise MediaError(f"{shown(path)}: no picture or sound could be decoded")
     return DecodedVideo(frames, sound)

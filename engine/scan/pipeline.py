@@ -12,6 +12,12 @@ file stays PENDING until that commit. A run killed at any moment leaves committe
 and the rest PENDING; the next scan lists the PENDING ones again and ``replace_many`` replaces
 rather than adds, so nothing is lost and nothing is doubled. The
 index files record the catalog generation they match and are rebuilt when they lag behind.
+
+What could not be read is written to the catalog as it is met (a failure to open a path, from
+the plan; a failure to decode or embed a file, from here), by a full run and a watcher's small
+run alike. What the commits changed is published to ``on_change`` once the vector indexes hold
+it, so a query asked on receipt already sees it: after the plan's deletes and moves, after the
+copies, after each model batch, each time with the generation after the last of its commits.
 """
 
 from __future__ import annotations
@@ -32,12 +38,14 @@ import numpy as np
 from engine.catalog.records import (
     FileKind,
     FileRecord,
-    NewItem,
+    FileStatus,
+    Item,
     ReplaceResult,
     Root,
 )
 from engine.inference.session import InferenceError
 from engine.media.errors import MediaError
+from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
 from engine.scan.scanner import Copy, Plan, Unreadable, Work
 
 log = logging.getLogger(__name__)
@@ -68,7 +76,8 @@ class Progress:
     rate: float = 0.0  # files per second
     eta: float | None = None  # seconds left, from the byte rate
     current: str | None = None
-    message: str | None = None
+    message: str | None = None  # English, for the log and the command line
+    folder: Path | None = None  # the folder a message is about (one that cannot be watched)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -105,6 +114,10 @@ class RunSummary:
 class CatalogWriter(Protocol):
     """The catalog calls a run makes (:class:`engine.catalog.catalog.Catalog` has them)."""
 
+    def roots(self) -> list[Root]: ...
+
+    def generation(self) -> int: ...
+
     def set_root_online(self, root_id: int, online: bool) -> None: ...
 
     def upsert_file(
@@ -119,13 +132,17 @@ class CatalogWriter(Protocol):
 
     def mark_failed(self, file_id: int, reason: str) -> None: ...
 
+    def record_failures(self, root_id: int, found: Sequence[tuple[Path, str]]) -> None: ...
+
+    def clear_failures(self, paths: Sequence[Path]) -> None: ...
+
     def move_file(self, file_id: int, root_id: int, relpath: str) -> None: ...
 
     def delete_file(self, file_id: int) -> list[tuple[str, int]]: ...
 
     def find_by_hash(self, content_hash: str) -> FileRecord | None: ...
 
-    def replace_many(self, files: Sequence[tuple[int, Sequence[NewItem]]]) -> ReplaceResult: ...
+    def replace_many(self, files: Sequence[tuple[int, Sequence[Item]]]) -> ReplaceResult: ...
 
     def copy_items(self, source_file_id: int, target_file_id: int) -> ReplaceResult: ...
 
@@ -153,7 +170,7 @@ class Extract(Protocol[D]):
 
     def decode(self, path: Path, kind: FileKind) -> D: ...
 
-    def embed(self, files: Sequence[D]) -> list[list[NewItem]]: ...
+    def embed(self, files: Sequence[D]) -> list[list[Item]]: ...
 
 
 @dataclass
@@ -223,7 +240,8 @@ class _LookAhead:
 
 class Pipeline:
     """Carries out scan plans; :meth:`pause`, :meth:`resume` and :meth:`cancel` may be called
-    from any thread while :meth:`run` works on its own."""
+    from any thread while :meth:`run` works on its own. ``on_progress`` and ``on_change`` are
+    called on the thread of :meth:`run`."""
 
     def __init__(
         self,
@@ -232,15 +250,20 @@ class Pipeline:
         extract: Extract[Any],
         settings: PipelineSettings | None = None,
         on_progress: ProgressCallback | None = None,
+        on_change: ChangeCallback | None = None,
     ) -> None:
         self.catalog = catalog
         self.indexes = indexes
         self.extract = extract
         self.settings = settings or PipelineSettings()
         self.on_progress = on_progress
+        self.on_change = on_change
         self._running = threading.Event()
         self._running.set()
         self._cancel = threading.Event()
+        # The lane's own stop (a folder change waits): like a cancel, but a pause stays a
+        # pause and the run is not reported as cancelled by the person.
+        self._interrupt = threading.Event()
         self._last_report = 0.0
         self._last_save = time.monotonic()
         self._dirty = False
@@ -258,6 +281,14 @@ class Pipeline:
         self._cancel.set()
         self._running.set()
 
+    def interrupt(self) -> None:
+        """Stop the current run after the batch in hand so that the lane can run a command;
+        the watcher scans again afterwards, which takes up the files this run left."""
+        self._interrupt.set()
+
+    def clear_interrupt(self) -> None:
+        self._interrupt.clear()
+
     def clear_cancel(self) -> None:
         """Forget a cancel that found no run to stop (a watcher stopped while idle): it would
         otherwise end the next run before it starts."""
@@ -270,6 +301,10 @@ class Pipeline:
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
+
+    @property
+    def _stopping(self) -> bool:
+        return self._cancel.is_set() or self._interrupt.is_set()
 
     # --- the run ---------------------------------------------------------------------------------
 
@@ -289,16 +324,19 @@ class Pipeline:
             RunSummary(unreadable=list(plan.unreadable), offline=list(plan.offline)),
             files_total=len(sizes),
             bytes_total=sum(sizes),
+            roots={root.id: Path(root.path) for root in self.catalog.roots()},
         )
         try:
-            self._apply_structure(plan, run.summary)
+            self._apply_structure(plan, run)
             jobs = [self._store(work) for work in plan.work]
             for copy in plan.copies:
                 if copy.source is not None:
                     self._copy(copy, copy.source, run)
+            self._publish(run)
             self._index(jobs, run)
             self._copies_of_this_run([c for c in plan.copies if c.source is None], run)
         finally:
+            self._publish(run)
             self._save(force=final_save)
             run.summary.cancelled = self._cancel.is_set()
             run.summary.seconds = time.monotonic() - run.started
@@ -307,24 +345,42 @@ class Pipeline:
             self._cancel.clear()
         return run.summary
 
-    def _apply_structure(self, plan: Plan, summary: RunSummary) -> None:
+    def _apply_structure(self, plan: Plan, run: _Run) -> None:
+        summary = run.summary
         for root in plan.offline:
             if root.online:
                 self.catalog.set_root_online(root.id, False)
                 log.info("root %s is offline: its files are kept", root.path)
         for root in plan.online:
             self.catalog.set_root_online(root.id, True)
+        self._record_unreadable(plan)
         for work in plan.touched:
             self._store(work)
             summary.touched += 1
         for record in plan.deleted:
             self._apply(ReplaceResult(removed=self.catalog.delete_file(record.id)))
+            run.changed(ChangeKind.REMOVED, record)
             summary.deleted += 1
         for move in plan.moves:
             self.catalog.move_file(move.record.id, move.to.root_id, move.to.relpath)
+            self._dirty = True  # the generation moved on: the indexes' saved one must follow
             if (move.record.size, move.record.mtime_ns) != (move.to.size, move.to.mtime_ns):
                 self._store(Work(move.to, move.record.content_hash, move.record))
+            run.changed(ChangeKind.MOVED, move.record, move.to.path)
             summary.moved += 1
+        self._publish(run)
+
+    def _record_unreadable(self, plan: Plan) -> None:
+        """Failures to open a path: those that hold no more go, those met now are written."""
+        if plan.readable_again:
+            self.catalog.clear_failures(plan.readable_again)
+        by_root: dict[int, list[tuple[Path, str]]] = {}
+        for unreadable in plan.unreadable:
+            by_root.setdefault(unreadable.root_id, []).append(
+                (Path(unreadable.path), unreadable.reason)
+            )
+        for root_id, found in by_root.items():
+            self.catalog.record_failures(root_id, found)
 
     def _store(self, work: Work) -> _Job:
         found = work.found
@@ -336,6 +392,7 @@ class Pipeline:
     def _copy(self, copy: Copy, source: FileRecord, run: _Run) -> None:
         target = self._store(copy.work).record
         self._apply(self.catalog.copy_items(source.id, target.id))
+        run.indexed(copy.work, target)
         run.summary.copied += 1
         run.done(copy.work, 0)
 
@@ -344,7 +401,7 @@ class Pipeline:
         index them themselves when that one failed."""
         orphans: list[_Job] = []
         for copy in copies:
-            if self._cancel.is_set():
+            if self._stopping:
                 return
             source = self.catalog.find_by_hash(copy.work.content_hash)
             if source is not None and source.kind is copy.work.found.kind:
@@ -358,21 +415,22 @@ class Pipeline:
             return
         ahead = _LookAhead(jobs, self.extract, self.settings)
         try:
-            while not self._cancel.is_set():
+            while not self._stopping:
                 self._wait_while_paused(run)
-                if self._cancel.is_set():
+                if self._stopping:
                     break
                 batch = ahead.take(self.settings.batch_files)
                 if not batch:
                     break
                 self._report(run, RunState.INDEXING, batch[0].work.found.relpath)
                 self._embed_and_write(batch, run)
+                self._publish(run)
                 self._save(force=False)
         finally:
             ahead.close()
 
     def _wait_while_paused(self, run: _Run) -> None:
-        while not self._running.is_set():
+        while not self._running.is_set() and not self._interrupt.is_set():
             self._report(run, RunState.PAUSED, None, force=True)
             self._save(force=True)  # a long pause is a good moment to be safe
             self._running.wait(timeout=1.0)
@@ -389,9 +447,7 @@ class Pipeline:
         if not decoded:
             return
         try:
-            results: list[list[NewItem] | None] = list(
-                self.extract.embed([one for _, one in decoded])
-            )
+            results: list[list[Item] | None] = list(self.extract.embed([one for _, one in decoded]))
         except InferenceError:
             raise  # the pack is broken, not the files: stop, and leave them PENDING
         except Exception:  # noqa: BLE001 - find the file the models choke on, one at a time
@@ -404,10 +460,11 @@ class Pipeline:
         if ready:
             self._apply(self.catalog.replace_many([(job.record.id, items) for job, items in ready]))
             for job, items in ready:
+                run.indexed(job.work, job.record)
                 run.summary.indexed += 1
                 run.done(job.work, len(items))
 
-    def _embed_one(self, job: _Job, decoded: Decoded, run: _Run) -> list[NewItem] | None:
+    def _embed_one(self, job: _Job, decoded: Decoded, run: _Run) -> list[Item] | None:
         try:
             return self.extract.embed([decoded])[0]
         except InferenceError:
@@ -417,7 +474,7 @@ class Pipeline:
             self._fail(job, error, run)
             return None
 
-    def _still_valid(self, job: _Job, items: list[NewItem], run: _Run) -> bool:
+    def _still_valid(self, job: _Job, items: list[Item], run: _Run) -> bool:
         """Whether the file may be written as decoded: it is still there, unchanged, and every
         vector is sound. Otherwise it is dealt with here and left out of the batch's commit."""
         found = job.work.found
@@ -426,6 +483,7 @@ class Pipeline:
         except FileNotFoundError:
             # Vanished while being read: it is gone, so forget it rather than call it failed.
             self._apply(ReplaceResult(removed=self.catalog.delete_file(job.record.id)))
+            run.changed(ChangeKind.REMOVED, job.record)
             run.summary.deleted += 1
             run.done(job.work, 0)
             return False
@@ -453,6 +511,7 @@ class Pipeline:
             if not isinstance(error, OSError):
                 log.error("unexpected error on %s: %r", found.path, error)
         self.catalog.mark_failed(job.record.id, reason)
+        run.changed(ChangeKind.FAILED, job.record)
         run.summary.failed += 1
         run.summary.failures.append((str(found.path), reason))
         run.done(job.work, 0)
@@ -461,6 +520,14 @@ class Pipeline:
         if result.added or result.removed:
             self.indexes.apply(result)
             self._dirty = True
+
+    def _publish(self, run: _Run) -> None:
+        """Tell ``on_change`` what the commits since the last call changed; the indexes
+        already hold it."""
+        if run.changes and self.on_change is not None:
+            changes = IndexChanges(self.catalog.generation(), tuple(run.changes))
+            run.changes.clear()
+            self.on_change(changes)
 
     def _save(self, force: bool) -> None:
         now = time.monotonic()
@@ -481,13 +548,32 @@ class Pipeline:
 
 @dataclass
 class _Run:
-    """Counts of one run, from which progress reports are made."""
+    """Counts of one run, from which progress reports are made, and the changes of its
+    commits not yet published."""
 
     summary: RunSummary
     files_total: int
     bytes_total: int
+    roots: dict[int, Path]  # root id -> its folder, for the paths of changes
     started: float = field(default_factory=time.monotonic)
     files_done: int = 0
+    changes: list[FileChange] = field(default_factory=list)
+
+    def changed(self, change: ChangeKind, record: FileRecord, moved_to: Path | None = None) -> None:
+        """``record`` as it was before the change; ``moved_to`` where a moved file is now."""
+        path = self.roots.get(record.root_id, Path()) / record.relpath
+        if moved_to is None:
+            self.changes.append(FileChange(change, record.id, path, record.kind))
+        else:
+            self.changes.append(FileChange(change, record.id, moved_to, record.kind, path))
+
+    def indexed(self, work: Work, record: FileRecord) -> None:
+        """A file's new items are committed: searchable for the first time, or again after
+        its bytes changed (it was searchable before)."""
+        was = work.record
+        searchable = was is not None and was.status in (FileStatus.INDEXED, FileStatus.MISSING)
+        change = ChangeKind.CHANGED if searchable else ChangeKind.ADDED
+        self.changes.append(FileChange(change, record.id, work.found.path, work.found.kind))
 
     def done(self, work: Work, items: int) -> None:
         self.files_done += 1
@@ -513,7 +599,7 @@ class _Run:
         )
 
 
-def _bad_vector(items: Sequence[NewItem]) -> str | None:
+def _bad_vector(items: Sequence[Item]) -> str | None:
     """Why an item cannot be stored (a NaN from a degenerate input), or ``None``."""
     for item in items:
         for space, vector in item.vectors.items():

@@ -20,13 +20,13 @@ import fnmatch
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from engine.catalog.records import FileKind, FileRecord, FileStatus, Root
+from engine.catalog.records import Failure, FileKind, FileRecord, FileStatus, Root
 from engine.media import kinds
 
 HASH_BLOCK = 1 << 20
@@ -87,6 +87,9 @@ class Copy:
 
 @dataclass(frozen=True)
 class Unreadable:
+    """A file or folder of a root that could not even be opened (no catalog row is made)."""
+
+    root_id: int
     path: str
     reason: str
 
@@ -94,7 +97,7 @@ class Unreadable:
 @dataclass
 class Plan:
     """What one scan found to do; the pipeline applies it in this order: offline roots,
-    deletes, moves, then stores and indexes ``work`` and ``copies``."""
+    failures to open, deletes, moves, then stores and indexes ``work`` and ``copies``."""
 
     work: list[Work] = field(default_factory=list)
     moves: list[Move] = field(default_factory=list)
@@ -102,14 +105,23 @@ class Plan:
     deleted: list[FileRecord] = field(default_factory=list)
     unchanged: int = 0
     unreadable: list[Unreadable] = field(default_factory=list)
+    # Paths recorded as unreadable before, in the scanned part, that open now or are gone.
+    readable_again: list[Path] = field(default_factory=list)
     offline: list[Root] = field(default_factory=list)
     online: list[Root] = field(default_factory=list)
-    unstable: list[Found] = field(default_factory=list)  # changed while hashed: next time
     touched: list[Work] = field(default_factory=list)  # new mtime, same bytes: stat only
 
     @property
     def empty(self) -> bool:
-        return not (self.work or self.moves or self.copies or self.deleted or self.touched)
+        return not (
+            self.work
+            or self.moves
+            or self.copies
+            or self.deleted
+            or self.touched
+            or self.unreadable
+            or self.readable_again
+        )
 
 
 class CatalogView(Protocol):
@@ -122,6 +134,8 @@ class CatalogView(Protocol):
     ) -> list[FileRecord]: ...
 
     def find_by_hash(self, content_hash: str) -> FileRecord | None: ...
+
+    def failures(self, root_id: int | None = None) -> list[Failure]: ...
 
 
 class PathFilter:
@@ -178,7 +192,9 @@ def walk(root: Root, kind_of: KindOf, under: str = "") -> tuple[list[Found], lis
             return found, unreadable
         try:
             info = start.stat()
-        except OSError:
+        except OSError as error:
+            if start.is_symlink():  # a dangling link or a loop, as the full walk reports it
+                unreadable.append(Unreadable(root.id, str(start), _reason(error)))
             return found, unreadable  # gone: the caller's scope records the deletion
         if not stat.S_ISDIR(info.st_mode):
             file = _found(root, start, under, info, rule, kind_of)
@@ -195,7 +211,7 @@ def walk(root: Root, kind_of: KindOf, under: str = "") -> tuple[list[Found], lis
             with os.scandir(folder) as entries:
                 listing = list(entries)
         except OSError as error:
-            unreadable.append(Unreadable(str(folder), _reason(error)))
+            unreadable.append(Unreadable(root.id, str(folder), _reason(error)))
             continue
         for entry in sorted(listing, key=lambda item: item.name):
             relpath = f"{relfolder}/{entry.name}" if relfolder else entry.name
@@ -210,7 +226,7 @@ def walk(root: Root, kind_of: KindOf, under: str = "") -> tuple[list[Found], lis
             except OSError as error:
                 # A dangling link or an entry that vanished: say so, never stop the walk.
                 if error.errno != errno.ENOENT or entry.is_symlink():
-                    unreadable.append(Unreadable(entry.path, _reason(error)))
+                    unreadable.append(Unreadable(root.id, entry.path, _reason(error)))
                 continue
             file = _found(root, Path(entry.path), relpath, info, rule, kind_of)
             if file is not None:
@@ -248,7 +264,7 @@ def _stable_hash(found: Found) -> str | Unreadable | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        return Unreadable(str(found.path), _reason(error))
+        return Unreadable(found.root_id, str(found.path), _reason(error))
     if (after.st_size, after.st_mtime_ns) != (found.size, found.mtime_ns):
         return None
     return value
@@ -306,6 +322,7 @@ class Scanner:
         plan = Plan()
         on_disk: list[Found] = []
         known: dict[tuple[int, str], FileRecord] = {}
+        unreadable_before: list[Path] = []
         for scope in scopes:
             root = roots.get(scope.root_id)
             if root is None:
@@ -317,11 +334,14 @@ class Scanner:
             if not root.online:
                 plan.online.append(root)
             known.update(((r.root_id, r.relpath), r) for r in records)
+            unreadable_before += _unopened(self.catalog.failures(root.id), root, scope)
             for part in scope.paths or ("",):
                 files, unreadable = walk(root, self.kind_of, part)
                 on_disk.extend(files)
                 plan.unreadable.extend(unreadable)
         self._compare(plan, _unique(on_disk), known, roots)
+        still = {Path(unreadable.path) for unreadable in plan.unreadable}
+        plan.readable_again = [path for path in unreadable_before if path not in still]
         return plan
 
     def _compare(
@@ -353,8 +373,7 @@ class Scanner:
         first_of_hash: dict[tuple[str, FileKind], Work] = {}
         moved: set[int] = set()
         for (found, record), value in zip(to_hash, hashes, strict=True):
-            if value is None:
-                plan.unstable.append(found)
+            if value is None:  # changed while hashed: the next scan takes it
                 continue
             if isinstance(value, Unreadable):
                 plan.unreadable.append(value)
@@ -401,20 +420,21 @@ def _gone(record: FileRecord, roots: dict[int, Root]) -> bool:
     return not (Path(root.path) / record.relpath).exists()
 
 
+def _unopened(failures: Iterable[Failure], root: Root, scope: Scope) -> list[Path]:
+    """The failures to open a path (no file row) that ``scope`` of ``root`` covers."""
+    top = Path(root.path)
+    covered = []
+    for failure in failures:
+        if failure.file_id is None and failure.path.is_relative_to(top):
+            relative = failure.path.relative_to(top).as_posix()
+            if scope.covers("" if relative == "." else relative):
+                covered.append(failure.path)
+    return covered
+
+
 def _unique(files: Iterable[Found]) -> list[Found]:
     """Overlapping scopes (a folder and a file in it) list a file once."""
     seen: dict[tuple[int, str], Found] = {}
     for found in files:
         seen.setdefault((found.root_id, found.relpath), found)
     return list(seen.values())
-
-
-def iter_relpaths(root: Root, paths: Iterable[Path]) -> Iterator[str]:
-    """Paths inside ``root`` as relative ``/`` paths; others are left out."""
-    top = Path(root.path)
-    for path in paths:
-        try:
-            relative = path.relative_to(top)
-        except ValueError:
-            continue
-        yield relative.as_posix() if relative.parts else ""

@@ -7,6 +7,11 @@ scanner compares just those paths with the catalog and the pipeline runs the sma
 are therefore found the same way as in a full scan, by content hash: a renamed file keeps its
 vectors, and a folder moved in from elsewhere is walked.
 
+The watcher's thread is the indexing lane's one writer: changes of folders and exclusions come
+to it as commands (:meth:`Watcher.submit`), run between two runs, so a folder change never
+stops the watcher. A run in progress when a command arrives stops after the batch in hand; the
+command runs, the watches follow the new folders and a scan picks up where the run left off.
+
 When the operating system refuses more watches (inotify's ``max_user_watches`` is often 8192
 or 65536, and a large photo library has more folders than that), the root falls back to a full
 rescan every ``rescan_every`` seconds and the status callback says so. Offline roots are looked
@@ -19,9 +24,12 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from watchdog.events import (
     DirModifiedEvent,
@@ -39,6 +47,7 @@ from engine.scan.scanner import SYSTEM_FOLDERS, Scanner, Scope
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 ObserverFactory = Callable[[], BaseObserver]
 RunCallback = Callable[[RunSummary], None]
 # Events that change nothing on disk.
@@ -51,6 +60,16 @@ class WatchSettings:
     max_delay: float = 2.0  # a burst that never goes quiet is indexed this often anyway
     rescan_every: float = 300.0  # full rescans of unwatchable roots, checks of offline ones
     save_every: float = 30.0  # index saves while watching (and one at stop)
+
+
+class WatcherStoppedError(RuntimeError):
+    """A command reached a watcher that is not running (or stopped before running it)."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Command:
+    work: Callable[[], Any]
+    answer: Future[Any]
 
 
 def _hidden(relpath: str) -> bool:
@@ -117,6 +136,8 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._next_rescan = 0.0
         self._last_save = time.monotonic()
+        self._commands: deque[_Command] = deque()  # guarded by ``_wake``
+        self._in_run = False  # guarded by ``_wake``: a run is under way on the thread
 
     # --- life ------------------------------------------------------------------------------------
 
@@ -133,7 +154,8 @@ class Watcher:
         self._thread.start()
 
     def stop(self, timeout: float | None = 30.0) -> None:
-        """Stop watching; a run in progress ends after its current batch."""
+        """Stop watching; a run in progress ends after its current batch. Commands still
+        waiting are answered with :class:`WatcherStoppedError`."""
         self._stop.set()
         self.pipeline.cancel()
         with self._wake:
@@ -141,6 +163,7 @@ class Watcher:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        self._refuse_waiting()
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout)
@@ -153,6 +176,30 @@ class Watcher:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and not self._stop.is_set()
+
+    def submit(self, work: Callable[[], T]) -> Future[T]:
+        """Run ``work`` on the watcher's thread between two runs, then watch and scan the roots
+        as they are after it. A run under way stops after its batch in hand and resumes in
+        that scan. Its answer (or exception) comes back through the future."""
+        command = _Command(work, Future())
+        with self._wake:
+            if not self.running:
+                raise WatcherStoppedError("the watcher is not running")
+            self._commands.append(command)
+            if self._in_run:
+                self.pipeline.interrupt()
+            self._wake.notify_all()
+        return command.answer
+
+    def _refuse_waiting(self) -> None:
+        with self._wake:
+            waiting, self._commands = list(self._commands), deque()
+        for command in waiting:
+            command.answer.set_exception(WatcherStoppedError("the watcher stopped first"))
 
     @property
     def polled(self) -> dict[int, str]:
@@ -168,6 +215,8 @@ class Watcher:
                 self._run(None)
             self._status(RunState.WATCHING, None)
             while not self._stop.is_set():
+                if self._run_commands():
+                    continue
                 paths = self._next_burst()
                 if self._stop.is_set():
                     break
@@ -182,16 +231,45 @@ class Watcher:
             raise
         finally:
             self._maybe_save(force=True)
+            self._refuse_waiting()
+
+    def _run_commands(self) -> bool:
+        """Run the waiting commands, then bring the watches and the index in line with the
+        roots they left (a folder added is scanned; a run they interrupted goes on)."""
+        with self._wake:
+            waiting, self._commands = list(self._commands), deque()
+        if not waiting:
+            return False
+        for command in waiting:
+            if command.answer.set_running_or_notify_cancel():
+                try:
+                    command.answer.set_result(command.work())
+                except BaseException as error:  # handed to the caller, who decides
+                    command.answer.set_exception(error)
+        self._unwatch_removed()
+        self._watch_roots()
+        self._run(None)
+        return True
+
+    def _unwatch_removed(self) -> None:
+        """Stop watching roots that are no longer in the catalog (a folder removed)."""
+        current = {root.id for root in self.scanner.catalog.roots()}
+        for root_id in [root_id for root_id in self._watches if root_id not in current]:
+            self._unwatch(root_id)
+        for root_id in [root_id for root_id in self._polled if root_id not in current]:
+            del self._polled[root_id]
 
     def _next_burst(self) -> set[str]:
         """Wait for events, then until they go quiet (or ``max_delay``); take their paths."""
         settings = self.settings
         with self._wake:
             while not self._collector.paths and not self._stop.is_set():
+                if self._commands:
+                    return set()
                 timeout = max(0.05, self._next_rescan - time.monotonic())
                 if not self._wake.wait(timeout=min(timeout, settings.save_every)):
                     return set()  # time for a rescan or a save
-            while not self._stop.is_set():
+            while not self._stop.is_set() and not self._commands:
                 now = time.monotonic()
                 due = min(
                     self._collector.last + settings.quiet,
@@ -239,7 +317,7 @@ class Watcher:
         )
         log.warning("%s", reason)
         self._polled[root.id] = reason
-        self._status(RunState.POLLING, reason)
+        self._status(RunState.POLLING, reason, Path(root.path))
 
     def _rescan_unwatched(self) -> None:
         """Rescan roots that are not watched (refused, or offline: back yet?), and roots whose
@@ -292,7 +370,16 @@ class Watcher:
             # the path again once a folder is back there.
             self._unwatch(root.id)
         if not plan.empty or plan.online or any(root.online for root in plan.offline):
-            summary = self.pipeline.run(plan, final_save=False)
+            with self._wake:
+                self._in_run = True
+                if self._commands:  # one came while the scan ran: run it first
+                    self.pipeline.interrupt()
+            try:
+                summary = self.pipeline.run(plan, final_save=False)
+            finally:
+                with self._wake:  # with ``submit``'s lock: no interrupt is left for a later run
+                    self._in_run = False
+                    self.pipeline.clear_interrupt()
             if self.on_run is not None:
                 self.on_run(summary)
         if not self._stop.is_set():
@@ -304,6 +391,6 @@ class Watcher:
             self.pipeline.flush()
             self._last_save = now
 
-    def _status(self, state: RunState, message: str | None) -> None:
+    def _status(self, state: RunState, message: str | None, folder: Path | None = None) -> None:
         if self.on_status is not None:
-            self.on_status(Progress(state=state, message=message))
+            self.on_status(Progress(state=state, message=message, folder=folder))

@@ -21,6 +21,11 @@ How a query is answered
    start/end seconds and up to ``max_reasons`` reasons: the best evidence, then any other
    evidence that is a good match by itself (another tag, a second passage, another route).
    No hit at all gives ``no_good_match=True`` with an empty list, never a list of noise.
+5. Only the hits returned are given their :class:`~engine.search.results.Reason` values: a tag's
+   label and probability, the query text or example file a picture or sound is like, and of a
+   transcript or note an excerpt around the words of the query's text parts, with where they
+   are in it (:mod:`engine.search.excerpts`). The result carries the catalog's generation read
+   before the search, so a front end can tell an answer the index has moved past.
 
 The planner codes against two small protocols, :class:`VectorSearch` (``SpaceIndexes``) and
 :class:`ItemLookup` (``Catalog``), so it can be tested with in-memory fakes.
@@ -39,6 +44,7 @@ from numpy.typing import NDArray
 
 from engine.catalog.records import ItemRow
 from engine.search.calibration import GOOD_MATCH, CalibrationTable
+from engine.search.excerpts import QueryWords, excerpt
 from engine.search.probes import Probe, ProbeMaker
 from engine.search.query import ExamplePart, Query, TextPart
 from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResult
@@ -46,7 +52,8 @@ from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResul
 
 class VectorSearch(Protocol):
     """Nearest neighbours per space by inner product of unit vectors; ids < 0 are padding.
-    A space with nothing indexed may raise ``KeyError``."""
+    A space with nothing indexed answers zero columns, arrays of shape (n, 0), as
+    :class:`engine.index.spaces.SpaceIndexes` does."""
 
     def search(
         self, space: str, queries: NDArray[np.float32], k: int
@@ -54,9 +61,12 @@ class VectorSearch(Protocol):
 
 
 class ItemLookup(Protocol):
-    """The stored items of these ids (unknown ids are left out)."""
+    """The stored items of these ids (unknown ids are left out), and the counter every commit
+    that changes what is searchable bumps."""
 
     def items(self, item_ids: Sequence[int]) -> list[ItemRow]: ...
+
+    def generation(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,31 @@ class _Answer:
     ids: NDArray[np.int64]
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """One item a probe found, with its calibrated score: a :class:`Reason` once its file is
+    among the hits returned."""
+
+    route: Route
+    score: float
+    row: ItemRow
+    probe: Probe
+
+    def identity(self) -> tuple[object, ...]:
+        """Evidence that would read the same: one item, and for a likeness also what it is like."""
+        if self.route in (Route.VISUAL, Route.SOUND):
+            return (self.route, self.row.id, self.probe.asked, self.probe.example)
+        return (self.route, self.row.id)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    row: ItemRow  # one of the file's items: the file and its root
+    path: Path
+    score: float
+    evidence: list[_Evidence]  # best first
+
+
 class Planner:
     def __init__(
         self,
@@ -96,6 +131,7 @@ class Planner:
     def search(self, query: Query, limit: int = 20) -> SearchResult:
         if limit < 1:
             raise ValueError(f"limit must be positive, got {limit}")
+        generation = self.catalog.generation()
         notes: list[str] = []
         spaces: list[str] = []
         answers: list[_Answer] = []
@@ -108,24 +144,27 @@ class Planner:
             _extend_unique(notes, made.notes)
             k = self.settings.k if part.weight > 0 else self.settings.negative_k
             for probe in made.probes:
-                try:
-                    scores, ids = self.index.search(probe.space, probe.vector[None, :], k)
-                except KeyError:
+                scores, ids = self.index.search(probe.space, probe.vector[None, :], k)
+                if ids.shape[1] == 0:
                     _extend_unique(notes, [f"nothing is indexed in space {probe.space!r} yet"])
                     continue
                 _extend_unique(spaces, [probe.space])
                 answers.append(_Answer(index, probe, scores[0], ids[0]))
         evidence, rows = self._evidence(answers, len(query.parts), notes)
-        hits, good = self._merge(query, evidence, rows, notes)
-        return SearchResult(hits[:limit], not good, spaces, notes)
+        candidates, good = self._merge(query, evidence, rows, notes)
+        words = QueryWords(
+            " ".join(part.text for part in query.positive if isinstance(part, TextPart))
+        )
+        hits = [self._hit(candidate, words) for candidate in candidates[:limit]]
+        return SearchResult(hits, not good, spaces, notes, generation)
 
     def _evidence(
         self, answers: Sequence[_Answer], parts: int, notes: list[str]
-    ) -> tuple[list[dict[int, list[Reason]]], dict[int, ItemRow]]:
-        """Per part, every file's calibrated reasons; and one item row per file."""
+    ) -> tuple[list[dict[int, list[_Evidence]]], dict[int, ItemRow]]:
+        """Per part, every file's calibrated evidence; and one item row per file."""
         wanted = sorted({int(i) for answer in answers for i in answer.ids if i >= 0})
         items = {row.id: row for row in self.catalog.items(wanted)} if wanted else {}
-        per_part: list[dict[int, list[Reason]]] = [{} for _ in range(parts)]
+        per_part: list[dict[int, list[_Evidence]]] = [{} for _ in range(parts)]
         files: dict[int, ItemRow] = {}
         for answer in answers:
             probe = answer.probe
@@ -146,29 +185,23 @@ class Planner:
                             f"{probe.modality} -> {route.value}; a cautious default is used"
                         ],
                     )
-                reason = Reason(
-                    route,
-                    self._detail(route, probe, row),
-                    row.start,
-                    row.end,
-                    calibration.score(value),
-                )
-                per_part[answer.part].setdefault(row.file.id, []).append(reason)
+                found = _Evidence(route, calibration.score(value), row, probe)
+                per_part[answer.part].setdefault(row.file.id, []).append(found)
                 files.setdefault(row.file.id, row)
         return per_part, files
 
     def _merge(
         self,
         query: Query,
-        evidence: Sequence[dict[int, list[Reason]]],
+        evidence: Sequence[dict[int, list[_Evidence]]],
         rows: dict[int, ItemRow],
         notes: list[str],
-    ) -> tuple[list[Hit], bool]:
-        """The hits, best first, and whether any of them is a good match."""
+    ) -> tuple[list[_Candidate], bool]:
+        """The files that are hits, best first, and whether any of them is a good match."""
         weights = [part.weight for part in query.parts]
         total = sum(weight for weight in weights if weight > 0)
         examples = _example_paths(query.parts)
-        hits: list[Hit] = []
+        chosen: list[_Candidate] = []
         filtered = 0
         good = False
         for file_id, row in rows.items():
@@ -188,51 +221,61 @@ class Planner:
             if not query.filters.accepts(path, file.kind, file.size, file.mtime_ns):
                 filtered += 1
                 continue
-            reasons = self._reasons(
-                reason
-                for weight, found in zip(weights, evidence, strict=True)
+            kept = self._kept(
+                found
+                for weight, part in zip(weights, evidence, strict=True)
                 if weight > 0
-                for reason in found.get(file_id, [])
+                for found in part.get(file_id, [])
             )
             good = good or strongest >= GOOD_MATCH
-            top = reasons[0]
-            hits.append(
-                Hit(str(path), file.kind.value, min(combined, 1.0), top.start, top.end, reasons)
-            )
-        if filtered and not hits:
+            chosen.append(_Candidate(row, path, min(combined, 1.0), kept))
+        if filtered and not chosen:
             notes.append(f"{filtered} good match(es) were left out by the filters")
-        hits.sort(key=lambda hit: (-hit.score, hit.path))
-        if hits and not good:  # only with a lowered floor
+        chosen.sort(key=lambda candidate: (-candidate.score, str(candidate.path)))
+        if chosen and not good:  # only with a lowered floor
             notes.append("no hit is a good match; these are the nearest")
-        return hits, good
+        return chosen, good
 
-    def _reasons(self, found: Iterable[Reason]) -> list[Reason]:
-        """The best reason, then other good matches, one per (route, detail, span), at most
+    def _kept(self, found: Iterable[_Evidence]) -> list[_Evidence]:
+        """The best evidence, then other good matches that would not read the same, at most
         ``max_reasons``."""
-        seen: set[tuple[Route, str, float | None, float | None]] = set()
-        kept: list[Reason] = []
-        for reason in sorted(found, key=lambda r: -r.score):
-            identity = (reason.route, reason.detail, reason.start, reason.end)
-            if kept and reason.score < GOOD_MATCH:
+        seen: set[tuple[object, ...]] = set()
+        kept: list[_Evidence] = []
+        for evidence in sorted(found, key=lambda e: -e.score):
+            if kept and evidence.score < GOOD_MATCH:
                 break
+            identity = evidence.identity()
             if identity not in seen:
                 seen.add(identity)
-                kept.append(reason)
+                kept.append(evidence)
             if len(kept) == self.settings.max_reasons:
                 break
         return kept
 
-    def _detail(self, route: Route, probe: Probe, row: ItemRow) -> str:
-        if route is Route.VISUAL:
-            return f"looks like {probe.label}"
-        if route is Route.SOUND:
-            return f"sounds like {probe.label}"
+    def _hit(self, candidate: _Candidate, words: QueryWords) -> Hit:
+        reasons = tuple(self._reason(evidence, words) for evidence in candidate.evidence)
+        file, top = candidate.row.file, reasons[0]
+        return Hit(file.id, file.kind, candidate.path, candidate.score, top.start, top.end, reasons)
+
+    def _reason(self, evidence: _Evidence, words: QueryWords) -> Reason:
+        route, row, probe = evidence.route, evidence.row, evidence.probe
         if route is Route.TAG:
-            return f'tag "{row.text}" {row.score or 0.0:.2f}'
-        excerpt = _excerpt(row.text or "", self.settings.excerpt_chars)
-        if route is Route.TRANSCRIPT:
-            return f'said "{excerpt}"'
-        return f'note: "{excerpt}"'
+            return Reason(
+                route, evidence.score, row.start, row.end, label=row.text, probability=row.score
+            )
+        if route in (Route.TRANSCRIPT, Route.NOTE):
+            shown = excerpt(row.text or "", words, self.settings.excerpt_chars)
+            return Reason(
+                route,
+                evidence.score,
+                row.start,
+                row.end,
+                excerpt=shown.text,
+                matched=shown.matched,
+            )
+        return Reason(
+            route, evidence.score, row.start, row.end, asked=probe.asked, example=probe.example
+        )
 
 
 def raw_value(route: Route, cosine: float, tag_probability: float | None) -> float:
@@ -241,11 +284,6 @@ def raw_value(route: Route, cosine: float, tag_probability: float | None) -> flo
     if route is Route.TAG:
         return cosine * math.sqrt(max(tag_probability or 0.0, 0.0))
     return cosine
-
-
-def _excerpt(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "\u2026"
 
 
 def _extend_unique(target: list[str], values: Iterable[str]) -> None:

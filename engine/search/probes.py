@@ -7,16 +7,23 @@ a query photo, recording, video or note is seen exactly as indexed ones were: it
 averaged per space (frames of a video, windows of a recording, chunks of a note), and a
 recording's transcript becomes a text probe for transcripts and notes.
 
+An example the catalog has indexed, unchanged on disk since (its size and mtime as recorded),
+needs no encoder: the same averages are taken of its stored vectors (:class:`StoredExamples`),
+those of the items in the example's time range. Where the stored vectors are not in the spaces
+the pack's models make for such items (the pack changed since), the extractor runs.
+
 An example is a file a person pointed at, so it gets the cheap checks first: a regular file, not
 empty, and first bytes that agree with its kind (its suffix's, or for a name without a known
 suffix, the one its bytes show), before any decoder reads it. Of a recording or video, at most
-:data:`MAX_EXAMPLE_SECONDS` are heard and seen, from the start of its time range. Every refusal is
-an :class:`ExampleError` naming the file.
+:data:`MAX_EXAMPLE_SECONDS` are heard and seen, from the start of its time range, whether it is
+embedded again or read from the catalog. Every refusal is an :class:`ExampleError` naming the
+file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -24,7 +31,15 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.catalog.records import FileKind, ItemKind, NewItem
+from engine.catalog.records import (
+    FileKind,
+    FileRecord,
+    FileStatus,
+    Item,
+    ItemKind,
+    StoredVector,
+)
+from engine.errors import QueryError
 from engine.inference.models import ModelSet
 from engine.inference.vectors import l2_normalize
 from engine.media import kinds
@@ -40,21 +55,26 @@ from engine.scan.extract import (
 )
 from engine.search.query import ExamplePart
 from engine.search.results import ROUTE_OF_ITEM, Route
+from models.manifest import Task
 
 KindOf = Callable[[Path], FileKind | None]
 Modality = str  # "text" | "image" | "audio": what the query vector was made from
 # The mean of an hour of windows is like nothing in particular, and embedding it would cost what
 # indexing it does: an example is heard and seen for this long at most.
 MAX_EXAMPLE_SECONDS = 30.0
+Vector = NDArray[np.float32]
+# A vector as probes are made of it: its space, the kind of item it stands for, its values.
+SpaceVector = tuple[str, ItemKind, Vector]
 
 
-class ExampleError(ValueError):
+class ExampleError(QueryError):
     """An example file that cannot serve as a query: ``path``, and a message that names the
     file and says why (a person's mistake, not the engine's: the command line exits 2)."""
 
+    path: Path
+
     def __init__(self, path: Path, message: str) -> None:
-        super().__init__(message)
-        self.path = path
+        super().__init__(message, path=path)
 
 
 @dataclass(frozen=True)
@@ -65,7 +85,8 @@ class Probe:
     vector: NDArray[np.float32]
     modality: Modality
     routes: frozenset[Route]
-    label: str  # what the user asked, for the reasons: '"cat"' or 'dog.ogg'
+    asked: str | None = None  # the query text it was made from, for the reasons
+    example: Path | None = None  # or the example file
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,14 @@ class ProbeMaker(Protocol):
     def for_example(self, part: ExamplePart) -> Probes: ...
 
 
+class StoredExamples(Protocol):
+    """What the catalog knows of an example that is indexed (:class:`Catalog` is one)."""
+
+    def file_at(self, path: Path) -> FileRecord | None: ...
+
+    def stored_vectors(self, file_id: int) -> dict[str, list[StoredVector]]: ...
+
+
 TEXT_ROUTES = frozenset({Route.TAG, Route.TRANSCRIPT, Route.NOTE})
 PASSAGE_ROUTES = frozenset({Route.TRANSCRIPT, Route.NOTE})
 VISUAL = frozenset({Route.VISUAL})
@@ -90,11 +119,16 @@ class ModelProbes:
     """Probes from the encoders of a pack (see module docstring)."""
 
     def __init__(
-        self, models: ModelSet, kind_of: KindOf | None = None, extractor: Extractor | None = None
+        self,
+        models: ModelSet,
+        kind_of: KindOf | None = None,
+        extractor: Extractor | None = None,
+        catalog: StoredExamples | None = None,
     ) -> None:
         self.models = models
         self.kind_of = kind_of or kinds.kind_of
         self._extractor = extractor
+        self.catalog = catalog
 
     @property
     def extractor(self) -> Extractor:
@@ -104,15 +138,13 @@ class ModelProbes:
 
     def for_text(self, text: str) -> Probes:
         encoder = self.models.text()
-        label = f'"{text}"'
-        probes = [
-            Probe(encoder.entry.id, encoder.encode([text], "query")[0], "text", TEXT_ROUTES, label)
-        ]
+        vector = encoder.encode([text], "query")[0]
+        probes = [Probe(encoder.entry.id, vector, "text", TEXT_ROUTES, asked=text)]
         notes = []
         image_text = self.models.image_text()
         if image_text is not None:
             vector = image_text.encode_texts([text])[0]
-            probes.append(Probe(image_text.entry.id, vector, "text", VISUAL, label))
+            probes.append(Probe(image_text.entry.id, vector, "text", VISUAL, asked=text))
         else:
             notes.append(
                 "the pack has no image-text model: text finds photos and video frames "
@@ -121,30 +153,80 @@ class ModelProbes:
         return Probes(probes, notes)
 
     def for_example(self, part: ExamplePart) -> Probes:
+        stored = self._stored_probes(part)
+        return stored if stored is not None else self._extracted_probes(part)
+
+    def _stored_probes(self, part: ExamplePart) -> Probes | None:
+        """Probes from the example's stored vectors; None when the catalog has none that stand
+        for it (not indexed, changed on disk since, or embedded by another pack)."""
+        if self.catalog is None:
+            return None
+        record = _indexed(self.catalog, part.path)
+        if record is None:
+            return None
+        stored = self.catalog.stored_vectors(record.id)
+        if not self._made_by_this_pack(stored):
+            return None
+        vectors = [
+            (space, vector)
+            for space, found in stored.items()
+            for vector in found
+            if vector.kind is not ItemKind.TAG  # a label's vector is a word, not the example
+        ]
+        notes: list[str] = []
+        if record.kind in (FileKind.AUDIO, FileKind.VIDEO):
+            vectors, notes = _stored_part(vectors, part)
+        elif part.start is not None:
+            notes.append(_range_ignored_note(part.path, record.kind))
+        made = ((space, vector.kind, vector.vector) for space, vector in vectors)
+        return Probes(_probes_or_refusal(made, part, record.kind), notes)
+
+    def _made_by_this_pack(self, stored: dict[str, list[StoredVector]]) -> bool:
+        """Whether each stored item has a vector in exactly the spaces the pack's models make
+        for its kind: after a change of pack (another model, or one more) it has not."""
+        made: dict[int, tuple[ItemKind, set[str]]] = {}
+        for space, vectors in stored.items():
+            for vector in vectors:
+                made.setdefault(vector.item_id, (vector.kind, set()))[1].add(space)
+        spaces = self._spaces_by_kind()
+        return all(found == spaces[kind] for kind, found in made.values())
+
+    def _spaces_by_kind(self) -> dict[ItemKind, set[str]]:
+        """The spaces the extractor puts each kind of item in, with this pack (see there)."""
+        tasks = (Task.TEXT, Task.IMAGE, Task.IMAGE_TEXT, Task.AUDIO)
+        ids = {task: entry.id for task in tasks if (entry := self.models.entry(task)) is not None}
+        text = {ids[Task.TEXT]} if Task.TEXT in ids else set()
+        visual = {ids[task] for task in (Task.IMAGE, Task.IMAGE_TEXT) if task in ids}
+        sound = {ids[Task.AUDIO]} if Task.AUDIO in ids else set()
+        return {
+            ItemKind.PHOTO: visual,
+            ItemKind.FRAME: visual,
+            ItemKind.AUDIO_WINDOW: sound,
+            ItemKind.TRANSCRIPT: text,
+            ItemKind.TEXT_CHUNK: text,
+            ItemKind.TAG: text,
+        }
+
+    def _extracted_probes(self, part: ExamplePart) -> Probes:
+        """Probes from the example decoded and embedded again, as indexing would."""
         path = part.path
         kind = self._kind(path)
-        notes = []
+        notes: list[str] = []
         try:
             decoded = self.extractor.decode(path, kind)
         except MediaError as error:  # its message names the file already
             raise ExampleError(path, str(error)) from error
         if isinstance(decoded, DecodedSound | DecodedVideo):
-            decoded, cut = _bounded(decoded, part)
-            notes += cut
+            start, end, notes = _example_span(part, _duration(decoded))
+            if (start, end) != (0.0, None):  # the whole: as it is
+                decoded = _narrow(decoded, path, start, end)
         elif isinstance(decoded, StreamedSound | StreamedVideo):
-            decoded, cut = _bounded_stream(decoded, part)
-            notes += cut
-        elif part.start is not None and kind in (FileKind.PHOTO, FileKind.NOTE):
-            notes.append(f"{shown(path)} is a {kind.value}: its time range is ignored")
+            start, end, notes = _example_span(part, None)  # only the part is decoded, later
+            decoded = decoded.between(start, end)
+        elif part.start is not None:
+            notes.append(_range_ignored_note(path, kind))
         items = self.extractor.embed([decoded])[0]
-        probes = list(probes_from_items(items, path.name))
-        if not probes:
-            raise ExampleError(
-                path,
-                f"{shown(path)}: the pack has no model that can compare this {kind.value}"
-                + (" in that time range" if part.start is not None else ""),
-            )
-        return Probes(probes, notes)
+        return Probes(_probes_or_refusal(_item_vectors(items), part, kind), notes)
 
     def _kind(self, path: Path) -> FileKind:
         """The example's kind, once a stat and its first bytes agree (see module docstring)."""
@@ -166,51 +248,134 @@ class ModelProbes:
         return found.kind
 
 
-def probes_from_items(items: Iterable[NewItem], label: str) -> Iterable[Probe]:
+def _indexed(catalog: StoredExamples, path: Path) -> FileRecord | None:
+    """The catalog's record of ``path`` when it is indexed and unchanged on disk since (its
+    size and mtime as recorded): a file changed since is embedded again."""
+    record = catalog.file_at(path)
+    if record is None or record.status is not FileStatus.INDEXED:
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None  # gone or locked since: the extractor's checks say so by name
+    if (info.st_size, info.st_mtime_ns) != (record.size, record.mtime_ns):
+        return None
+    return record
+
+
+def probes_from_items(items: Iterable[Item], example: Path) -> Iterator[Probe]:
+    """The probes of an example's items (see :func:`probes_from_vectors`)."""
+    return probes_from_vectors(_item_vectors(items), example)
+
+
+def probes_from_vectors(vectors: Iterable[SpaceVector], example: Path) -> Iterator[Probe]:
     """The mean vector per (space, route) of an example's items, as probes: frames and photos
-    look for pictures, sound windows for sounds, transcripts and note chunks for passages."""
-    groups: dict[tuple[str, Route], list[NDArray[np.float32]]] = {}
-    for item in items:
-        if item.kind is ItemKind.TAG:
-            continue  # its label vector is a word, not the example
-        route = ROUTE_OF_ITEM[item.kind]
-        for space, vector in item.vectors.items():
-            groups.setdefault((space, route), []).append(vector)
-    for (space, route), vectors in sorted(groups.items()):
-        mean = l2_normalize(np.mean(vectors, axis=0)[None])[0]
+    look for pictures, sound windows for sounds, transcripts and note chunks for passages.
+    Tags are left out: a label's vector is a word, not the example."""
+    groups: dict[tuple[str, Route], list[Vector]] = {}
+    for space, kind, vector in vectors:
+        if kind is not ItemKind.TAG:
+            groups.setdefault((space, ROUTE_OF_ITEM[kind]), []).append(vector)
+    for (space, route), found in sorted(groups.items()):
+        mean = l2_normalize(np.mean(found, axis=0)[None])[0]
         if route is Route.VISUAL:
-            yield Probe(space, mean, "image", VISUAL, label)
+            yield Probe(space, mean, "image", VISUAL, example=example)
         elif route is Route.SOUND:
-            yield Probe(space, mean, "audio", SOUND, label)
+            yield Probe(space, mean, "audio", SOUND, example=example)
         else:
-            yield Probe(space, mean, "text", PASSAGE_ROUTES, label)
+            yield Probe(space, mean, "text", PASSAGE_ROUTES, example=example)
 
 
-def _bounded(decoded: DecodedSound | DecodedVideo, part: ExamplePart) -> tuple[Decoded, list[str]]:
-    """The example's time range of a recording or video, cut to :data:`MAX_EXAMPLE_SECONDS`,
-    and a note when the cut took something away."""
+def _item_vectors(items: Iterable[Item]) -> Iterator[SpaceVector]:
+    for item in items:
+        for space, vector in item.vectors.items():
+            yield space, item.kind, vector
+
+
+def _probes_or_refusal(
+    vectors: Iterable[SpaceVector], part: ExamplePart, kind: FileKind
+) -> list[Probe]:
+    probes = list(probes_from_vectors(vectors, part.path))
+    if not probes:
+        raise ExampleError(
+            part.path,
+            f"{shown(part.path)}: the pack has no model that can compare this {kind.value}"
+            + (" in that time range" if part.start is not None else ""),
+        )
+    return probes
+
+
+def _example_span(
+    part: ExamplePart, duration: float | None
+) -> tuple[float, float | None, list[str]]:
+    """The seconds of a recording or video that are the example, ``(start, end)`` (``end``
+    None: to its end): the part's time range, cut to :data:`MAX_EXAMPLE_SECONDS` from its
+    start, with a note when the cut took something away. ``duration`` None: not known (a
+    recording too long to hold), so an open range is always cut."""
     start = part.start or 0.0
-    end = start + MAX_EXAMPLE_SECONDS
-    if part.end is not None and part.end < end:
-        end = part.end
-    wanted = part.end if part.end is not None else _duration(decoded)
-    if wanted <= end:
-        if part.start is None and part.end is None:  # the whole of a short one: as it is
-            return decoded, []
-        return _narrow(decoded, part.path, start, part.end), []
-    return _narrow(decoded, part.path, start, end), [_cut_note(part.path, start, end)]
+    limit = start + MAX_EXAMPLE_SECONDS
+    if part.end is not None and part.end <= limit:
+        return start, part.end, []
+    if part.end is None and duration is not None and duration <= limit:
+        return start, None, []
+    return start, limit, [_cut_note(part.path, start, limit)]
 
 
-def _bounded_stream(
-    decoded: StreamedSound | StreamedVideo, part: ExamplePart
-) -> tuple[Decoded, list[str]]:
-    """As :func:`_bounded`, for a recording or video too long to be held (over ten minutes):
-    only the part is decoded, when it is embedded."""
-    start = part.start or 0.0
-    end = start + MAX_EXAMPLE_SECONDS
-    if part.end is not None and part.end <= end:
-        return decoded.between(start, part.end), []
-    return decoded.between(start, end), [_cut_note(part.path, start, end)]
+# Of the items of a time range, a picture and a sound are always there: the extractor cuts a
+# frame and a window from any part of a file, however short.
+_ALWAYS_SEEN_OR_HEARD = (ItemKind.FRAME, ItemKind.AUDIO_WINDOW)
+
+
+def _stored_part(
+    vectors: list[tuple[str, StoredVector]], part: ExamplePart
+) -> tuple[list[tuple[str, StoredVector]], list[str]]:
+    """The stored vectors of the items in the example's part of a recording or video, and the
+    notes of :func:`_example_span`; the extractor's rules, applied to what was indexed."""
+    timed = [vector for _, vector in vectors if vector.start is not None]
+    length = max((_end(vector) for vector in timed), default=0.0)  # what was indexed of it
+    start, end, notes = _example_span(part, length)
+    if timed and start >= length:
+        raise ExampleError(part.path, _past_the_end(part.path, start, end))
+    chosen = [(space, vector) for space, vector in vectors if _lies_in(vector, start, end)]
+    middle = start if end is None else (start + end) / 2
+    for kind in _ALWAYS_SEEN_OR_HEARD:
+        of_kind = [vector for vector in timed if vector.kind is kind]
+        if of_kind and not any(vector.kind is kind for _, vector in chosen):
+            nearest = min(of_kind, key=lambda vector: abs(_middle(vector) - middle)).item_id
+            chosen += [(space, vector) for space, vector in vectors if vector.item_id == nearest]
+    return chosen, notes
+
+
+def _lies_in(vector: StoredVector, start: float, end: float | None) -> bool:
+    """Whether an item is part of ``start``..``end`` seconds: an untimed one always, an instant
+    (a frame) within it, a span when more than half of it lies inside (or, longer than the
+    range, more than half the range): the windows cut from the part would be mostly its sound,
+    while a window that merely touches the range would not be among them."""
+    if vector.start is None:
+        return True
+    stop = math.inf if end is None else end
+    first, last = vector.start, _end(vector)
+    if last <= first:
+        return start <= first <= stop
+    inside = min(last, stop) - max(first, start)
+    return 2 * inside > min(last - first, stop - start)
+
+
+def _end(vector: StoredVector) -> float:
+    return vector.end if vector.end is not None else vector.start or 0.0
+
+
+def _middle(vector: StoredVector) -> float:
+    return ((vector.start or 0.0) + _end(vector)) / 2
+
+
+def _past_the_end(path: Path, start: float, end: float | None) -> str:
+    span = f"{start:g}-{'' if end is None else f'{end:g}'}"
+    return f"{shown(path)}: the time range {span} s lies past the end of the recording"
+
+
+def _range_ignored_note(path: Path, kind: FileKind) -> str:
+    return f"{shown(path)} is a {kind.value}: its time range is ignored"
 
 
 def _cut_note(path: Path, start: float, end: float) -> str:
@@ -252,7 +417,5 @@ def _narrow_sound(sound: DecodedSound, path: Path, start: float, end: float | No
     last = None if end is None else round(end * rate)
     samples = sound.samples[round(start * rate) : last]
     if samples.size == 0:
-        span = f"{start:g}-{'' if end is None else f'{end:g}'}"
-        message = f"{shown(path)}: the time range {span} s lies past the end of the recording"
-        raise ExampleError(path, message)
+        raise ExampleError(path, _past_the_end(path, start, end))
     return replace(sound, samples=samples)

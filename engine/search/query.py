@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.catalog.records import FileKind
+from engine.errors import QueryError
 
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
 _TIME = r"(?:\d+(?::\d{1,2}){0,2}(?:\.\d+)?)"
@@ -62,13 +63,14 @@ _KIND_NAMES = ", ".join(kind.value for kind in FileKind)
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class ParseError(ValueError):
+class ParseError(QueryError):
     """A query that cannot be read; ``position`` is the 0-based index of the offending char."""
 
-    def __init__(self, message: str, position: int, query: str) -> None:
-        super().__init__(f"{message} (at position {position})")
+    position: int
+
+    def __init__(self, message: str, position: int, query: str, path: Path | None = None) -> None:
+        super().__init__(f"{message} (at position {position})", position=position, path=path)
         self.message = message
-        self.position = position
         self.query = query
 
     def pointer(self) -> str:
@@ -254,8 +256,8 @@ class _Parser:
         self.words: list[str] = []
         self.words_weight = 1.0
 
-    def error(self, message: str, position: int) -> ParseError:
-        return ParseError(message, position, self.query)
+    def error(self, message: str, position: int, path: Path | None = None) -> ParseError:
+        return ParseError(message, position, self.query, path)
 
     def run(self) -> Query:
         tokens = list(_tokens(self.query))
@@ -342,7 +344,7 @@ class _Parser:
                 raise self.error("like: needs a file", position)
             example = self.example(value, position)
             if example is None:
-                raise self.error(f"no such file: {value}", position)
+                raise self.error(f"no such file: {value}", position, Path(value))
             self.parts.append(example)
             return
         if token.value is None and _looks_like_path(token.text):

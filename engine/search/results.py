@@ -1,38 +1,16 @@
-"""What a search answers: hits, one per file, each saying why it matched.
+"""What a search answers, as values: hits, one per file, each with the evidence that found it.
 
-The JSON form (``trove search --json``) is a stable schema; fields are never renamed or removed,
-new ones may be added::
-
-    {
-      "no_good_match": false,              # true: nothing passed its space's threshold
-      "spaces_used": ["minilm-l6-v2", ...],  # model spaces that were searched
-      "notes": ["..."],                    # routes the pack cannot serve, uncalibrated spaces
-      "hits": [
-        {
-          "path": "/home/me/Pictures/cat.jpg",   # absolute path
-          "kind": "photo",                       # photo | audio | video | note
-          "score": 0.83,                         # 0..1, calibrated; >= 0.5 is a good match
-          "start": 12.0, "end": 17.5,            # seconds of the best segment, or null
-          "why": [                               # best evidence first
-            {"route": "tag", "detail": "tag \\"tabby, tabby cat\\" 0.62",
-             "start": null, "end": null}
-          ]
-        }
-      ]
-    }
-
-``route`` is one of ``visual`` (looks like the query: an image space), ``tag`` (a classifier's
-label), ``transcript`` (words spoken, with their seconds), ``note`` (an excerpt of a text file)
-and ``sound`` (sounds like the example).
+Nothing here is worded: the command line and its JSON (:mod:`engine.search.wording`) and the
+window (in its own language) each say a :class:`Reason` their way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
 
-from engine.catalog.records import ItemKind
+from engine.catalog.records import FileKind, ItemKind
 
 
 class Route(StrEnum):
@@ -54,42 +32,48 @@ ROUTE_OF_ITEM: dict[ItemKind, Route] = {
 
 
 @dataclass(frozen=True)
+class Span:
+    """Characters ``start``..``end`` (0-based, end exclusive) of a reason's excerpt."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Reason:
-    """One piece of evidence: which route, what it found, where in the file, how strong."""
+    """One piece of evidence, as values: the route that found it, how strong it is, where in
+    the file, and what it matched. Each front end words it (the window in its own language).
+
+    - VISUAL: ``asked`` (the query text) or ``example`` (the example file) it looks like.
+    - SOUND: ``example`` it sounds like.
+    - TAG: ``label`` and the classifier's ``probability``.
+    - TRANSCRIPT / NOTE: ``excerpt`` (words said, or text of a note) and ``matched``, the spans
+      of the excerpt that carry the query's words.
+    """
 
     route: Route
-    detail: str
-    start: float | None = None
+    score: float  # calibrated 0..1; >= 0.5 is a good match
+    start: float | None = None  # seconds into the file
     end: float | None = None
-    score: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "route": self.route.value,
-            "detail": self.detail,
-            "start": _seconds(self.start),
-            "end": _seconds(self.end),
-        }
+    label: str | None = None
+    probability: float | None = None
+    excerpt: str | None = None
+    matched: tuple[Span, ...] = ()
+    asked: str | None = None
+    example: Path | None = None
 
 
 @dataclass(frozen=True)
 class Hit:
-    path: str
-    kind: str
+    """One file that answers a query, best evidence first."""
+
+    file_id: int
+    kind: FileKind
+    path: Path
     score: float
     start: float | None = None
     end: float | None = None
-    why: list[Reason] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "kind": self.kind,
-            "score": round(self.score, 4),
-            "start": _seconds(self.start),
-            "end": _seconds(self.end),
-            "why": [reason.to_json() for reason in self.why],
-        }
+    reasons: tuple[Reason, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,15 +82,4 @@ class SearchResult:
     no_good_match: bool
     spaces_used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "no_good_match": self.no_good_match,
-            "spaces_used": list(self.spaces_used),
-            "notes": list(self.notes),
-            "hits": [hit.to_json() for hit in self.hits],
-        }
-
-
-def _seconds(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    generation: int = 0  # the catalog's generation the answer was read at

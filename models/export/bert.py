@@ -22,7 +22,7 @@ from transformers import BertConfig, BertModel
 from transformers.utils import logging as hf_logging
 
 from models.export.common import Graph, export_onnx, max_abs_difference, run_onnx
-from models.manifest import ModelEntry, Preprocessing, Task, file_ref
+from models.manifest import ModelEntry, Task, TextPreprocessing, file_ref
 from models.sources import MINILM, MINILM_INT8, cache_root
 
 ArcticVariant = Literal["xs", "s", "m-v1.5"]
@@ -176,7 +176,7 @@ def export_sentence_encoder(
         task=Task.TEXT,
         files={"model": file_ref(pack_dir, target), "tokenizer": file_ref(pack_dir, tokenizer)},
         dims={"embedding": spec.shape.hidden},
-        preprocessing=Preprocessing(max_tokens=spec.max_tokens),
+        preprocessing=TextPreprocessing(max_tokens=spec.max_tokens),
         pooling=spec.pooling,
         prefixes=dict(spec.prefixes),
         inputs={"model": list(TEXT_GRAPH.inputs)},

@@ -17,7 +17,7 @@ import torch
 from models.arch.efficientnet_lite import EfficientNetLite0
 from models.arch.resnet import ResNet50
 from models.export.common import Graph, export_onnx, max_abs_difference
-from models.manifest import ModelEntry, Preprocessing, Task, file_ref
+from models.manifest import ImagePreprocessing, ModelEntry, Resize, Task, file_ref
 from models.sources import EFFICIENTNET_LITE0, IMAGENET_LABELS
 
 LITE0_ID = "efficientnet-lite0"
@@ -36,18 +36,18 @@ GRAPH = Graph(
 
 # TensorFlow's EfficientNet evaluation crops the centre 224/(224+32) of the shorter side, which is
 # the same as shorter side -> 256, then a 224 centre crop; Lite models take (x - 127) / 128.
-LITE0_PREPROCESSING = Preprocessing(
+LITE0_PREPROCESSING = ImagePreprocessing(
     image_size=IMAGE_SIZE,
-    resize="crop",
+    resize=Resize.CROP,
     resize_to=256,
     mean=(127.0, 127.0, 127.0),
     std=(128.0, 128.0, 128.0),
     pixel_scale=1.0,
 )
 # torchvision's ImageNet evaluation transform for its ResNet-50 weights.
-RESNET50_PREPROCESSING = Preprocessing(
+RESNET50_PREPROCESSING = ImagePreprocessing(
     image_size=IMAGE_SIZE,
-    resize="crop",
+    resize=Resize.CROP,
     resize_to=256,
     mean=(0.485, 0.456, 0.406),
     std=(0.229, 0.224, 0.225),
@@ -103,7 +103,7 @@ def export_classifier(
     network: torch.nn.Module,
     model_id: str,
     pack_dir: Path,
-    preprocessing: Preprocessing,
+    preprocessing: ImagePreprocessing,
     embedding_dim: int,
     licence: str,
     source: str,

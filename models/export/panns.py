@@ -24,7 +24,7 @@ import torch
 
 from models.arch.cnn14 import AUDIOSET_CLASSES, CNN14_FRONT_END, EMBEDDING_DIM, Cnn14
 from models.export.common import Graph, export_onnx, max_abs_difference
-from models.manifest import ModelEntry, Preprocessing, Task, file_ref
+from models.manifest import AudioPreprocessing, ModelEntry, Task, file_ref
 
 CNN14_ID = "panns-cnn14"
 SOURCE = (
@@ -44,7 +44,7 @@ GRAPH = Graph(
         "clipwise": {0: "batch"},
     },
 )
-PREPROCESSING = Preprocessing(
+PREPROCESSING = AudioPreprocessing(
     sample_rate=CNN14_FRONT_END.sample_rate,
     window_seconds=WINDOW_SECONDS,
     hop_seconds=HOP_SECONDS,

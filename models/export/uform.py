@@ -29,7 +29,16 @@ from tokenizers import Tokenizer
 from uform.torch_encoders import ImageEncoder, LayerScale, TextEncoder
 
 from models.export.common import Graph, export_onnx, max_abs_difference
-from models.manifest import Manifest, ModelEntry, Preprocessing, Task, file_ref
+from models.manifest import (
+    ImagePreprocessing,
+    ImageTextPreprocessing,
+    Manifest,
+    ModelEntry,
+    Resize,
+    Task,
+    TextPreprocessing,
+    file_ref,
+)
 from models.sources import MINILM
 
 log = logging.getLogger(__name__)
@@ -280,7 +289,7 @@ def load_towers(
     return ImageTower(image).eval(), TextTower(text).eval()
 
 
-def preprocessing_of(config: Mapping[str, Mapping[str, Any]]) -> Preprocessing:
+def preprocessing_of(config: Mapping[str, Mapping[str, Any]]) -> ImageTextPreprocessing:
     """uform's processors: shorter side to the image size (bicubic), centre crop, x/255, then
     per-channel mean/std; text cut to the position table's length."""
     image = config["image_encoder"]
@@ -289,15 +298,16 @@ def preprocessing_of(config: Mapping[str, Mapping[str, Any]]) -> Preprocessing:
     except KeyError as error:
         raise UFormExportError(f"config has no image normalisation {error}") from None
     size = int(image["image_size"])
-    return Preprocessing(
+    image_preprocessing = ImagePreprocessing(
         image_size=size,
-        resize="crop",
+        resize=Resize.CROP,
         resize_to=size,
         mean=(float(mean[0]), float(mean[1]), float(mean[2])),
         std=(float(std[0]), float(std[1]), float(std[2])),
         pixel_scale=255.0,
-        max_tokens=int(config["text_encoder"]["max_position_embeddings"]),
     )
+    max_tokens = int(config["text_encoder"]["max_position_embeddings"])
+    return ImageTextPreprocessing(image_preprocessing, TextPreprocessing(max_tokens=max_tokens))
 
 
 def example_images(batch: int, size: int, seed: int = 0) -> dict[str, torch.Tensor]:

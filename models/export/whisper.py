@@ -42,7 +42,13 @@ from models.arch.whisper import (
 from models.export.common import Graph, export_onnx, max_abs_difference
 from models.export.ctranslate2 import CTranslate2Model, read_ctranslate2
 from models.generation import WhisperGeneration
-from models.manifest import ModelEntry, Preprocessing, Task, file_ref
+from models.manifest import (
+    AudioPreprocessing,
+    ModelEntry,
+    SpeechPreprocessing,
+    Task,
+    file_ref,
+)
 from models.sources import WHISPER_TINY_EN
 
 PARITY_TOLERANCE = 1e-3
@@ -393,7 +399,7 @@ def speech_entry(
             "audio_frames": config.audio_frames,
             "text_positions": config.text_positions,
         },
-        preprocessing=Preprocessing(sample_rate=16000, window_seconds=30.0, n_mels=80),
+        preprocessing=SpeechPreprocessing(sample_rate=16000, window_seconds=30.0, n_mels=80),
         inputs={
             "encoder": list(encoder_graph(config.decoder_layers).inputs),
             "decoder": list(decoder_graph(config.decoder_layers).inputs),
@@ -471,7 +477,7 @@ def build_dev(pack_dir: Path) -> list[ModelEntry]:
         task=Task.AUDIO,
         files={"model": file_ref(pack_dir, audio_path)},
         dims={"embedding": whisper.config.d_model},
-        preprocessing=Preprocessing(sample_rate=16000, window_seconds=30.0, hop_seconds=30.0),
+        preprocessing=AudioPreprocessing(sample_rate=16000, window_seconds=30.0, hop_seconds=30.0),
         pooling="mean",
         inputs={"model": list(AUDIO_GRAPH.inputs)},
         outputs={"model": list(AUDIO_GRAPH.outputs)},

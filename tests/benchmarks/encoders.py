@@ -345,7 +345,7 @@ def _image_workloads(manifest: Manifest, entry: ModelEntry) -> list[Workload]:
     images = [load_image(path) for path in paths]
 
     def feed(batch: int) -> Feed:
-        return {"pixel_values": preprocess(images[:batch], entry.preprocessing)}
+        return {"pixel_values": preprocess(images[:batch], encoder.preprocessing)}
 
     return [
         Workload(
@@ -408,12 +408,12 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 
 def _speech_rows(manifest: Manifest, entry: ModelEntry, seconds: float) -> list[Row]:
-    from engine.inference.speech import SpeechTranscriber
+    from engine.inference.speech import SAMPLE_RATE, SpeechTranscriber
     from engine.media.audio import load_audio
 
     transcriber = SpeechTranscriber.from_pack(manifest, entry)
     clip = media.long_speech()
-    rate = entry.preprocessing.sample_rate or 16_000
+    rate = SAMPLE_RATE
     samples = load_audio(clip.path, rate).samples
     duration = len(samples) / rate
     segments = transcriber.transcribe(samples, rate)  # warm-up, and the words to score

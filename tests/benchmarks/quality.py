@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from engine.catalog.records import FileKind, NewItem
+from engine.catalog.records import FileKind, Item
 from engine.inference.models import ModelSet
 from engine.scan.extract import Extractor
 from engine.search.calibration import Calibration, CalibrationTable, fit, key
@@ -87,11 +87,14 @@ class Cache:
 
     def items(
         self, extractor: Extractor, paths: Sequence[Path], tag: str
-    ) -> dict[Path, list[NewItem]]:
+    ) -> dict[Path, list[Item]]:
         store = self.folder / f"{tag}.pickle"
-        known: dict[str, list[NewItem]] = {}
+        known: dict[str, list[Item]] = {}
         if store.is_file():
-            known = pickle.loads(store.read_bytes())
+            try:
+                known = pickle.loads(store.read_bytes())
+            except (AttributeError, ImportError, pickle.UnpicklingError, EOFError):
+                known = {}  # made by an older item record: extracted again
         missing = [path for path in paths if str(path) not in known]
         for start in range(0, len(missing), 16):
             chunk = missing[start : start + 16]
@@ -111,7 +114,7 @@ def _kind(path: Path) -> FileKind:
     return kind
 
 
-def collection(items: dict[Path, list[NewItem]]) -> MemoryCollection:
+def collection(items: dict[Path, list[Item]]) -> MemoryCollection:
     result = MemoryCollection()
     for path, found in items.items():
         result.add(path, _kind(path), found)
@@ -203,7 +206,7 @@ class Bench:
 
     def ranked(self, query: Query) -> tuple[list[str], bool]:
         result = self.ranker.search(query, limit=self.size)
-        return [hit.path for hit in result.hits], not result.no_good_match
+        return [str(hit.path) for hit in result.hits], not result.no_good_match
 
     def app_hits(self, query: Query) -> int:
         return len(self.app.search(query, limit=20).hits)
@@ -522,7 +525,7 @@ def benchmarks(
         ranked, good = audio_bench.ranked(query)
         said.add(ranked, {str(recording)}, good)
         top = audio_bench.ranker.search(query, limit=1).hits
-        if top and top[0].path == str(recording):
+        if top and top[0].path == recording:
             first += 1
             timed += top[0].start is not None and top[0].end is not None
     run.scores.append(said)

@@ -46,13 +46,13 @@ import soxr
 from PIL import Image
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind, FileStatus, ItemKind, NewItem
+from engine.catalog.records import FileKind, FileStatus, Item, ItemKind
 from engine.facade import CATALOG_FILE, INDEX_FOLDER, Trove
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.inference.pack import find_pack, open_pack
 from engine.inference.providers import Device, choose
-from engine.scan.extract import ExtractSettings, NewItemDraft, merged_tags
+from engine.scan.extract import ExtractSettings, merged_tags, with_vector
 from engine.scan.pipeline import Progress, RunState, RunSummary
 from engine.scan.watcher import WatchSettings
 from tests import media
@@ -260,18 +260,17 @@ class Baseline:
                 kind,
             )
             drafts = self._photo(path) if kind is FileKind.PHOTO else self._sound(path)
-            self._embed_texts(drafts)
-            items = [draft.done() for draft in drafts]
+            items = self._embed_texts(drafts)
             self.clock.timed("write", lambda: self._write(record.id, items))  # noqa: B023
             self.items += len(items)
             done += 1
         self.indexes.save()
         return done
 
-    def _write(self, file_id: int, items: list[NewItem]) -> None:
+    def _write(self, file_id: int, items: list[Item]) -> None:
         self.indexes.apply(self.catalog.replace_items(file_id, items))
 
-    def _photo(self, path: Path) -> list[NewItemDraft]:
+    def _photo(self, path: Path) -> list[Item]:
         def decode() -> Image.Image:
             with Image.open(path) as image:
                 image.load()
@@ -283,14 +282,12 @@ class Baseline:
         vectors, tags = self.clock.timed(
             "image model", lambda: image.encode_with_tags([picture], self.settings.tags_per_image)
         )
-        drafts = [NewItemDraft(ItemKind.PHOTO, vectors={image.entry.id: vectors[0]})]
+        drafts = [Item(ItemKind.PHOTO, vectors={image.entry.id: vectors[0]})]
         floor = self.settings.min_tag_probability
-        drafts += [
-            NewItemDraft(ItemKind.TAG, text=label, score=p) for label, p in tags[0] if p >= floor
-        ]
+        drafts += [Item(ItemKind.TAG, text=label, score=p) for label, p in tags[0] if p >= floor]
         return drafts
 
-    def _sound(self, path: Path) -> list[NewItemDraft]:
+    def _sound(self, path: Path) -> list[Item]:
         assert self.audio is not None and self.speech is not None
         audio, speech = self.audio, self.speech
         rate = audio.sample_rate
@@ -305,26 +302,27 @@ class Baseline:
             windows += self.clock.timed("audio model", lambda: list(audio.encode_stream([window])))  # noqa: B023
         space = audio.entry.id
         drafts = [
-            NewItemDraft(
-                ItemKind.AUDIO_WINDOW, start=w.start, end=w.end, vectors={space: w.embedding}
-            )
+            Item(ItemKind.AUDIO_WINDOW, start=w.start, end=w.end, vectors={space: w.embedding})
             for w in windows
         ]
         drafts += merged_tags((w.start, w.end, w.tags) for w in windows)
         segments = self.clock.timed("speech model", lambda: speech.transcribe(samples, rate))
         drafts += [
-            NewItemDraft(ItemKind.TRANSCRIPT, start=s.start, end=s.end, text=s.text)
+            Item(ItemKind.TRANSCRIPT, start=s.start, end=s.end, text=s.text)
             for s in segments
             if s.text.strip()
         ]
         return drafts
 
-    def _embed_texts(self, drafts: Sequence[NewItemDraft]) -> None:
+    def _embed_texts(self, drafts: Sequence[Item]) -> list[Item]:
+        items = []
         for draft in drafts:
             if draft.text:
                 text = draft.text
                 vector = self.clock.timed("text model", lambda: self.text.encode([text]))  # noqa: B023
-                draft.vectors[self.text.entry.id] = vector[0]
+                draft = with_vector(draft, self.text.entry.id, vector[0])
+            items.append(draft)
+        return items
 
     def close(self) -> None:
         self.indexes.close()
@@ -417,7 +415,7 @@ def _wait_searchable(
     trove: Trove, root_id: int, relpath: str, original: Path, target: Path
 ) -> float | None:
     deadline = time.perf_counter() + WATCH_TIMEOUT_S
-    wanted = str(target.resolve())
+    wanted = target.resolve()
     while time.perf_counter() < deadline:
         record = trove.catalog.file(root_id, relpath)
         # The cheap catalog check gates the search: an image encode per poll would slow the

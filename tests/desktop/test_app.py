@@ -47,14 +47,14 @@ def _welcome() -> WelcomeDialog | None:
 
 def _watched(qtbot: QtBot, window: MainWindow) -> list[str]:
     answer: list[list[str]] = []
-    window.engine.ask(lambda trove: [root.path for root in trove.folders()], answer.append)
+    window.engine.folders(lambda roots: answer.append([root.path for root in roots]))
     qtbot.waitUntil(lambda: bool(answer), timeout=WAIT_MS)
     return answer[0]
 
 
 def _counts(qtbot: QtBot, window: MainWindow) -> dict[str, int]:
     answer: list[dict[str, int]] = []
-    window.engine.ask(lambda trove: trove.status().counts, answer.append)
+    window.engine.status(lambda status: answer.append(status.counts))
     qtbot.waitUntil(lambda: bool(answer), timeout=WAIT_MS)
     return answer[0]
 
@@ -145,4 +145,4 @@ def test_a_damaged_index_is_said_and_repaired_from_the_window(
     again.search("a cat")
     qtbot.waitUntil(lambda: again.last_result is not None, timeout=WAIT_MS)
     assert again.last_result is not None
-    assert [hit.path for hit in again.last_result.hits][:1] == [str(folder / "chelsea.png")]
+    assert [hit.path for hit in again.last_result.hits][:1] == [folder / "chelsea.png"]

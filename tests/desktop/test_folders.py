@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 import desktop.folders
 from desktop.folders import FoldersDialog, parse_globs, rows
 from desktop.worker import EngineClient, EngineSettings
-from engine.facade import Status, Trove
+from engine.facade import FileDetails, Status, Trove
 from models.manifest import Manifest
 from tests.badfiles import make_bad_files, open_folder
 from tests.conftest import dev_pack_path
@@ -69,11 +69,16 @@ def _eventually(
             QTimer.singleShot(100, ask)
 
     def ask() -> None:
-        engine.ask(work, answered)
+        engine._ask(work, answered, None)  # the client's query lane, for anything a test checks
 
     ask()
     qtbot.waitUntil(lambda: bool(seen) and check(seen[-1]), timeout=WAIT_MS)
     return seen[-1]
+
+
+def _details_at(trove: Trove, path: Path) -> FileDetails | None:
+    file_id = trove.file_id(path)
+    return None if file_id is None else trove.details(file_id)
 
 
 def _indexed_in(status: Status | None, folder: Path) -> int:
@@ -104,7 +109,7 @@ def test_adding_a_folder_lists_it_and_indexes_its_files(
     status = _eventually(
         qtbot,
         engine,
-        lambda trove: trove.details(folder / PHOTOS[-1]),
+        lambda trove: _details_at(trove, folder / PHOTOS[-1]),
         lambda details: details is not None and details.status.value == "indexed",
     )
     assert status.path == folder / PHOTOS[-1]
@@ -117,10 +122,11 @@ def test_a_folder_inside_the_data_dir_is_refused_inline(
 ) -> None:
     dialog.add_folder(tmp_path / "no such folder")
     qtbot.waitUntil(dialog.error_label.isVisible, timeout=WAIT_MS)
-    assert "is not a folder" in dialog.error_label.text()
+    assert "cannot be watched" in dialog.error_label.text()  # the window's words...
+    assert "is not a folder" in dialog.error_label.toolTip()  # ...and the engine's, for a report
     inside = _eventually(qtbot, engine, lambda trove: trove.data_dir, lambda _: True)
     dialog.add_folder(inside)
-    qtbot.waitUntil(lambda: "data folder" in dialog.error_label.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "data folder" in dialog.error_label.toolTip(), timeout=WAIT_MS)
     assert str(inside) not in _listed(dialog)
 
 
@@ -131,7 +137,9 @@ def test_exclusions_are_stored_and_drop_the_excluded_files(
     _photos(folder / "drafts", ["dog.png"])
     dialog.add_folder(folder)
     draft = folder / "drafts" / "dog.png"
-    _eventually(qtbot, engine, lambda trove: trove.details(draft), lambda found: found is not None)
+    _eventually(
+        qtbot, engine, lambda trove: _details_at(trove, draft), lambda found: found is not None
+    )
 
     qtbot.waitUntil(lambda: str(folder) in _listed(dialog), timeout=WAIT_MS)
     assert dialog.select_folder(folder)
@@ -145,9 +153,9 @@ def test_exclusions_are_stored_and_drop_the_excluded_files(
         lambda roots: any(root.exclude == ("drafts", "*.tmp") for root in roots),
     )
     assert [root.exclude for root in roots if root.path == str(folder)] == [("drafts", "*.tmp")]
-    _eventually(qtbot, engine, lambda trove: trove.details(draft), lambda found: found is None)
+    _eventually(qtbot, engine, lambda trove: _details_at(trove, draft), lambda found: found is None)
     kept = _eventually(
-        qtbot, engine, lambda trove: trove.details(folder / "chelsea.png"), lambda _: True
+        qtbot, engine, lambda trove: _details_at(trove, folder / "chelsea.png"), lambda _: True
     )
     assert kept is not None
     qtbot.waitUntil(
@@ -197,7 +205,9 @@ def test_removing_a_folder_asks_first_then_forgets_it(
     folder = _photos(tmp_path / "Old", ["dog.png"])
     dialog.add_folder(folder)
     photo = folder / "dog.png"
-    _eventually(qtbot, engine, lambda trove: trove.details(photo), lambda found: found is not None)
+    _eventually(
+        qtbot, engine, lambda trove: _details_at(trove, photo), lambda found: found is not None
+    )
     qtbot.waitUntil(lambda: str(folder) in _listed(dialog), timeout=WAIT_MS)
     assert dialog.select_folder(folder)
 
@@ -214,7 +224,7 @@ def test_removing_a_folder_asks_first_then_forgets_it(
     assert len(questions) == 2
     assert str(folder) in questions[0] and "not touched" in questions[0]
     qtbot.waitUntil(lambda: str(folder) not in _listed(dialog), timeout=WAIT_MS)
-    _eventually(qtbot, engine, lambda trove: trove.details(photo), lambda found: found is None)
+    _eventually(qtbot, engine, lambda trove: _details_at(trove, photo), lambda found: found is None)
     assert photo.is_file()  # forgotten by Trove, still on disk
 
 

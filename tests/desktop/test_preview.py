@@ -18,25 +18,39 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QSize, Qt
-from PySide6.QtGui import QFont, QGuiApplication, QTextBlock, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QGuiApplication,
+    QTextBlock,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtMultimedia import QMediaPlayer
 from pytestqt.qtbot import QtBot
 
 from desktop.player import clock_tenths, parse_clock
 from desktop.preview import (
+    Placed,
     PreviewPane,
     decode_image,
-    find_excerpt,
     highlight_color,
     human_size,
     matched_segment,
+    place_excerpt,
+    render_note,
+    render_transcript,
+    transcript_bold,
 )
-from desktop.results import clock
+from desktop.results import Marked, clock
 from desktop.reveal import Command, reveal_command, start_detached
 from desktop.worker import EngineClient, EngineSettings
+from engine.catalog.records import FileKind
 from engine.facade import Segment, Trove
 from engine.privacy import restrict_new_files
-from engine.search.results import Hit
+from engine.search.excerpts import QueryWords, excerpt
+from engine.search.results import Hit, Reason, Route, Span
 from models.manifest import Manifest
 from tests.conftest import dev_pack_path
 from tests.media import demo_folder, long_speech, videos
@@ -65,7 +79,7 @@ class Library:
 def _find(trove: Trove, query: str, name: str) -> Hit:
     hits = trove.search(query, limit=20).hits
     for hit in hits:
-        if Path(hit.path).name == name:
+        if hit.path.name == name:
             return hit
     raise AssertionError(f"{query!r} did not find {name}: {[h.path for h in hits]}")
 
@@ -161,7 +175,7 @@ def test_the_player_starts_at_the_hit_and_plays_on_from_there(
     hit = library.dentist
     start = hit.start
     assert start is not None and start > 10  # the fifth sentence, not the file's start
-    pane.show_hit(hit, ["dentist", "appointment"])
+    pane.show_hit(hit)
     _cued(qtbot, pane, start)
     player = pane.player
     assert player.playbackState() == QMediaPlayer.PlaybackState.StoppedState  # cued, not playing
@@ -183,7 +197,7 @@ def test_the_player_starts_at_the_hit_and_plays_on_from_there(
 def test_the_transcript_highlights_the_hit_and_bolds_the_query(
     qtbot: QtBot, pane: PreviewPane, library: Library
 ) -> None:
-    pane.show_hit(library.tomato, ["tomato", "plants"])
+    pane.show_hit(library.tomato)
     line = _transcript_shown(qtbot, pane, "tomato plants")
     assert line.text().startswith("0:00  Remember to water the tomato plants")
     assert line.blockFormat().background().color() == highlight_color(pane.palette())
@@ -196,7 +210,7 @@ def test_only_the_matched_segment_is_highlighted_and_a_click_seeks_there(
 ) -> None:
     hit = library.dentist
     assert hit.start is not None
-    pane.show_hit(hit, ["dentist"])
+    pane.show_hit(hit)
     matched = _transcript_shown(qtbot, pane, "dentist")
     _cued(qtbot, pane, hit.start)
     lines = _blocks(pane)
@@ -205,7 +219,7 @@ def test_only_the_matched_segment_is_highlighted_and_a_click_seeks_there(
         b.text() for b in lines if b.blockFormat().background().style() != Qt.BrushStyle.NoBrush
     ]
     assert marked == [matched.text()]
-    assert _bold_words(matched) == ["dentist"]
+    assert _bold_words(matched) == ["dentist", "appointment"]  # the query's words
     assert all(not _bold_words(b) for b in lines if b != matched)
 
     # A click on another line's time plays from that line.
@@ -267,7 +281,7 @@ def test_a_recording_that_cannot_be_played_says_so(
 ) -> None:
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF" + bytes(range(256)) * 8)  # a header that promises, then noise
-    pane.show_hit(Hit(str(broken), "audio", 0.5, 1.0, 2.0))
+    pane.show_hit(Hit(0, FileKind.AUDIO, broken, 0.5, 1.0, 2.0))
     media = pane.media
     qtbot.waitUntil(lambda: "Cannot play this file" in media.message.text(), timeout=MEDIA_MS)
     assert media.message.isVisible()
@@ -281,7 +295,7 @@ def test_a_video_shows_its_picture_and_is_cued_at_the_hit(
     qtbot: QtBot, pane: PreviewPane, library: Library
 ) -> None:
     hit = replace(library.video, start=4.0, end=6.0)  # between two keyframes, on purpose
-    pane.show_hit(hit, ["cat"])
+    pane.show_hit(hit)
     _cued(qtbot, pane, 4.0)
     media = pane.media
     assert media.video.isVisible()
@@ -297,7 +311,7 @@ def test_a_video_shows_its_picture_and_is_cued_at_the_hit(
 def test_a_photo_fills_the_pane_at_its_own_aspect_and_its_details_show(
     qtbot: QtBot, pane: PreviewPane, library: Library
 ) -> None:
-    pane.show_hit(library.cat, ["cat"])
+    pane.show_hit(library.cat)
     view = pane.image_view
     qtbot.waitUntil(lambda: not view.pixmap().isNull(), timeout=MEDIA_MS)
     assert pane.view.currentWidget() is view
@@ -316,7 +330,7 @@ def test_a_photo_fills_the_pane_at_its_own_aspect_and_its_details_show(
     values = pane.details.values
     qtbot.waitUntil(lambda: values["size"].text() != "", timeout=WAIT_MS)
     assert values["kind"].text() == "Photo"
-    assert values["size"].text() == human_size(Path(library.cat.path).stat().st_size, pane.locale())
+    assert values["size"].text() == human_size(library.cat.path.stat().st_size, pane.locale())
     assert values["folder"].text() == str(library.folder)
     assert values["modified"].text()
     assert "%" in values["tags"].text()
@@ -328,7 +342,7 @@ def test_a_broken_photo_says_so(qtbot: QtBot, pane: PreviewPane, tmp_path: Path)
     whole = (demo_folder() / "Photos" / "chelsea.png").read_bytes()
     broken = tmp_path / "broken.png"
     broken.write_bytes(whole[: len(whole) // 2])  # a copy cut short
-    pane.show_hit(Hit(str(broken), "photo", 0.5))
+    pane.show_hit(Hit(0, FileKind.PHOTO, broken, 0.5))
     qtbot.waitUntil(lambda: "Cannot show this picture" in pane.message.text(), timeout=MEDIA_MS)
     assert pane.view.currentWidget() is pane.message
     qtbot.waitUntil(lambda: pane.details.values["problem"].text() != "", timeout=WAIT_MS)
@@ -352,7 +366,7 @@ def test_decoding_turns_a_photo_as_its_exif_says_and_caps_its_size(tmp_path: Pat
 def test_a_note_shows_its_text_with_the_matched_excerpt_highlighted(
     qtbot: QtBot, pane: PreviewPane, library: Library
 ) -> None:
-    pane.show_hit(library.zoo, ["lions"])
+    pane.show_hit(library.zoo)
     document = pane.text.document()
     qtbot.waitUntil(lambda: "Zoo trip" in document.toPlainText(), timeout=MEDIA_MS)
     text = document.toPlainText()
@@ -364,10 +378,68 @@ def test_a_note_shows_its_text_with_the_matched_excerpt_highlighted(
     assert style.fontWeight() >= QFont.Weight.Bold.value
 
 
-def test_find_excerpt_folds_whitespace_and_a_cut() -> None:
+def test_an_excerpt_is_placed_back_in_its_text_with_its_matched_words() -> None:
     text = "first line\nSaturday at the zoo   with\nthe kids. The end"
-    assert find_excerpt(text, "at the zoo with the\u2026") == (20, 41)
-    assert find_excerpt(text, "not there") is None
+    shown = Marked("\u2026at the zoo with the\u2026", (Span(8, 11), Span(12, 16)))
+    assert shown.text[8:11] == "zoo" and shown.text[12:16] == "with"
+    placed = place_excerpt(text, shown)
+    assert placed == Placed(20, 41, ((27, 30), (33, 37)))
+    assert [text[a:b] for a, b in placed.bold] == ["zoo", "with"]
+    assert place_excerpt(text, Marked("not there")) is None
+    # A span across folded whitespace covers the whitespace as written.
+    across = place_excerpt(text, Marked("zoo with", (Span(0, 8),)))
+    assert across is not None and [text[a:b] for a, b in across.bold] == ["zoo   with"]
+
+
+def _segment_reason(segment: Segment, query: str) -> Reason:
+    """The reason the engine gives for ``segment`` found by ``query``."""
+    shown = excerpt(segment.text, QueryWords(query), 160)
+    return Reason(
+        Route.TRANSCRIPT,
+        0.7,
+        segment.start,
+        segment.end,
+        excerpt=shown.text,
+        matched=shown.matched,
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "query", "bold"),
+    [
+        ("  Mañana   riego las TOMATERAS del jardín", "manana tomateras", ["Mañana", "TOMATERAS"]),
+        ("明天早上我要给番茄和黄瓜浇水", "番茄 浇水", ["番茄", "浇水"]),
+    ],
+)
+def test_transcript_words_are_bold_where_the_reason_matched_them(
+    qtbot: QtBot, said: str, query: str, bold: list[str]
+) -> None:
+    segments = [Segment(0.0, 2.0, "Hola"), Segment(2.0, 5.0, said), Segment(5.0, 6.0, "fin")]
+    reason = _segment_reason(segments[1], query)
+    hit = Hit(1, FileKind.AUDIO, Path("/x/riego.wav"), 0.7, 2.0, 5.0, (reason,))
+    marks = transcript_bold(hit, segments)
+    assert list(marks) == [1]
+    document = QTextDocument()
+    render_transcript(document, segments, 1, QColor("yellow"), marks)
+    blocks = [document.findBlockByNumber(n) for n in range(document.blockCount())]
+    assert [_bold_words(block) for block in blocks] == [[], bold, []]
+
+
+def test_a_note_keeps_bold_only_what_its_reason_matched() -> None:
+    text = "Zoo trip\n\nSaturday at the zoo with the kids.\nThe lions were asleep in the sun."
+    chunk = text[10:]
+    shown = excerpt(chunk, QueryWords("lions sun"), 160)
+    document = QTextDocument()
+    at = render_note(document, text, Marked(shown.text, shown.matched), QColor("yellow"))
+    assert at == 10
+    cursor = QTextCursor(document)
+    strong = []
+    for position in range(len(text)):
+        cursor.setPosition(position + 1)
+        if cursor.charFormat().fontWeight() >= QFont.Weight.Bold.value:
+            strong.append(position)
+    assert "".join(text[p] for p in strong) == "lionssun"
+    assert render_note(document, text, None, QColor("yellow")) == -1
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -377,7 +449,7 @@ def test_copy_path_and_find_similar(qtbot: QtBot, pane: PreviewPane, library: Li
     pane.show_hit(library.cat)
     assert pane.copy_button.accessibleName() == "Copy path" and pane.copy_button.toolTip()
     qtbot.mouseClick(pane.copy_button, Qt.MouseButton.LeftButton)
-    assert QGuiApplication.clipboard().text() == library.cat.path
+    assert QGuiApplication.clipboard().text() == str(library.cat.path)
     with qtbot.waitSignal(pane.find_similar, timeout=5_000) as emitted:
         qtbot.mouseClick(pane.similar_button, Qt.MouseButton.LeftButton)
     assert emitted.args == [library.cat.path]

@@ -5,6 +5,7 @@ the kind icon. Tiles are rendered with the delegate onto QImages to check their 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,23 +17,29 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPix
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
+from desktop.i18n import ENGLISH, install_translations
 from desktop.results import (
     HitRole,
+    Marked,
     ResultDelegate,
     ResultsModel,
     ResultsView,
     Thumbnails,
     TileGeometry,
+    marked_layout,
     why_line,
     why_text,
 )
-from engine.search.results import Hit, Reason, Route
+from engine.catalog.records import FileKind
+from engine.search.results import Hit, Reason, Route, Span
+from tests.desktop.test_i18n import TS_FILES, load_update
 from tests.media import SLIDE_SECONDS, Videos, demo_folder, videos
 
 WAIT_MS = 60_000
 PHOTOS = ["chelsea.png", "dog.png", "elephant.png", "china.jpg", "rocket.jpg", "owl.png"]
 RECORDING = "tomato_plants.wav"
-TRANSCRIPT = 'said "Remember to water the tomato plants before the weekend."'
+TRANSCRIPT = "Remember to water the tomato plants before the weekend."
+TOMATO = Span(22, 28)  # "tomato" in TRANSCRIPT
 
 
 @pytest.fixture(scope="module")
@@ -47,18 +54,24 @@ def images(qtbot: QtBot, tmp_path: Path) -> Iterator[Thumbnails]:
     thumbnails.shutdown()
 
 
-def photo_hit(path: Path, detail: str = "looks like a cat") -> Hit:
-    return Hit(str(path), "photo", 0.8, why=[Reason(Route.VISUAL, detail)])
+def photo_hit(path: Path, *reasons: Reason) -> Hit:
+    reasons = reasons or (Reason(Route.VISUAL, 0.8, asked="a cat"),)
+    return Hit(1, FileKind.PHOTO, path, 0.8, reasons=reasons)
 
 
-def recording_hit(start: float = 1.0, end: float = 2.0) -> Hit:
+def recording_hit(start: float = 1.0, end: float = 2.0, matched: tuple[Span, ...] = ()) -> Hit:
     path = demo_folder() / "Recordings" / RECORDING
-    reason = Reason(Route.TRANSCRIPT, TRANSCRIPT, start, end)
-    return Hit(str(path), "audio", 0.9, start, end, [reason])
+    reason = Reason(Route.TRANSCRIPT, 0.9, start, end, excerpt=TRANSCRIPT, matched=matched)
+    return Hit(2, FileKind.AUDIO, path, 0.9, start, end, (reason,))
 
 
 def video_hit(path: Path, start: float | None) -> Hit:
-    return Hit(str(path), "video", 0.7, start, None, [Reason(Route.VISUAL, "looks like x", start)])
+    looks = Reason(Route.VISUAL, 0.7, start, asked="x")
+    return Hit(3, FileKind.VIDEO, path, 0.7, start, None, (looks,))
+
+
+def bold_words(marked: Marked) -> list[str]:
+    return [marked.text[span.start : span.end] for span in marked.bold]
 
 
 PALETTE_BASE = QColor(250, 250, 250)
@@ -158,19 +171,92 @@ def setup(images: Thumbnails, hits: list[Hit]) -> tuple[ResultsModel, ResultDele
 # --- why it matched ----------------------------------------------------------------------------
 
 
+TAG = Reason(Route.TAG, 0.7, label="tabby cat", probability=0.62)
+SOUND = Reason(Route.SOUND, 0.6, 3725.0, 3730.0, example=Path("/x/dog.ogg"))
+LOOKS = Reason(Route.VISUAL, 0.6, example=Path("/x/dog.jpg"))
+ASKED = Reason(Route.VISUAL, 0.6, asked="a cat")
+
+
 def test_why_lines_say_it_in_a_few_words() -> None:
-    assert why_line(recording_hit(12.3, 14.0)) == (
-        "\u201cRemember to water the tomato plants before the weekend.\u201d at 0:12"
+    said = why_line(recording_hit(12.3, 14.0))
+    assert said == Marked(f"\u201c{TRANSCRIPT}\u201d at 0:12")
+    cat = Path("/x/cat.jpg")
+    assert why_line(photo_hit(cat, TAG)) == Marked("tag: tabby cat (62%)")
+    assert why_line(photo_hit(cat, ASKED)).text == "looks like \u201ca cat\u201d"
+    assert why_line(photo_hit(cat, LOOKS)).text == "looks like dog.jpg"
+    assert why_line(photo_hit(cat, Reason(Route.VISUAL, 0.6))).text == "looks similar"
+    assert why_line(Hit(4, FileKind.AUDIO, Path("/x/a.wav"), 0.5)).text == "looks similar"
+    sound = Hit(4, FileKind.AUDIO, Path("/x/a.wav"), 0.5, reasons=(SOUND,))
+    assert why_line(sound).text == "sounds like dog.ogg at 1:02:05"
+    assert (
+        why_text(photo_hit(cat, TAG, ASKED)) == "tag: tabby cat (62%)\nlooks like \u201ca cat\u201d"
     )
-    tag = Hit("/x/cat.jpg", "photo", 0.7, why=[Reason(Route.TAG, 'tag "tabby cat" 0.62')])
-    assert why_line(tag) == "tag: tabby cat"
-    assert why_line(photo_hit(Path("/x/cat.jpg"))) == "looks like a cat"
-    assert why_line(photo_hit(Path("/x/cat.jpg"), "")) == "looks similar"
-    assert why_line(Hit("/x/a.wav", "audio", 0.5)) == "looks similar"
-    sound = Reason(Route.SOUND, "sounds like dog.ogg", 3725.0, 3730.0)
-    assert why_line(Hit("/x/a.wav", "audio", 0.5, why=[sound])) == "sounds like dog.ogg at 1:02:05"
-    both = Hit("/x/cat.jpg", "photo", 0.7, why=[tag.why[0], photo_hit(Path("/x")).why[0]])
-    assert why_text(both) == "tag: tabby cat\nlooks like a cat"
+
+
+def test_an_excerpt_keeps_its_matched_words_bold_and_starts_near_them() -> None:
+    said = why_line(recording_hit(12.3, 14.0, (TOMATO, Span(29, 35))))
+    # the words before the match give way, so that a tile's elided line still shows it
+    assert said.text == "\u201c\u2026water the tomato plants before the weekend.\u201d at 0:12"
+    assert bold_words(said) == ["tomato", "plants"]
+    early = why_line(recording_hit(1.0, 2.0, (Span(0, 8),)))
+    assert early.text.startswith("\u201cRemember") and bold_words(early) == ["Remember"]
+    note = Reason(
+        Route.NOTE, 0.6, excerpt="\u2026at the zoo. The lions were", matched=(Span(17, 22),)
+    )
+    shown = why_line(Hit(5, FileKind.NOTE, Path("/x/zoo.md"), 0.6, reasons=(note,)))
+    assert shown.text == "\u201c\u2026zoo. The lions were\u201d" and bold_words(shown) == ["lions"]
+    said = "\u4eca\u5929\u6211\u4eec\u5728\u82b1\u56ed\u91cc\u7ed9\u756a\u8304\u6d47\u6c34"
+    chinese = Reason(Route.TRANSCRIPT, 0.6, 1.0, 2.0, excerpt=said, matched=(Span(9, 11),))
+    shown = why_line(Hit(6, FileKind.AUDIO, Path("/x/a.wav"), 0.6, 1.0, 2.0, (chinese,)))
+    # without spaces, a few characters before the match lead in
+    assert shown.text.startswith("\u201c\u2026" + said[5:9]) and bold_words(shown) == [said[9:11]]
+
+
+@pytest.fixture
+def compiled(qapp: QApplication, tmp_path: Path) -> Iterator[Path]:
+    update = load_update()
+    for ts_file in TS_FILES.values():
+        update.lrelease(ts_file, tmp_path / ts_file.with_suffix(".qm").name)
+    yield tmp_path
+    install_translations(qapp, ENGLISH)
+
+
+@pytest.mark.parametrize(
+    ("language", "tag", "asked", "example", "sound"),
+    [
+        (
+            "zh_CN",
+            "\u6807\u7b7e\uff1atabby cat\uff0862%\uff09",
+            "\u770b\u8d77\u6765\u50cf\u201ca cat\u201d",
+            "\u770b\u8d77\u6765\u50cf dog.jpg",
+            "\u542c\u8d77\u6765\u50cf dog.ogg \u4e8e 1:02:05",
+        ),
+        (
+            "es",
+            "etiqueta: tabby cat (62%)",
+            "se parece a \u00aba cat\u00bb",
+            "se parece a dog.jpg",
+            "suena como dog.ogg en 1:02:05",
+        ),
+    ],
+)
+def test_reasons_are_worded_in_the_ui_language(
+    qapp: QApplication,
+    compiled: Path,
+    language: str,
+    tag: str,
+    asked: str,
+    example: str,
+    sound: str,
+) -> None:
+    assert install_translations(qapp, language, compiled) == language
+    cat = Path("/x/cat.jpg")
+    assert why_line(photo_hit(cat, TAG)).text == tag
+    assert why_line(photo_hit(cat, ASKED)).text == asked
+    assert why_line(photo_hit(cat, LOOKS)).text == example
+    assert why_line(Hit(4, FileKind.AUDIO, Path("/x/a.wav"), 0.5, reasons=(SOUND,))).text == sound
+    said = why_line(recording_hit(12.3, 14.0, (TOMATO,)))
+    assert bold_words(said) == ["tomato"]  # the excerpt is the file's words, in any UI language
 
 
 def test_the_model_gives_the_hit_tooltip_and_accessible_text(images: Thumbnails) -> None:
@@ -205,16 +291,20 @@ class CountingDelegate(ResultDelegate):
 
 def linked_hits(made: Videos, folder: Path, count: int) -> list[Hit]:
     """``count`` hits, each its own path: links to real photos, recordings and videos."""
-    sources: list[tuple[Path, str]] = [(demo_folder() / "Photos" / n, "photo") for n in PHOTOS]
-    sources += [(demo_folder() / "Recordings" / RECORDING, "audio"), (made.slideshow, "video")]
+    sources = [(demo_folder() / "Photos" / n, FileKind.PHOTO) for n in PHOTOS]
+    sources += [
+        (demo_folder() / "Recordings" / RECORDING, FileKind.AUDIO),
+        (made.slideshow, FileKind.VIDEO),
+    ]
     folder.mkdir()
     hits = []
     for row in range(count):
         source, kind = sources[row % len(sources)]
         link = folder / f"{row:05d}{source.suffix}"
         os.symlink(source, link)
-        start = float(row % 12) if kind != "photo" else None
-        hits.append(Hit(str(link), kind, 0.5, start, None, [Reason(Route.VISUAL, "x", start)]))
+        start = float(row % 12) if kind is not FileKind.PHOTO else None
+        looks = Reason(Route.VISUAL, 0.5, start, asked="x")
+        hits.append(Hit(row, kind, link, 0.5, start, None, (looks,)))
     return hits
 
 
@@ -229,7 +319,7 @@ def test_scrolling_ten_thousand_hits_decodes_only_painted_tiles_within_the_memor
     counting = CountingDelegate(images)
     view.setItemDelegate(counting)
     qtbot.addWidget(view)
-    arrived: list[str] = []
+    arrived: list[Path] = []
     images.ready.connect(arrived.append)
     view.resize(800, 600)
     view.show()
@@ -277,7 +367,9 @@ def test_the_disk_cache_serves_a_second_instance_without_decoding(
             assert stats.decodes == len(hits) and stats.disk_hits == 0
         else:
             assert stats.decodes == 0 and stats.disk_hits == len(hits)
-        assert all(images.picture(hit) is not None for hit in hits if hit.kind != "audio")
+        assert all(
+            images.picture(hit) is not None for hit in hits if hit.kind is not FileKind.AUDIO
+        )
         assert images.waveform(hits[-2]) is not None
         images.shutdown()
     assert len(list((tmp_path / "cache").iterdir())) == len(hits)
@@ -361,23 +453,29 @@ def test_a_video_tile_shows_the_frame_at_the_hits_start(
 def test_names_and_reasons_are_elided_to_the_tile(images: Thumbnails, tmp_path: Path) -> None:
     long_name = tmp_path / ("a very long file name of an elephant at the zoo " * 3 + ".png")
     os.symlink(demo_folder() / "Photos" / "elephant.png", long_name)
-    detail = "looks like an elephant, a very large grey elephant bathing in the pond at the zoo"
+    words = "an elephant, a very large grey elephant bathing in the pond at the zoo"
     hits = [
-        photo_hit(long_name, detail),
-        Hit(str(long_name), "photo", 0.5, why=[Reason(Route.TAG, f'tag "{detail}" 0.4')]),
+        photo_hit(long_name, Reason(Route.VISUAL, 0.5, asked=words)),
+        photo_hit(long_name, Reason(Route.TAG, 0.5, label=words, probability=0.4)),
         recording_hit(61.0, 70.0),
+        recording_hit(61.0, 70.0, (TOMATO, Span(29, 35))),
     ]
     model, delegate = setup(images, hits)
-    metrics = QFontMetrics(QApplication.font())
+    font = QApplication.font()
+    metrics = QFontMetrics(font)
     geometry = tile_geometry(delegate)
     for hit in hits:
-        texts = delegate.texts(hit, metrics, geometry)
+        texts = delegate.texts(hit, font, geometry)
         assert metrics.horizontalAdvance(texts.name) <= geometry.name.width()
         assert metrics.horizontalAdvance(texts.why) <= geometry.why.width()
         assert texts.why.endswith("\u2026")  # every reason here is longer than a tile
     assert texts.name == RECORDING  # a short name stays whole
-    assert "\u2026" in delegate.texts(hits[0], metrics, geometry).name
-    assert delegate.texts(hits[0], metrics, geometry).name.endswith(".png")
+    # The matched word survives the eliding, still bold, and the line fits once it is bold.
+    assert [texts.why[s.start : s.end] for s in texts.why_bold][:1] == ["tomato"]
+    layout = marked_layout(Marked(texts.why, texts.why_bold), font, 10_000)
+    assert layout.lineAt(0).naturalTextWidth() <= geometry.why.width()
+    assert "\u2026" in delegate.texts(hits[0], font, geometry).name
+    assert delegate.texts(hits[0], font, geometry).name.endswith(".png")
     # Nothing spills out of the tile: the backdrop around it stays untouched.
     for row in range(len(hits)):
         pixels = render(delegate, model.index(row), margin=40)
@@ -418,12 +516,39 @@ def test_selection_is_drawn_in_the_palettes_highlight(images: Thumbnails) -> Non
     assert greenish(selected) > 0.2 > greenish(plain) + 0.15
 
 
-def test_a_note_tile_shows_the_first_words_of_its_excerpt(images: Thumbnails) -> None:
+NOTE_EXCERPT = "Saturday at the zoo with the kids. The lions were"
+LIONS = Span(39, 44)
+
+
+def note_hit(matched: tuple[Span, ...] = ()) -> Hit:
     note = demo_folder() / "Notes" / "zoo-trip.md"
-    reason = Reason(Route.NOTE, 'note: "Saturday at the zoo with the kids. The lions were"')
-    model, delegate = setup(images, [Hit(str(note), "note", 0.6, why=[reason])])
+    reason = Reason(Route.NOTE, 0.6, excerpt=NOTE_EXCERPT, matched=matched)
+    return Hit(5, FileKind.NOTE, note, 0.6, reasons=(reason,))
+
+
+def test_a_note_tile_shows_the_first_words_of_its_excerpt(images: Thumbnails) -> None:
+    model, delegate = setup(images, [note_hit()])
     geometry = tile_geometry(delegate)
     picture = crop(render(delegate, model.index(0)), geometry.picture)
     text = np.abs(picture.astype(int) - rgb(PALETTE_TEXT)).sum(axis=2) < 120
     assert text[text.shape[0] // 4 :].mean() > 0.01  # lines of text below the icon
     assert images.stats.jobs_started == 0  # nothing to decode for a note
+
+
+def ink(pixels: np.ndarray, background: QColor) -> int:
+    """Pixels drawn over ``background``, anti-aliased edges included."""
+    return int((np.abs(pixels.astype(int) - rgb(background)).sum(axis=2) > 60).sum())
+
+
+def test_matched_words_are_painted_bold_on_the_tile(images: Thumbnails) -> None:
+    assert NOTE_EXCERPT[LIONS.start : LIONS.end] == "lions"
+    every = tuple(Span(m.start(), m.end()) for m in re.finditer(r"\w+", NOTE_EXCERPT))
+    hits = [note_hit(), note_hit((LIONS,)), note_hit(every)]
+    model, delegate = setup(images, hits)
+    geometry = tile_geometry(delegate)
+    plain, one, all_bold = (render(delegate, model.index(row)) for row in range(len(hits)))
+    # Bold strokes are thicker: more ink in the excerpt, and in the why-line under the name.
+    for rect, background in ((geometry.picture, PALETTE_BASE), (geometry.why, BACKDROP)):
+        assert ink(crop(all_bold, rect), background) > 1.1 * ink(crop(plain, rect), background)
+        assert not np.array_equal(crop(one, rect), crop(plain, rect))
+    assert np.array_equal(crop(one, geometry.name), crop(plain, geometry.name))

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from desktop.searchbar import KINDS, Chip, DatePreset, DateRange, SearchBar
 from desktop.theme import attention_color, palette_for
 from engine.catalog.records import FileKind
-from engine.search.query import Filters, Query, TextPart, parse
+from engine.search.query import Filters, ParseError, Query, TextPart, parse
 
 TODAY = date(2024, 3, 31)  # a month back is 29 February: the calendar edge
 CUSTOM = DateRange(date(2024, 1, 10), date(2024, 1, 20))
@@ -170,8 +170,11 @@ def test_error_state_shows_until_the_next_edit(bar: SearchBar, qtbot: QtBot) -> 
     bar.setPalette(palette_for(dark=False))
     bar.resize(500, bar.sizeHint().height())
     bar.set_text('cat "')
-    bar.show_error("unterminated quote (at position 4)")
-    assert bar.has_error() and bar.edit.toolTip() == "unterminated quote (at position 4)"
+    bar.show_error(ParseError("unterminated quote", 4, 'cat "'))
+    assert bar.has_error() and bar.edit.toolTip() == (
+        "Trove cannot read this query from the marked character on."
+    )
+    assert bar.edit.selectedText() == '"'  # the culprit, marked
     image = bar.edit.grab().toImage()
     border = QColor(image.pixel(1, image.height() // 2))
     assert _close(border, attention_color(bar.palette()))

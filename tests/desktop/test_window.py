@@ -20,11 +20,10 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
 from desktop.results import PathRole
-from desktop.window import MainWindow, like_query, plain_text, query_words
-from desktop.worker import EngineClient, EngineSettings
+from desktop.window import MainWindow, like_query, plain_text
 from engine.catalog.records import FileKind
 from models.manifest import Manifest
-from tests.conftest import dev_pack_path
+from tests.desktop.windows import open_window
 from tests.media import demo_folder
 
 PHOTOS = ["chelsea.png", "dog.png", "coffee.png", "astronaut.png"]
@@ -60,13 +59,7 @@ def window(
     qtbot: QtBot, dev_pack: Manifest, library: tuple[Path, Path], tmp_path: Path
 ) -> Iterator[MainWindow]:
     folder, data = library
-    engine = EngineClient(EngineSettings(data=data, pack=dev_pack_path()))
-    window = MainWindow(engine, cache=tmp_path / "cache")
-    qtbot.addWidget(window)
-    engine.start()
-    engine.ensure_folder(folder)
-    engine.start_watching()
-    window.show()
+    window = open_window(qtbot, folder, data, tmp_path / "cache")
     yield window
     window.close()
 
@@ -109,7 +102,7 @@ def test_indexing_reaches_up_to_date_and_typing_finds_the_cat(
     tip = window.results.index(0).data(Qt.ItemDataRole.ToolTipRole)
     assert "chelsea.png" in tip and "cat" in tip
     # The best hit is previewed at once.
-    qtbot.waitUntil(lambda: window.preview.path == str(window.results.hit(0).path))
+    qtbot.waitUntil(lambda: window.preview.path == window.results.hit(0).path)
 
 
 def test_dropping_a_photo_searches_by_example(
@@ -135,7 +128,7 @@ def test_dropping_a_sound_shows_similar_sounds(
     _drop(window, bark)
     qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
     assert _paths(window)[:1] == [BARK]
-    assert window.results.hit(0).kind == "audio"
+    assert window.results.hit(0).kind is FileKind.AUDIO
     assert "sounds like dog.ogg" in window.results.index(0).data(Qt.ItemDataRole.ToolTipRole)
 
 
@@ -164,7 +157,9 @@ def test_a_kind_chip_narrows_the_results_and_reruns_the_query(
     window.search_bar.set_kinds({FileKind.PHOTO})
     qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
     assert RECORDING not in _paths(window)
-    assert all(window.results.hit(row).kind == "photo" for row in range(window.results.rowCount()))
+    assert all(
+        window.results.hit(row).kind is FileKind.PHOTO for row in range(window.results.rowCount())
+    )
     window.last_result = None
     window.search_bar.set_kinds({FileKind.AUDIO})
     qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
@@ -215,25 +210,22 @@ def test_nonsense_shows_no_good_match(qtbot: QtBot, window: MainWindow) -> None:
     assert window.results.rowCount() == 0
 
 
-def test_a_query_the_engine_cannot_read_marks_the_box(qtbot: QtBot, window: MainWindow) -> None:
+def test_an_example_that_cannot_be_read_marks_the_box_and_keeps_the_results(
+    qtbot: QtBot, window: MainWindow
+) -> None:
     _up_to_date(qtbot, window)
+    _searched(qtbot, window, "a cat")
+    shown = _paths(window)
     window.search('like:"/no/such/file.jpg"')
     qtbot.waitUntil(window.search_bar.has_error, timeout=WAIT_MS)
-    assert window.pages.currentWidget() is window.empty
+    assert "file.jpg" in window.search_box.toolTip()
+    assert _paths(window) == shown and window.pages.currentWidget() is window.grid
 
 
 def test_ctrl_f_focuses_search(qtbot: QtBot, window: MainWindow) -> None:
     window.grid.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.search_box.hasFocus()
-
-
-def test_query_words_leave_out_filters_and_examples() -> None:
-    assert query_words('Water the "tomato" kind:audio in:"/x y" -noise') == [
-        "water",
-        "the",
-        "tomato",
-    ]
 
 
 def test_menu_labels_lose_their_accelerators_in_lists() -> None:

@@ -14,7 +14,15 @@ from numpy.typing import NDArray
 from engine.inference.audio import AudioEncoder
 from engine.inference.session import Feed
 from engine.media.audio import iter_windows, load_audio
-from models.manifest import FileRef, Manifest, ModelEntry, PackError, Preprocessing, Task
+from models.manifest import (
+    AudioPreprocessing,
+    FileRef,
+    Manifest,
+    ModelEntry,
+    PackError,
+    SpeechPreprocessing,
+    Task,
+)
 from tests.media import tux_stamps
 
 RATE = 8000
@@ -52,7 +60,7 @@ def entry(labels: bool = True, window: float = 2.0, hop: float = 1.0) -> ModelEn
         task=Task.AUDIO,
         files={"model": ref},
         dims={"embedding": 4, "clipwise": len(LABELS)} if labels else {"embedding": 4},
-        preprocessing=Preprocessing(sample_rate=RATE, window_seconds=window, hop_seconds=hop),
+        preprocessing=AudioPreprocessing(sample_rate=RATE, window_seconds=window, hop_seconds=hop),
         inputs={"model": ["waveform"]},
         outputs={"model": ["embedding", "clipwise"] if labels else ["embedding"]},
     )
@@ -145,11 +153,11 @@ def test_entries_it_cannot_run_are_refused() -> None:
         AudioEncoder(entry(), FakeSession(), [*LABELS, "Cow"])
     with pytest.raises(PackError, match="no 'clipwise' output"):
         AudioEncoder(entry(labels=False), FakeSession(), LABELS)
-    bare = replace(entry(), preprocessing=Preprocessing(sample_rate=RATE))
-    with pytest.raises(PackError, match="window_seconds"):
-        AudioEncoder(bare, FakeSession(), LABELS)
-    with pytest.raises(PackError, match="not 'audio'"):
-        AudioEncoder(replace(entry(), task=Task.IMAGE), FakeSession(), LABELS)
+    speech = SpeechPreprocessing(sample_rate=RATE, window_seconds=2.0, n_mels=80)
+    with pytest.raises(PackError, match="task is 'speech', not 'audio'"):
+        AudioEncoder(replace(entry(), task=Task.SPEECH, preprocessing=speech), FakeSession(), None)
+    with pytest.raises(PackError, match=r"model inputs \['samples'\] are not \['waveform'\]"):
+        AudioEncoder(replace(entry(), inputs={"model": ["samples"]}), FakeSession(), LABELS)
 
 
 # --- real ONNX graphs ----------------------------------------------------------------------

@@ -46,14 +46,52 @@ def test_text_finds_a_photo_by_its_tags(indexed: list[str], capsys: pytest.Captu
 
 
 @pytest.mark.slow
-def test_text_finds_a_recording_by_its_words_with_the_time(
+def test_text_finds_a_recording_by_its_words_with_the_time_and_marks_them(
     indexed: list[str], capsys: pytest.CaptureFixture
 ) -> None:
     result = search(indexed, capsys, "water the tomato plants")
     assert names(result)[0] == "tomato_plants.wav"
     hit = result["hits"][0]
     assert hit["start"] is not None and hit["end"] > hit["start"]
-    assert hit["why"][0]["route"] == "transcript"
+    said = hit["why"][0]
+    assert said["route"] == "transcript"
+    assert (said["start"], said["end"]) == (hit["start"], hit["end"])
+    # The spoken word is marked in the excerpt: a matched span covers it.
+    excerpt = said["excerpt"]
+    assert said["detail"] == f'said "{excerpt}"'
+    word = excerpt.lower().index("tomato")  # the word Whisper heard, where the excerpt has it
+    assert any(start <= word and word + len("tomato") <= end for start, end in said["matched"])
+    marked = [excerpt[start:end].lower() for start, end in said["matched"]]
+    assert marked == ["water", "the", "tomato", "plants"]
+    # The text output says the same sentence.
+    capsys.readouterr()
+    assert main([*indexed, "search", "water the tomato plants"]) == OK
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "tomato_plants.wav" in first and f"[{said['detail']}" in first
+
+
+SCHEMA_1_HIT = {"path", "kind", "score", "start", "end", "why"}
+SCHEMA_1_REASON = {"route", "detail", "start", "end"}
+SCHEMA_2_REASON = {"score", "label", "probability", "excerpt", "matched", "asked", "example"}
+
+
+@pytest.mark.slow
+def test_json_keeps_every_old_field_and_adds_the_reasons_values(
+    indexed: list[str], capsys: pytest.CaptureFixture
+) -> None:
+    result = search(indexed, capsys, "a cat")
+    assert result["schema"] == 2 and result["generation"] > 0
+    assert {"query", "no_good_match", "spaces_used", "notes", "hits"} <= set(result)
+    for hit in result["hits"]:
+        assert set(hit) == SCHEMA_1_HIT | {"file_id"} and hit["file_id"] > 0
+        assert Path(hit["path"]).is_absolute()
+        for reason in hit["why"]:
+            assert set(reason) == SCHEMA_1_REASON | SCHEMA_2_REASON
+    best = result["hits"][names(result).index("chelsea.png")]
+    tag = next(reason for reason in best["why"] if reason["route"] == "tag")
+    assert "cat" in tag["label"] and 0 < tag["probability"] <= 1
+    assert tag["detail"] == f'tag "{tag["label"]}" {tag["probability"]:.2f}'
+    assert len({hit["file_id"] for hit in result["hits"]}) == len(result["hits"])
 
 
 @pytest.mark.slow

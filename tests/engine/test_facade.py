@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from engine.catalog.records import FileKind, FileStatus
-from engine.facade import Trove
+from engine.facade import FileDetails, Trove
+from engine.scan.changes import ChangeKind, IndexChanges
 from models.manifest import Manifest
 from tests import media
+
+
+def details_at(trove: Trove, path: Path) -> FileDetails | None:
+    file_id = trove.file_id(path)
+    return None if file_id is None else trove.details(file_id)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +35,7 @@ def trove(tmp_path_factory: pytest.TempPathFactory, dev_pack: Manifest) -> Trove
 @pytest.mark.slow
 def test_a_recording_has_its_transcript_in_time_order(trove: Trove) -> None:
     folder = Path(trove.folders()[0].path)
-    details = trove.details(folder / "tomato_plants.wav")
+    details = details_at(trove, folder / "tomato_plants.wav")
     assert details is not None
     assert details.kind is FileKind.AUDIO and details.status is FileStatus.INDEXED
     words = " ".join(segment.text for segment in details.transcript).lower()
@@ -40,7 +47,7 @@ def test_a_recording_has_its_transcript_in_time_order(trove: Trove) -> None:
 @pytest.mark.slow
 def test_a_photo_has_its_tags_best_first(trove: Trove) -> None:
     folder = Path(trove.folders()[0].path)
-    details = trove.details(folder / "chelsea.png")
+    details = details_at(trove, folder / "chelsea.png")
     assert details is not None and details.transcript == []
     assert details.size == (folder / "chelsea.png").stat().st_size
     scores = [score for _, score in details.tags]
@@ -52,7 +59,7 @@ def test_a_photo_has_its_tags_best_first(trove: Trove) -> None:
 def test_a_file_outside_the_catalog_has_no_details(trove: Trove, tmp_path: Path) -> None:
     stranger = tmp_path / "elsewhere.png"
     shutil.copy(media.demo_folder() / "Photos" / "cow.png", stranger)
-    assert trove.details(stranger) is None
+    assert details_at(trove, stranger) is None
 
 
 @pytest.mark.slow
@@ -61,8 +68,52 @@ def test_an_exclusion_drops_its_files_at_the_next_scan(trove: Trove) -> None:
     root = trove.set_exclusions(folder, ["tiger.*"])
     assert root.exclude == ("tiger.*",)
     trove.index()
-    assert trove.details(folder / "tiger.png") is None
-    assert trove.details(folder / "chelsea.png") is not None
+    assert details_at(trove, folder / "tiger.png") is None
+    assert details_at(trove, folder / "chelsea.png") is not None
     trove.set_exclusions(folder, [])
     trove.index()
-    assert trove.details(folder / "tiger.png") is not None
+    assert details_at(trove, folder / "tiger.png") is not None
+
+
+@pytest.mark.slow
+def test_status_lists_what_the_watcher_could_not_read_and_forgets_it_once_mended(
+    tmp_path: Path, dev_pack: Manifest
+) -> None:
+    folder, data = tmp_path / "folder", tmp_path / "data"
+    folder.mkdir()
+    data.mkdir()
+    (data / "unreadable.json").write_text('[["/old/path.jpg", "left by an older Trove"]]')
+    shutil.copy(media.demo_folder() / "Photos" / "chelsea.png", folder / "chelsea.png")
+    changes: list[IndexChanges] = []
+    trove = Trove(data, dev_pack.root, on_change=changes.append)
+    assert not (data / "unreadable.json").exists()  # the catalog holds failures now
+    trove.add_folder(folder)
+    broken = folder / "broken.png"
+    trove.start_watching()
+    deadline = time.monotonic() + 60
+    while trove.status().counts["files.indexed"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not a picture after all")
+    while not trove.status().failures and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (failure,) = trove.status().failures
+    assert failure.path == broken and failure.file_id is not None
+    details = details_at(trove, broken)
+    assert details is not None and details.status is FileStatus.FAILED
+    assert details.error == failure.reason and "broken.png" in failure.reason
+    shutil.copy(media.demo_folder() / "Photos" / "tiger.png", broken)  # mended
+    while trove.status().failures and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert trove.status().failures == []
+    trove.stop_watching()
+    kinds = [(one.change, one.path) for batch in changes for one in batch.files]
+    assert (ChangeKind.ADDED, folder / "chelsea.png") in kinds
+    assert (ChangeKind.FAILED, broken) in kinds
+
+    changes.clear()
+    trove.remove_folder(folder)
+    (removed,) = changes
+    assert removed.generation == trove.catalog.generation()
+    assert sorted(one.path.name for one in removed.files) == ["broken.png", "chelsea.png"]
+    assert {one.change for one in removed.files} == {ChangeKind.REMOVED}
+    trove.close()

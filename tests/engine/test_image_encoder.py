@@ -13,7 +13,16 @@ from PIL import Image
 
 from engine.inference.image import ImageEncoder, softmax
 from engine.media.images import load_image
-from models.manifest import FileRef, Manifest, ModelEntry, PackError, Preprocessing, Task
+from models.manifest import (
+    FileRef,
+    ImagePreprocessing,
+    Manifest,
+    ModelEntry,
+    PackError,
+    Resize,
+    Task,
+    TextPreprocessing,
+)
 from tests.media import categories, skimage_photos, tux_stamps
 
 LABELS = ["red thing", "green thing", "blue thing"]
@@ -43,8 +52,8 @@ def _entry(**changes: object) -> ModelEntry:
         "task": Task.IMAGE,
         "files": {"model": FileRef("fake/model.onnx", "0" * 64, 1)},
         "dims": {"embedding": 3, "logits": 3},
-        "preprocessing": Preprocessing(
-            image_size=8, resize="squash", mean=(0.0,) * 3, std=(1.0,) * 3, pixel_scale=255
+        "preprocessing": ImagePreprocessing(
+            image_size=8, resize=Resize.SQUASH, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)
         ),
         "inputs": {"model": ["pixel_values"]},
         "outputs": {"model": ["embedding", "logits"]},
@@ -124,9 +133,15 @@ def test_misuse_is_refused() -> None:
 @pytest.mark.parametrize(
     ("changes", "labels", "reason"),
     [
-        ({"task": Task.TEXT}, None, "not 'image'"),
-        ({"preprocessing": Preprocessing(image_size=8)}, None, "preprocessing needs"),
+        (
+            {"task": Task.TEXT, "preprocessing": TextPreprocessing(max_tokens=8)},
+            None,
+            "task is 'text', not 'image'",
+        ),
         ({"outputs": {"model": ["features"]}}, None, "no 'embedding'"),
+        ({"inputs": {"model": ["pixels"]}}, None, r"inputs \['pixels'\] are not"),
+        ({"dims": {"logits": 3}}, None, "dims has no 'embedding'"),
+        ({"files": {}}, None, "no 'model' file"),
         ({}, ["only one"], "1 labels for 3 logits"),
         ({"outputs": {"model": ["embedding"]}}, LABELS, "no 'logits'"),
     ],

@@ -23,7 +23,17 @@ from engine.inference.imagetext import ImageTextEncoder
 from engine.inference.providers import choose
 from engine.inference.session import InferenceError
 from engine.media.images import load_image
-from models.manifest import FileRef, ModelEntry, PackError, Preprocessing, Task, load_manifest
+from models.manifest import (
+    FileRef,
+    ImagePreprocessing,
+    ImageTextPreprocessing,
+    ModelEntry,
+    PackError,
+    Resize,
+    Task,
+    TextPreprocessing,
+    load_manifest,
+)
 from tests.media import skimage_photos
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +41,12 @@ DIM = 8
 MAX_TOKENS = 6
 PAD_ID = 5
 WORDS = ["[UNK]", "[CLS]", "[SEP]", "a", "cat", "[PAD]", "dog", "on", "the", "red", "mat"]
-PREPROCESSING = Preprocessing(
-    image_size=32,
-    resize="crop",
-    resize_to=32,
-    mean=(0.5, 0.5, 0.5),
-    std=(0.25, 0.25, 0.25),
-    pixel_scale=255.0,
-    max_tokens=MAX_TOKENS,
+PREPROCESSING = ImageTextPreprocessing(
+    # uform's own: crop to the side, x / 255 (the default scale), then mean and std
+    image=ImagePreprocessing(
+        image_size=32, resize=Resize.CROP, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25)
+    ),
+    text=TextPreprocessing(max_tokens=MAX_TOKENS),
 )
 
 
@@ -187,13 +195,16 @@ def test_entries_it_cannot_run_are_refused_with_reasons() -> None:
     wrong = replace(
         ENTRY,
         task=Task.IMAGE,
-        preprocessing=replace(PREPROCESSING, max_tokens=None),
+        files={"image": _ref("image.onnx"), "text": _ref("text.onnx")},
+        preprocessing=PREPROCESSING.image,
         outputs={"image": ["features", "embeddings"], "text": ["embedding"]},
     )
     with pytest.raises(PackError) as raised:
         ImageTextEncoder(wrong, FakeSession(), FakeSession(), word_tokenizer())
     message = str(raised.value)
-    assert "not 'image-text'" in message and "max_tokens" in message and "features" in message
+    assert "task is 'image', not 'image-text'" in message
+    assert "image outputs ['features', 'embeddings'] have no 'embedding'" in message
+    assert "no 'tokenizer' file" in message
     unpadded = word_tokenizer()
     unpadded.no_padding()
     with pytest.raises(PackError, match="padding"):
@@ -233,7 +244,7 @@ def photos() -> list[Image.Image]:
 def test_real_pack_entry_is_the_fixed_contract(random_pack: ImageTextEncoder) -> None:
     entry = random_pack.entry
     assert entry.id == "uform3-image-text-english-small" and random_pack.dim == 256
-    assert entry.preprocessing.image_size == 224 and entry.preprocessing.max_tokens == 64
+    assert random_pack.preprocessing.image.image_size == 224 and random_pack.max_tokens == 64
     assert entry.licence == "Apache-2.0"
     assert entry.source == "unum-cloud/uform3-image-text-english-small"
 

@@ -15,7 +15,15 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processor
 
 from engine.inference.session import InferenceError
 from engine.inference.text import TextEncoder
-from models.manifest import FileRef, Manifest, ModelEntry, PackError, Preprocessing, Task
+from models.manifest import (
+    AudioPreprocessing,
+    FileRef,
+    Manifest,
+    ModelEntry,
+    PackError,
+    Task,
+    TextPreprocessing,
+)
 from tests import media
 
 DIM = 8
@@ -40,7 +48,7 @@ def text_entry(pooling: str = "mean", max_tokens: int = 64, **changes: object) -
         task=Task.TEXT,
         files={"model": FileRef("fake/model.onnx", "0" * 64, 1)},
         dims={"embedding": DIM},
-        preprocessing=Preprocessing(max_tokens=max_tokens),
+        preprocessing=TextPreprocessing(max_tokens=max_tokens),
         pooling=pooling,
         inputs={"model": ["input_ids", "attention_mask"]},
         outputs={"model": ["last_hidden_state"]},
@@ -190,8 +198,16 @@ def test_empty_input() -> None:
     ("changes", "message"),
     [
         ({"pooling": "max"}, "pooling"),
-        ({"task": Task.IMAGE}, "task"),
-        ({"preprocessing": Preprocessing()}, "max_tokens"),
+        (
+            {
+                "task": Task.AUDIO,
+                "preprocessing": AudioPreprocessing(
+                    sample_rate=16000, window_seconds=1.0, hop_seconds=1.0
+                ),
+            },
+            "task is 'audio', not 'text'",
+        ),
+        ({"outputs": {"model": ["pooler_output"]}}, "no 'last_hidden_state'"),
         ({"inputs": {"model": ["input_ids", "attention_mask", "token_type_ids"]}}, "inputs"),
     ],
 )

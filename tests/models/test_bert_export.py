@@ -14,7 +14,7 @@ from transformers import BertModel
 
 from models.export import bert
 from models.export.common import max_abs_difference
-from models.manifest import ModelEntry, Task, sha256_of
+from models.manifest import ModelEntry, Task, TextPreprocessing, sha256_of
 
 TOLERANCE = 1e-4
 # (batch, length) pairs unlike the traced example (2 x 12), padded rows included.
@@ -71,7 +71,7 @@ def _check_arctic_entry(entry: ModelEntry, variant: str, pack: Path) -> None:
     assert entry.pooling == "cls"
     assert entry.prefix("query") == "Represent this sentence for searching relevant passages: "
     assert entry.prefix("document") == ""
-    assert entry.preprocessing.max_tokens == 512
+    assert entry.preprocessing == TextPreprocessing(max_tokens=512)
     assert entry.embedding_dim == {"xs": 384, "s": 384, "m-v1.5": 768}[variant]
     assert entry.licence == "Apache-2.0"
     assert entry.source == f"Snowflake/snowflake-arctic-embed-{variant}"
@@ -144,7 +144,7 @@ def test_dev_entries(dev_build: tuple[Path, list[ModelEntry]]) -> None:
     for entry in (fp32, int8):
         assert entry.pooling == "mean"
         assert entry.prefixes == {}
-        assert entry.preprocessing.max_tokens == 256
+        assert entry.preprocessing == TextPreprocessing(max_tokens=256)
         assert entry.embedding_dim == 384
         assert entry.inputs == {"model": ["input_ids", "attention_mask"]}
         assert entry.outputs == {"model": ["last_hidden_state"]}

@@ -15,7 +15,7 @@ from models.arch.efficientnet_lite import EfficientNetLite0, same_padding
 from models.arch.resnet import ResNet50
 from models.export import imagenet
 from models.export.common import max_abs_difference, run_onnx
-from models.manifest import ModelEntry, Preprocessing, Task
+from models.manifest import ImagePreprocessing, ModelEntry, Task
 from tests.media import skimage_photos
 
 CAT_LABELS = {
@@ -41,15 +41,14 @@ def _calibrated(network: torch.nn.Module) -> torch.nn.Module:
     return network.eval()
 
 
-def _photo_batch(names: list[str], pre: Preprocessing) -> torch.Tensor:
+def _photo_batch(names: list[str], pre: ImagePreprocessing) -> torch.Tensor:
     """Shorter side to ``resize_to``, centre crop, normalise: written here independently of
     the engine's code, so the two can be compared."""
-    assert pre.image_size and pre.resize_to and pre.mean and pre.std and pre.pixel_scale
     rows = []
     photos = skimage_photos()
     for name in names:
         image = Image.open(photos[name]).convert("RGB")
-        scale = pre.resize_to / min(image.size)
+        scale = pre.crop_from / min(image.size)
         width, height = round(image.width * scale), round(image.height * scale)
         image = image.resize((width, height), Image.Resampling.BICUBIC)
         left, top = (width - pre.image_size) // 2, (height - pre.image_size) // 2
@@ -99,7 +98,9 @@ def test_resnet50_entry_describes_the_files(resnet50: tuple[ResNet50, ModelEntry
     assert entry.dims == {"embedding": 2048, "logits": 1000}
     assert entry.inputs == {"model": ["pixel_values"]}
     assert entry.outputs == {"model": ["embedding", "logits"]}
-    assert entry.preprocessing.pixel_scale == 255.0 and entry.preprocessing.resize_to == 256
+    assert entry.preprocessing == imagenet.RESNET50_PREPROCESSING
+    assert imagenet.RESNET50_PREPROCESSING.pixel_scale == 255.0
+    assert imagenet.RESNET50_PREPROCESSING.resize_to == 256
     for ref in entry.files.values():
         assert (pack / ref.path).stat().st_size == ref.bytes
     labels = (pack / entry.files["labels"].path).read_text().splitlines()
@@ -171,6 +172,7 @@ def test_lite0_entry(lite0: tuple[ModelEntry, Path]) -> None:
     assert entry.id == "efficientnet-lite0" and entry.task is Task.IMAGE
     assert entry.dims == {"embedding": 1280, "logits": 1000}
     pre = entry.preprocessing
+    assert isinstance(pre, ImagePreprocessing)
     assert (pre.image_size, pre.resize, pre.resize_to, pre.pixel_scale) == (224, "crop", 256, 1.0)
     assert pre.mean == (127.0, 127.0, 127.0) and pre.std == (128.0, 128.0, 128.0)
 

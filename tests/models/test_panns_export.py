@@ -22,7 +22,7 @@ from models.export.panns import (
     load_cnn14,
     read_labels,
 )
-from models.manifest import Manifest, ModelEntry, Task, load_manifest
+from models.manifest import AudioPreprocessing, Manifest, ModelEntry, Task, load_manifest
 
 RATE = 32000
 CLASSES = 527
@@ -145,9 +145,9 @@ def test_entry_describes_the_graph(exported: tuple[Path, ModelEntry], labels: li
     assert entry.id == "panns-cnn14"
     assert entry.task is Task.AUDIO
     assert entry.dims == {"embedding": 2048, "clipwise": CLASSES}
-    assert entry.preprocessing.sample_rate == RATE
-    assert entry.preprocessing.window_seconds == 10.0
-    assert entry.preprocessing.hop_seconds == 5.0
+    assert entry.preprocessing == AudioPreprocessing(
+        sample_rate=RATE, window_seconds=10.0, hop_seconds=5.0
+    )
     assert entry.inputs == {"model": ["waveform"]}
     assert entry.outputs == {"model": ["embedding", "clipwise"]}
     assert entry.licence == "MIT"

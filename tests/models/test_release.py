@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from models import release
-from models.manifest import ModelEntry, Task, file_ref, load_manifest
+from models.manifest import (
+    AudioPreprocessing,
+    ModelEntry,
+    Preprocessing,
+    TextPreprocessing,
+    file_ref,
+    load_manifest,
+)
 
 NAMED = {
     "Snowflake/snowflake-arctic-embed-xs",
@@ -42,20 +49,27 @@ def test_build_writes_a_verified_pack_from_what_each_exporter_returns(
         fetched.append(folder)
         return folder
 
-    def exporter(task: Task) -> release.Exporter:
+    def exporter(preprocessing: Preprocessing) -> release.Exporter:
         def export(weights: Path, pack: Path) -> ModelEntry:
             model = pack / weights.name / "model.onnx"
             model.parent.mkdir(parents=True)
             model.write_bytes(weights.name.encode())
+            files = {"model": file_ref(pack, model)}
             return ModelEntry(
-                weights.name, task, {"model": file_ref(pack, model)}, {"embedding": 4}
+                weights.name, preprocessing.task, files, {"embedding": 4}, preprocessing
             )
 
         return export
 
     sources = [
-        (release.Source("text-model", hub_repo="example/text"), exporter(Task.TEXT)),
-        (release.Source("sound-model", url="https://example.org/w.pth"), exporter(Task.AUDIO)),
+        (
+            release.Source("text-model", hub_repo="example/text"),
+            exporter(TextPreprocessing(max_tokens=8)),
+        ),
+        (
+            release.Source("sound-model", url="https://example.org/w.pth"),
+            exporter(AudioPreprocessing(sample_rate=16000, window_seconds=2.0, hop_seconds=1.0)),
+        ),
     ]
     monkeypatch.setattr(release.Source, "fetch", fake_fetch)
     monkeypatch.setattr(release, "_exporters", lambda: sources)

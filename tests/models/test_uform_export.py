@@ -34,7 +34,7 @@ from models.export.uform import (
     read_config,
     write_random_snapshot,
 )
-from models.manifest import Manifest, ModelEntry, Task, load_manifest
+from models.manifest import ImageTextPreprocessing, Manifest, ModelEntry, Task, load_manifest
 
 TOLERANCE = 1e-3
 SHALLOW = {"english-small": (None, None), "multilingual-base": (2, 2)}
@@ -150,10 +150,17 @@ def test_manifest_entry_records_the_model(exported: Exported) -> None:
     assert entry.licence == "Apache-2.0" and entry.source == spec.source
     assert "re-export" in entry.notes
     pre, image = entry.preprocessing, config["image_encoder"]
-    assert (pre.image_size, pre.resize, pre.resize_to, pre.pixel_scale) == (224, "crop", 224, 255)
-    assert list(pre.mean or ()) == image["normalization_means"]
-    assert list(pre.std or ()) == image["normalization_deviations"]
-    assert pre.max_tokens == config["text_encoder"]["max_position_embeddings"]
+    assert isinstance(pre, ImageTextPreprocessing)
+    towers = pre.image
+    assert (towers.image_size, towers.resize, towers.resize_to, towers.pixel_scale) == (
+        224,
+        "crop",
+        224,
+        255,
+    )
+    assert list(towers.mean) == image["normalization_means"]
+    assert list(towers.std) == image["normalization_deviations"]
+    assert pre.text.max_tokens == config["text_encoder"]["max_position_embeddings"]
     # The entry survives a manifest round trip with every file hash checked.
     Manifest("t", "0", (entry,), root=exported.pack).write(exported.pack)
     assert load_manifest(exported.pack).get(entry.id) == entry

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,31 +11,21 @@ import pytest
 from engine.catalog.catalog import Catalog, CatalogError
 from engine.catalog.records import (
     CatalogDamagedError,
+    Failure,
     FileKind,
     FileRecord,
     FileStatus,
+    Item,
     ItemKind,
-    NewItem,
 )
+from tests.engine.catalog.conftest import unit
 
 TEXT, IMAGE = "minilm-l6-v2", "efficientnet-lite0"
 
 
-@pytest.fixture
-def cat(tmp_path: Path) -> Iterator[Catalog]:
-    catalog = Catalog(tmp_path / "catalog.sqlite3")
-    yield catalog
-    catalog.close()
-
-
-def unit(rng: np.random.Generator, dim: int) -> np.ndarray:
-    v = rng.standard_normal(dim).astype(np.float32)
-    return v / np.linalg.norm(v)
-
-
-def chunks(rng: np.random.Generator, n: int, tag: str = "") -> list[NewItem]:
+def chunks(rng: np.random.Generator, n: int, tag: str = "") -> list[Item]:
     return [
-        NewItem(
+        Item(
             kind=ItemKind.TEXT_CHUNK,
             char_start=10 * i,
             char_end=10 * i + 9,
@@ -47,10 +36,10 @@ def chunks(rng: np.random.Generator, n: int, tag: str = "") -> list[NewItem]:
     ]
 
 
-def photo(rng: np.random.Generator) -> list[NewItem]:
+def photo(rng: np.random.Generator) -> list[Item]:
     return [
-        NewItem(kind=ItemKind.PHOTO, vectors={IMAGE: unit(rng, 6), TEXT: unit(rng, 8)}),
-        NewItem(kind=ItemKind.TAG, text="tabby cat", score=0.75),
+        Item(kind=ItemKind.PHOTO, vectors={IMAGE: unit(rng, 6), TEXT: unit(rng, 8)}),
+        Item(kind=ItemKind.TAG, text="tabby cat", score=0.75),
     ]
 
 
@@ -104,14 +93,18 @@ def test_remove_root_returns_every_dropped_vector(cat: Catalog, tmp_path: Path) 
         result = cat.replace_items(add_file(cat, gone.id, name).id, items)
         expected += [(space, int(i)) for space, (ids, _) in result.added.items() for i in ids]
     generation = cat.generation()
+    files = cat.files(gone.id)
 
-    removed = cat.remove_root(gone.id)
-    assert sorted(removed) == sorted(expected) and len(removed) == 3 + 2
+    removal = cat.remove_root(gone.id)
+    assert sorted(removal.vectors) == sorted(expected) and len(removal.vectors) == 3 + 2
+    assert removal.root == gone and removal.files == files and len(files) == 2
     assert [r.id for r in cat.roots()] == [keep.id]
-    assert cat.files(gone.id) == [] and cat.generation() == generation + 1
+    assert cat.files(gone.id) == [] and cat.generation() == removal.generation == generation + 1
     assert sorted(all_vectors(cat, TEXT)) == sorted(kept.added[TEXT][0].tolist())
     assert all_vectors(cat, IMAGE) == {}
     assert cat.counts()["items"] == 2
+    with pytest.raises(CatalogError, match="no root"):
+        cat.remove_root(gone.id)
 
 
 # -- files ----------------------------------------------------------------------------------------
@@ -120,12 +113,7 @@ def test_remove_root_returns_every_dropped_vector(cat: Catalog, tmp_path: Path) 
 def test_upsert_file_status_follows_the_bytes(cat: Catalog, tmp_path: Path) -> None:
     root = cat.add_root(tmp_path)
     new = cat.upsert_file(root.id, "a/b.md", 10, 111, "h1", FileKind.NOTE)
-    assert (new.status, new.size, new.relpath, new.error) == (
-        FileStatus.PENDING,
-        10,
-        "a/b.md",
-        None,
-    )
+    assert (new.status, new.size, new.relpath) == (FileStatus.PENDING, 10, "a/b.md")
     cat.replace_items(new.id, [])
     touched = cat.upsert_file(root.id, "a/b.md", 10, 222, "h1", FileKind.NOTE)
     assert (touched.id, touched.status, touched.mtime_ns) == (new.id, FileStatus.INDEXED, 222)
@@ -133,16 +121,64 @@ def test_upsert_file_status_follows_the_bytes(cat: Catalog, tmp_path: Path) -> N
     assert (changed.id, changed.status, changed.size) == (new.id, FileStatus.PENDING, 12)
 
     cat.mark_failed(new.id, "truncated file")
-    assert stored(cat, root.id, "a/b.md").error == "truncated file"
+    failed = Failure(tmp_path / "a" / "b.md", "truncated file", new.id)
+    assert stored(cat, root.id, "a/b.md").status is FileStatus.FAILED
+    assert cat.failures() == [failed] and cat.failure(new.id) == failed
     same = cat.upsert_file(root.id, "a/b.md", 12, 444, "h2", FileKind.NOTE)
-    assert (same.status, same.error) == (FileStatus.FAILED, "truncated file")
+    assert same.status is FileStatus.FAILED and cat.failures() == [failed]  # only touched
     fixed = cat.upsert_file(root.id, "a/b.md", 13, 555, "h3", FileKind.NOTE)
-    assert (fixed.status, fixed.error) == (FileStatus.PENDING, None)
+    assert fixed.status is FileStatus.PENDING  # new bytes: tried again, no failure known
+    assert cat.failures() == [] and cat.failure(new.id) is None
 
     with pytest.raises(CatalogError, match="no root"):
         cat.upsert_file(999, "x", 1, 1, "h", FileKind.NOTE)
     with pytest.raises(CatalogError, match="no file"):
         cat.mark_failed(999, "x")
+
+
+def test_failures_are_one_list_that_forgets_what_is_mended(cat: Catalog, tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    photos, notes = cat.add_root(tmp_path / "photos"), cat.add_root(tmp_path / "notes")
+    locked, dangling = tmp_path / "photos" / "locked", tmp_path / "photos" / "gone.jpg"
+    odd = tmp_path / "notes" / os.fsdecode(b"caf\xe9.md")  # not UTF-8: round-trips exactly
+    cat.record_failures(photos.id, [(locked, "Permission denied"), (dangling, "No such file")])
+    cat.record_failures(notes.id, [(odd, "Permission denied")])
+    cut = add_file(cat, notes.id, "cut.md")
+    cat.mark_failed(cut.id, "cut short")
+    by_cut = Failure(tmp_path / "notes" / "cut.md", "cut short", cut.id)
+    assert cat.failures() == sorted(
+        [
+            Failure(locked, "Permission denied"),
+            Failure(dangling, "No such file"),
+            Failure(odd, "Permission denied"),
+            by_cut,
+        ],
+        key=lambda failure: os.fsencode(failure.path),
+    )
+    assert [f.path for f in cat.failures(photos.id)] == [dangling, locked]
+    assert cat.counts()["files.failed"] == 1  # the counts are of files with a row
+
+    # A path met again says its latest reason, once; a file's failure is kept by its id.
+    cat.record_failures(photos.id, [(locked, "Input/output error")])
+    assert [f.reason for f in cat.failures(photos.id)] == ["No such file", "Input/output error"]
+    cat.clear_failures([dangling, tmp_path / "notes" / "cut.md"])
+    assert [f.path for f in cat.failures(photos.id)] == [locked]
+    assert cat.failure(cut.id) == by_cut
+
+    # A failed file that moves keeps its failure at its new path; one indexed leaves the list.
+    cat.move_file(cut.id, notes.id, "sub/cut.md")
+    moved = Failure(tmp_path / "notes" / "sub" / "cut.md", "cut short", cut.id)
+    assert cat.failure(cut.id) == moved and moved in cat.failures(notes.id)
+    cat.replace_items(cut.id, chunks(rng, 1))
+    assert cat.failure(cut.id) is None and [f.path for f in cat.failures(notes.id)] == [odd]
+    # One deleted leaves it too, and a removed folder takes all of its own.
+    cat.mark_failed(cut.id, "cut short again")
+    cat.delete_file(cut.id)
+    assert [f.path for f in cat.failures(notes.id)] == [odd]
+    cat.remove_root(photos.id)
+    assert cat.failures() == [Failure(odd, "Permission denied")]
+    with pytest.raises(CatalogError, match="no root"):
+        cat.record_failures(photos.id, [(locked, "x")])
 
 
 def test_file_and_files_filter_by_root_and_status(cat: Catalog, tmp_path: Path) -> None:
@@ -172,7 +208,8 @@ def test_move_file_keeps_items_and_vectors(cat: Catalog, tmp_path: Path) -> None
     assert moved is not None and moved.id == f.id and moved.status is FileStatus.INDEXED
     rows = cat.items(result.added[TEXT][0].tolist())
     assert [(r.file.relpath, r.root_path) for r in rows] == [("sub/new.md", r2.path)] * 2
-    assert all_vectors(cat, TEXT).keys() == vectors.keys() and cat.generation() == generation
+    assert all_vectors(cat, TEXT).keys() == vectors.keys()
+    assert cat.generation() == generation + 1  # a query asked again shows the new name
 
     add_file(cat, r2.id, "taken.md")
     with pytest.raises(CatalogError, match="taken"):
@@ -237,10 +274,10 @@ def test_replace_items_stores_and_replaces_atomically(cat: Catalog, tmp_path: Pa
 
     # A bad batch (wrong dimension for a known space) changes nothing.
     generation = cat.generation()
-    bad = [*chunks(rng, 1), NewItem(kind=ItemKind.PHOTO, vectors={TEXT: np.ones(5, np.float32)})]
+    bad = [*chunks(rng, 1), Item(kind=ItemKind.PHOTO, vectors={TEXT: np.ones(5, np.float32)})]
     with pytest.raises(CatalogError, match="8-d"):
         cat.replace_items(f.id, bad)
-    nan = [NewItem(kind=ItemKind.PHOTO, vectors={TEXT: np.full(8, np.nan, np.float32)})]
+    nan = [Item(kind=ItemKind.PHOTO, vectors={TEXT: np.full(8, np.nan, np.float32)})]
     with pytest.raises(CatalogError, match="finite"):
         cat.replace_items(f.id, nan)
     assert sorted(all_vectors(cat, TEXT)) == new_ids.tolist() and cat.generation() == generation
@@ -253,12 +290,12 @@ def test_vectors_round_trip_bit_for_bit(cat: Catalog, tmp_path: Path) -> None:
     root = cat.add_root(tmp_path)
     odd = np.array([-0.0, 1e-45, np.finfo(np.float32).max, -1 / 3, 2**-20, 0.1, 7, -7], np.float32)
     items = [
-        NewItem(kind=ItemKind.FRAME, start=float(i), vectors={TEXT: unit(rng, 8)}) for i in range(9)
+        Item(kind=ItemKind.FRAME, start=float(i), vectors={TEXT: unit(rng, 8)}) for i in range(9)
     ]
-    items.append(NewItem(kind=ItemKind.FRAME, start=9.5, vectors={TEXT: odd}))
+    items.append(Item(kind=ItemKind.FRAME, start=9.5, vectors={TEXT: odd}))
     # float64 input is stored as float32, as the index will hold it
     wide = {TEXT: np.arange(8.0) / 3}
-    items.append(NewItem(kind=ItemKind.FRAME, start=10.0, vectors=wide))  # type: ignore[arg-type]
+    items.append(Item(kind=ItemKind.FRAME, start=10.0, vectors=wide))  # type: ignore[arg-type]
     result = cat.replace_items(add_file(cat, root.id, "v.mp4").id, items)
     expected = np.stack([np.asarray(i.vectors[TEXT], np.float32) for i in items])
 
@@ -305,9 +342,9 @@ def test_items_come_back_in_the_order_asked(cat: Catalog, tmp_path: Path) -> Non
     root = cat.add_root(tmp_path / "music")
     f = cat.upsert_file(root.id, "song.flac", 5, 6, "h", FileKind.AUDIO)
     items = [
-        NewItem(kind=ItemKind.AUDIO_WINDOW, start=0.0, end=10.0, vectors={TEXT: unit(rng, 8)}),
-        NewItem(kind=ItemKind.TRANSCRIPT, start=1.5, end=3.25, text="hello there"),
-        NewItem(kind=ItemKind.TAG, start=0.0, end=10.0, text="Music", score=0.5),
+        Item(kind=ItemKind.AUDIO_WINDOW, start=0.0, end=10.0, vectors={TEXT: unit(rng, 8)}),
+        Item(kind=ItemKind.TRANSCRIPT, start=1.5, end=3.25, text="hello there"),
+        Item(kind=ItemKind.TAG, start=0.0, end=10.0, text="Music", score=0.5),
     ]
     cat.replace_items(f.id, items)
     ids = [row.id for row in cat.items(range(1, 100))]
@@ -394,7 +431,7 @@ def test_non_utf8_names_round_trip(cat: Catalog, tmp_path: Path) -> None:
     assert cat.file(root.id, listed) == f and cat.file(root.id, "caf\u00e9 ok.flac") == also
     assert [x.relpath for x in cat.files(root.id)] == [listed, "caf\u00e9 ok.flac"]
     result = cat.replace_items(
-        f.id, [NewItem(kind=ItemKind.TAG, text="x", vectors={TEXT: np.ones(8, np.float32)})]
+        f.id, [Item(kind=ItemKind.TAG, text="x", vectors={TEXT: np.ones(8, np.float32)})]
     )
     (row,) = cat.items(result.added[TEXT][0].tolist())
     assert os.path.exists(os.path.join(os.fsencode(row.root_path), os.fsencode(row.file.relpath)))
@@ -413,7 +450,7 @@ def test_replace_many_commits_several_files_at_once_and_merges_the_result(tmp_pa
     first = catalog.upsert_file(root.id, "a.jpg", 1, 1, "hash-a", FileKind.PHOTO)
     second = catalog.upsert_file(root.id, "b.jpg", 1, 1, "hash-b", FileKind.PHOTO)
     vector = np.ones(4, dtype=np.float32) / 2
-    one = NewItem(ItemKind.PHOTO, vectors={"img": vector})
+    one = Item(ItemKind.PHOTO, vectors={"img": vector})
     before = catalog.generation()
     result = catalog.replace_many([(first.id, [one]), (second.id, [one, one])])
     ids, vectors = result.added["img"]

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind, ItemKind, NewItem
+from engine.catalog.records import FileKind, Item, ItemKind
 from tests.engine.catalog import workers
 
 REPO = Path(__file__).resolve().parents[3]
@@ -91,7 +91,7 @@ def test_a_full_disk_refuses_the_write_and_keeps_the_catalog(tmp_path: Path) -> 
         root = cat.add_root(tmp_path / "root")
         f = cat.upsert_file(root.id, "small.md", 1, 1, "small", FileKind.NOTE)
         items = [
-            NewItem(kind=ItemKind.TAG, text="kept", vectors={"s": rng.random(8, np.float32)})
+            Item(kind=ItemKind.TAG, text="kept", vectors={"s": rng.random(8, np.float32)})
             for _ in range(3)
         ]
         cat.replace_items(f.id, items)
@@ -142,7 +142,7 @@ def test_a_read_only_catalog_is_readable_and_refuses_writes(shared_dir: Path, lo
         root = cat.add_root(shared_dir / "root")
         f = cat.upsert_file(root.id, "a.md", 1, 1, "h", FileKind.NOTE)
         cat.replace_items(
-            f.id, [NewItem(kind=ItemKind.TAG, text="t", vectors={"s": np.ones(4, np.float32)})]
+            f.id, [Item(kind=ItemKind.TAG, text="t", vectors={"s": np.ones(4, np.float32)})]
         )
         before = {"counts": cat.counts(), "generation": cat.generation()}
     path.chmod(0o444)
@@ -172,7 +172,7 @@ def test_readers_never_see_half_a_write(tmp_path: Path) -> None:
             rng = np.random.default_rng(len(name))
             for r in range(rounds):
                 vectors = rng.standard_normal((n, 16)).astype(np.float32)
-                items = [NewItem(kind=kinds[r % 2], vectors={name: v}) for v in vectors]
+                items = [Item(kind=kinds[r % 2], vectors={name: v}) for v in vectors]
                 cat.replace_items(f.id, items)
         except BaseException as e:  # noqa: BLE001 - reported by the main thread
             errors.append(e)

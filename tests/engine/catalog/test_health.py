@@ -21,7 +21,7 @@ from engine.catalog.health import (
     open_catalog,
     repair,
 )
-from engine.catalog.records import CatalogDamagedError, FileKind, ItemKind, NewItem
+from engine.catalog.records import CatalogDamagedError, FileKind, FileStatus, Item, ItemKind
 
 SPACE, DIM = "minilm-l6-v2", 384
 FILES, ITEMS_PER_FILE = 300, 4
@@ -39,7 +39,7 @@ def build(path: Path, files: int = FILES) -> dict[str, int]:
             )
             vectors = rng.standard_normal((ITEMS_PER_FILE, DIM)).astype(np.float32)
             items = [
-                NewItem(
+                Item(
                     ItemKind.TRANSCRIPT,
                     start=i,
                     end=i + 1,
@@ -232,3 +232,29 @@ def test_only_a_file_as_a_clean_close_left_it_skips_the_check_at_open(
     path.touch()  # another program wrote to it
     Catalog(path).close()
     assert checks == ["quick_check", "quick_check"]
+
+
+def test_repair_keeps_failures_and_retries_a_failed_file_that_lost_its_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "catalog.sqlite3"
+    build(path, files=20)
+    with Catalog(path) as catalog:
+        (root,) = catalog.roots()
+        torn, lost = catalog.files()[:2]
+        catalog.mark_failed(torn.id, "memo-0.wav: cut short")
+        catalog.mark_failed(lost.id, "memo-1.wav: no audio stream")
+        locked = Path(root.path) / "locked"
+        catalog.record_failures(root.id, [(locked, "Permission denied")])
+        kept = [failure for failure in catalog.failures() if failure.file_id != lost.id]
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM failures WHERE file_id = ?", (lost.id,))  # as if its page were lost
+    conn.commit()
+    conn.close()
+    _mismatch_an_index(path)
+    report = repair(path, tmp_path / "backups")
+    assert report.salvaged["failures"].kept == 2 and report.requeued_files == 1
+    with Catalog(path) as catalog:
+        assert catalog.failures() == kept and len(kept) == 2
+        assert catalog.file(root.id, lost.relpath).status is FileStatus.PENDING  # tried again
+        assert catalog.file(root.id, torn.relpath).status is FileStatus.FAILED

@@ -3,6 +3,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from engine.catalog import schema
 from engine.catalog.catalog import Catalog, CatalogError
-from engine.catalog.records import FileKind, FileStatus, ItemKind
+from engine.catalog.records import Failure, FileKind, FileStatus, ItemKind
 
 # Version 1 exactly as the first release wrote it, typed out here (not taken from schema.py) so
 # that an edit to a released migration is caught.
@@ -37,6 +38,10 @@ CREATE TABLE vectors (id INTEGER PRIMARY KEY, space_id INTEGER NOT NULL REFERENC
 CREATE INDEX vectors_by_item ON vectors (item_id);
 INSERT INTO roots (id, path, include) VALUES (1, CAST('/home/ann/Notes' AS BLOB), '["*.md"]');
 INSERT INTO files VALUES (1, 1, CAST('diary.md' AS BLOB), 12, 34, 'abc', 'note', 'indexed', NULL);
+INSERT INTO files VALUES (2, 1, CAST('torn.md' AS BLOB), 5, 6, 'def', 'note', 'failed',
+    'torn.md: cut short');
+-- b'caf\xe9.md', a name that is not UTF-8, as the catalog writes what os.fsdecode gives
+INSERT INTO files VALUES (3, 1, X'636166edb3a92e6d64', 5, 6, 'ghi', 'note', 'failed', NULL);
 INSERT INTO items (id, file_id, kind, char_start, char_end, text)
     VALUES (5, 1, 'text-chunk', 0, 11, 'dear diary');
 INSERT INTO spaces VALUES (1, 'minilm-l6-v2', 2);
@@ -71,10 +76,20 @@ def test_a_v1_file_migrates_to_the_latest_version(tmp_path: Path) -> None:
         ((ids, vectors),) = cat.iter_vectors("minilm-l6-v2")
         assert ids.tolist() == [5] and vectors.tolist() == [[np.float32(0.6), np.float32(-0.8)]]
         assert cat.generation() == 7
+        # v3: the reasons of failed files became failures (a name that is not UTF-8 too).
+        odd = "/home/ann/Notes/" + os.fsdecode(b"caf\xe9.md")
+        assert cat.failures() == [
+            Failure(Path(odd), "unknown error", 3),
+            Failure(Path("/home/ann/Notes/torn.md"), "torn.md: cut short", 2),
+        ]
+        assert [f.status for f in cat.files(status=FileStatus.FAILED)] == [FileStatus.FAILED] * 2
         cat.replace_items(diary.id, [])  # v2's indexed_at column is written
         assert cat.generation() == 8
+        cat.replace_items(2, [])  # mended: it leaves the list
+        assert [f.file_id for f in cat.failures()] == [3]
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == schema.LATEST_VERSION == 2
+    assert schema.schema_version(conn) == schema.LATEST_VERSION == 3
+    assert conn.execute("SELECT count(*) FROM files WHERE error IS NOT NULL").fetchone()[0] == 0
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT indexed_at IS NOT NULL FROM files").fetchone()[0] == 1
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}

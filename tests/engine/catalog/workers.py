@@ -15,18 +15,18 @@ from pathlib import Path
 import numpy as np
 
 from engine.catalog.catalog import Catalog, CatalogError
-from engine.catalog.records import FileKind, ItemKind, NewItem
+from engine.catalog.records import FileKind, Item, ItemKind
 
 SPACE = "space-a"
 DIM = 64
 ITEMS_PER_ROUND = 1500
 
 
-def round_items(r: int) -> list[NewItem]:
+def round_items(r: int) -> list[Item]:
     """The items written in round ``r``: every one tagged with it, vectors derived from it."""
     vectors = np.random.default_rng(r).standard_normal((ITEMS_PER_ROUND, DIM)).astype(np.float32)
     return [
-        NewItem(kind=ItemKind.TEXT_CHUNK, char_start=i, text=f"round {r}", vectors={SPACE: v})
+        Item(kind=ItemKind.TEXT_CHUNK, char_start=i, text=f"round {r}", vectors={SPACE: v})
         for i, v in enumerate(vectors)
     ]
 

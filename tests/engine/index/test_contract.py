@@ -1,4 +1,6 @@
-"""The seven-method contract, run against every index kind."""
+"""The seven-method contract, run against every index kind; then the space-keyed search the
+planner calls, run against the real ``SpaceIndexes`` and the tests' in-memory fake alike, so a
+planner test on the fake takes the paths production takes."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ from numpy.typing import NDArray
 from engine.index.base import VectorIndex
 from engine.index.flat import FlatIndex
 from engine.index.hnsw import HnswIndex, HnswParams
+from engine.index.spaces import SpaceIndexes
 from engine.index.storage import IndexFileError
+from engine.search.planner import VectorSearch
 from tests.engine.index.conftest import unit_vectors
+from tests.engine.search.memory import MemorySpaces
 
 DIM = 16
 Index = FlatIndex | HnswIndex
@@ -118,6 +123,29 @@ def test_save_load_round_trip(
     np.testing.assert_allclose(after[0], before[0])
 
 
+def test_a_loaded_index_takes_changes(
+    make: Callable[[int], Index], index: Index, vectors: NDArray[np.float32], tmp_path: Path
+) -> None:
+    # A flat index is read in place from its mapped file: its first change copies it out
+    # (FAISS aborts the process on a change to vectors it does not own).
+    index.save(tmp_path / "first.idx")
+    loaded = make(DIM)
+    loaded.load(tmp_path / "first.idx")
+    replacement, added = unit_vectors(1, DIM, seed=5), unit_vectors(1, DIM, seed=6)
+    loaded.add(np.array([100]), replacement)
+    loaded.add(np.array([5000]), added)
+    assert loaded.remove(np.arange(101, 111)) == 10
+    (tmp_path / "first.idx").unlink()  # nothing refers to the old file any more
+    found = loaded.search(np.concatenate([replacement, added, vectors[1:11]]), 1)[1][:, 0]
+    assert found[:2].tolist() == [100, 5000]
+    assert not np.isin(found[2:], np.arange(101, 111)).any()
+    loaded.save(tmp_path / "second.idx")
+    again = make(DIM)
+    again.load(tmp_path / "second.idx")
+    assert again.count() == loaded.count() == len(vectors) - 10 + 1
+    assert again.search(added, 1)[1][0, 0] == 5000
+
+
 def test_truncated_file_is_refused(
     index: Index, make: Callable[[int], Index], tmp_path: Path
 ) -> None:
@@ -166,3 +194,58 @@ def test_export_gives_exactly_the_live_vectors(index: Index, vectors: NDArray[np
     stored = np.concatenate([batch for _, batch in exported])
     np.testing.assert_array_equal(np.sort(ids), np.arange(110, 400))
     np.testing.assert_array_equal(stored, vectors[ids - 100])
+
+
+# --- the space-keyed search (engine.search.planner.VectorSearch) -------------------------------
+
+Spaces = SpaceIndexes | MemorySpaces
+SPACE = "minilm-l6-v2"
+
+
+def as_vector_search(real: SpaceIndexes, fake: MemorySpaces) -> list[VectorSearch]:
+    return [real, fake]  # mypy checks that both offer the planner's protocol
+
+
+@pytest.fixture(params=["SpaceIndexes", "MemorySpaces"])
+def spaces(request: pytest.FixtureRequest, tmp_path: Path) -> Spaces:
+    return SpaceIndexes(tmp_path) if request.param == "SpaceIndexes" else MemorySpaces()
+
+
+def test_a_space_with_nothing_in_it_gives_no_columns(spaces: Spaces) -> None:
+    scores, ids = spaces.search("never-indexed", unit_vectors(3, DIM), 10)
+    assert scores.shape == ids.shape == (3, 0)
+    assert scores.dtype == np.float32 and ids.dtype == np.int64
+
+
+def test_a_space_finds_its_vectors_best_first(spaces: Spaces, vectors: NDArray[np.float32]) -> None:
+    spaces.add(SPACE, np.arange(100, 100 + len(vectors)), vectors)
+    scores, ids = spaces.search(SPACE, vectors, 5)
+    assert ids.shape == scores.shape == (len(vectors), 5)
+    assert scores.dtype == np.float32 and ids.dtype == np.int64
+    np.testing.assert_array_equal(ids[:, 0], np.arange(100, 100 + len(vectors)))
+    expected = np.einsum("qd,qkd->qk", vectors, vectors[ids - 100])
+    np.testing.assert_allclose(scores, expected, atol=1e-5)
+    assert np.all(np.diff(scores, axis=1) <= 1e-6)
+    _, every = spaces.search(SPACE, vectors[:2], 1000)
+    assert every.shape == (2, len(vectors)) and (every >= 100).all()
+
+
+def test_spaces_are_apart_and_an_id_added_again_is_replaced(spaces: Spaces) -> None:
+    spaces.add(SPACE, np.array([1, 2]), unit_vectors(2, DIM, seed=1))
+    spaces.add("other", np.array([3]), unit_vectors(1, DIM + 8, seed=2))
+    replacement = unit_vectors(1, DIM, seed=3)
+    spaces.add(SPACE, np.array([1]), replacement)
+    scores, ids = spaces.search(SPACE, replacement, 10)
+    assert ids.tolist() == [[1, 2]] and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_bad_arguments_raise_alike(spaces: Spaces) -> None:
+    spaces.add(SPACE, np.array([1]), unit_vectors(1, DIM))
+    with pytest.raises(ValueError, match="queries must have shape"):
+        spaces.search(SPACE, unit_vectors(1, DIM + 1), 1)
+    with pytest.raises(ValueError, match="k must"):
+        spaces.search("never-indexed", unit_vectors(1, DIM), 0)
+    with pytest.raises(ValueError, match=f"{DIM}-d"):
+        spaces.add(SPACE, np.array([2]), unit_vectors(1, DIM + 1))
+    with pytest.raises(ValueError, match="twice"):
+        spaces.add(SPACE, np.array([5, 5]), unit_vectors(2, DIM))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from numpy.typing import NDArray
 
 from engine.catalog.records import ReplaceResult
+from engine.index.flat import FlatIndex
 from engine.index.spaces import SpaceIndexes, faiss_threads, slug
 from tests.engine.index.conftest import unit_vectors
 
@@ -73,12 +75,20 @@ def top_ids(indexes: SpaceIndexes, space: str, queries: NDArray[np.float32]) -> 
     return indexes.search(space, queries, 1)[1][:, 0].tolist()
 
 
+def saved_kinds(indexes: SpaceIndexes) -> dict[str, str]:
+    """Space -> index kind (``flat`` or ``hnsw``), as ``save`` records it beside each index
+    (it rewrites a space's record when the space or the catalog's generation changed)."""
+    indexes.save()
+    saved = [json.loads(path.read_text()) for path in indexes.folder.glob("*.json")]
+    return {manifest["space"]: manifest["kind"] for manifest in saved}
+
+
 def test_open_builds_every_space_from_the_catalog(catalog: FakeCatalog, tmp_path: Path) -> None:
     indexes = SpaceIndexes(tmp_path)
     assert sorted(indexes.open(catalog)) == sorted([TEXT, IMAGE])
     assert top_ids(indexes, TEXT, unit_vectors(50, 16, seed=1)) == list(range(1, 51))
     assert top_ids(indexes, IMAGE, unit_vectors(30, 24, seed=2)) == list(range(51, 81))
-    assert indexes.kinds() == {TEXT: "flat", IMAGE: "flat"}
+    assert saved_kinds(indexes) == {TEXT: "flat", IMAGE: "flat"}
 
 
 def test_saved_indexes_load_without_reading_the_catalog(
@@ -132,6 +142,49 @@ def test_a_damaged_index_is_rebuilt(catalog: FakeCatalog, tmp_path: Path, damage
     assert SpaceIndexes(tmp_path).open(catalog) == []  # and the rebuilt one was saved
 
 
+def test_an_index_is_read_when_first_searched_and_only_its_own(
+    catalog: FakeCatalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SpaceIndexes(tmp_path).open(catalog)
+    read: list[str] = []
+    load = FlatIndex.load
+
+    def counted(index: FlatIndex, path: Path) -> None:
+        read.append(path.name)
+        load(index, path)
+
+    monkeypatch.setattr(FlatIndex, "load", counted)
+    reopened = SpaceIndexes(tmp_path)
+    assert reopened.open(catalog) == [] and read == []
+    assert top_ids(reopened, TEXT, unit_vectors(50, 16, seed=1)) == list(range(1, 51))
+    assert top_ids(reopened, TEXT, unit_vectors(2, 16, seed=1)) == [1, 2]
+    [only] = read  # once, and not the image space's
+    assert only.startswith(f"{slug(TEXT)}-")
+
+
+def test_damage_inside_an_index_found_when_first_read_is_rebuilt_then(
+    catalog: FakeCatalog, tmp_path: Path
+) -> None:
+    SpaceIndexes(tmp_path).open(catalog)
+    [index_file] = tmp_path.glob(f"{slug(TEXT)}-*.idx")
+    data = bytearray(index_file.read_bytes())
+    header = int.from_bytes(data[8:16], "little")  # after the magic: the header's length
+    faiss_part = 16 + header
+    data[faiss_part : faiss_part + 4] = b"\xff" * 4  # FAISS's own type tag; the ends stay whole
+    index_file.write_bytes(bytes(data))
+    reopened = SpaceIndexes(tmp_path)
+    assert reopened.open(catalog) == []  # only the ends are judged at open
+    catalog.reads.clear()
+    assert top_ids(reopened, TEXT, unit_vectors(50, 16, seed=1)) == list(range(1, 51))
+    assert catalog.reads == [TEXT]
+    reopened.save()
+    catalog.reads.clear()
+    again = SpaceIndexes(tmp_path)
+    assert again.open(catalog) == []
+    assert top_ids(again, TEXT, unit_vectors(50, 16, seed=1)) == list(range(1, 51))
+    assert catalog.reads == []
+
+
 def test_saving_replaces_files_and_leaves_no_leftovers(
     catalog: FakeCatalog, tmp_path: Path
 ) -> None:
@@ -154,19 +207,20 @@ def test_a_growing_space_switches_to_hnsw(catalog: FakeCatalog, tmp_path: Path) 
     indexes.open(catalog)
     added = unit_vectors(80, 16, seed=5)
     indexes.apply(catalog.put(TEXT, added))
-    assert indexes.kinds()[TEXT] == "hnsw" and indexes.count(TEXT) == 130
+    assert saved_kinds(indexes)[TEXT] == "hnsw" and indexes.count(TEXT) == 130
     assert top_ids(indexes, TEXT, added) == list(range(81, 161))
-    indexes.save()
     reopened = SpaceIndexes(tmp_path, flat_limit=100 * 16)
     assert reopened.open(catalog) == []
-    assert reopened.kinds() == {TEXT: "hnsw", IMAGE: "flat"}
+    # A change bumps the generation, so the save rewrites every space's kind from memory.
+    reopened.apply(catalog.put(IMAGE, unit_vectors(1, 24, seed=6)))
+    assert saved_kinds(reopened) == {TEXT: "hnsw", IMAGE: "flat"}
     assert top_ids(reopened, TEXT, added) == list(range(81, 161))
 
 
 def test_a_rebuild_of_a_large_space_is_hnsw(catalog: FakeCatalog, tmp_path: Path) -> None:
     indexes = SpaceIndexes(tmp_path, flat_limit=30 * 24)  # image: 30 x 24, just in
     indexes.open(catalog)
-    assert indexes.kinds() == {TEXT: "hnsw", IMAGE: "flat"}
+    assert saved_kinds(indexes) == {TEXT: "hnsw", IMAGE: "flat"}
     assert top_ids(indexes, TEXT, unit_vectors(50, 16, seed=1)) == list(range(1, 51))
 
 
@@ -215,7 +269,7 @@ def test_searches_run_while_the_pipeline_adds(catalog: FakeCatalog, tmp_path: Pa
     for thread in searchers:
         thread.join()
     assert failures == []
-    assert indexes.count(TEXT) == 450 and indexes.kinds()[TEXT] == "hnsw"
+    assert indexes.count(TEXT) == 450 and saved_kinds(indexes)[TEXT] == "hnsw"
 
 
 def test_search_threads_are_restored() -> None:

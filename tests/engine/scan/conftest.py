@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind, ItemKind, NewItem, ReplaceResult
+from engine.catalog.records import FileKind, Item, ItemKind, ReplaceResult
 from engine.media.errors import MediaError
 from tests import media
 
@@ -64,13 +64,13 @@ class FakeExtract:
         self.decoded.append(path)
         return FakeDecoded(hashlib.sha256(data).digest(), len(data))
 
-    def embed(self, files: Sequence[FakeDecoded]) -> list[list[NewItem]]:
+    def embed(self, files: Sequence[FakeDecoded]) -> list[list[Item]]:
         self.embedded += len(files)
         out = []
         for one in files:
             vector = np.frombuffer(one.digest, dtype=np.uint8).astype(np.float32)
             vector /= np.linalg.norm(vector)
-            out.append([NewItem(ItemKind.PHOTO, vectors={FAKE_SPACE: vector})])
+            out.append([Item(ItemKind.PHOTO, vectors={FAKE_SPACE: vector})])
         return out
 
 

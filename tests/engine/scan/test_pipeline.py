@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind, FileStatus, ItemKind, NewItem
+from engine.catalog.records import Failure, FileKind, FileStatus, Item, ItemKind
 from engine.inference.models import ModelSet
 from engine.inference.session import InferenceError
+from engine.scan.changes import ChangeKind, IndexChanges
 from engine.scan.extract import Extractor
 from engine.scan.pipeline import Pipeline, PipelineSettings, Progress, RunState
 from engine.scan.scanner import Scanner
@@ -73,8 +74,11 @@ def test_bad_files_are_recorded_and_the_run_goes_on(
     catalog.add_root(user_folder)
     summary = Pipeline(catalog, RecordingIndex(), extractor).run(Scanner(catalog).scan())
     assert (summary.indexed, summary.failed) == (6, 4)
-    failed = {Path(r.relpath).name: r.error or "" for r in catalog.files(status=FileStatus.FAILED)}
+    failed = {failure.path.name: failure.reason for failure in catalog.failures()}
     assert sorted(failed) == ["broken.wav", "cut.png", "empty.jpg", "letter.jpg"]
+    assert {r.id for r in catalog.files(status=FileStatus.FAILED)} == {
+        failure.file_id for failure in catalog.failures()
+    }
     assert "empty" in failed["empty.jpg"] and "cut.png" in failed["cut.png"]
     # Failed files are not tried again until they change.
     assert Scanner(catalog).scan().empty
@@ -100,7 +104,7 @@ class SlowExtract(FakeExtract):
             self.most_waiting = max(self.most_waiting, len(self.decoded) - self.embedded)
         return decoded
 
-    def embed(self, files: Sequence[FakeDecoded]) -> list[list[NewItem]]:
+    def embed(self, files: Sequence[FakeDecoded]) -> list[list[Item]]:
         time.sleep(self.delay)
         return super().embed(files)
 
@@ -182,18 +186,18 @@ def test_files_that_change_or_vanish_while_read(tmp_path: Path, catalog: Catalog
 
 
 class BrokenModel(FakeExtract):
-    def embed(self, files: Sequence[FakeDecoded]) -> list[list[NewItem]]:
+    def embed(self, files: Sequence[FakeDecoded]) -> list[list[Item]]:
         raise InferenceError("cannot load model x.onnx")
 
 
 class ChokesOnOne(FakeExtract):
     """The model fails on one input only (and on any batch that holds it)."""
 
-    def embed(self, files: Sequence[FakeDecoded]) -> list[list[NewItem]]:
+    def embed(self, files: Sequence[FakeDecoded]) -> list[list[Item]]:
         if any(one.nbytes == 13 for one in files):
             raise ValueError("a shape the model cannot take")
         items = super().embed(files)
-        return [[NewItem(ItemKind.TEXT_CHUNK, vectors=dict(i[0].vectors))] for i in items]
+        return [[Item(ItemKind.TEXT_CHUNK, vectors=dict(i[0].vectors))] for i in items]
 
 
 def test_a_broken_pack_stops_the_run_and_leaves_files_pending(
@@ -212,7 +216,8 @@ def test_a_file_the_model_chokes_on_fails_alone(tmp_path: Path, catalog: Catalog
     catalog.add_root(tmp_path / "notes")
     summary = Pipeline(catalog, RecordingIndex(), ChokesOnOne()).run(Scanner(catalog).scan())
     assert (summary.indexed, summary.failed) == (4, 1)
-    assert "ValueError" in (catalog.files(status=FileStatus.FAILED)[0].error or "")
+    (failure,) = catalog.failures()
+    assert failure.path.name == "odd.txt" and "ValueError" in failure.reason
 
 
 def test_moved_folder_keeps_vectors_and_embeds_nothing(
@@ -227,3 +232,102 @@ def test_moved_folder_keeps_vectors_and_embeds_nothing(
     summary = Pipeline(catalog, index, counting).run(Scanner(catalog).scan())
     assert summary.moved == 4 and not counting.decoded
     assert _vector_ids(catalog) == before == index.ids
+
+
+class Published:
+    """Collects what a pipeline publishes, checking on receipt that the index already holds it
+    (a query asked then must see the change)."""
+
+    def __init__(self, catalog: Catalog, index: RecordingIndex) -> None:
+        self.catalog = catalog
+        self.index = index
+        self.received: list[IndexChanges] = []
+
+    def __call__(self, changes: IndexChanges) -> None:
+        assert changes.generation == self.catalog.generation()
+        assert self.index.count() == self.catalog.counts()["vectors"]
+        self.received.append(changes)
+
+    def take(self) -> list[tuple[ChangeKind, str, str | None]]:
+        """(change, name, previous name) of everything received since the last take."""
+        taken = [
+            (one.change, one.path.name, one.previous and one.previous.name)
+            for changes in self.received
+            for one in changes.files
+        ]
+        self.received.clear()
+        return sorted(taken)
+
+
+def test_each_commit_publishes_its_changes_with_a_newer_generation(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("first note\n")
+    (folder / "b.txt").write_text("second note\n")
+    root = catalog.add_root(folder)
+    index = RecordingIndex()
+    published = Published(catalog, index)
+    pipeline = Pipeline(catalog, index, FakeExtract(), on_change=published)
+    generations = [catalog.generation()]
+
+    def run() -> list[tuple[ChangeKind, str, str | None]]:
+        pipeline.run(Scanner(catalog).scan())
+        generations.append(published.received[-1].generation)
+        return published.take()
+
+    assert run() == [(ChangeKind.ADDED, "a.txt", None), (ChangeKind.ADDED, "b.txt", None)]
+    a = catalog.file(root.id, "a.txt")
+    assert a is not None
+    (folder / "a.txt").write_text("first note, edited\n")
+    assert run() == [(ChangeKind.CHANGED, "a.txt", None)]
+    (folder / "b.txt").rename(folder / "c.txt")
+    assert run() == [(ChangeKind.MOVED, "c.txt", "b.txt")]
+    (folder / "a.txt").unlink()
+    (folder / "d.txt").write_text("BAD bytes\n")
+    pipeline.run(Scanner(catalog).scan())
+    changes = [one for received in published.received for one in received.files]
+    generations.append(published.received[-1].generation)
+    assert published.take() == [
+        (ChangeKind.FAILED, "d.txt", None),
+        (ChangeKind.REMOVED, "a.txt", None),
+    ]
+    assert generations == sorted(set(generations)), generations  # every step moved it on
+    removed = next(one for one in changes if one.change is ChangeKind.REMOVED)
+    assert (removed.file_id, removed.path, removed.kind) == (a.id, folder / "a.txt", FileKind.NOTE)
+    failed = next(one for one in changes if one.change is ChangeKind.FAILED)
+    reason = Failure(folder / "d.txt", "d.txt: corrupt", failed.file_id)
+    assert catalog.failure(failed.file_id) == reason
+    # Nothing changed: nothing is published.
+    pipeline.run(Scanner(catalog).scan())
+    assert published.take() == []
+
+
+def test_what_cannot_be_opened_is_recorded_and_leaves_once_it_opens(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("a note\n")
+    (folder / "dangling.txt").symlink_to(folder / "nowhere.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    catalog.add_root(folder)
+    pipeline = Pipeline(catalog, RecordingIndex(), FakeExtract())
+    summary = pipeline.run(Scanner(catalog).scan())
+    assert summary.indexed == 1
+    assert [(f.path.name, f.file_id) for f in catalog.failures()] == [
+        ("dangling.txt", None),
+        ("loop.txt", None),
+    ]
+    assert "No such file" in catalog.failures()[0].reason
+    # Still there at the next scan: still listed, once.
+    pipeline.run(Scanner(catalog).scan())
+    assert len(catalog.failures()) == 2
+    (folder / "nowhere.txt").write_text("the link's target, made at last\n")
+    (folder / "loop.txt").unlink()
+    plan = Scanner(catalog).scan()
+    assert sorted(path.name for path in plan.readable_again) == ["dangling.txt", "loop.txt"]
+    pipeline.run(plan)
+    assert catalog.failures() == []
+    assert catalog.counts()["files.indexed"] == 3  # the link and its target, both read

@@ -19,6 +19,7 @@ from engine.catalog.records import FileStatus
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.media.images import load_image
+from engine.scan.changes import ChangeKind, FileChange, IndexChanges
 from engine.scan.extract import Extractor
 from engine.scan.pipeline import Pipeline, Progress, RunState, RunSummary
 from engine.scan.scanner import Scanner
@@ -31,12 +32,29 @@ FAST = WatchSettings(quiet=0.3, max_delay=1.5, rescan_every=600.0, save_every=60
 
 
 class Runs:
-    """Collects the watcher's run summaries and status reports, and waits for them."""
+    """Collects the watcher's run summaries, status reports and published changes, and waits
+    for them."""
 
     def __init__(self) -> None:
         self.summaries: list[RunSummary] = []
         self.statuses: list[Progress] = []
+        self.changes: list[IndexChanges] = []
         self._changed = threading.Condition()
+
+    def on_change(self, changes: IndexChanges) -> None:
+        with self._changed:
+            self.changes.append(changes)
+            self._changed.notify_all()
+
+    def published(self, change: ChangeKind, name: str) -> FileChange | None:
+        """The latest change of that kind to a file of that name."""
+        found = [
+            one
+            for changes in self.changes
+            for one in changes.files
+            if one.change is change and one.path.name == name
+        ]
+        return found[-1] if found else None
 
     def on_run(self, summary: RunSummary) -> None:
         with self._changed:
@@ -61,7 +79,13 @@ class Runs:
 def _watcher(
     catalog: Catalog, extract: object, index: object, runs: Runs, **kwargs: object
 ) -> Watcher:
-    pipeline = Pipeline(catalog, index, extract, on_progress=runs.on_status)  # type: ignore[arg-type]
+    pipeline = Pipeline(
+        catalog,
+        index,  # type: ignore[arg-type]
+        extract,  # type: ignore[arg-type]
+        on_progress=runs.on_status,
+        on_change=runs.on_change,
+    )
     return Watcher(
         Scanner(catalog),
         pipeline,
@@ -206,3 +230,75 @@ def test_unplugged_root_goes_offline_without_losing_its_items(
         runs.wait(lambda: sum(s.indexed for s in runs.summaries) == 4, timeout=10)
         assert watcher.polled == {}
     assert index.count() == 4
+
+
+def test_the_watcher_keeps_the_failures_list_current(tmp_path: Path, catalog: Catalog) -> None:
+    """What the watcher's own runs meet is listed as it happens, and leaves once mended."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    catalog.add_root(folder)
+    runs = Runs()
+
+    def listed() -> dict[str, int | None]:
+        return {failure.path.name: failure.file_id for failure in catalog.failures()}
+
+    with _watcher(catalog, FakeExtract(), RecordingIndex(), runs):
+        runs.wait(runs.watching)
+        (folder / "torn.txt").write_bytes(b"BAD: cut short")  # FakeExtract cannot decode it
+        (folder / "dangling.txt").symlink_to(folder / "nowhere.txt")
+        runs.wait(lambda: set(listed()) == {"torn.txt", "dangling.txt"})
+        failed = runs.published(ChangeKind.FAILED, "torn.txt")
+        assert failed is not None and listed() == {"torn.txt": failed.file_id, "dangling.txt": None}
+        assert failed.path == folder / "torn.txt"
+        reasons = {failure.path.name: failure.reason for failure in catalog.failures()}
+        assert reasons["torn.txt"] == "torn.txt: corrupt"
+        assert "No such file" in reasons["dangling.txt"]
+
+        (folder / "torn.txt").write_text("mended\n")
+        runs.wait(lambda: runs.published(ChangeKind.ADDED, "torn.txt") is not None)
+        added = runs.published(ChangeKind.ADDED, "torn.txt")
+        assert added is not None and added.file_id == failed.file_id
+        assert set(listed()) == {"dangling.txt"}
+        (folder / "dangling.txt").unlink()
+        runs.wait(lambda: listed() == {})
+
+
+def test_the_watcher_publishes_each_change_with_a_newer_generation(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    # Not alone in its folder: an emptied root is taken for an unplugged drive (offline).
+    (folder / "other.txt").write_text("another note\n")
+    catalog.add_root(folder)
+    runs = Runs()
+    index = RecordingIndex()
+
+    def seen(change: ChangeKind, name: str) -> Callable[[], bool]:
+        return lambda: runs.published(change, name) is not None
+
+    with _watcher(catalog, FakeExtract(), index, runs):
+        runs.wait(runs.watching)
+        (folder / "a.txt").write_text("a note\n")
+        runs.wait(seen(ChangeKind.ADDED, "a.txt"))
+        (folder / "a.txt").write_text("a note, edited\n")
+        runs.wait(seen(ChangeKind.CHANGED, "a.txt"))
+        (folder / "a.txt").rename(folder / "b.txt")
+        runs.wait(seen(ChangeKind.MOVED, "b.txt"))
+        (folder / "b.txt").unlink()
+        runs.wait(seen(ChangeKind.REMOVED, "b.txt"))
+    steps = [
+        runs.published(ChangeKind.ADDED, "a.txt"),
+        runs.published(ChangeKind.CHANGED, "a.txt"),
+        runs.published(ChangeKind.MOVED, "b.txt"),
+        runs.published(ChangeKind.REMOVED, "b.txt"),
+    ]
+    assert len({step.file_id for step in steps if step is not None}) == 1  # one file throughout
+    moved = steps[2]
+    assert moved is not None and moved.previous == folder / "a.txt"
+    generation_of = {
+        id(one): changes.generation for changes in runs.changes for one in changes.files
+    }
+    generations = [generation_of[id(step)] for step in steps]
+    assert generations == sorted(set(generations)), generations
+    assert index.count() == catalog.counts()["items"] == 1

@@ -1,9 +1,12 @@
 """An in-memory stand-in for the catalog and the vector indexes, filled by the real extractor.
 
 It implements the planner's two protocols (``VectorSearch.search`` by exact inner product,
-``ItemLookup.items``) so that search can be tested and measured on real media and real models
-without SQLite or FAISS. Files are added with the items :class:`engine.scan.extract.Extractor`
-makes, so what is searched here is what the pipeline stores.
+``ItemLookup.items`` and ``ItemLookup.generation``) so that search can be tested and measured
+on real media and real models without SQLite or FAISS. Files are added with the items
+:class:`engine.scan.extract.Extractor` makes, so what is searched here is what the pipeline
+stores. Its index, :class:`MemorySpaces`, keeps the contract of
+:class:`engine.index.spaces.SpaceIndexes` (the contract test in
+``tests/engine/index/test_contract.py`` runs against both).
 """
 
 from __future__ import annotations
@@ -13,16 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from engine.catalog.records import (
     FileKind,
     FileRecord,
     FileStatus,
+    Item,
     ItemKind,
     ItemRow,
-    NewItem,
 )
+from engine.index.base import Ids
+from engine.index.checks import as_batch, as_vectors, check_k, empty_result
 from engine.scan.extract import Extractor
 from engine.search.probes import Probes, probes_from_items
 from engine.search.query import ExamplePart
@@ -40,9 +45,44 @@ def kind_of(path: Path) -> FileKind | None:
 
 @dataclass
 class _Space:
-    ids: list[int] = field(default_factory=list)
-    vectors: list[NDArray[np.float32]] = field(default_factory=list)
-    matrix: NDArray[np.float32] | None = None
+    dim: int
+    vectors: dict[int, NDArray[np.float32]] = field(default_factory=dict)
+    stacked: tuple[Ids, NDArray[np.float32]] | None = None  # made again after a change
+
+
+class MemorySpaces:
+    """Exact inner-product search per space, in numpy: ``add`` and ``search`` as
+    :class:`engine.index.spaces.SpaceIndexes` has them, with the same argument checks, an id
+    added again replacing its vector, and zero columns from a space with nothing in it."""
+
+    def __init__(self) -> None:
+        self._spaces: dict[str, _Space] = {}
+
+    def add(self, name: str, ids: ArrayLike, vectors: ArrayLike) -> None:
+        checked = np.asarray(vectors, dtype=np.float32)
+        if checked.ndim != 2:
+            raise ValueError(f"vectors must have shape (n, d), got {checked.shape}")
+        space = self._spaces.setdefault(name, _Space(checked.shape[1]))
+        if space.dim != checked.shape[1]:
+            raise ValueError(f"space {name} holds {space.dim}-d vectors, not {checked.shape[1]}-d")
+        checked_ids, rows = as_batch(ids, checked, space.dim)
+        space.vectors.update(zip(checked_ids.tolist(), rows, strict=True))
+        space.stacked = None
+
+    def search(self, name: str, queries: ArrayLike, k: int) -> tuple[NDArray[np.float32], Ids]:
+        check_k(k)
+        rows = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        space = self._spaces.get(name)
+        if space is None:
+            return empty_result(len(rows))
+        checked = as_vectors(rows, space.dim, "queries")
+        if space.stacked is None:
+            ids = np.fromiter(space.vectors, dtype=np.int64, count=len(space.vectors))
+            space.stacked = ids, np.stack(list(space.vectors.values()))
+        ids, matrix = space.stacked
+        scores = checked @ matrix.T
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(scores, order, axis=1).astype(np.float32), ids[order]
 
 
 class MemoryCollection:
@@ -51,10 +91,11 @@ class MemoryCollection:
     def __init__(self) -> None:
         self._files: dict[Path, FileRecord] = {}
         self._items: dict[int, ItemRow] = {}
-        self._by_file: dict[int, list[tuple[ItemRow, NewItem]]] = {}
-        self._spaces: dict[str, _Space] = {}
+        self._by_file: dict[int, list[ItemRow]] = {}
+        self.index = MemorySpaces()
+        self._generation = 0
 
-    def add(self, path: Path, kind: FileKind, items: Sequence[NewItem]) -> FileRecord:
+    def add(self, path: Path, kind: FileKind, items: Sequence[Item]) -> FileRecord:
         info = path.stat()
         record = FileRecord(
             id=len(self._files) + 1,
@@ -69,26 +110,13 @@ class MemoryCollection:
         self._files[path] = record
         stored = []
         for item in items:
-            row = ItemRow(
-                id=len(self._items) + 1,
-                file=record,
-                root_path=str(path.parent),
-                kind=item.kind,
-                start=item.start,
-                end=item.end,
-                char_start=item.char_start,
-                char_end=item.char_end,
-                text=item.text,
-                score=item.score,
-            )
+            row = ItemRow.of(item, id=len(self._items) + 1, file=record, root_path=str(path.parent))
             self._items[row.id] = row
-            stored.append((row, item))
+            stored.append(row)
             for space, vector in item.vectors.items():
-                found = self._spaces.setdefault(space, _Space())
-                found.ids.append(row.id)
-                found.vectors.append(np.asarray(vector, dtype=np.float32))
-                found.matrix = None
+                self.index.add(space, [row.id], np.asarray(vector, dtype=np.float32)[None, :])
         self._by_file[record.id] = stored
+        self._generation += 1
         return record
 
     def add_files(
@@ -114,7 +142,8 @@ class MemoryCollection:
     def file(self, path: Path) -> FileRecord:
         return self._files[path]
 
-    def items_of(self, path: Path) -> list[tuple[ItemRow, NewItem]]:
+    def items_of(self, path: Path) -> list[ItemRow]:
+        """The file's stored items, with their vectors."""
         return self._by_file[self._files[path].id]
 
     def paths(self) -> list[Path]:
@@ -125,18 +154,14 @@ class MemoryCollection:
     def search(
         self, space: str, queries: NDArray[np.float32], k: int
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
-        found = self._spaces[space]  # KeyError for an empty space, as the protocol allows
-        if found.matrix is None:
-            found.matrix = np.stack(found.vectors)
-        scores = queries @ found.matrix.T
-        ids = np.asarray(found.ids, dtype=np.int64)
-        take = min(k, scores.shape[1])
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :take]
-        top = np.take_along_axis(scores, order, axis=1).astype(np.float32)
-        return top, ids[order]
+        return self.index.search(space, queries, k)
 
     def items(self, item_ids: Sequence[int]) -> list[ItemRow]:
         return [self._items[i] for i in item_ids if i in self._items]
+
+    def generation(self) -> int:
+        """Bumped by every file added, as the catalog's is by every commit."""
+        return self._generation
 
 
 class StoredProbes:
@@ -151,8 +176,8 @@ class StoredProbes:
         return self.text(text)
 
     def for_example(self, part: ExamplePart) -> Probes:
-        items = [item for row, item in self.collection.items_of(part.path) if _within(row, part)]
-        return Probes(list(probes_from_items(items, part.path.name)), [])
+        items = [row for row in self.collection.items_of(part.path) if _within(row, part)]
+        return Probes(list(probes_from_items(items, part.path)), [])
 
 
 def _within(row: ItemRow, part: ExamplePart) -> bool:

@@ -1,4 +1,5 @@
-"""The planner's merging, thresholds, negatives and filters, on hand-made vectors (no models)."""
+"""The planner's merging, thresholds, negatives and filters, and the reasons it gives as values,
+on hand-made vectors (no models)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.catalog.records import FileKind, ItemKind, NewItem
+from engine.catalog.records import FileKind, Item, ItemKind
 from engine.search.calibration import Calibration, CalibrationTable, fit, key
 from engine.search.planner import Planner
 from engine.search.probes import PASSAGE_ROUTES, SOUND, TEXT_ROUTES, VISUAL, Probe, Probes
 from engine.search.query import ExamplePart, Filters, Query, TextPart
-from engine.search.results import Route
+from engine.search.results import Route, Span
+from engine.search.wording import detail, result_json
 from tests.engine.search.memory import MemoryCollection
 
 TEXT, IMAGE, AUDIO = "text-model", "image-model", "audio-model"
@@ -50,7 +52,7 @@ class FakeProbes:
 
     def for_text(self, text: str) -> Probes:
         vector = self.words.get(text, unit(0, 0, 0, 0, 1))  # unrelated to all
-        return Probes([Probe(TEXT, vector, "text", TEXT_ROUTES, f'"{text}"')], [])
+        return Probes([Probe(TEXT, vector, "text", TEXT_ROUTES, asked=text)], [])
 
     def for_example(self, part: ExamplePart) -> Probes:
         return Probes(self.examples[part.path], [])
@@ -72,39 +74,39 @@ def world(tmp_path: Path) -> World:
         files["cat.jpg"],
         FileKind.PHOTO,
         [
-            NewItem(ItemKind.PHOTO, vectors={IMAGE: unit(1, 0.1)}),
-            NewItem(ItemKind.TAG, text="tabby, tabby cat", score=0.9, vectors={TEXT: CAT}),
-            NewItem(ItemKind.TAG, text="beach", score=0.8, vectors={TEXT: BEACH}),
+            Item(ItemKind.PHOTO, vectors={IMAGE: unit(1, 0.1)}),
+            Item(ItemKind.TAG, text="tabby, tabby cat", score=0.9, vectors={TEXT: CAT}),
+            Item(ItemKind.TAG, text="beach", score=0.8, vectors={TEXT: BEACH}),
         ],
     )
     collection.add(
         files["cat2.jpg"],
         FileKind.PHOTO,
         [
-            NewItem(ItemKind.PHOTO, vectors={IMAGE: unit(1, 0.3)}),
-            NewItem(ItemKind.TAG, text="tabby, tabby cat", score=0.5, vectors={TEXT: CAT}),
+            Item(ItemKind.PHOTO, vectors={IMAGE: unit(1, 0.3)}),
+            Item(ItemKind.TAG, text="tabby, tabby cat", score=0.5, vectors={TEXT: CAT}),
         ],
     )
     collection.add(
         files["dog.jpg"],
         FileKind.PHOTO,
         [
-            NewItem(ItemKind.PHOTO, vectors={IMAGE: unit(0, 1)}),
-            NewItem(ItemKind.TAG, text="beagle", score=0.7, vectors={TEXT: DOG}),
+            Item(ItemKind.PHOTO, vectors={IMAGE: unit(0, 1)}),
+            Item(ItemKind.TAG, text="beagle", score=0.7, vectors={TEXT: DOG}),
         ],
     )
     collection.add(
         files["beach.jpg"],
         FileKind.PHOTO,
-        [NewItem(ItemKind.TAG, text="seashore", score=0.95, vectors={TEXT: BEACH})],
+        [Item(ItemKind.TAG, text="seashore", score=0.95, vectors={TEXT: BEACH})],
     )
     collection.add(
         files["meeting.wav"],
         FileKind.AUDIO,
         [
-            NewItem(ItemKind.AUDIO_WINDOW, 0.0, 10.0, vectors={AUDIO: unit(0, 0, 1)}),
-            NewItem(ItemKind.TRANSCRIPT, 1.5, 4.0, text="hello all", vectors={TEXT: unit(1, 1, 1)}),
-            NewItem(
+            Item(ItemKind.AUDIO_WINDOW, 0.0, 10.0, vectors={AUDIO: unit(0, 0, 1)}),
+            Item(ItemKind.TRANSCRIPT, 1.5, 4.0, text="hello all", vectors={TEXT: unit(1, 1, 1)}),
+            Item(
                 ItemKind.TRANSCRIPT, 12.0, 17.5, text="the budget is late", vectors={TEXT: BUDGET}
             ),
         ],
@@ -113,7 +115,7 @@ def world(tmp_path: Path) -> World:
         files["notes.txt"],
         FileKind.NOTE,
         [
-            NewItem(
+            Item(
                 ItemKind.TEXT_CHUNK,
                 char_start=0,
                 char_end=30,
@@ -135,11 +137,16 @@ def planner(
 def test_one_hit_per_file_best_evidence_first_with_its_reasons(world: World) -> None:
     collection, files = world
     result = planner(collection).search(Query((TextPart("cat"),)))
-    assert [Path(hit.path).name for hit in result.hits] == ["cat.jpg", "cat2.jpg"]
+    assert [hit.path for hit in result.hits] == [files["cat.jpg"], files["cat2.jpg"]]
     best = result.hits[0]
-    assert best.kind == "photo" and best.start is None
-    assert best.why[0].route is Route.TAG
-    assert best.why[0].detail == 'tag "tabby, tabby cat" 0.90'
+    assert best.file_id == collection.file(files["cat.jpg"]).id
+    assert best.kind is FileKind.PHOTO and best.start is None
+    tag = best.reasons[0]
+    assert tag.route is Route.TAG
+    assert (tag.label, tag.probability) == ("tabby, tabby cat", pytest.approx(0.9))
+    assert tag.excerpt is None and tag.asked is None and tag.example is None
+    assert tag.score == pytest.approx(best.score)
+    assert detail(tag) == 'tag "tabby, tabby cat" 0.90'
     # a confident tag outranks a guess about the same word
     assert result.hits[0].score > result.hits[1].score
     assert not result.no_good_match
@@ -153,10 +160,57 @@ def test_segment_hits_carry_their_seconds(world: World) -> None:
     assert names[0] == "meeting.wav"
     top = result.hits[0]
     assert (top.start, top.end) == (12.0, 17.5)
-    assert top.why[0].detail == 'said "the budget is late"'
+    said = top.reasons[0]
+    assert (said.route, said.start, said.end) == (Route.TRANSCRIPT, 12.0, 17.5)
+    assert said.excerpt == "the budget is late"
+    assert said.matched == (Span(4, 10),)
+    assert detail(said) == 'said "the budget is late"'
     assert "notes.txt" in names
-    note = result.hits[names.index("notes.txt")]
-    assert note.why[0].detail == 'note: "Budget: numbers for May"'
+    note = result.hits[names.index("notes.txt")].reasons[0]
+    assert note.route is Route.NOTE
+    assert note.excerpt == "Budget: numbers for May"  # whitespace folded
+    assert note.matched == (Span(0, 6),)  # "Budget", whatever its case
+    assert detail(note) == 'note: "Budget: numbers for May"'
+
+
+def test_an_excerpt_of_a_long_passage_is_cut_around_the_query_words(tmp_path: Path) -> None:
+    path = tmp_path / "diary.txt"
+    path.write_bytes(b"x")
+    before = " ".join(f"filler{i}" for i in range(60))
+    after = " ".join(f"more{i}" for i in range(60))
+    text = f"{before} then the budget for May was late again {after}"
+    collection = MemoryCollection()
+    collection.add(
+        path, FileKind.NOTE, [Item(ItemKind.TEXT_CHUNK, text=text, vectors={TEXT: BUDGET})]
+    )
+    (hit,) = planner(collection).search(Query((TextPart("budget"),))).hits
+    note = hit.reasons[0]
+    assert note.excerpt is not None and len(note.excerpt) <= 160
+    assert note.excerpt.startswith("\u2026filler") and note.excerpt.endswith("\u2026")
+    (span,) = note.matched
+    assert note.excerpt[span.start : span.end] == "budget"
+    middle = len(note.excerpt) / 2
+    assert abs((span.start + span.end) / 2 - middle) < 20  # centred on the word
+
+
+def test_matched_words_come_from_every_positive_text_part(world: World) -> None:
+    collection, _ = world
+    query = Query((TextPart("budget"), TextPart("late", 0.5), TextPart("the", -1.0)))
+    result = planner(collection).search(query)
+    said = next(r for hit in result.hits for r in hit.reasons if r.route is Route.TRANSCRIPT)
+    assert said.excerpt is not None
+    assert [said.excerpt[s.start : s.end] for s in said.matched] == ["budget", "late"]
+
+
+def test_the_answer_carries_the_generation_it_was_read_at(world: World, tmp_path: Path) -> None:
+    collection, _ = world
+    before = planner(collection).search(Query((TextPart("cat"),)))
+    assert before.generation == collection.generation() > 0
+    extra = tmp_path / "extra.jpg"
+    extra.write_bytes(b"x")
+    collection.add(extra, FileKind.PHOTO, [])
+    after = planner(collection).search(Query((TextPart("cat"),)))
+    assert after.generation == before.generation + 1
 
 
 def test_nothing_above_the_threshold_gives_no_good_match(world: World) -> None:
@@ -177,23 +231,28 @@ def test_negative_parts_subtract(world: World) -> None:
 def test_weighted_combination_of_text_and_example(world: World) -> None:
     collection, files = world
     example = files["dog.jpg"]
-    probes = {example: [Probe(IMAGE, unit(1, 0.2), "image", VISUAL, "dog.jpg")]}
+    probes = {example: [Probe(IMAGE, unit(1, 0.2), "image", VISUAL, example=example)]}
     # the example looks like the cats; the text asks for a beach: cat.jpg has both
     query = Query((ExamplePart(example), TextPart("beach", 0.5)))
     result = planner(collection, probes).search(query)
     names = [Path(h.path).name for h in result.hits]
     assert names[0] == "cat.jpg"
-    assert {reason.route for reason in result.hits[0].why} == {Route.VISUAL, Route.TAG}
+    reasons = {reason.route: reason for reason in result.hits[0].reasons}
+    assert set(reasons) == {Route.VISUAL, Route.TAG}
+    assert reasons[Route.VISUAL].example == example and reasons[Route.VISUAL].asked is None
+    assert reasons[Route.TAG].label == "beach"
     assert result.spaces_used == [IMAGE, TEXT]
 
 
 def test_an_example_never_finds_itself(world: World) -> None:
     collection, files = world
     example = files["cat.jpg"]
-    probes = {example: [Probe(IMAGE, unit(1, 0.1), "image", VISUAL, "cat.jpg")]}
+    probes = {example: [Probe(IMAGE, unit(1, 0.1), "image", VISUAL, example=example)]}
     result = planner(collection, probes).search(Query((ExamplePart(example),)))
     assert [Path(h.path).name for h in result.hits] == ["cat2.jpg"]
-    assert result.hits[0].why[0].detail == "looks like cat.jpg"
+    looks = result.hits[0].reasons[0]
+    assert (looks.route, looks.example, looks.asked) == (Route.VISUAL, example, None)
+    assert detail(looks) == "looks like cat.jpg"
 
 
 def test_filters_apply_and_say_so_when_they_empty_the_list(world: World) -> None:
@@ -211,7 +270,7 @@ def test_filters_apply_and_say_so_when_they_empty_the_list(world: World) -> None
 def test_passage_probes_skip_tags(world: World) -> None:
     collection, files = world
     example = files["notes.txt"]
-    probes = {example: [Probe(TEXT, BUDGET, "text", PASSAGE_ROUTES, "notes.txt")]}
+    probes = {example: [Probe(TEXT, BUDGET, "text", PASSAGE_ROUTES, example=example)]}
     result = planner(collection, probes).search(Query((ExamplePart(example),)))
     assert [Path(h.path).name for h in result.hits] == ["meeting.wav"]
 
@@ -219,7 +278,7 @@ def test_passage_probes_skip_tags(world: World) -> None:
 def test_a_space_with_nothing_indexed_is_a_note_not_a_crash(world: World) -> None:
     collection, files = world
     example = files["cat.jpg"]
-    probes = {example: [Probe("image-text-model", CAT, "image", VISUAL, "cat.jpg")]}
+    probes = {example: [Probe("image-text-model", CAT, "image", VISUAL, example=example)]}
     result = planner(collection, probes).search(Query((ExamplePart(example),)))
     assert result.no_good_match and result.spaces_used == []
     assert result.notes == ["nothing is indexed in space 'image-text-model' yet"]
@@ -229,21 +288,48 @@ def test_uncalibrated_spaces_use_defaults_and_say_so(world: World) -> None:
     collection, _ = world
     bare = Planner(FakeProbes({"cat": CAT}, {}), collection, collection, CalibrationTable({}))
     result = bare.search(Query((TextPart("cat"),)))
-    assert result.hits and result.hits[0].path.endswith("cat.jpg")
+    assert result.hits and result.hits[0].path.name == "cat.jpg"
     assert any("no fitted calibration" in note for note in result.notes)
 
 
-def test_json_schema(world: World) -> None:
-    collection, _ = world
+SCHEMA_1_RESULT = {"no_good_match", "spaces_used", "notes", "hits"}
+SCHEMA_1_HIT = {"path", "kind", "score", "start", "end", "why"}
+SCHEMA_1_REASON = {"route", "detail", "start", "end"}
+SCHEMA_2_REASON = {"score", "label", "probability", "excerpt", "matched", "asked", "example"}
+
+
+def test_json_keeps_schema_1_and_adds_the_reasons_values(world: World) -> None:
+    collection, files = world
     result = planner(collection).search(Query((TextPart("budget"),)), limit=1)
-    data = json.loads(json.dumps(result.to_json()))
-    assert set(data) == {"no_good_match", "spaces_used", "notes", "hits"}
+    data = json.loads(json.dumps(result_json(result)))
+    assert set(data) == SCHEMA_1_RESULT | {"schema", "generation"}
+    assert data["schema"] == 2 and data["generation"] == collection.generation()
     (hit,) = data["hits"]
-    assert set(hit) == {"path", "kind", "score", "start", "end", "why"}
+    assert set(hit) == SCHEMA_1_HIT | {"file_id"}
+    assert hit["path"] == str(files["meeting.wav"])
+    assert hit["file_id"] == collection.file(files["meeting.wav"]).id
     assert hit["kind"] == "audio" and (hit["start"], hit["end"]) == (12.0, 17.5)
     assert 0.5 <= hit["score"] <= 1.0
-    assert set(hit["why"][0]) == {"route", "detail", "start", "end"}
-    assert hit["why"][0]["route"] == "transcript"
+    said = hit["why"][0]
+    assert set(said) == SCHEMA_1_REASON | SCHEMA_2_REASON
+    assert said["route"] == "transcript" and said["detail"] == 'said "the budget is late"'
+    assert said["excerpt"] == "the budget is late" and said["matched"] == [[4, 10]]
+    assert said["label"] is None and said["asked"] is None and said["example"] is None
+    assert said["score"] == pytest.approx(hit["score"], abs=1e-3)
+
+
+def test_json_of_a_tag_and_of_an_example(world: World) -> None:
+    collection, files = world
+    tags = result_json(planner(collection).search(Query((TextPart("cat"),)), limit=1))
+    tag = tags["hits"][0]["why"][0]
+    assert (tag["route"], tag["label"], tag["probability"]) == ("tag", "tabby, tabby cat", 0.9)
+    assert tag["detail"] == 'tag "tabby, tabby cat" 0.90' and tag["matched"] == []
+    example = files["cat.jpg"]
+    probes = {example: [Probe(IMAGE, unit(1, 0.1), "image", VISUAL, example=example)]}
+    looks = planner(collection, probes).search(Query((ExamplePart(example),)))
+    reason = result_json(looks)["hits"][0]["why"][0]
+    assert (reason["route"], reason["example"]) == ("visual", str(example))
+    assert reason["detail"] == "looks like cat.jpg"
 
 
 def test_calibration_fit_finds_the_line_between_classes() -> None:

@@ -79,8 +79,10 @@ def test_cat_finds_the_cat_photo_through_its_tags(world: World) -> None:
     result = world.planner.search(parse("cat"))
     assert "chelsea.png" in names(result)[:3]
     hit = result.hits[names(result).index("chelsea.png")]
-    assert hit.why[0].route is Route.TAG
-    assert "cat" in hit.why[0].detail
+    tag = hit.reasons[0]
+    assert tag.route is Route.TAG
+    assert tag.label is not None and "cat" in tag.label
+    assert tag.probability is not None and 0 < tag.probability <= 1
     assert any("no image-text model" in note for note in result.notes)
 
 
@@ -91,8 +93,10 @@ def test_a_recording_is_found_by_its_words_at_the_right_time(world: World) -> No
     result = world.planner.search(parse("water the tomato plants"))
     assert names(result)[0] == world.long_speech.path.name
     top = result.hits[0]
-    assert top.why[0].route is Route.TRANSCRIPT
-    assert "tomato" in top.why[0].detail
+    said = top.reasons[0]
+    assert said.route is Route.TRANSCRIPT and said.excerpt is not None
+    marked = [said.excerpt[span.start : span.end].lower() for span in said.matched]
+    assert {"water", "tomato", "plants"} <= set(marked)
     assert top.start is not None and top.end is not None
     assert abs(top.start - expected) < 1.0
     assert top.end > top.start + 1.0
@@ -103,7 +107,8 @@ def test_a_photo_by_example_ranks_its_own_kind_first(world: World) -> None:
     result = world.ranker.search(Query((ExamplePart(tiger),)))
     assert "tiger.png" not in names(result)  # never itself
     assert names(result)[0] == "lion.png"
-    assert result.hits[0].why[0].detail == "looks like tiger.png"
+    looks = result.hits[0].reasons[0]
+    assert (looks.route, looks.example, looks.asked) == (Route.VISUAL, tiger, None)
     # EfficientNet-Lite0 puts a lion cut-out well under its good-match line (EVALUATION.md:
     # 23 % of same-folder pairs pass it), so the app says there is no good match
     assert world.planner.search(Query((ExamplePart(tiger),))).no_good_match
@@ -113,14 +118,18 @@ def test_a_sound_by_example_ranks_the_rest_of_it_first(world: World) -> None:
     query = Query((ExamplePart(world.folder / "dog-0.wav"),))
     result = world.ranker.search(query)
     assert names(result)[0] == "dog-1.wav"
-    assert result.hits[0].why[0].route is Route.SOUND
+    sounds = result.hits[0].reasons[0]
+    assert (sounds.route, sounds.example) == (Route.SOUND, world.folder / "dog-0.wav")
     assert "dog-0.wav" not in names(result)
 
 
 def test_a_note_is_found_by_what_it_says(world: World) -> None:
     result = world.planner.search(parse("lions sleeping in the sun at the zoo"))
     assert names(result)[0] == "zoo-trip.md"
-    assert result.hits[0].why[0].route is Route.NOTE
+    note = result.hits[0].reasons[0]
+    assert note.route is Route.NOTE and note.excerpt is not None
+    marked = {note.excerpt[span.start : span.end].lower() for span in note.matched}
+    assert marked and marked <= {"lions", "sleeping", "in", "the", "sun", "at", "zoo"}
 
 
 @pytest.mark.parametrize("text", ["quarterly tax return", "kernel panic stack trace"])

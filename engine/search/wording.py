@@ -1,0 +1,113 @@
+"""Search results in English and as JSON: what ``trove search`` prints, with or without ``--json``.
+
+The window words the same values in its own language (``desktop/results.py``); here is the one
+place the command line's sentences are made.
+
+The JSON form (``trove search --json``) only grows: a field is never renamed, removed or given
+another meaning; ``schema`` is bumped when fields are added::
+
+    {
+      "schema": 2,                         # 1 had no such field
+      "generation": 42,                    # the index's state the answer was read at
+      "no_good_match": false,              # true: nothing passed its space's threshold
+      "spaces_used": ["minilm-l6-v2", ...],  # model spaces that were searched
+      "notes": ["..."],                    # routes the pack cannot serve, uncalibrated spaces
+      "hits": [
+        {
+          "file_id": 7,                          # the catalog's id of the file
+          "path": "/home/me/Pictures/cat.jpg",   # absolute path
+          "kind": "photo",                       # photo | audio | video | note
+          "score": 0.83,                         # 0..1, calibrated; >= 0.5 is a good match
+          "start": 12.0, "end": 17.5,            # seconds of the best segment, or null
+          "why": [                               # best evidence first
+            {"route": "tag", "detail": "tag \\"tabby, tabby cat\\" 0.62",
+             "start": null, "end": null, "score": 0.83,
+             "label": "tabby, tabby cat", "probability": 0.62,
+             "excerpt": null, "matched": [], "asked": null, "example": null}
+          ]
+        }
+      ]
+    }
+
+``route`` is one of ``visual`` (looks like the query: an image space), ``tag`` (a classifier's
+label), ``transcript`` (words spoken, with their seconds), ``note`` (an excerpt of a text file)
+and ``sound`` (sounds like the example). ``detail`` says the reason in one English sentence;
+its parts are fields of their own: ``label`` and ``probability`` of a tag, ``excerpt`` of a
+transcript or note with ``matched``, the ``[start, end)`` offsets (Unicode code points) of the
+query's words in it, ``asked`` (the query text) or ``example`` (the example file) a file looks or
+sounds like.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.search.results import Hit, Reason, Route, SearchResult
+
+SCHEMA = 2
+
+
+def detail(reason: Reason) -> str:
+    """The reason in a few English words: ``tag "tabby cat" 0.62``, ``said "…"``."""
+    if reason.route is Route.TAG:
+        return f'tag "{reason.label}" {reason.probability or 0.0:.2f}'
+    if reason.route is Route.TRANSCRIPT:
+        return f'said "{reason.excerpt}"'
+    if reason.route is Route.NOTE:
+        return f'note: "{reason.excerpt}"'
+    sound = reason.route is Route.SOUND
+    if reason.asked is not None:
+        return f'{"sounds" if sound else "looks"} like "{reason.asked}"'
+    if reason.example is not None:
+        return f"{'sounds' if sound else 'looks'} like {reason.example.name}"
+    return "sounds similar" if sound else "looks similar"
+
+
+def hit_line(rank: int, hit: Hit, reasons: int = 2) -> str:
+    """One hit as the command line lists it: rank, score, path, seconds, why."""
+    when = f" @ {hit.start:.1f}-{hit.end:.1f} s" if hit.start is not None and hit.end else ""
+    why = "; ".join(detail(reason) for reason in hit.reasons[:reasons])
+    return f"{rank:3}. {hit.score:4.2f}  {hit.path}{when}  [{why}]"
+
+
+def result_json(result: SearchResult) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "generation": result.generation,
+        "no_good_match": result.no_good_match,
+        "spaces_used": list(result.spaces_used),
+        "notes": list(result.notes),
+        "hits": [hit_json(hit) for hit in result.hits],
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    return {
+        "file_id": hit.file_id,
+        "path": str(hit.path),
+        "kind": hit.kind.value,
+        "score": round(hit.score, 4),
+        "start": _seconds(hit.start),
+        "end": _seconds(hit.end),
+        "why": [reason_json(reason) for reason in hit.reasons],
+    }
+
+
+def reason_json(reason: Reason) -> dict[str, Any]:
+    return {
+        "route": reason.route.value,
+        "detail": detail(reason),
+        "start": _seconds(reason.start),
+        "end": _seconds(reason.end),
+        "score": round(reason.score, 4),
+        "label": reason.label,
+        "probability": None if reason.probability is None else round(reason.probability, 4),
+        "excerpt": reason.excerpt,
+        "matched": [[span.start, span.end] for span in reason.matched],
+        "asked": reason.asked,
+        "example": None if reason.example is None else str(reason.example),
+    }
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
