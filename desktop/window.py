@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         self._folders_dialog: FoldersDialog | None = None
 
         engine.opened.connect(self.refresh_folders)
+        engine.made_private.connect(self._made_private)
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
         engine.query_failed.connect(self._query_failed)
@@ -397,6 +398,17 @@ class MainWindow(QMainWindow):
         self._stale = False
         self._refreshing = {self.results.hit(row).file_id for row in range(self.results.rowCount())}
         self.engine.search(self._asked)
+
+    def _made_private(self, count: int) -> None:
+        """Trove's own files were readable by other accounts (made by hand, or by an older
+        Trove) and are private now: say so once, as the command line does."""
+        self.statusBar().showMessage(
+            self.tr(
+                "Trove's index was readable by other accounts on this computer ({n} files "
+                "and folders); it is private to you now."
+            ).format(n=count),
+            15_000,
+        )
 
     def _offer_repair(self, error: EngineError) -> None:
         """The catalog was found damaged and set aside: say so, and offer the repair."""

@@ -71,6 +71,7 @@ class EngineClient(QObject):
     """The GUI thread's handle on the engine: plain method calls that never block."""
 
     opened = Signal()
+    made_private = Signal(int)  # how many of Trove's own files other accounts could read
     progress = Signal(object)  # engine Progress, from the indexing lane
     changed = Signal(object)  # engine IndexChanges, after each commit
     searched = Signal(str, object)  # the query text, its SearchResult
@@ -266,6 +267,8 @@ class EngineClient(QObject):
             return
         self._trove.set_result(trove)
         self.opened.emit()
+        if trove.made_private:
+            self.made_private.emit(len(trove.made_private))
 
     def _close(self) -> None:
         """Close the engine for good: requests still coming are answered by nobody."""

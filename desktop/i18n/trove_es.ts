@@ -184,10 +184,6 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Al día</translation>
     </message>
     <message>
-        <source>Up to date ({message})</source>
-        <translation>Al día ({message})</translation>
-    </message>
-    <message>
         <source>Looking for changes…</source>
         <translation>Buscando cambios…</translation>
     </message>
@@ -326,6 +322,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>No good match</source>
         <translation>No hay ninguna coincidencia buena</translation>
+    </message>
+    <message>
+        <source>Trove&apos;s index was readable by other accounts on this computer ({n} files and folders); it is private to you now.</source>
+        <translation>Otras cuentas de este equipo podían leer el índice de Trove ({n} archivos y carpetas); ahora solo es visible para ti.</translation>
     </message>
     <message>
         <source>Trove&apos;s index is damaged</source>

@@ -184,10 +184,6 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>已是最新</translation>
     </message>
     <message>
-        <source>Up to date ({message})</source>
-        <translation>已是最新（{message}）</translation>
-    </message>
-    <message>
         <source>Looking for changes…</source>
         <translation>正在检查更改…</translation>
     </message>
@@ -326,6 +322,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>No good match</source>
         <translation>没有合适的匹配结果</translation>
+    </message>
+    <message>
+        <source>Trove&apos;s index was readable by other accounts on this computer ({n} files and folders); it is private to you now.</source>
+        <translation>此电脑上的其他账户曾可以读取 Trove 的索引（{n} 个文件和文件夹）；现在它只对您可见。</translation>
     </message>
     <message>
         <source>Trove&apos;s index is damaged</source>

@@ -211,3 +211,19 @@ def test_a_folder_that_cannot_be_watched_is_said_in_the_message_bar(
     assert window.message_bar.problem is Problem.CANNOT_WATCH
     assert "/photos" in window.message_bar.text.text()
     assert window.message_bar.toolTip() == refused
+
+
+@pytest.mark.slow
+def test_an_index_others_could_read_is_made_private_and_said(
+    qtbot: QtBot, dev_pack: Manifest, folder: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "shared-data"
+    data.mkdir()
+    data.chmod(0o755)  # as a hand-made folder, or an older Trove, left it
+
+    window = open_window(qtbot, folder, data, tmp_path / "cache")
+
+    qtbot.waitUntil(
+        lambda: "private to you now" in window.statusBar().currentMessage(), timeout=WAIT_MS
+    )
+    assert data.stat().st_mode & 0o777 == 0o700
