@@ -90,6 +90,32 @@ def _header_problem(path: Path) -> str | None:
     return None
 
 
+def _create(path: Path) -> None:
+    """Make a new, empty catalog at ``path`` whole: built beside it and linked into place, so
+    that no process ever finds a catalog file without its header (an empty catalog file is
+    damage, see :mod:`engine.catalog.health`). When another process made one first, theirs
+    is the catalog."""
+    staging = path.with_name(f"{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    try:
+        conn = sqlite3.connect(staging, isolation_level=None)
+        try:
+            prepare_new(conn)
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrate(conn, path)
+        finally:
+            conn.close()
+        try:
+            os.link(staging, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a folder without hard links (FAT, some network shares)
+            if not path.exists():
+                os.replace(staging, path)
+    finally:
+        for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
 def _name_to_blob(name: str) -> bytes:
     # surrogatepass keeps lone surrogates (undecodable bytes after os.fsdecode), so every str
     # round-trips; for ordinary names the bytes are plain UTF-8.
@@ -154,6 +180,8 @@ class Catalog:
         self._closed = False
         self._uri: str | None = None  # set when the file can only be read
         try:
+            if not self._path.exists():
+                _create(self._path)
             header_problem = _header_problem(self._path)
             if header_problem is not None:
                 raise CatalogDamagedError(self._path, header_problem)

@@ -213,3 +213,29 @@ def test_readers_never_see_half_a_write(tmp_path: Path) -> None:
     assert {"photo", "frame", "transcript", "tag"} <= phases  # the reader ran during the writes
     assert cat.generation() == 2 * rounds
     cat.close()
+
+
+def test_processes_that_make_the_catalog_at_once_all_open_it(tmp_path: Path) -> None:
+    """A catalog is made whole and linked into place: a process starting beside another never
+    finds it empty (which would be damage) while the other is still making it."""
+    target = tmp_path / "catalog.sqlite3"
+    start = time.time() + 1.5
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from engine.catalog.catalog import Catalog\n"
+        f"time.sleep(max(0.0, {start!r} - time.time()))\n"
+        f"with Catalog(Path({str(target)!r})) as catalog:\n"
+        "    print(catalog.generation())\n"
+    )
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(6)
+    ]
+    results = [child.communicate(timeout=60) for child in children]
+    assert [child.returncode for child in children] == [0] * 6, [err for _, err in results]
+    assert sorted(path.name for path in tmp_path.iterdir() if "new-" in path.name) == []
+    with Catalog(target) as catalog:
+        assert catalog.generation() == 0
