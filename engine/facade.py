@@ -431,15 +431,10 @@ class Trove:
         counts = self.catalog.counts()
         names = set(self.catalog.spaces()) | set(self.indexes.spaces())
         spaces = {
-            name: (counts.get(f"vectors.{name}", 0), self._indexed(name)) for name in sorted(names)
+            name: (counts.get(f"vectors.{name}", 0), self.indexes.count(name))
+            for name in sorted(names)
         }
         return Status(self.catalog.roots(), counts, failures, spaces, self.catalog.generation())
-
-    def _indexed(self, space: str) -> int:
-        try:
-            return self.indexes.count(space)
-        except KeyError:
-            return 0
 
     # --- life --------------------------------------------------------------------------------
 
