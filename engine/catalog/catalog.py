@@ -41,7 +41,6 @@ from engine.catalog.records import (
     ReplaceResult,
     Root,
     RootRemoval,
-    StoredVector,
 )
 from engine.catalog.schema import migrate, prepare_new
 from engine.errors import Problem
@@ -730,24 +729,6 @@ class Catalog:
             )
             for row in rows
         ]
-
-    def stored_vectors(self, file_id: int) -> dict[str, list[StoredVector]]:
-        """Every stored vector of one file's items, per space, in item order, each with its
-        item's kind and time span: a query by example of an indexed file is made of these."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT s.name, i.id, i.kind, i.t_start, i.t_end, v.vector FROM items i "
-                "JOIN vectors v ON v.item_id = i.id JOIN spaces s ON s.id = v.space_id "
-                "WHERE i.file_id = ? ORDER BY i.id, s.name",
-                (file_id,),
-            ).fetchall()
-        found: dict[str, list[StoredVector]] = {}
-        for space, item_id, kind, start, end, blob in rows:
-            vector = np.frombuffer(blob, dtype=_VECTOR_DTYPE).astype(np.float32, copy=False)
-            found.setdefault(space, []).append(
-                StoredVector(item_id, ItemKind(kind), start, end, vector)
-            )
-        return found
 
     def iter_vectors(self, space: str, batch: int = 65536) -> Iterator[tuple[Ids, Vectors]]:
         """All vectors of a space in id order, ``batch`` at a time.

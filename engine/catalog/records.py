@@ -192,16 +192,3 @@ class RootRemoval:
     files: list[FileRecord]
     vectors: list[tuple[str, int]]
     generation: int
-
-
-@dataclass(frozen=True, eq=False)
-class StoredVector:
-    """One stored vector of an item, with the item's kind and time span in seconds (``None``
-    for a photo, a note chunk or a photo's tag): what a query by example of an indexed file
-    averages instead of embedding the file again."""
-
-    item_id: int
-    kind: ItemKind
-    start: float | None
-    end: float | None
-    vector: NDArray[np.float32]

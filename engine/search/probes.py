@@ -37,7 +37,7 @@ from engine.catalog.records import (
     FileStatus,
     Item,
     ItemKind,
-    StoredVector,
+    ItemRow,
 )
 from engine.errors import QueryError
 from engine.inference.models import ModelSet
@@ -106,7 +106,7 @@ class StoredExamples(Protocol):
 
     def file_at(self, path: Path) -> FileRecord | None: ...
 
-    def stored_vectors(self, file_id: int) -> dict[str, list[StoredVector]]: ...
+    def items_of_file(self, file_id: int, with_vectors: bool = False) -> list[ItemRow]: ...
 
 
 TEXT_ROUTES = frozenset({Route.TAG, Route.TRANSCRIPT, Route.NOTE})
@@ -164,32 +164,24 @@ class ModelProbes:
         record = _indexed(self.catalog, part.path)
         if record is None:
             return None
-        stored = self.catalog.stored_vectors(record.id)
+        stored = self.catalog.items_of_file(record.id, with_vectors=True)
+        stored = [row for row in stored if row.vectors]  # a segment too short to embed has none
         if not self._made_by_this_pack(stored):
             return None
-        vectors = [
-            (space, vector)
-            for space, found in stored.items()
-            for vector in found
-            if vector.kind is not ItemKind.TAG  # a label's vector is a word, not the example
-        ]
+        # A tag's vector is a word, not the example.
+        items: list[Item] = [row for row in stored if row.kind is not ItemKind.TAG]
         notes: list[str] = []
         if record.kind in (FileKind.AUDIO, FileKind.VIDEO):
-            vectors, notes = _stored_part(vectors, part)
+            items, notes = _stored_part(items, part)
         elif part.start is not None:
             notes.append(_range_ignored_note(part.path, record.kind))
-        made = ((space, vector.kind, vector.vector) for space, vector in vectors)
-        return Probes(_probes_or_refusal(made, part, record.kind), notes)
+        return Probes(_probes_or_refusal(_item_vectors(items), part, record.kind), notes)
 
-    def _made_by_this_pack(self, stored: dict[str, list[StoredVector]]) -> bool:
+    def _made_by_this_pack(self, stored: Iterable[Item]) -> bool:
         """Whether each stored item has a vector in exactly the spaces the pack's models make
         for its kind: after a change of pack (another model, or one more) it has not."""
-        made: dict[int, tuple[ItemKind, set[str]]] = {}
-        for space, vectors in stored.items():
-            for vector in vectors:
-                made.setdefault(vector.item_id, (vector.kind, set()))[1].add(space)
         spaces = self._spaces_by_kind()
-        return all(found == spaces[kind] for kind, found in made.values())
+        return all(set(item.vectors) == spaces[item.kind] for item in stored)
 
     def _spaces_by_kind(self) -> dict[ItemKind, set[str]]:
         """The spaces the extractor puts each kind of item in, with this pack (see there)."""
@@ -326,47 +318,44 @@ def _example_span(
 _ALWAYS_SEEN_OR_HEARD = (ItemKind.FRAME, ItemKind.AUDIO_WINDOW)
 
 
-def _stored_part(
-    vectors: list[tuple[str, StoredVector]], part: ExamplePart
-) -> tuple[list[tuple[str, StoredVector]], list[str]]:
-    """The stored vectors of the items in the example's part of a recording or video, and the
-    notes of :func:`_example_span`; the extractor's rules, applied to what was indexed."""
-    timed = [vector for _, vector in vectors if vector.start is not None]
-    length = max((_end(vector) for vector in timed), default=0.0)  # what was indexed of it
+def _stored_part(items: list[Item], part: ExamplePart) -> tuple[list[Item], list[str]]:
+    """The stored items in the example's part of a recording or video, and the notes of
+    :func:`_example_span`; the extractor's rules, applied to what was indexed."""
+    timed = [item for item in items if item.start is not None]
+    length = max((_end(item) for item in timed), default=0.0)  # what was indexed of it
     start, end, notes = _example_span(part, length)
     if timed and start >= length:
         raise ExampleError(part.path, _past_the_end(part.path, start, end))
-    chosen = [(space, vector) for space, vector in vectors if _lies_in(vector, start, end)]
+    chosen = [item for item in items if _lies_in(item, start, end)]
     middle = start if end is None else (start + end) / 2
     for kind in _ALWAYS_SEEN_OR_HEARD:
-        of_kind = [vector for vector in timed if vector.kind is kind]
-        if of_kind and not any(vector.kind is kind for _, vector in chosen):
-            nearest = min(of_kind, key=lambda vector: abs(_middle(vector) - middle)).item_id
-            chosen += [(space, vector) for space, vector in vectors if vector.item_id == nearest]
+        of_kind = [item for item in timed if item.kind is kind]
+        if of_kind and not any(item.kind is kind for item in chosen):
+            chosen.append(min(of_kind, key=lambda item: abs(_middle(item) - middle)))
     return chosen, notes
 
 
-def _lies_in(vector: StoredVector, start: float, end: float | None) -> bool:
+def _lies_in(item: Item, start: float, end: float | None) -> bool:
     """Whether an item is part of ``start``..``end`` seconds: an untimed one always, an instant
     (a frame) within it, a span when more than half of it lies inside (or, longer than the
     range, more than half the range): the windows cut from the part would be mostly its sound,
     while a window that merely touches the range would not be among them."""
-    if vector.start is None:
+    if item.start is None:
         return True
     stop = math.inf if end is None else end
-    first, last = vector.start, _end(vector)
+    first, last = item.start, _end(item)
     if last <= first:
         return start <= first <= stop
     inside = min(last, stop) - max(first, start)
     return 2 * inside > min(last - first, stop - start)
 
 
-def _end(vector: StoredVector) -> float:
-    return vector.end if vector.end is not None else vector.start or 0.0
+def _end(item: Item) -> float:
+    return item.end if item.end is not None else item.start or 0.0
 
 
-def _middle(vector: StoredVector) -> float:
-    return ((vector.start or 0.0) + _end(vector)) / 2
+def _middle(item: Item) -> float:
+    return ((item.start or 0.0) + _end(item)) / 2
 
 
 def _past_the_end(path: Path, start: float, end: float | None) -> str:

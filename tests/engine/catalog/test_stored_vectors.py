@@ -1,5 +1,6 @@
-"""The catalog's reads for a query by example of an indexed file: the record of a file by its
-path (``file_at``) and its items' stored vectors (``stored_vectors``), on a real SQLite file."""
+"""The catalog's reads for a query by example of an indexed file, on a real SQLite file: the
+record of a file by its path (``file_at``), and its items with their stored vectors
+(``items_of_file``)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def test_a_file_is_found_by_its_path_as_written_or_through_a_link(
     assert cat.file_at(folder / "2024") is None
 
 
-def test_stored_vectors_come_per_space_in_item_order_with_kind_and_time(
+def test_a_files_items_come_with_their_stored_vectors_when_asked(
     cat: Catalog, tmp_path: Path
 ) -> None:
     rng = np.random.default_rng(3)
@@ -56,22 +57,20 @@ def test_stored_vectors_come_per_space_in_item_order_with_kind_and_time(
         other.id,
         [Item(ItemKind.AUDIO_WINDOW, start=0.0, end=5.0, vectors={AUDIO: unit(rng, 6)})],
     )
-    stored = cat.stored_vectors(talk.id)
-    assert stored.keys() == {AUDIO, TEXT}
-    audio = stored[AUDIO]
-    assert [(v.kind, v.start, v.end) for v in audio] == [
-        (ItemKind.AUDIO_WINDOW, 0.0, 30.0),
-        (ItemKind.AUDIO_WINDOW, 30.0, 60.0),
+    stored = cat.items_of_file(talk.id, with_vectors=True)
+    assert [(row.kind, row.start, row.end, set(row.vectors)) for row in stored] == [
+        (ItemKind.AUDIO_WINDOW, 0.0, 30.0, {AUDIO}),
+        (ItemKind.TAG, 0.0, 60.0, {TEXT}),
+        (ItemKind.TRANSCRIPT, 1.5, 4.0, {TEXT}),
+        (ItemKind.AUDIO_WINDOW, 30.0, 60.0, {AUDIO}),
+        (ItemKind.TRANSCRIPT, 31.0, 33.0, set()),
     ]
-    assert [(v.kind, v.start) for v in stored[TEXT]] == [
-        (ItemKind.TRANSCRIPT, 1.5),
-        (ItemKind.TAG, 0.0),
-    ]
-    assert audio[0].item_id < stored[TEXT][0].item_id < audio[1].item_id
-    for vector, item in zip(
-        audio + stored[TEXT], [items[0], items[2], items[1], items[3]], strict=True
-    ):
-        assert vector.vector.dtype == np.float32
-        assert np.array_equal(vector.vector, next(iter(item.vectors.values())))  # bit for bit
-    assert cat.stored_vectors(other.id).keys() == {AUDIO}
-    assert cat.stored_vectors(12345) == {}
+    by_kind_and_start = {(item.kind, item.start): item for item in items}
+    for row in stored:
+        for space, vector in row.vectors.items():
+            assert vector.dtype == np.float32
+            expected = by_kind_and_start[(row.kind, row.start)].vectors[space]
+            assert np.array_equal(vector, expected)  # bit for bit
+    assert [set(row.vectors) for row in cat.items_of_file(other.id, with_vectors=True)] == [{AUDIO}]
+    assert all(not row.vectors for row in cat.items_of_file(talk.id))  # only when asked
+    assert cat.items_of_file(12345, with_vectors=True) == []

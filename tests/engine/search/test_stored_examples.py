@@ -246,8 +246,9 @@ def _file_id(library: Library, path: Path) -> int:
 
 
 def _window_vectors(library: Library, path: Path) -> dict[tuple[float, float], np.ndarray]:
-    stored = library.trove.catalog.stored_vectors(_file_id(library, path))
+    stored = library.trove.catalog.items_of_file(_file_id(library, path), with_vectors=True)
     return {
-        (vector.start or 0.0, vector.end or 0.0): vector.vector
-        for vector in stored["whisper-tiny-en-audio"]
+        (row.start or 0.0, row.end or 0.0): row.vectors["whisper-tiny-en-audio"]
+        for row in stored
+        if "whisper-tiny-en-audio" in row.vectors
     }
