@@ -158,7 +158,7 @@ class EngineClient(QObject):
 
     def start_watching(self) -> None:
         self._watch_after_open = True
-        self._on_control(self._with_trove(lambda trove: trove.start_watching()))
+        self._on_control(self._answer, lambda trove: trove.start_watching(), None, None)
 
     def ensure_folder(self, folder: Path) -> None:
         """Watch ``folder`` when nothing is watched yet (the demo on a first run)."""
@@ -167,7 +167,7 @@ class EngineClient(QObject):
             if not trove.folders():
                 trove.add_folder(folder)
 
-        self._on_control(self._with_trove(ensure))
+        self._on_control(self._answer, ensure, None, None)
 
     def add_folder(
         self,
@@ -212,11 +212,11 @@ class EngineClient(QObject):
 
     def pause(self) -> None:
         if not self._closed:
-            self._queries.submit(self._with_trove(lambda trove: trove.pause()))
+            self._queries.submit(self._answer, lambda trove: trove.pause(), None, None)
 
     def resume(self) -> None:
         if not self._closed:
-            self._queries.submit(self._with_trove(lambda trove: trove.resume()))
+            self._queries.submit(self._answer, lambda trove: trove.resume(), None, None)
 
     # --- query lane ------------------------------------------------------------------------------
 
@@ -288,7 +288,7 @@ class EngineClient(QObject):
         self._settings = settings
         self._open()
         if self._watch_after_open:
-            self._with_trove(lambda trove: trove.start_watching())()
+            self._answer(lambda trove: trove.start_watching(), None, None)
 
     def _repair(self) -> None:
         try:
@@ -311,18 +311,6 @@ class EngineClient(QObject):
             return self._trove.result()
         except Exception:  # said once, when the open failed
             return None
-
-    def _with_trove(self, work: Callable[[Trove], object]) -> Callable[[], None]:
-        def run() -> None:
-            trove = self._opened()
-            if trove is None:
-                return
-            try:
-                work(trove)
-            except Exception as error:
-                self.engine_failed.emit(_as_engine_error(error))
-
-        return run
 
     def _change(
         self,
@@ -349,6 +337,9 @@ class EngineClient(QObject):
         on_done: Callable[[T], None] | None,
         on_error: OnError | None,
     ) -> None:
+        """Run ``work`` on the open engine, on this (pool or control) thread; its answer goes
+        to ``on_done`` on the GUI thread (or nowhere), an error to ``on_error`` or else to
+        ``engine_failed``."""
         trove = self._opened()
         if trove is None:
             return
