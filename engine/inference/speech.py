@@ -19,7 +19,7 @@ cuts the same windows as :meth:`SpeechTranscriber.transcribe` does from the whol
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import soxr
@@ -53,11 +53,14 @@ NEEDS = Needs(
 
 @dataclass(frozen=True)
 class Segment:
-    """A stretch of speech, in seconds from the start of the recording, and what was said."""
+    """A stretch of speech, in seconds from the start of the recording, what was said, and the
+    language it was heard in (an ISO 639-1 code such as ``es``; ``None`` for an English-only
+    model, which detects nothing)."""
 
     start: float
     end: float
     text: str
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class _Window:
 class _Parsed:
     segments: list[Segment]
     advance: int
+    language: str | None = None
 
 
 def to_mono_16k(waveform: NDArray[np.floating], sample_rate: int) -> NDArray[np.float32]:
@@ -209,7 +213,13 @@ class SpeechTranscriber:
             and window.avg_logprob < self.settings.logprob_threshold
         ):
             return skip, prompt
-        return self._segments(window.tokens, chunk.size), prompt
+        parsed = self._segments(window.tokens, chunk.size)
+        return replace(parsed, language=self.language_of(prompt)), prompt
+
+    def language_of(self, prompt: list[int]) -> str | None:
+        """The language code a prompt names (its ``<|xx|>`` token), or ``None``."""
+        codes = {token: code for code, token in self.generation.languages.items()}
+        return next((codes[token] for token in prompt if token in codes), None)
 
     # --- one window ------------------------------------------------------------------------
 
@@ -393,7 +403,7 @@ class SpeechStream:
             parsed, self._prompt = self._transcriber._window(chunk, self._prompt)
             offset = self._seek / SAMPLE_RATE
             segments.extend(
-                Segment(offset + part.start, offset + part.end, part.text)
+                Segment(offset + part.start, offset + part.end, part.text, parsed.language)
                 for part in parsed.segments
             )
             self._seek += parsed.advance
