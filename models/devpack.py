@@ -31,9 +31,11 @@ Builder = Callable[[Path], list[ModelEntry]]
 
 def _builders() -> list[Builder]:
     # Imported here so that `--help` and the key check need no torch.
-    from models.export import bert, imagenet, whisper
+    from models.export import bert, imagenet, use, whisper
 
-    return [bert.build_dev, imagenet.build_dev, whisper.build_dev]
+    # MiniLM first: the default text space (English, and the one that chunks notes); USE-m3 is
+    # the second, multilingual one.
+    return [bert.build_dev, use.build_dev, imagenet.build_dev, whisper.build_dev]
 
 
 def source_key() -> str:

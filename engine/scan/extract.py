@@ -7,12 +7,12 @@ consumer), so photos from several files share one forward pass and tag labels ar
 
 What each kind yields (spaces are named by model id):
 - photo: a PHOTO item (image space, and image-text space where the pack has it) and TAG items for
-  the classifier's top labels, each label embedded as a document in the text space;
+  the classifier's top labels, each label embedded as a document in every text space;
 - audio: AUDIO_WINDOW items (audio space), TAG items spanning the windows a label was heard in
-  (where the audio model tags) and TRANSCRIPT segments (text space) where the pack has speech;
+  (where the audio model tags) and TRANSCRIPT segments (text spaces) where the pack has speech;
 - video: FRAME items every ``frame_interval`` seconds (image spaces), TAG items spanning the
   frames a label was seen in, and its sound track as audio;
-- note: TEXT_CHUNK items (text space) with their character span.
+- note: TEXT_CHUNK items (text spaces) with their character span, cut by the first text model.
 
 Memory is bounded per file whatever its length: a recording longer than
 ``held_sound_seconds``, or a video that long (or with more frames than ``held_frame_bytes``), is
@@ -212,11 +212,11 @@ class Extractor:
         self.settings = settings or ExtractSettings()
         self._video_decoder = video_decoder or decode_video
         self._note_reader = note_reader or notes.read_note
-        self._label_vectors: dict[str, Vector] = {}
+        # Tag label -> its vector, per text space.
+        self._label_vectors: dict[str, dict[str, Vector]] = {}
         # What decode threads ask comes from the manifest, here; each encoder is made on first
         # use (once: the ModelSet keeps it, under its lock), so that a text query's process
         # never reads the image labels or Whisper's tokenizer.
-        self.text_space = models.text_entry().id
         seeing = [models.entry(task) for task in (Task.IMAGE, Task.IMAGE_TEXT)]
         self.sees = any(seeing)
         self._image_side = _shrink_side([_image_input(e.preprocessing) for e in seeing if e])
@@ -239,7 +239,13 @@ class Extractor:
 
     @cached_property
     def text(self) -> TextEncoder:
+        """The first text space's encoder: it cuts notes into chunks."""
         return self.models.text()
+
+    @cached_property
+    def texts(self) -> list[TextEncoder]:
+        """Every text space's encoder: each text is embedded in all of them."""
+        return self.models.text_encoders()
 
     @property
     def sound_rate(self) -> int | None:
@@ -474,24 +480,26 @@ class Extractor:
         self._embed_images(batch, [drafts], spans)
 
     def _embed_texts(self, drafts: list[list[Item]]) -> None:
-        """Give every item with text its text-space vector, in place in ``drafts``: text-model
-        calls for the whole batch, :data:`TEXTS_PER_CALL` at a time; tag labels are embedded
-        once per run and remembered, since a classifier has only so many."""
+        """Give every item with text a vector in every text space, in place in ``drafts``:
+        text-model calls for the whole batch, :data:`TEXTS_PER_CALL` at a time; tag labels are
+        embedded once per run and space and remembered, since a classifier has only so many."""
         places = [(items, at) for items in drafts for at, item in enumerate(items) if item.text]
         tags = [(items, at) for items, at in places if items[at].kind is ItemKind.TAG]
         others = [(items, at) for items, at in places if items[at].kind is not ItemKind.TAG]
-        labels = sorted({items[at].text or "" for items, at in tags} - set(self._label_vectors))
-        texts = labels + [items[at].text or "" for items, at in others]
-        vectors = np.zeros((len(texts), self.text.dim), np.float32)
-        for start in range(0, len(texts), TEXTS_PER_CALL):
-            part = texts[start : start + TEXTS_PER_CALL]
-            vectors[start : start + len(part)] = self.text.encode(part, kind="document")
-        self._label_vectors.update(zip(labels, vectors[: len(labels)], strict=True))
-        for (items, at), vector in zip(others, vectors[len(labels) :], strict=True):
-            items[at] = with_vector(items[at], self.text_space, vector)
-        for items, at in tags:
-            label = items[at].text or ""
-            items[at] = with_vector(items[at], self.text_space, self._label_vectors[label])
+        for encoder in self.texts:
+            space = encoder.entry.id
+            known = self._label_vectors.setdefault(space, {})
+            labels = sorted({items[at].text or "" for items, at in tags} - set(known))
+            texts = labels + [items[at].text or "" for items, at in others]
+            vectors = np.zeros((len(texts), encoder.dim), np.float32)
+            for start in range(0, len(texts), TEXTS_PER_CALL):
+                part = texts[start : start + TEXTS_PER_CALL]
+                vectors[start : start + len(part)] = encoder.encode(part, kind="document")
+            known.update(zip(labels, vectors[: len(labels)], strict=True))
+            for (items, at), vector in zip(others, vectors[len(labels) :], strict=True):
+                items[at] = with_vector(items[at], space, vector)
+            for items, at in tags:
+                items[at] = with_vector(items[at], space, known[items[at].text or ""])
 
 
 def merged_tags(spans: Iterable[Span]) -> list[Item]:

@@ -1,7 +1,8 @@
 """Query parts -> probes: one vector per model space that can answer the part.
 
-A text part probes the text space (which holds tags, transcripts and note chunks) and, where the
-pack has an image-text model, the image-text space through its text tower. An example file is
+A text part probes every text space (each holds tags, transcripts and note chunks: an English
+one and a multilingual one, say) and, where the pack has an image-text model, the image-text
+space through its text tower. An example file is
 decoded and embedded by the very :class:`~engine.scan.extract.Extractor` that indexes files, so
 a query photo, recording, video or note is seen exactly as indexed ones were: its vectors are
 averaged per space (frames of a video, windows of a recording, chunks of a note), and a
@@ -137,9 +138,11 @@ class ModelProbes:
         return self._extractor
 
     def for_text(self, text: str) -> Probes:
-        encoder = self.models.text()
-        vector = encoder.encode([text], "query")[0]
-        probes = [Probe(encoder.entry.id, vector, "text", TEXT_ROUTES, asked=text)]
+        probes = [
+            Probe(encoder.entry.id, vector, "text", TEXT_ROUTES, asked=text)
+            for encoder in self.models.text_encoders()
+            for vector in encoder.encode([text], "query")
+        ]
         notes = []
         image_text = self.models.image_text()
         if image_text is not None:
@@ -185,9 +188,9 @@ class ModelProbes:
 
     def _spaces_by_kind(self) -> dict[ItemKind, set[str]]:
         """The spaces the extractor puts each kind of item in, with this pack (see there)."""
-        tasks = (Task.TEXT, Task.IMAGE, Task.IMAGE_TEXT, Task.AUDIO)
+        tasks = (Task.IMAGE, Task.IMAGE_TEXT, Task.AUDIO)
         ids = {task: entry.id for task in tasks if (entry := self.models.entry(task)) is not None}
-        text = {ids[Task.TEXT]} if Task.TEXT in ids else set()
+        text = {entry.id for entry in self.models.text_entries()}
         visual = {ids[task] for task in (Task.IMAGE, Task.IMAGE_TEXT) if task in ids}
         sound = {ids[Task.AUDIO]} if Task.AUDIO in ids else set()
         return {

