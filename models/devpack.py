@@ -31,9 +31,9 @@ Builder = Callable[[Path], list[ModelEntry]]
 
 def _builders() -> list[Builder]:
     # Imported here so that `--help` and the key check need no torch.
-    from models.export import bert, imagenet, whisper
+    from models.export import bert, imagenet, silero, whisper
 
-    return [bert.build_dev, imagenet.build_dev, whisper.build_dev]
+    return [bert.build_dev, imagenet.build_dev, whisper.build_dev, silero.build_dev]
 
 
 def source_key() -> str:

