@@ -12,7 +12,13 @@ import soundfile
 import soxr
 from numpy.typing import NDArray
 
-from engine.inference.speech import SAMPLE_RATE, Segment, SpeechTranscriber, ends_in_loop
+from engine.inference.speech import (
+    SAMPLE_RATE,
+    Segment,
+    SpeechTranscriber,
+    ends_in_loop,
+    loop_start,
+)
 from models.manifest import Manifest
 from tests.media import FREEDESKTOP_SOUNDS, SpeechClip, desktop_sounds, speech_clips
 
@@ -183,3 +189,10 @@ def test_a_repetition_loop_is_recognised_only_when_it_repeats_enough() -> None:
     assert not ends_in_loop([7, 8, 7, 8, 7, 8], repeats=4)
     assert not ends_in_loop([1, 2, 3, 4, 5, 6, 7, 8], repeats=4)
     assert not ends_in_loop([], repeats=4)
+
+
+def test_a_loop_begins_where_its_repeats_begin() -> None:
+    assert loop_start([1, 2, 9, 9, 9, 9, 9, 9], repeats=4) == 2
+    assert loop_start([3, 7, 8, 7, 8, 7, 8, 7, 8], repeats=4) == 1
+    assert loop_start([7, 8, 7, 8, 7, 8, 7, 8], repeats=4) == 0
+    assert loop_start([1, 2, 9, 9, 9], repeats=4) is None
