@@ -19,7 +19,8 @@ and a decoded one is dropped when the model's no-speech probability is high and 
 confidence low (Whisper's thresholds). The same 1-4 tokens repeated stops decoding as a loop,
 and a segment whose text compresses too well (a loop that fitted the budget) is dropped; where
 the voice model says someone speaks, repeats are likelier said ("no, no, no, no, no") than
-dreamt, so both limits are looser there, and a loop keeps the text heard before it began.
+dreamt, so both limits are looser there, and a loop keeps its text, cut to the repeats allowed
+elsewhere.
 
 A recording of any length can be pushed through a :class:`SpeechStream` a piece at a time; it
 cuts the same windows as :meth:`SpeechTranscriber.transcribe` does from the whole.
@@ -130,9 +131,9 @@ def to_mono_16k(waveform: NDArray[np.floating], sample_rate: int) -> NDArray[np.
     return resample(audio, sample_rate, SAMPLE_RATE)
 
 
-def loop_start(tokens: list[int], repeats: int, longest: int = 4) -> int | None:
-    """Where the loop begins that ``tokens`` end in (some run of 1..``longest`` tokens said
-    ``repeats`` times over, or more), or ``None`` if they end in none."""
+def find_loop(tokens: list[int], repeats: int, longest: int = 4) -> tuple[int, int] | None:
+    """The loop that ``tokens`` end in (some run of 1..``longest`` tokens said ``repeats``
+    times over, or more): where it begins and how many tokens it repeats; ``None`` if none."""
     for size in range(1, longest + 1):
         span = size * repeats
         if len(tokens) >= span:
@@ -141,13 +142,13 @@ def loop_start(tokens: list[int], repeats: int, longest: int = 4) -> int | None:
                 start = len(tokens) - span
                 while start >= size and tokens[start - size : start] == tail[:size]:
                     start -= size
-                return start
+                return start, size
     return None
 
 
 def ends_in_loop(tokens: list[int], repeats: int, longest: int = 4) -> bool:
     """Whether ``tokens`` end with some run of 1..``longest`` tokens said ``repeats`` times over."""
-    return loop_start(tokens, repeats, longest) is not None
+    return find_loop(tokens, repeats, longest) is not None
 
 
 def _log_softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -309,13 +310,14 @@ class SpeechTranscriber:
             tokens.append(token)
             if token == generation.eot:
                 break
-            loop = loop_start(tokens, limits.repeats)
+            loop = find_loop(tokens, limits.repeats)
             if loop is not None:
                 # "Shh! Shh! Shh!...": what non-speech sounds make the model say. Stopping here
                 # saves most of a window's decoding; the window's text is dropped, or, in voice,
-                # kept up to where the loop began.
-                average = total_logprob / len(tokens)
-                return _Window(tokens[:loop], no_speech, average, looped=True)
+                # kept with the loop cut to the repeats allowed anywhere ("no, no, no, no").
+                start, size = loop
+                kept = tokens[: start + size * self.settings.loops.repeats]
+                return _Window(kept, no_speech, total_logprob / len(tokens), looped=True)
             logits, past = self._step([token], past, cross)
         return _Window(tokens, no_speech, total_logprob / max(1, len(tokens)))
 

@@ -17,7 +17,7 @@ from engine.inference.speech import (
     Segment,
     SpeechTranscriber,
     ends_in_loop,
-    loop_start,
+    find_loop,
 )
 from models.manifest import Manifest
 from tests.media import FREEDESKTOP_SOUNDS, SpeechClip, desktop_sounds, speech_clips
@@ -192,7 +192,7 @@ def test_a_repetition_loop_is_recognised_only_when_it_repeats_enough() -> None:
 
 
 def test_a_loop_begins_where_its_repeats_begin() -> None:
-    assert loop_start([1, 2, 9, 9, 9, 9, 9, 9], repeats=4) == 2
-    assert loop_start([3, 7, 8, 7, 8, 7, 8, 7, 8], repeats=4) == 1
-    assert loop_start([7, 8, 7, 8, 7, 8, 7, 8], repeats=4) == 0
-    assert loop_start([1, 2, 9, 9, 9], repeats=4) is None
+    assert find_loop([1, 2, 9, 9, 9, 9, 9, 9], repeats=4) == (2, 1)
+    assert find_loop([3, 7, 8, 7, 8, 7, 8, 7, 8], repeats=4) == (1, 2)
+    assert find_loop([7, 8, 7, 8, 7, 8, 7, 8], repeats=4) == (0, 2)
+    assert find_loop([1, 2, 9, 9, 9], repeats=4) is None
