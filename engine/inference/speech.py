@@ -19,8 +19,8 @@ and a decoded one is dropped when the model's no-speech probability is high and 
 confidence low (Whisper's thresholds). The same 1-4 tokens repeated stops decoding as a loop,
 and a segment whose text compresses too well (a loop that fitted the budget) is dropped; where
 the voice model says someone speaks, repeats are likelier said ("no, no, no, no, no") than
-dreamt, so both limits are looser there, and a loop keeps its text, cut to the repeats allowed
-elsewhere.
+dreamt, so both limits are looser there, and a loop of words keeps its text, cut to the repeats
+allowed elsewhere (a sound drawn out, "AHHHHHHHH" over a cow's moo, is still dropped).
 
 A recording of any length can be pushed through a :class:`SpeechStream` a piece at a time; it
 cuts the same windows as :meth:`SpeechTranscriber.transcribe` does from the whole.
@@ -29,6 +29,7 @@ cuts the same windows as :meth:`SpeechTranscriber.transcribe` does from the whol
 from __future__ import annotations
 
 import bisect
+import re
 import zlib
 from dataclasses import dataclass, field, replace
 
@@ -51,6 +52,9 @@ WINDOW_SAMPLES = WINDOW_SECONDS * SAMPLE_RATE
 DECODER_OUTPUTS = ("logits", "present_keys", "present_values")
 # Whisper: a first timestamp after 1 s is not allowed (50 steps of 20 ms).
 MAX_INITIAL_TIMESTAMP_STEPS = 50
+# A loop's repeated text is a word said again when it holds a word after a space (", no") or
+# is in a script written without spaces ("不"); otherwise it is a sound drawn out ("HHHH", "-W").
+_SAID_AGAIN = re.compile(r"\s[^\W\d_]|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SPACE_TOKEN = 220
 # The decoder's graph depends on the layer count, so its tensor names are checked in
 # ``_whisper_problems`` rather than declared here.
@@ -110,6 +114,7 @@ class _Window:
     no_speech_prob: float
     avg_logprob: float
     looped: bool = False  # decoding fell into a repetition loop and was stopped
+    words_looped: bool = False  # and what it repeated is a word said again
 
 
 @dataclass(frozen=True)
@@ -246,7 +251,7 @@ class SpeechTranscriber:
         cross = self._encode(chunk)
         prompt = self._prompt(cross)
         window = self._decode(cross, prompt, limits)
-        if (window.looped and not voiced) or (
+        if (window.looped and not (voiced and window.words_looped)) or (
             window.no_speech_prob > self.settings.no_speech_threshold
             and window.avg_logprob < self.settings.logprob_threshold
         ):
@@ -317,7 +322,11 @@ class SpeechTranscriber:
                 # kept with the loop cut to the repeats allowed anywhere ("no, no, no, no").
                 start, size = loop
                 kept = tokens[: start + size * self.settings.loops.repeats]
-                return _Window(kept, no_speech, total_logprob / len(tokens), looped=True)
+                words = bool(
+                    _SAID_AGAIN.search(self.tokenizer.decode(tokens[start : start + size]))
+                )
+                average = total_logprob / len(tokens)
+                return _Window(kept, no_speech, average, looped=True, words_looped=words)
             logits, past = self._step([token], past, cross)
         return _Window(tokens, no_speech, total_logprob / max(1, len(tokens)))
 
