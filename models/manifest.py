@@ -28,6 +28,7 @@ class Task(StrEnum):
     IMAGE_TEXT = "image-text"
     AUDIO = "audio"
     SPEECH = "speech"
+    VAD = "voice"  # voice activity: where in a recording someone speaks
 
 
 class PackError(Exception):
@@ -210,6 +211,17 @@ class SpeechPreprocessing(_Flat):
     n_mels: Whole
 
 
+@dataclass(frozen=True, kw_only=True)
+class VoicePreprocessing(_Flat):
+    """Mono samples at ``sample_rate`` Hz, judged ``chunk_samples`` at a time; the graph's input
+    is each chunk with the ``context_samples`` before it prepended (zeros before the first)."""
+
+    task: ClassVar[Task] = Task.VAD
+    sample_rate: Whole
+    chunk_samples: Whole
+    context_samples: Whole
+
+
 @dataclass(frozen=True)
 class ImageTextPreprocessing:
     """An image-text model's two towers: the image tower's preprocessing and the text tower's.
@@ -243,6 +255,7 @@ Preprocessing = (
     | ImageTextPreprocessing
     | AudioPreprocessing
     | SpeechPreprocessing
+    | VoicePreprocessing
 )
 PREPROCESSING_OF: dict[Task, type[Preprocessing]] = {
     kind.task: kind
@@ -252,6 +265,7 @@ PREPROCESSING_OF: dict[Task, type[Preprocessing]] = {
         ImageTextPreprocessing,
         AudioPreprocessing,
         SpeechPreprocessing,
+        VoicePreprocessing,
     )
 }
 

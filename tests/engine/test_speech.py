@@ -12,7 +12,13 @@ import soundfile
 import soxr
 from numpy.typing import NDArray
 
-from engine.inference.speech import SAMPLE_RATE, Segment, SpeechTranscriber, ends_in_loop
+from engine.inference.speech import (
+    SAMPLE_RATE,
+    Segment,
+    SpeechTranscriber,
+    ends_in_loop,
+    find_loop,
+)
 from models.manifest import Manifest
 from tests.media import FREEDESKTOP_SOUNDS, SpeechClip, desktop_sounds, speech_clips
 
@@ -183,3 +189,10 @@ def test_a_repetition_loop_is_recognised_only_when_it_repeats_enough() -> None:
     assert not ends_in_loop([7, 8, 7, 8, 7, 8], repeats=4)
     assert not ends_in_loop([1, 2, 3, 4, 5, 6, 7, 8], repeats=4)
     assert not ends_in_loop([], repeats=4)
+
+
+def test_a_loop_begins_where_its_repeats_begin() -> None:
+    assert find_loop([1, 2, 9, 9, 9, 9, 9, 9], repeats=4) == (2, 1)
+    assert find_loop([3, 7, 8, 7, 8, 7, 8, 7, 8], repeats=4) == (1, 2)
+    assert find_loop([7, 8, 7, 8, 7, 8, 7, 8], repeats=4) == (0, 2)
+    assert find_loop([1, 2, 9, 9, 9], repeats=4) is None
