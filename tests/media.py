@@ -173,6 +173,18 @@ def caption(stamp: Path) -> str:
     return captions(stamp)["en"]
 
 
+# A language whose captions are kept per region: the first region found stands for it.
+_REGIONS = {"zh": ("zh_CN", "zh_TW")}
+
+
+def caption_in(stamp: Path, language: str) -> str | None:
+    """The stamp's caption in ``language`` (``"zh"``: zh_CN, else zh_TW), None if it has none."""
+    found = captions(stamp)
+    return next(
+        (found[code] for code in (language, *_REGIONS.get(language, ())) if code in found), None
+    )
+
+
 def categories(min_images: int = 8, photos_only: bool = False) -> dict[str, list[Path]]:
     """Stamps grouped by the folder that holds them (path relative to the stamps folder);
     only folders with at least ``min_images`` PNG stamps. Same folder = relevant."""
