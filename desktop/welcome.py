@@ -34,8 +34,8 @@ _OFFERED = (
 # translation must find its file there too (tests/desktop/test_welcome.py searches for them).
 # (QT_TRANSLATE_NOOP is typed as returning object: it returns its text.)
 _EXAMPLES: tuple[object, ...] = (
-    QT_TRANSLATE_NOOP("WelcomeDialog", "a dog on a beach"),
-    QT_TRANSLATE_NOOP("WelcomeDialog", "the talk about tomatoes"),
+    QT_TRANSLATE_NOOP("WelcomeDialog", "a cup of coffee"),
+    QT_TRANSLATE_NOOP("WelcomeDialog", "watering the tomato plants"),
 )
 
 

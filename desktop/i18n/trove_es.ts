@@ -931,12 +931,12 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>&lt;h2&gt;Encuentra cualquier cosa describiéndola&lt;/h2&gt;</translation>
     </message>
     <message>
-        <source>a dog on a beach</source>
-        <translation>un perro en una playa</translation>
+        <source>a cup of coffee</source>
+        <translation>una taza de café</translation>
     </message>
     <message>
-        <source>the talk about tomatoes</source>
-        <translation>la charla sobre los tomates</translation>
+        <source>watering the tomato plants</source>
+        <translation>regar las plantas de tomate</translation>
     </message>
     <message>
         <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “{photo}”, “{recording}”, or a picture like this one.

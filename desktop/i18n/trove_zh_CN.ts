@@ -931,12 +931,12 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>&lt;h2&gt;描述一下，就能找到&lt;/h2&gt;</translation>
     </message>
     <message>
-        <source>a dog on a beach</source>
-        <translation>海滩上的一条狗</translation>
+        <source>a cup of coffee</source>
+        <translation>一杯咖啡</translation>
     </message>
     <message>
-        <source>the talk about tomatoes</source>
-        <translation>关于番茄的谈话</translation>
+        <source>watering the tomato plants</source>
+        <translation>给番茄苗浇水</translation>
     </message>
     <message>
         <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “{photo}”, “{recording}”, or a picture like this one.

@@ -19,7 +19,7 @@ from tests.desktop.test_i18n import TS_FILES, load_update
 from tests.media import demo_folder
 
 # The demo file each of the intro's examples names, in the order example_queries() gives them.
-EXAMPLE_FILES = (Path("Photos/dog.png"), Path("Recordings/tomato_plants.wav"))
+EXAMPLE_FILES = (Path("Photos/coffee.png"), Path("Recordings/tomato_plants.wav"))
 
 
 @pytest.fixture
