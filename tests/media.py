@@ -520,7 +520,7 @@ def videos() -> Videos:
 
 # --- the demo folder ----------------------------------------------------------------------------
 
-_DEMO_VERSION = "3"
+_DEMO_VERSION = "4"
 _DEMO_SKIMAGE = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "hubble_deep_field")
 _DEMO_SKLEARN = ("china", "flower")
 # Tux Paint photos (cut-outs on transparent backgrounds, copied as they are: the app must
@@ -564,7 +564,7 @@ _DEMO_MEMOS = (
     ),
     Utterance(
         "beijing_trip",
-        "cmn",
+        "cmn-latn-pinyin",  # plain "cmn" reads its own pinyin as English
         "这个周末我们去北京旅行。星期六去爬长城，星期天去参观寺庙。记得带上相机和护照。",
     ),
 )
