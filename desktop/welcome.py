@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QStandardPaths
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -29,6 +29,19 @@ _OFFERED = (
     QStandardPaths.StandardLocation.DocumentsLocation,
     QStandardPaths.StandardLocation.MoviesLocation,
 )
+
+# The searches the intro gives as examples, a photo and a recording of the demo folder; each
+# translation must find its file there too (tests/desktop/test_welcome.py searches for them).
+# (QT_TRANSLATE_NOOP is typed as returning object: it returns its text.)
+_EXAMPLES: tuple[object, ...] = (
+    QT_TRANSLATE_NOOP("WelcomeDialog", "a cup of coffee"),
+    QT_TRANSLATE_NOOP("WelcomeDialog", "watering the tomato plants"),
+)
+
+
+def example_queries() -> list[str]:
+    """The intro's example searches in the UI's language, in the order the intro names them."""
+    return [QCoreApplication.translate("WelcomeDialog", str(text)) for text in _EXAMPLES]
 
 
 @dataclass(frozen=True)
@@ -66,15 +79,16 @@ class WelcomeDialog(QDialog):
         self.checkboxes: list[tuple[QCheckBox, Path]] = []
 
         heading = QLabel(self.tr("<h2>Find anything by describing it</h2>"), self)
+        photo, recording = example_queries()
         intro = QLabel(
             self.tr(
                 "Trove looks through your photos, recordings, videos and notes so you can find "
-                "them by what they show or say: “a dog on a beach”, “the talk about tomatoes”, "
+                "them by what they show or say: “{photo}”, “{recording}”, "
                 "or a picture like this one.\n\n"
                 "Everything happens on this computer. Nothing you own is sent anywhere.\n\n"
                 "Which folders should Trove look through? You can search as soon as it starts; "
                 "it keeps working in the background."
-            ),
+            ).format(photo=photo, recording=recording),
             self,
         )
         intro.setWordWrap(True)

@@ -57,7 +57,18 @@ if TYPE_CHECKING:
     from engine.search.results import SearchResult
 
 OK, NO_RESULT, BAD_USAGE, ENGINE_ERROR = 0, 1, 2, 3
-DEMO_QUERIES = ("a cat", "an elephant", "coffee", "the budget on Thursday", "a jet plane")
+# What `trove demo` asks: photos, sounds, recordings, the video's spoken track, and a Spanish
+# and a Chinese query for the Spanish and Chinese voice memos (tests/media.py _DEMO_MEMOS).
+DEMO_QUERIES = (
+    "a cat",
+    "an elephant",
+    "coffee",
+    "the budget on Thursday",
+    "a jet plane",
+    "the visit to the space museum",
+    "el viaje a la playa",
+    "去北京旅行",
+)
 KINDS = ("photo", "audio", "video", "note")
 MAX_LIMIT = 10_000  # hits one search may ask for
 

@@ -61,6 +61,10 @@ DEMO_FILES = (
     "Sounds/dog.ogg",
     "Sounds/elephant.ogg",
     "Recordings/budget_meeting.wav",
+    "Recordings/tomato_plants.wav",
+    "Recordings/viaje_a_la_playa.ogg",
+    "Recordings/beijing_trip.ogg",
+    "Videos/space_museum.mp4",
     "Notes/zoo-trip.md",
     "Notes/recipes.txt",
 )

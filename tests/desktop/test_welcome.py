@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 import desktop.welcome
-from desktop.welcome import StandardFolder, WelcomeDialog, standard_folders
+from desktop.i18n import ENGLISH, SHIPPED, install_translations
+from desktop.welcome import StandardFolder, WelcomeDialog, example_queries, standard_folders
+from engine.facade import Trove
+from tests.conftest import dev_pack_path
+from tests.desktop.test_i18n import TS_FILES, load_update
+from tests.media import demo_folder
+
+# The demo file each of the intro's examples names, in the order example_queries() gives them.
+EXAMPLE_FILES = (Path("Photos/coffee.png"), Path("Recordings/tomato_plants.wav"))
 
 
 @pytest.fixture
@@ -93,3 +103,44 @@ def test_the_home_folder_itself_is_never_offered(
         desktop.welcome.QStandardPaths, "writableLocation", staticmethod(lambda _: str(tmp_path))
     )
     assert standard_folders() == []
+
+
+@pytest.fixture(scope="module")
+def demo_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trove]:
+    """The demo folder indexed with the dev pack, once for the module."""
+    with Trove(tmp_path_factory.mktemp("demo-data"), dev_pack_path()) as trove:
+        trove.add_folder(demo_folder())
+        trove.index()
+        yield trove
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The translations compiled from today's .ts files."""
+    folder = tmp_path_factory.mktemp("qm")
+    update = load_update()
+    for ts_file in TS_FILES.values():
+        update.lrelease(ts_file, folder / ts_file.with_suffix(".qm").name)
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", SHIPPED)
+def test_the_intro_examples_find_their_demo_file_in_every_language(
+    qapp: QApplication, demo_index: Trove, compiled: Path, language: str
+) -> None:
+    english = example_queries()
+    assert install_translations(qapp, language, compiled) == language
+    try:
+        examples = example_queries()
+    finally:
+        install_translations(qapp, ENGLISH)
+    assert len(examples) == len(EXAMPLE_FILES)
+    assert language == ENGLISH or set(examples).isdisjoint(english)  # translated, each of them
+    demo = demo_folder().resolve()
+    for query, expected in zip(examples, EXAMPLE_FILES, strict=True):
+        result = demo_index.search(query, limit=3)
+        top = [hit.path.resolve().relative_to(demo) for hit in result.hits]
+        assert not result.no_good_match and expected in top, (
+            f"{language}: {query!r} should find {expected} among its first 3 hits: {top}"
+        )

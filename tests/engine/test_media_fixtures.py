@@ -94,7 +94,13 @@ def test_speech_has_exact_transcripts_at_16_khz() -> None:
 def test_demo_folder_is_small_real_and_self_contained() -> None:
     files = media.demo_files()
     assert 20 <= len(files) <= 40
-    assert {path.parent.name for path in files} == {"Photos", "Sounds", "Recordings", "Notes"}
+    assert {path.parent.name for path in files} == {
+        "Photos",
+        "Sounds",
+        "Recordings",
+        "Videos",
+        "Notes",
+    }
     root = media.demo_folder()
     assert not any(path.is_symlink() for path in root.rglob("*"))
     assert all(path.stat().st_size > 0 for path in files)
