@@ -213,6 +213,11 @@ def spoken_captions(language: str = "en") -> list[Path]:
     ]
 
 
+def spoken_caption(stem: str, language: str = "en") -> Path:
+    """The recorded caption of the stamp ``stem`` (``"frog"``) in ``language``."""
+    return next(path for path in spoken_captions(language) if path.stem.startswith(stem + _DESC))
+
+
 def stamp_of(sound: Path) -> Path | None:
     """The image a sound or spoken caption belongs to, if it has a PNG."""
     image = _caption_file(sound).with_suffix(".png")
@@ -297,20 +302,30 @@ def _speak(utterance: Utterance, target: Path) -> None:
 
 def _clip_is_current(path: Path, text: str) -> bool:
     transcript = path.with_suffix(".txt")
-    return path.is_file() and transcript.is_file() and transcript.read_text().strip() == text
+    return (
+        path.is_file()
+        and transcript.is_file()
+        and transcript.read_text(encoding="utf-8").strip() == text
+    )
 
 
 def speech_clips() -> list[SpeechClip]:
     """One WAV per sentence of :data:`UTTERANCES`, the transcript in a ``.txt`` beside it."""
+    return spoken_sentences("speech", UTTERANCES)
+
+
+def spoken_sentences(folder_name: str, utterances: Sequence[Utterance]) -> list[SpeechClip]:
+    """espeak-ng says each utterance (in its voice: ``en-us``, ``cmn``, ``es``...) into a 16 kHz
+    WAV under the media folder ``folder_name``, made again only when its text changed."""
     ensure_apt(_SPEECH_PACKAGES)
-    folder = media_root() / "speech"
+    folder = media_root() / folder_name
     folder.mkdir(parents=True, exist_ok=True)
     clips = []
-    for utterance in UTTERANCES:
+    for utterance in utterances:
         path = folder / f"{utterance.name}.wav"
         if not _clip_is_current(path, utterance.text):
             _speak(utterance, path)
-            path.with_suffix(".txt").write_text(utterance.text + "\n")
+            path.with_suffix(".txt").write_text(utterance.text + "\n", encoding="utf-8")
         clips.append(SpeechClip(path, utterance.text))
     return clips
 

@@ -90,6 +90,7 @@ def test_recording_gives_windows_and_a_timed_transcript(extractor: Extractor) ->
     (said,) = _of(items, ItemKind.TRANSCRIPT)
     text = (said.text or "").lower()
     assert "budget" in text and "thursday" in text
+    assert said.language == "en"  # as the speech model detected it
     assert said.start is not None and said.end is not None and 0 <= said.start < said.end
     expected = extractor.text.encode([said.text or ""], kind="document")[0]
     assert np.abs(said.vectors[extractor.text_space] - expected).max() < TOLERANCE
