@@ -65,6 +65,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.languages import language_name
 from desktop.messages import advice
 from desktop.player import AROUND_SECONDS, MediaPlayer
 from desktop.results import ELLIPSIS, Marked, clock, excerpt, percent
@@ -329,7 +330,7 @@ class ImageView(QLabel):
 class DetailsView(QWidget):
     """The file's facts as labelled rows; rows without a value are hidden."""
 
-    ROWS = ("kind", "size", "length", "modified", "folder", "tags", "problem")
+    ROWS = ("kind", "size", "length", "modified", "folder", "spoken", "tags", "problem")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -339,6 +340,7 @@ class DetailsView(QWidget):
             "length": self.tr("Length"),
             "modified": self.tr("Modified"),
             "folder": self.tr("Folder"),
+            "spoken": self.tr("Spoken language"),
             "tags": self.tr("Tags"),
             "problem": self.tr("Problem"),
         }
@@ -627,6 +629,8 @@ class PreviewPane(QWidget):
             "modified", locale.toString(modified, QLocale.FormatType.ShortFormat)
         )
         self.details.set_value("tags", tags)
+        spoken = ", ".join(language_name(code) for code in details.languages)
+        self.details.set_value("spoken", spoken)
         self.details.set_value("problem", self._problem(details))
         if details.transcript and self.hit.kind in (FileKind.AUDIO, FileKind.VIDEO):
             self._show_transcript(self.hit, details.transcript)

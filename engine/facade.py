@@ -152,6 +152,18 @@ class FileDetails:
     error: str | None
     transcript: list[Segment]  # in time order; empty for photos and notes
     tags: list[tuple[str, float]]  # label, probability; best first
+    # Codes of the languages spoken in its transcript ("es"), most-spoken first by seconds.
+    languages: tuple[str, ...] = ()
+
+
+def spoken_languages(transcript: Sequence[Segment]) -> tuple[str, ...]:
+    """The languages of a transcript's segments, most seconds first (ties: first heard)."""
+    seconds: dict[str, float] = {}
+    for segment in transcript:
+        if segment.language:
+            spoken = max(segment.end - segment.start, 0.0)
+            seconds[segment.language] = seconds.get(segment.language, 0.0) + spoken
+    return tuple(sorted(seconds, key=lambda code: -seconds[code]))
 
 
 def available_devices() -> list[str]:
@@ -392,7 +404,9 @@ class Trove:
         items = self.catalog.items_of_file(record.id)
         failure = self.catalog.failure(record.id)
         transcript = [
-            Segment(item.start or 0.0, item.end or item.start or 0.0, item.text or "")
+            Segment(
+                item.start or 0.0, item.end or item.start or 0.0, item.text or "", item.language
+            )
             for item in items
             if item.kind is ItemKind.TRANSCRIPT and item.text
         ]
@@ -411,6 +425,7 @@ class Trove:
             error=None if failure is None else failure.reason,
             transcript=transcript,
             tags=tags,
+            languages=spoken_languages(transcript),
         )
 
     def file_id(self, path: Path) -> int | None:

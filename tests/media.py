@@ -229,6 +229,11 @@ def spoken_captions(language: str = "en") -> list[Path]:
     ]
 
 
+def spoken_caption(stem: str, language: str = "en") -> Path:
+    """The recorded caption of the stamp ``stem`` (``"frog"``) in ``language``."""
+    return next(path for path in spoken_captions(language) if path.stem.startswith(stem + _DESC))
+
+
 def stamp_of(sound: Path) -> Path | None:
     """The image a sound or spoken caption belongs to, if it has a PNG."""
     image = _caption_file(sound).with_suffix(".png")
@@ -313,25 +318,35 @@ def _speak(utterance: Utterance, target: Path) -> None:
 
 def _clip_is_current(path: Path, text: str) -> bool:
     transcript = path.with_suffix(".txt")
-    return path.is_file() and transcript.is_file() and transcript.read_text().strip() == text
+    return (
+        path.is_file()
+        and transcript.is_file()
+        and transcript.read_text(encoding="utf-8").strip() == text
+    )
 
 
-def said(utterance: Utterance) -> SpeechClip:
-    """``utterance`` as a WAV spoken by espeak-ng (any of its voices: ``es``, ``cmn``...), made
-    once, the transcript in a ``.txt`` beside it."""
+def said(utterance: Utterance, folder_name: str = "speech") -> SpeechClip:
+    """``utterance`` as a 16 kHz WAV spoken by espeak-ng (in its voice: ``en-us``, ``cmn``,
+    ``es``...) under the media folder ``folder_name``, made again only when its text changed;
+    the transcript in a ``.txt`` beside it."""
     ensure_apt(_SPEECH_PACKAGES)
-    folder = media_root() / "speech"
+    folder = media_root() / folder_name
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{utterance.name}.wav"
     if not _clip_is_current(path, utterance.text):
         _speak(utterance, path)
-        path.with_suffix(".txt").write_text(utterance.text + "\n")
+        path.with_suffix(".txt").write_text(utterance.text + "\n", encoding="utf-8")
     return SpeechClip(path, utterance.text)
 
 
+def spoken_sentences(folder_name: str, utterances: Sequence[Utterance]) -> list[SpeechClip]:
+    """:func:`said` for each utterance, under the media folder ``folder_name``."""
+    return [said(utterance, folder_name) for utterance in utterances]
+
+
 def speech_clips() -> list[SpeechClip]:
-    """One WAV per sentence of :data:`UTTERANCES`."""
-    return [said(utterance) for utterance in UTTERANCES]
+    """One WAV per sentence of :data:`UTTERANCES`, the transcript in a ``.txt`` beside it."""
+    return spoken_sentences("speech", UTTERANCES)
 
 
 def long_speech(seconds: float = LONG_SPEECH_SECONDS) -> SpeechClip:

@@ -53,7 +53,8 @@ Vectors = NDArray[np.float32]
 _BUSY_TIMEOUT_MS = 30_000
 _FILE_COLUMNS = "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status"
 # An item's own columns, in the order of :class:`Item`'s fields (vectors apart).
-_ITEM_COLUMNS = "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score"
+_ITEM_COLUMNS = "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score, i.language"
+_ITEM_COUNT = _ITEM_COLUMNS.count(",") + 1
 _VECTOR_DTYPE = np.dtype("<f4")
 # What every SQLite 3 database file begins with.
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -139,13 +140,20 @@ def _file_record(row: Sequence[Any]) -> FileRecord:
 
 
 _ItemValues = tuple[
-    ItemKind, float | None, float | None, int | None, int | None, str | None, float | None
+    ItemKind,
+    float | None,
+    float | None,
+    int | None,
+    int | None,
+    str | None,
+    float | None,
+    str | None,
 ]
 
 
 def _item_values(row: Sequence[Any]) -> _ItemValues:
     """The leading ``_ITEM_COLUMNS`` of a row as :class:`Item`'s fields, in order."""
-    return (ItemKind(row[0]), row[1], row[2], row[3], row[4], row[5], row[6])
+    return (ItemKind(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
 def _joined(root_path: bytes, relpath: str) -> bytes:
@@ -722,10 +730,10 @@ class Catalog:
         return [
             ItemRow(
                 *_item_values(row),
-                vectors=vectors.get(row[7], {}),
-                id=row[7],
-                file=_file_record(row[9:]),
-                root_path=_blob_to_name(row[8]),
+                vectors=vectors.get(row[_ITEM_COUNT], {}),
+                id=row[_ITEM_COUNT],
+                file=_file_record(row[_ITEM_COUNT + 2 :]),
+                root_path=_blob_to_name(row[_ITEM_COUNT + 1]),
             )
             for row in rows
         ]
@@ -840,7 +848,7 @@ class Catalog:
         for item in items:
             item_id = conn.execute(
                 "INSERT INTO items (file_id, kind, t_start, t_end, char_start, char_end, text, "
-                "score) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "score, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     file_id,
                     ItemKind(item.kind).value,
@@ -850,6 +858,7 @@ class Catalog:
                     item.char_end,
                     item.text,
                     item.score,
+                    item.language,
                 ),
             ).lastrowid
             assert item_id is not None  # an INSERT always sets it

@@ -92,6 +92,7 @@ class Item:
     char_end: int | None = None
     text: str | None = None
     score: float | None = None  # a tag's probability
+    language: str | None = None  # a transcript's spoken language (ISO 639-1, e.g. "es"), if known
     vectors: Mapping[str, NDArray[np.float32]] = field(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:

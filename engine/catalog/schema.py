@@ -108,7 +108,11 @@ _V3 = (
     "UPDATE files SET error = NULL",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# v4: the language a transcript was spoken in (an ISO 639-1 code such as "es"), as the speech
+# model detected it; NULL for other items and for transcripts of an English-only model.
+_V4 = ("ALTER TABLE items ADD COLUMN language TEXT",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 LATEST_VERSION = len(MIGRATIONS)
 
 # Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:

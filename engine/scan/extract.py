@@ -444,7 +444,13 @@ class Extractor:
             )
             drafts.extend(merged_tags((w.start, w.end, w.tags) for w in windows))
         drafts.extend(
-            Item(ItemKind.TRANSCRIPT, start=seg.start, end=seg.end, text=seg.text)
+            Item(
+                ItemKind.TRANSCRIPT,
+                start=seg.start,
+                end=seg.end,
+                text=seg.text,
+                language=seg.language,
+            )
             for seg in segments
             if seg.text.strip()
         )

