@@ -19,8 +19,7 @@ Paint stamps: same category folder, a stamp's own caption, cuts of one sound...)
   score 0.5, the one line between a good match and noise that the planner applies everywhere.
 
 Keys not fitted yet (a release-pack model, measured where its weights are) fall back to a
-measured stand-in where one is known (:data:`PROVISIONAL`), else to a cautious default per
-``modality/route``, and the planner says so in its notes.
+cautious default per ``modality/route``, and the planner says so in its notes.
 """
 
 from __future__ import annotations
@@ -99,30 +98,23 @@ DEFAULTS: Mapping[str, Calibration] = {
     "audio/sound": Calibration(slope=15.0, threshold=0.85),
 }
 
-# Stand-ins for keys of a new model until the benchmark fits them (a fitted key wins): measured
-# once the benchmark's way on a sample, where the cautious default would hide its good matches.
-PROVISIONAL: Mapping[str, Calibration] = {
-    # USE-multilingual scores tags lower than the default expects: 226 Tux Paint photo stamps'
-    # ImageNet tags against their own captions in en, es, fr, de and zh_CN (1,046 relevant,
-    # 38,652 irrelevant pairs) fit slope 5.6-6.0, threshold 0.25-0.27 per language group.
-    "use-m3/text/tag": Calibration(slope=5.8, threshold=0.26),
-}
-
 # Fitted by ``python -m tests.benchmarks.quality --write-calibration``; see EVALUATION.md.
 # BEGIN FITTED
 FITTED: Mapping[str, Calibration] = {
-    "efficientnet-lite0/image/visual": Calibration(slope=11.5515, threshold=0.5372),
+    "efficientnet-lite0/image/visual": Calibration(slope=11.4964, threshold=0.5415),
     "minilm-l6-v2/text/note": Calibration(slope=13.2390, threshold=0.4633),
-    "minilm-l6-v2/text/tag": Calibration(slope=5.6308, threshold=0.2877),
-    "minilm-l6-v2/text/transcript": Calibration(slope=5.4350, threshold=0.5289),
+    "minilm-l6-v2/text/tag": Calibration(slope=4.2996, threshold=0.2695),
+    "minilm-l6-v2/text/transcript": Calibration(slope=3.8068, threshold=0.6162),
+    "use-m3/text/note": Calibration(slope=10.9273, threshold=0.4430),
+    "use-m3/text/tag": Calibration(slope=5.7400, threshold=0.2639),
+    "use-m3/text/transcript": Calibration(slope=7.5677, threshold=0.5720),
     "whisper-tiny-en-audio/audio/sound": Calibration(slope=19.0369, threshold=0.9335),
 }
 # END FITTED
 
 
 class CalibrationTable:
-    """Looks up the calibration of a route key: fitted, else a provisional one, else the
-    default of its kind."""
+    """Looks up the calibration of a route key: fitted, else the default of its kind."""
 
     def __init__(self, fitted: Mapping[str, Calibration] | None = None) -> None:
         self.fitted = dict(FITTED if fitted is None else fitted)
@@ -132,9 +124,6 @@ class CalibrationTable:
         found = self.fitted.get(key(space, modality, route))
         if found is not None:
             return found, True
-        provisional = PROVISIONAL.get(key(space, modality, route))
-        if provisional is not None:
-            return provisional, False
         default = DEFAULTS.get(f"{modality}/{route}")
         if default is None:
             raise KeyError(f"no calibration for {modality} queries on {route} items")
