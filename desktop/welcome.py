@@ -32,6 +32,9 @@ _OFFERED = (
 
 # The searches the intro gives as examples, a photo and a recording of the demo folder; each
 # translation must find its file there too (tests/desktop/test_welcome.py searches for them).
+# The recording is the demo's memo in the UI's language (the tomato plants in English, the trip
+# to the beach in Spanish, the trip to Beijing in Chinese): a search in one's own language finds
+# speech in it surely, where one across languages is often under the good-match line.
 # (QT_TRANSLATE_NOOP is typed as returning object: it returns its text.)
 _EXAMPLES: tuple[object, ...] = (
     QT_TRANSLATE_NOOP("WelcomeDialog", "a cup of coffee"),

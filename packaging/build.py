@@ -154,16 +154,38 @@ def prune(pattern: str, keep: Path, count: int = 2) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def link_file(source: Path | str, target: Path | str) -> None:
+    """A hard link where the file system allows (the pack is 300 MB), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def link_tree(source: Path, target: Path) -> None:
-    """Copy a tree as hard links where the file system allows (the pack is 300 MB), else copies."""
+    """Copy a tree as hard links where the file system allows, else copies."""
+    shutil.copytree(source, target, copy_function=link_file, symlinks=True, dirs_exist_ok=True)
 
-    def link(src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
 
-    shutil.copytree(source, target, copy_function=link, symlinks=True, dirs_exist_ok=True)
+def ship_pack(pack: Path, target: Path) -> None:
+    """The pack as the app uses it: every model but the alternative builds of another one (the
+    dev pack's int8 MiniLM, kept for the encoder benchmarks), whose 21 MB the installers spare."""
+    from models.manifest import Manifest, load_manifest
+
+    manifest = load_manifest(pack, verify=False)
+    shipped = tuple(entry for entry in manifest.models if not entry.alternative_to)
+    used = {ref.path for entry in shipped for ref in entry.files.values()}
+    for source in sorted(pack.rglob("*")):
+        relative = source.relative_to(pack).as_posix()
+        if source.is_file() and relative in used:
+            copied = target / relative
+            copied.parent.mkdir(parents=True, exist_ok=True)
+            link_file(source, copied)
+    for extra in ("build-key.txt",):
+        if (pack / extra).is_file():
+            link_file(pack / extra, target / extra)
+    Manifest(manifest.name, manifest.version, shipped, root=target).write(target)
+    load_manifest(target)  # every shipped file present and whole
 
 
 @dataclass(frozen=True)
@@ -246,7 +268,7 @@ class Builder:
         if with_pack:
             if not (self.pack / "manifest.json").is_file():
                 raise BuildError(f"no model pack at {self.pack}: build it with ./dev setup")
-            link_tree(self.pack, target / "packs" / self.pack.name)
+            ship_pack(self.pack, target / "packs" / self.pack.name)
         demo = self.demo_source()
         for name in DEMO_FILES:
             copied = target / "demo" / name

@@ -1003,7 +1003,7 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     </message>
     <message>
         <source>watering the tomato plants</source>
-        <translation>regar las plantas de tomate</translation>
+        <translation>el viaje a la playa</translation>
     </message>
     <message>
         <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “{photo}”, “{recording}”, or a picture like this one.

@@ -1003,7 +1003,7 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     </message>
     <message>
         <source>watering the tomato plants</source>
-        <translation>给番茄苗浇水</translation>
+        <translation>去北京旅行</translation>
     </message>
     <message>
         <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “{photo}”, “{recording}”, or a picture like this one.

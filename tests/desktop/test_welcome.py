@@ -19,7 +19,12 @@ from tests.desktop.test_i18n import TS_FILES, load_update
 from tests.media import demo_folder
 
 # The demo file each of the intro's examples names, in the order example_queries() gives them.
-EXAMPLE_FILES = (Path("Photos/coffee.png"), Path("Recordings/tomato_plants.wav"))
+# Per UI language: the photo, and the demo's memo spoken in that language.
+EXAMPLE_FILES = {
+    "en": (Path("Photos/coffee.png"), Path("Recordings/tomato_plants.wav")),
+    "es": (Path("Photos/coffee.png"), Path("Recordings/viaje_a_la_playa.ogg")),
+    "zh_CN": (Path("Photos/coffee.png"), Path("Recordings/beijing_trip.ogg")),
+}
 
 
 @pytest.fixture
@@ -135,10 +140,10 @@ def test_the_intro_examples_find_their_demo_file_in_every_language(
         examples = example_queries()
     finally:
         install_translations(qapp, ENGLISH)
-    assert len(examples) == len(EXAMPLE_FILES)
+    assert len(examples) == len(EXAMPLE_FILES[language])
     assert language == ENGLISH or set(examples).isdisjoint(english)  # translated, each of them
     demo = demo_folder().resolve()
-    for query, expected in zip(examples, EXAMPLE_FILES, strict=True):
+    for query, expected in zip(examples, EXAMPLE_FILES[language], strict=True):
         result = demo_index.search(query, limit=3)
         top = [hit.path.resolve().relative_to(demo) for hit in result.hits]
         assert not result.no_good_match and expected in top, (

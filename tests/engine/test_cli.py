@@ -62,7 +62,8 @@ def test_text_finds_a_recording_by_its_words_with_the_time_and_marks_them(
     word = excerpt.lower().index("tomato")  # the word Whisper heard, where the excerpt has it
     assert any(start <= word and word + len("tomato") <= end for start, end in said["matched"])
     marked = [excerpt[start:end].lower() for start, end in said["matched"]]
-    assert marked == ["water", "the", "tomato", "plants"]
+    # Whisper base hears "...water the tomato plants before the weekend": each "the" is marked
+    assert marked == ["water", "the", "tomato", "plants", "the"]
     # The text output says the same sentence.
     capsys.readouterr()
     assert main([*indexed, "search", "water the tomato plants"]) == OK

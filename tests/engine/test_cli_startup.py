@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from engine.cli import OK, main
-from models.manifest import Manifest, Task
+from engine.inference.models import ModelSet
+from models.manifest import Manifest
 from tests.engine.test_withstand import REPO, copy_media
 
 HEAVY = ("onnxruntime", "faiss", "av", "numpy", "PIL", "tokenizers", "sqlite3")
@@ -66,7 +67,7 @@ def test_help_loads_none_of_the_engines_libraries() -> None:
     assert output[-1] == ""  # no heavy module at all
 
 
-def test_a_text_search_loads_the_text_model_and_the_text_index_alone(
+def test_a_text_search_loads_the_text_models_and_the_text_indexes_alone(
     tmp_path: Path, dev_pack: Manifest
 ) -> None:
     folder = tmp_path / "media"
@@ -79,15 +80,19 @@ def test_a_text_search_loads_the_text_model_and_the_text_index_alone(
     assert len(list((tmp_path / "data" / "indexes").glob("*.json"))) >= 3
 
     loaded = json.loads(run_python(_RECORDING, *options, "search", "a cat").splitlines()[-1])
-    text = dev_pack.by_task(Task.TEXT)[0]
+    texts = ModelSet(dev_pack).text_entries()  # one per text space: MiniLM, USE-multilingual
+    assert len(texts) == 2
     assert loaded["code"] == OK
-    # the text model, or its mapped copy (named by its hash: engine.inference.mapped)
-    sha256 = text.files["model"].sha256
-    assert loaded["sessions"] and all(
-        path == str(dev_pack.path(text, "model")) or Path(path).parent.name.startswith(sha256)
-        for path in loaded["sessions"]
+    # each text model, or its mapped copy (named by its hash: engine.inference.mapped)
+    allowed = {str(dev_pack.path(text, "model")) for text in texts}
+    hashes = tuple(text.files["model"].sha256 for text in texts)
+    assert len(loaded["sessions"]) == len(texts) and all(
+        path in allowed or Path(path).parent.name.startswith(hashes) for path in loaded["sessions"]
     )
-    assert loaded["tasks"] == [Task.TEXT.value]  # no image labels read, no Whisper tokenizer
-    [index] = loaded["indexes"]
-    assert index.startswith(text.id)
+    # no model of another task made: no image labels read, no Whisper tokenizer (the text
+    # encoders are made apart from the other tasks', so their sessions above stand for them)
+    assert loaded["tasks"] == []
+    assert sorted(
+        text.id for index in loaded["indexes"] for text in texts if index.startswith(text.id)
+    ) == sorted(text.id for text in texts)
     assert not loaded["av"]

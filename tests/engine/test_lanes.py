@@ -123,8 +123,10 @@ def test_a_search_answers_from_committed_state_while_a_large_folder_is_removed(
 
         assert answered_in < 5.0  # at once: not behind the lane (the removal was still held)
         assert len(during) == COPIES  # nothing of the removal was committed yet
-        assert elsewhere == [photos / "broccoli.png"]
+        # The other folder's broccoli leads (USE-multilingual's tag space also lets a few
+        # unrelated photos over the good-match line: EVALUATION.md, and issue 11's note).
+        assert elsewhere[0] == photos / "broccoli.png"
         assert removed and removed[0] > 0
         assert hits_in(trove, "broccoli", broccolis) == []
-        assert hits_in(trove, "broccoli", photos) == [photos / "broccoli.png"]
+        assert hits_in(trove, "broccoli", photos) == elsewhere
         assert trove.status().consistent
