@@ -508,25 +508,26 @@ class Pipeline:
                     return
                 self._report(run, RunState.INDEXING, job.work.found.relpath)
                 try:
-                    items = next(parts, None)
+                    part = next(parts, None)
                 except InferenceError:
                     raise  # the pack is broken, not the file: stop, and leave it PENDING
                 except Exception as error:  # noqa: BLE001 - a person's file must never stop a run
-                    log.exception("embedding %s failed", job.work.found.path)
+                    if not isinstance(error, MediaError):
+                        log.exception("embedding %s failed", job.work.found.path)
                     self._fail(job, error, run)
                     return
-                last = items is None
-                if not last and not items:
+                last, items = part is None, part or []
+                if not (last or items):
                     continue  # a piece that completed nothing
-                if not self._still_valid(job, items or [], run):
+                if not self._still_valid(job, items, run):
                     return
-                self._apply(self.catalog.write_part(job.record.id, items or [], first, last))
+                self._apply(self.catalog.write_part(job.record.id, items, first, last))
                 if first:
-                    run.indexed(job.work, job.record)
+                    run.indexed(job.work, job.record)  # searchable (again) from here
                 elif items:
                     run.changed(ChangeKind.CHANGED, job.record)
                 first = False
-                written += len(items or [])
+                written += len(items)
                 self._publish(run)
                 if last:
                     run.summary.indexed += 1
