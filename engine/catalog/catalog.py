@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,18 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _HEADER_BYTES = 100
 # SQLITE_CORRUPT and SQLITE_NOTADB: the file's bytes are wrong, not the machine or the lock.
 _DAMAGE_CODES = {11, 26}
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Which part of a file's items a write holds: the first replaces the file's old items,
+    the last marks the file INDEXED."""
+
+    first: bool
+    last: bool
+
+
+_WHOLE = _Part(first=True, last=True)
 
 
 def sqlite_check(conn: sqlite3.Connection, pragma: str, limit: int = 20) -> list[str]:
@@ -674,7 +687,21 @@ class Catalog:
         """:meth:`replace_items` for several files in ONE transaction: a batch of files costs one
         commit (one fsync) instead of one each, and still lands whole or not at all."""
         with self._write() as conn:
-            return ReplaceResult.merged([self._replace(conn, fid, items) for fid, items in files])
+            return ReplaceResult.merged(
+                [self._replace(conn, fid, items, _WHOLE) for fid, items in files]
+            )
+
+    def write_part(
+        self, file_id: int, items: Sequence[Item], first: bool, last: bool
+    ) -> ReplaceResult:
+        """One part of a file indexed in parts (a long recording), in one transaction: the
+        first part drops the file's old items and vectors (those of its old bytes, or the parts
+        of a run that stopped part way), later ones are stored beside the parts before. The
+        file stays PENDING, searchable by the parts stored so far, until the ``last`` part
+        marks it INDEXED: a run that stops part way leaves it to be indexed again from its
+        start. ``first`` and ``last`` together are :meth:`replace_items`."""
+        with self._write() as conn:
+            return self._replace(conn, file_id, items, _Part(first, last))
 
     def copy_items(self, source_file_id: int, target_file_id: int) -> ReplaceResult:
         """Give ``target`` a copy of the items and vectors of ``source`` (same bytes)."""
@@ -687,7 +714,7 @@ class Catalog:
             ):
                 raise CatalogError(f"no file with id {source_file_id}")
             source = self._item_rows(conn, "i.file_id = ?", source_file_id, with_vectors=True)
-            return self._replace(conn, target_file_id, source)
+            return self._replace(conn, target_file_id, source, _WHOLE)
 
     def items(self, item_ids: Sequence[int] | Ids) -> list[ItemRow]:
         """Rows for these ids (without vectors), in the order asked; ids no longer stored are
@@ -835,12 +862,14 @@ class Catalog:
         return space_id
 
     def _replace(
-        self, conn: sqlite3.Connection, file_id: int, items: Sequence[Item]
+        self, conn: sqlite3.Connection, file_id: int, items: Sequence[Item], part: _Part
     ) -> ReplaceResult:
         if conn.execute("SELECT 1 FROM files WHERE id = ?", (file_id,)).fetchone() is None:
             raise CatalogError(f"no file with id {file_id}")
-        removed = self._vectors_of(conn, "f.id = ?", file_id)
-        conn.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
+        removed: list[tuple[str, int]] = []
+        if part.first:
+            removed = self._vectors_of(conn, "f.id = ?", file_id)
+            conn.execute("DELETE FROM items WHERE file_id = ?", (file_id,))
         space_ids: dict[str, int] = {}
         added_ids: dict[str, list[int]] = {}
         added_vectors: dict[str, list[Vectors]] = {}
@@ -881,9 +910,10 @@ class Catalog:
                 added_ids[name].append(item_id)
                 added_vectors[name].append(vector)
         conn.executemany("INSERT INTO vectors (space_id, item_id, vector) VALUES (?, ?, ?)", rows)
+        status = FileStatus.INDEXED if part.last else FileStatus.PENDING
         conn.execute(
             "UPDATE files SET status = ?, indexed_at = ? WHERE id = ?",
-            (FileStatus.INDEXED.value, time.time(), file_id),
+            (status.value, time.time(), file_id),
         )
         conn.execute("DELETE FROM failures WHERE file_id = ?", (file_id,))
         if removed or rows:

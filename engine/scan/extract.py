@@ -23,16 +23,23 @@ whole would (:class:`~engine.media.audio.Windower`,
 :class:`~engine.inference.speech.SpeechStream`): the only seams are the grouping of model
 batches, and, where the sound model's rate is not Whisper's, Whisper's copy resampled as it
 streams rather than in one pass (a difference in the last bits of the samples).
+
+A streamed file's items also come in parts (:meth:`Extractor.embed_parts`): each piece's
+finished windows, transcript segments and frames, with the tags whose run ended, so that the
+pipeline commits them as they come and the start of a three-hour recording is searchable long
+before its end. A tag run still open at a part's end is held over to the next part
+(:class:`TagRuns`), so the parts together hold the items the whole gives.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,6 +104,7 @@ class ExtractSettings:
 @dataclass(frozen=True)
 class DecodedPhoto:
     image: Image.Image
+    streamed: ClassVar[bool] = False
 
     @property
     def nbytes(self) -> int:
@@ -107,6 +115,7 @@ class DecodedPhoto:
 class DecodedSound:
     samples: NDArray[np.float32]
     sample_rate: int
+    streamed: ClassVar[bool] = False
 
     @property
     def nbytes(self) -> int:
@@ -122,6 +131,7 @@ class StreamedSound:
     sample_rate: int
     start: float = 0.0
     end: float | None = None
+    streamed: ClassVar[bool] = True  # its items come in parts (:meth:`Extractor.embed_parts`)
 
     @property
     def nbytes(self) -> int:
@@ -137,6 +147,7 @@ class StreamedSound:
 class DecodedVideo:
     frames: list[tuple[float, Image.Image]]  # (seconds, frame)
     sound: DecodedSound | None
+    streamed: ClassVar[bool] = False
 
     @property
     def nbytes(self) -> int:
@@ -154,6 +165,7 @@ class StreamedVideo:
     sound: StreamedSound | None
     start: float = 0.0
     end: float | None = None
+    streamed: ClassVar[bool] = True
 
     @property
     def nbytes(self) -> int:
@@ -169,6 +181,7 @@ class StreamedVideo:
 @dataclass(frozen=True)
 class DecodedNote:
     chunks: list[TextChunk]
+    streamed: ClassVar[bool] = False
 
     @property
     def nbytes(self) -> int:
@@ -332,12 +345,10 @@ class Extractor:
                     batch.image_owner.append((index, ItemKind.FRAME, seconds))
                 if decoded.sound is not None:
                     drafts[index].extend(self._sound_items(decoded.sound))
-            elif isinstance(decoded, StreamedVideo):
-                drafts[index].extend(self._streamed_video_items(decoded))
+            elif isinstance(decoded, StreamedSound | StreamedVideo):
+                drafts[index].extend(item for part in self.embed_parts(decoded) for item in part)
             elif isinstance(decoded, DecodedSound):
                 drafts[index].extend(self._sound_items(decoded))
-            elif isinstance(decoded, StreamedSound):
-                drafts[index].extend(self._streamed_sound_items(decoded))
             else:
                 drafts[index].extend(
                     Item(
@@ -352,8 +363,26 @@ class Extractor:
         self._embed_images(batch, drafts, frame_tags)
         for index, spans in frame_tags.items():
             drafts[index].extend(merged_tags(spans))
-        self._embed_texts(drafts)
+        # A streamed file's parts have their texts embedded already.
+        self._embed_texts(
+            [items for one, items in zip(files, drafts, strict=True) if not one.streamed]
+        )
         return drafts
+
+    def embed_parts(self, decoded: Decoded) -> Generator[list[Item]]:
+        """The items of one file a part at a time, each part's items whole (with every
+        vector): a streamed file's each piece as it is decoded and embedded (see the module's
+        notes), any other file in one part. The parts together are what :meth:`embed` gives."""
+        if isinstance(decoded, StreamedSound):
+            drafts = self._streamed_sound_parts(decoded)
+        elif isinstance(decoded, StreamedVideo):
+            drafts = self._streamed_video_parts(decoded)
+        else:
+            yield self.embed([decoded])[0]
+            return
+        for part in drafts:
+            self._embed_texts([part])
+            yield part
 
     def extract(self, path: Path, kind: FileKind) -> list[Item]:
         """Decode and embed one file."""
@@ -396,40 +425,38 @@ class Extractor:
     def _sound_items(self, sound: DecodedSound) -> list[Item]:
         if len(sound.samples) == 0:
             return []
-        return self._listen([sound.samples], sound.sample_rate)
+        return _whole(self._listen([sound.samples], sound.sample_rate))
 
-    def _streamed_sound_items(self, sound: StreamedSound) -> list[Item]:
-        """A long recording decoded a piece at a time; one that breaks part way keeps what
-        decoded, as a held one does."""
+    def _streamed_sound_parts(self, sound: StreamedSound) -> Iterator[list[Item]]:
+        """A long recording decoded a piece at a time, each piece's drafts as it is heard; one
+        that breaks part way keeps what decoded, as a held one does."""
         size = max(1, round(self.settings.piece_seconds * sound.sample_rate))
         with _read_errors(sound.path):
             blocks = mono_blocks(sound.path, sound.sample_rate, BLOCK_FRAMES)
-            return self._listen(
+            yield from self._listen(
                 _until_broken(_between(pieces(blocks, size), sound)), sound.sample_rate
             )
 
-    def _listen(self, recording: Iterable[Vector], sample_rate: int) -> list[Item]:
+    def _listen(self, recording: Iterable[Vector], sample_rate: int) -> Iterator[list[Item]]:
         """Hand each piece of a recording (mono, in order) to the sound model's windows and to
         Whisper's, which carry partial windows over to the next piece: a held recording is one
-        piece, a streamed one many, and both give the same windows and transcript."""
-        windows: list[AudioWindow] = []
-        segments: list[Segment] = []
+        piece, a streamed one many, and both give the same windows and transcript. Yields the
+        drafts each piece completes, then those of the recording's end."""
         listener = (self.audio, self.audio.windower()) if self.audio is not None else None
         speech = self.speech.stream(sample_rate, self.voice) if self.speech is not None else None
+        tags = TagRuns()
         for piece in recording:
-            if listener is not None:
-                windows.extend(listener[0].encode_stream(listener[1].push(piece)))
-            if speech is not None:
-                segments.extend(speech.push(piece))
-        if listener is not None:
-            windows.extend(listener[0].encode_stream(listener[1].close()))
-        if speech is not None:
-            segments.extend(speech.close())
-        return self._sound_drafts(windows, segments)
+            windows = list(listener[0].encode_stream(listener[1].push(piece))) if listener else []
+            segments = speech.push(piece) if speech is not None else []
+            yield self._sound_drafts(windows, segments, tags)
+        windows = list(listener[0].encode_stream(listener[1].close())) if listener else []
+        segments = speech.close() if speech is not None else []
+        yield self._sound_drafts(windows, segments, tags) + tags.close()
 
     def _sound_drafts(
-        self, windows: Sequence[AudioWindow], segments: Sequence[Segment]
+        self, windows: Sequence[AudioWindow], segments: Sequence[Segment], tags: TagRuns
     ) -> list[Item]:
+        """The drafts of these windows and segments, with the tag runs they end."""
         drafts: list[Item] = []
         if self.audio is not None:
             space = self.audio.entry.id
@@ -442,7 +469,7 @@ class Extractor:
                 )
                 for window in windows
             )
-            drafts.extend(merged_tags((w.start, w.end, w.tags) for w in windows))
+            drafts.extend(tags.push((w.start, w.end, w.tags) for w in windows))
         drafts.extend(
             Item(
                 ItemKind.TRANSCRIPT,
@@ -456,14 +483,16 @@ class Extractor:
         )
         return drafts
 
-    def _streamed_video_items(self, source: StreamedVideo) -> list[Item]:
-        """A long video's sound, then its frames, decoded and embedded a piece at a time; a
-        video that breaks part way keeps what decoded, as a held one does."""
-        drafts = self._streamed_sound_items(source.sound) if source.sound is not None else []
+    def _streamed_video_parts(self, source: StreamedVideo) -> Iterator[list[Item]]:
+        """A long video's sound, then its frames, decoded and embedded a piece at a time,
+        each piece's drafts as they are made; a video that breaks part way keeps what decoded,
+        as a held one does."""
+        if source.sound is not None:
+            yield from self._streamed_sound_parts(source.sound)
         if source.side <= 0:
-            return drafts
+            return
         settings = self.settings
-        spans: dict[int, list[Span]] = {}
+        tags = TagRuns()
         every = video.keyframes(
             source.path, settings.frame_interval, settings.max_frames, min_side=source.side
         )
@@ -473,25 +502,24 @@ class Extractor:
                 for frame in _frames_between(every, source):
                     piece.append(frame)
                     if len(piece) == FRAMES_PER_PIECE:
-                        self._embed_frames(piece, drafts, spans)
+                        yield self._frame_drafts(piece, tags)
                         piece = []
             except video.TruncatedVideoError as error:
                 log.warning("%s; the frames before it are indexed", error)
-        self._embed_frames(piece, drafts, spans)
-        drafts.extend(merged_tags(spans.get(0, [])))
-        return drafts
+        yield self._frame_drafts(piece, tags) + tags.close()
 
-    def _embed_frames(
-        self,
-        frames: Sequence[tuple[float, Image.Image]],
-        drafts: list[Item],
-        spans: dict[int, list[Span]],
-    ) -> None:
+    def _frame_drafts(
+        self, frames: Sequence[tuple[float, Image.Image]], tags: TagRuns
+    ) -> list[Item]:
+        """The drafts of these frames of a streamed video, with the tag runs they end."""
+        drafts: list[Item] = []
+        spans: dict[int, list[Span]] = {}
         batch = _Batch(
             images=[image for _, image in frames],
             image_owner=[(0, ItemKind.FRAME, seconds) for seconds, _ in frames],
         )
         self._embed_images(batch, [drafts], spans)
+        return drafts + tags.push(spans.get(0, []))
 
     def _embed_texts(self, drafts: list[list[Item]]) -> None:
         """Give every item with text a vector in every text space, in place in ``drafts``:
@@ -516,27 +544,57 @@ class Extractor:
                 items[at] = with_vector(items[at], space, known[items[at].text or ""])
 
 
-def merged_tags(spans: Iterable[Span]) -> list[Item]:
+class TagRuns:
     """One TAG item per run of consecutive windows (or frames) that share a label, spanning
     them, with the best probability of the run: a dog barking for a minute is one hit, not
-    twenty. ``spans`` come in time order, each with the tags already past the floor."""
-    open_runs: dict[str, Item] = {}
-    done: list[Item] = []
-    for start, end, tags in spans:
-        heard = dict(tags)
-        for label in [label for label in open_runs if label not in heard]:
-            done.append(open_runs.pop(label))
-        for label, probability in heard.items():
-            run = open_runs.get(label)
-            if run is None:
-                run = Item(ItemKind.TAG, start=start, end=end, text=label, score=probability)
-            else:
-                run = replace(
-                    run, end=max(run.end or end, end), score=max(run.score or 0.0, probability)
-                )
-            open_runs[label] = run
-    done.extend(open_runs.values())
-    return sorted(done, key=lambda item: (item.start or 0.0, -(item.score or 0.0)))
+    twenty. Spans are pushed in time order, each with the tags already past the floor;
+    :meth:`push` gives the runs that the spans so far ended, :meth:`close` those still open.
+    A streamed file pushes each piece's spans: a run open at the piece's end is held over to
+    the next, so it is one item, not one per piece."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, Item] = {}
+
+    def push(self, spans: Iterable[Span]) -> list[Item]:
+        done: list[Item] = []
+        for start, end, tags in spans:
+            heard = dict(tags)
+            for label in [label for label in self._open if label not in heard]:
+                done.append(self._open.pop(label))
+            for label, probability in heard.items():
+                run = self._open.get(label)
+                if run is None:
+                    run = Item(ItemKind.TAG, start=start, end=end, text=label, score=probability)
+                else:
+                    run = replace(
+                        run, end=max(run.end or end, end), score=max(run.score or 0.0, probability)
+                    )
+                self._open[label] = run
+        return _in_time_order(done)
+
+    def close(self) -> list[Item]:
+        done, self._open = list(self._open.values()), {}
+        return _in_time_order(done)
+
+
+def merged_tags(spans: Iterable[Span]) -> list[Item]:
+    """The tag runs of a whole file's spans (see :class:`TagRuns`)."""
+    runs = TagRuns()
+    return _in_time_order(runs.push(spans) + runs.close())
+
+
+def _in_time_order(tags: list[Item]) -> list[Item]:
+    return sorted(tags, key=lambda item: (item.start or 0.0, -(item.score or 0.0)))
+
+
+def _whole(parts: Iterable[list[Item]]) -> list[Item]:
+    """The items of a held recording's parts as one list: windows, tags, transcripts, each in
+    time order (tags of a time best first)."""
+    order = {ItemKind.AUDIO_WINDOW: 0, ItemKind.TAG: 1, ItemKind.TRANSCRIPT: 2}
+    return sorted(
+        (item for part in parts for item in part),
+        key=lambda item: (order[item.kind], item.start or 0.0, -(item.score or 0.0)),
+    )
 
 
 def _image_input(preprocessing: object) -> ImagePreprocessing:

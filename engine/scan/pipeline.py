@@ -13,6 +13,14 @@ and the rest PENDING; the next scan lists the PENDING ones again and ``replace_m
 rather than adds, so nothing is lost and nothing is doubled. The
 index files record the catalog generation they match and are rebuilt when they lag behind.
 
+A long recording or video (a *streamed* file) is not held; its items come in parts, one per
+piece decoded (:meth:`Extract.embed_parts`), and each part is committed as it comes
+(``write_part``), so the start of a three-hour recording is searchable while the rest is still
+being heard. The file stays PENDING until its last part is in: the first part replaces
+whatever it held, so a run stopped part way (killed, cancelled, or interrupted for a folder
+change) leaves its parts searchable and the file to be indexed again from its start by the
+next run, with nothing doubled. A pause between parts keeps the parts and goes on from there.
+
 What could not be read is written to the catalog as it is met (a failure to open a path, from
 the plan; a failure to decode or embed a file, from here), by a full run and a watcher's small
 run alike. What the commits changed is published to ``on_change`` once the vector indexes hold
@@ -26,7 +34,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -144,6 +152,10 @@ class CatalogWriter(Protocol):
 
     def replace_many(self, files: Sequence[tuple[int, Sequence[Item]]]) -> ReplaceResult: ...
 
+    def write_part(
+        self, file_id: int, items: Sequence[Item], first: bool, last: bool
+    ) -> ReplaceResult: ...
+
     def copy_items(self, source_file_id: int, target_file_id: int) -> ReplaceResult: ...
 
 
@@ -156,10 +168,14 @@ class IndexSink(Protocol):
 
 
 class Decoded(Protocol):
-    """A decoded file waiting for the models; ``nbytes`` is what it holds in memory."""
+    """A decoded file waiting for the models; ``nbytes`` is what it holds in memory, and a
+    ``streamed`` one holds nothing: its items come in parts (:meth:`Extract.embed_parts`)."""
 
     @property
     def nbytes(self) -> int: ...
+
+    @property
+    def streamed(self) -> bool: ...
 
 
 D = TypeVar("D", bound=Decoded)
@@ -171,6 +187,8 @@ class Extract(Protocol[D]):
     def decode(self, path: Path, kind: FileKind) -> D: ...
 
     def embed(self, files: Sequence[D]) -> list[list[Item]]: ...
+
+    def embed_parts(self, decoded: D) -> Generator[list[Item]]: ...
 
 
 @dataclass
@@ -437,13 +455,24 @@ class Pipeline:
 
     def _embed_and_write(self, batch: list[_Job], run: _Run) -> None:
         decoded: list[tuple[_Job, Decoded]] = []
+        streamed: list[tuple[_Job, Decoded]] = []
         for job in batch:
             assert job.future is not None  # every job taken was submitted
             error = job.future.exception()
-            if error is None:
-                decoded.append((job, job.future.result()))
-            else:
+            if error is not None:
                 self._fail(job, error, run)
+            elif job.future.result().streamed:
+                streamed.append((job, job.future.result()))
+            else:
+                decoded.append((job, job.future.result()))
+        self._embed_held(decoded, run)
+        for job, one in streamed:
+            if self._stopping:
+                return
+            self._write_in_parts(job, one, run)
+
+    def _embed_held(self, decoded: list[tuple[_Job, Decoded]], run: _Run) -> None:
+        """Embed decoded files together and commit them in one transaction."""
         if not decoded:
             return
         try:
@@ -463,6 +492,50 @@ class Pipeline:
                 run.indexed(job.work, job.record)
                 run.summary.indexed += 1
                 run.done(job.work, len(items))
+
+    def _write_in_parts(self, job: _Job, decoded: Decoded, run: _Run) -> None:
+        """Commit a streamed file's parts as they come (see the module's notes). A part is
+        checked as a held file is (the file still there, unchanged, its vectors sound); one
+        that fails the check ends the file there, its parts so far kept. A pause waits between
+        parts; a stop leaves the file PENDING."""
+        parts = self.extract.embed_parts(decoded)
+        written = 0  # items committed so far
+        first = True
+        try:
+            while True:
+                self._wait_while_paused(run)
+                if self._stopping:
+                    return
+                self._report(run, RunState.INDEXING, job.work.found.relpath)
+                try:
+                    part = next(parts, None)
+                except InferenceError:
+                    raise  # the pack is broken, not the file: stop, and leave it PENDING
+                except Exception as error:  # noqa: BLE001 - a person's file must never stop a run
+                    if not isinstance(error, MediaError):
+                        log.exception("embedding %s failed", job.work.found.path)
+                    self._fail(job, error, run)
+                    return
+                last, items = part is None, part or []
+                if not (last or items):
+                    continue  # a piece that completed nothing
+                if not self._still_valid(job, items, run):
+                    return
+                self._apply(self.catalog.write_part(job.record.id, items, first, last))
+                if first:
+                    run.indexed(job.work, job.record)  # searchable (again) from here
+                elif items:
+                    run.changed(ChangeKind.CHANGED, job.record)
+                first = False
+                written += len(items)
+                self._publish(run)
+                if last:
+                    run.summary.indexed += 1
+                    run.done(job.work, written)
+                    return
+                self._save(force=False)
+        finally:
+            parts.close()
 
     def _embed_one(self, job: _Job, decoded: Decoded, run: _Run) -> list[Item] | None:
         try:

@@ -88,6 +88,30 @@ def speech_hours(folder: Path, hours: float = 3.0) -> Path:
     return path
 
 
+def talk_and_sounds(folder: Path, seconds: float, name: str = "talk.wav") -> Path:
+    """Real speech and real sounds: each espeak-ng sentence in turn, then one of the demo's
+    animal sounds (Tux Paint's), then half a second of quiet, over and over for ``seconds``
+    (16 kHz mono WAV, 115 MB an hour). The sentences come in :data:`tests.media.UTTERANCES`'s
+    order, so the first lies at the start and the last one more than a minute in."""
+    path = folder / name
+    with tempfile.TemporaryDirectory() as scratch:
+        made = Path(scratch)
+        pause = made / "pause.wav"
+        sox("-n", "-r", str(SPEECH_RATE), "-c", "1", "-b", "16", str(pause), "trim", "0", "0.5")
+        sounds = sorted((media.demo_folder() / "Sounds").glob("*.ogg"))
+        parts: list[str] = []
+        for number, clip in enumerate(media.speech_clips()):
+            sound = made / f"sound{number}.wav"
+            source = sounds[number % len(sounds)]
+            sox(str(source), "-r", str(SPEECH_RATE), "-c", "1", "-b", "16", str(sound))
+            parts += [str(clip.path), str(sound), str(pause)]
+        block = made / "block.wav"
+        sox(*parts, str(block))
+        repeats = int(seconds / (block.stat().st_size / (2 * SPEECH_RATE))) + 1
+        sox(str(block), str(path), "repeat", str(repeats), "trim", "0", str(seconds))
+    return path
+
+
 def huge_note(folder: Path, size: int = 200_000_000) -> Path:
     """Tux Paint's captions in their ~80 languages (Chinese and Arabic among them), over and
     over to ``size`` bytes: a note no one wrote by hand, as an export or a log is."""

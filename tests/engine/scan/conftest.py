@@ -47,6 +47,7 @@ class RecordingIndex:
 class FakeDecoded:
     digest: bytes
     nbytes: int
+    streamed: bool = False
 
 
 class FakeExtract:
@@ -72,6 +73,9 @@ class FakeExtract:
             vector /= np.linalg.norm(vector)
             out.append([Item(ItemKind.PHOTO, vectors={FAKE_SPACE: vector})])
         return out
+
+    def embed_parts(self, decoded: FakeDecoded) -> Iterator[list[Item]]:
+        yield self.embed([decoded])[0]
 
 
 @pytest.fixture

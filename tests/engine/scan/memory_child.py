@@ -5,7 +5,9 @@ The run is the engine's own (scanner, pipeline with its default settings, extrac
 vector indexes). First the folder WARM (one file of each kind) is indexed, so every model is
 loaded and has run once; then the peak-RSS mark is reset (``/proc/self/clear_refs``) and the
 resident size taken as the baseline; then the folder TARGET is added and indexed. Prints one
-JSON line: ``above_mib`` is the peak after the reset minus the baseline.
+JSON line: ``above_mib`` is the peak after the reset minus the baseline; ``first_words_s`` the
+seconds from the start of that run until a transcript of a TARGET file was first committed and
+searchable (a long recording's first part), ``None`` when none was.
 
 ``--stand-ins`` swaps the sessions of the sound model, of Whisper's encoder and decoder and of
 the text model for cheap ones with the same contract (input and output names, shapes and dtypes;
@@ -28,9 +30,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.catalog.catalog import Catalog
+from engine.catalog.records import ItemKind
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.inference.speech import SpeechTranscriber
+from engine.scan.changes import ChangeKind, IndexChanges
 from engine.scan.extract import Extractor
 from engine.scan.pipeline import Pipeline, RunSummary
 from engine.scan.scanner import Scanner
@@ -157,9 +161,38 @@ def stand_in(extractor: Extractor) -> None:
         speech.decoder = WhisperDecoderStandIn(speech)
 
 
-def index(catalog: Catalog, indexes: SpaceIndexes, extractor: Extractor, root: Path) -> RunSummary:
+class FirstWords:
+    """An ``on_change`` that notes when a committed change first made a transcript searchable
+    (the change is published once the vector indexes hold it)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.started = time.monotonic()
+        self.seconds: float | None = None
+        self.parts = 0  # commits that added to a file: one per file, or one per part
+
+    def __call__(self, changes: IndexChanges) -> None:
+        for change in changes.files:
+            if change.change not in (ChangeKind.ADDED, ChangeKind.CHANGED):
+                continue
+            self.parts += 1
+            if self.seconds is None and any(
+                item.kind is ItemKind.TRANSCRIPT
+                for item in self.catalog.items_of_file(change.file_id)
+            ):
+                self.seconds = time.monotonic() - self.started
+
+
+def index(
+    catalog: Catalog,
+    indexes: SpaceIndexes,
+    extractor: Extractor,
+    root: Path,
+    first_words: FirstWords | None = None,
+) -> RunSummary:
     catalog.add_root(root)
-    return Pipeline(catalog, indexes, extractor).run(Scanner(catalog).scan())
+    pipeline = Pipeline(catalog, indexes, extractor, on_change=first_words)
+    return pipeline.run(Scanner(catalog).scan())
 
 
 def main(data: Path, pack: Path, warm: Path, target: Path, stand_ins: bool) -> int:
@@ -176,8 +209,9 @@ def main(data: Path, pack: Path, warm: Path, target: Path, stand_ins: bool) -> i
         before = catalog.counts()
         reset_peak()
         baseline = status_kib("VmRSS")
+        first_words = FirstWords(catalog)
         started = time.monotonic()
-        summary = index(catalog, indexes, extractor, target)
+        summary = index(catalog, indexes, extractor, target, first_words)
         seconds = time.monotonic() - started
         peak = status_kib("VmHWM")
         after = catalog.counts()
@@ -187,6 +221,8 @@ def main(data: Path, pack: Path, warm: Path, target: Path, stand_ins: bool) -> i
         "peak_mib": peak / 1024,
         "above_mib": (peak - baseline) / 1024,
         "seconds": seconds,
+        "first_words_s": first_words.seconds,
+        "parts": first_words.parts,
         "indexed": summary.indexed,
         "failed": summary.failed,
         "failures": summary.failures,

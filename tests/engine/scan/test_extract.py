@@ -23,6 +23,7 @@ from engine.scan.extract import (
     ExtractSettings,
     StreamedSound,
     StreamedVideo,
+    TagRuns,
     merged_tags,
 )
 from models.manifest import Manifest
@@ -181,8 +182,37 @@ def test_tags_of_consecutive_windows_merge_into_one_span() -> None:
     ]
 
 
+def test_a_tag_run_open_at_the_end_of_a_part_is_held_over_to_the_next() -> None:
+    """A streamed file's tags come a part at a time: a dog barking across a piece's end is
+    one tag, given by the part where it stops, not one per part."""
+    spans = [
+        (0.0, 2.0, [("Dog", 0.6)]),
+        (1.0, 3.0, [("Dog", 0.8), ("Bark", 0.4)]),
+        (2.0, 4.0, [("Dog", 0.7)]),
+        (3.0, 5.0, [("Cow", 0.5)]),
+    ]
+    runs = TagRuns()
+    first = runs.push(spans[:2])
+    assert first == []  # both runs still open
+    second = runs.push(spans[2:])
+    assert [(d.text, d.start, d.end, d.score) for d in second] == [
+        ("Dog", 0.0, 4.0, 0.8),
+        ("Bark", 1.0, 3.0, 0.4),
+    ]
+    last = runs.close()
+    assert [(d.text, d.start, d.end) for d in last] == [("Cow", 3.0, 5.0)]
+    # Together, what the whole gives at once.
+    assert sorted(second + last, key=lambda d: d.start or 0.0) == merged_tags(spans)
+
+
+def _in_order(items: list[Item]) -> list[Item]:
+    """Items by kind, time and text: a streamed file gives them a part at a time."""
+    return sorted(items, key=lambda i: (i.kind, i.start or 0.0, i.end or 0.0, i.text or ""))
+
+
 def _same_items(streamed: list[Item], held: list[Item]) -> None:
     """The same items, times and texts; vectors equal up to the grouping of model batches."""
+    streamed, held = _in_order(streamed), _in_order(held)
     assert [(i.kind, i.start, i.end, i.text) for i in streamed] == [
         (i.kind, i.start, i.end, i.text) for i in held
     ]
