@@ -616,6 +616,16 @@ def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
             if text:
                 best = image_raw.best(run.text.of(text), Route.TAG)
                 pairs.add(best, groups[image.parent], {str(image)}, far.of(image))
+    # Words too: a folder's name ("cats", "fruit") against the images in it. A word lies closer
+    # to every label than a sentence does (USE-multilingual most of all), so a line fitted on
+    # captions alone lets unrelated tags over it for the one-word searches people type.
+    in_folder: dict[Path, list[Path]] = {}
+    for image in stamps:
+        in_folder.setdefault(image.parent, []).append(image)
+    for folder, members in sorted(in_folder.items()):
+        if folder.name != "cartoon":
+            best = image_raw.best(run.text.of(folder.name), Route.TAG)
+            pairs.add(best, groups[folder], {str(p) for p in members}, far.of(members[0]))
     group = 0
     for spoken, gallery in galleries.voices.items():
         raw = RawScores(gallery)
@@ -891,10 +901,11 @@ another top-level Tux Paint folder, sampled), is fitted by a class-balanced logi
 Calibrated score = sigmoid(slope * (raw - threshold)), so 0.5 is the good-match line in every
 space. Held-out columns: fitted on the queries of even groups (folders, recordings), measured on
 the odd ones. Pairs: image = same folder vs another top-level folder; tag = caption vs its own
-image; transcript = caption vs its own spoken caption; note = folder name ("cats", "fruit") vs
-the captions of that folder; sound = a cut vs the other cuts of the same sound effect. Text
-pairs are made in every text space, with the captions in every query language the language
-rows ask in (tag, transcript), so each space's line fits the queries it will be asked."""
+image, and folder name ("cats") vs the images of that folder; transcript = caption vs its own
+spoken caption; note = folder name ("cats", "fruit") vs the captions of that folder; sound = a
+cut vs the other cuts of the same sound effect. Text pairs are made in every text space, with
+the captions in every query language the language rows ask in (tag, transcript), so each
+space's line fits the queries it will be asked."""
 
 
 def routes_text(run: Run) -> list[str]:
