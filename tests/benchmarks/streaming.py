@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from models.manifest import Task, load_manifest
 from models.sources import cache_root
 from tests.benchmarks import machine, today, write_section
 from tests.engine.scan import bigfiles
@@ -35,6 +36,11 @@ def measure(hours: float, pack: Path) -> dict:
         bigfiles.talk_and_sounds(folder, hours * 3600)
         warm = bigfiles.make_warm_folder(root / "warm")
         return bigfiles.index_alone(folder, warm, pack, root / "data", False, TIMEOUT)
+
+
+def _speech_model(pack: Path) -> str:
+    entries = load_manifest(pack, verify=False).by_task(Task.SPEECH)
+    return entries[0].id if entries else "none"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     within = report["above_mib"] < LIMIT_MIB
     body = "\n".join(
         [
-            f"{today()}; {machine()}; real models of the pack `{args.pack.name}`.",
+            f"{today()}; {machine()}; real models of the pack `{args.pack.name}` "
+            f"(speech: {_speech_model(args.pack)}).",
             "",
             "A long recording is committed a piece (120 s) at a time, so its first words are",
             "searchable long before the whole is indexed; its memory stays flat "

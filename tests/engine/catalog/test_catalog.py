@@ -285,6 +285,33 @@ def test_replace_items_stores_and_replaces_atomically(cat: Catalog, tmp_path: Pa
         cat.replace_items(999, [])
 
 
+def test_a_file_written_in_parts_is_pending_until_its_last(cat: Catalog, tmp_path: Path) -> None:
+    """A long recording's parts: the first replaces the file's old items, later ones add to
+    them, and only the last marks it INDEXED (a copy source, no longer to be indexed again)."""
+    rng = np.random.default_rng(5)
+    root = cat.add_root(tmp_path)
+    f = add_file(cat, root.id, "talk.wav", kind=FileKind.AUDIO)
+    old = cat.replace_items(f.id, chunks(rng, 2, "old"))
+    for run in range(2):  # a run stopped after one part, then a whole run
+        generation = cat.generation()
+        first = cat.write_part(f.id, chunks(rng, 2, "first"), first=True, last=False)
+        assert cat.generation() > generation
+        if run == 0:
+            assert sorted(first.removed) == sorted((TEXT, int(i)) for i in old.added[TEXT][0])
+        else:
+            assert len(first.removed) == 2  # the stopped run's part
+        assert stored(cat, root.id, "talk.wav").status is FileStatus.PENDING
+        assert cat.find_by_hash("h") is None
+    second = cat.write_part(f.id, chunks(rng, 3, "second"), first=False, last=False)
+    assert second.removed == [] and len(second.added[TEXT][0]) == 3
+    assert stored(cat, root.id, "talk.wav").status is FileStatus.PENDING
+    cat.write_part(f.id, [], first=False, last=True)
+    assert stored(cat, root.id, "talk.wav").status is FileStatus.INDEXED
+    texts = sorted(row.text or "" for row in cat.items_of_file(f.id))
+    assert [text.split(" chunk")[0] for text in texts] == ["first"] * 2 + ["second"] * 3
+    assert len(all_vectors(cat, TEXT)) == 5
+
+
 def test_vectors_round_trip_bit_for_bit(cat: Catalog, tmp_path: Path) -> None:
     rng = np.random.default_rng(4)
     root = cat.add_root(tmp_path)
