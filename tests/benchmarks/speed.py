@@ -382,19 +382,17 @@ def _percentiles(values: Sequence[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
 
 
-def watch_latency(trove: Trove, corpus: Corpus) -> tuple[list[float], int]:
+def watch_latency(
+    trove: Trove, corpus: Corpus, watching: threading.Event
+) -> tuple[list[float], int]:
     """Seconds from each photo landing in the watched folder until a search lists it; and how
-    many never showed up within the timeout."""
-    watching = threading.Event()
-
-    def on_status(progress: Progress) -> None:
-        if progress.state is RunState.WATCHING:
-            watching.set()
-
+    many never showed up within the timeout. ``watching`` is set by the Trove's progress
+    callback once the watcher has scanned everything."""
     root = next(root for root in trove.folders() if Path(root.path) == corpus.photos.resolve())
     times: list[float] = []
     missed = 0
-    with trove.watcher(on_status=on_status):
+    trove.start_watching()
+    try:
         if not watching.wait(timeout=300):
             raise RuntimeError("the watcher never finished its first scan")
         for number, original in enumerate(corpus.spare):
@@ -408,6 +406,8 @@ def watch_latency(trove: Trove, corpus: Corpus) -> tuple[list[float], int]:
             else:
                 times.append(found - began)
             time.sleep(0.3)  # let the watcher settle; the next drop is its own burst
+    finally:
+        trove.stop_watching()
     return times, missed
 
 
@@ -601,11 +601,17 @@ def measure(photos: int, drops: int, pack: Path | None, scratch: Path) -> Figure
     print(f"trove: {ours.photo_s:.1f} s photos, {ours.sound_s:.1f} s sounds")
     base = in_child("baseline", corpus_file, scratch / "baseline-data", pack)
     print(f"baseline: {base.photo_s:.1f} s photos, {base.sound_s:.1f} s sounds")
-    with Trove(scratch / "trove-data", pack) as trove:
+    watching = threading.Event()
+
+    def on_progress(progress: Progress) -> None:
+        if progress.state is RunState.WATCHING:
+            watching.set()
+
+    with Trove(scratch / "trove-data", pack, on_progress=on_progress) as trove:
         queries = corpus.captions[:: max(1, len(corpus.captions) // 40)] + list(QUERIES_EXTRA)
         query_ms, answered = query_latency(trove, queries)
         print(f"queries: p50/p95 {_percentiles(query_ms)}")
-        watch_s, missed = watch_latency(trove, corpus)
+        watch_s, missed = watch_latency(trove, corpus, watching)
     return Figures(
         corpus,
         ours,
