@@ -32,7 +32,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import soundfile
 from PIL import Image
 
@@ -639,6 +638,8 @@ def _slide(photo: Path, size: tuple[int, int]) -> Image.Image:
 def _slideshow_video(slides: Sequence[Path], track: Path, target: Path) -> None:
     """``slides`` one after another while ``track`` (16 kHz mono WAV) plays, H.264 + AAC in
     MP4, encoded with PyAV (the app's own decoder library, so no ffmpeg program is needed)."""
+    import av  # here: the build environment's tests import this module and have no PyAV
+
     samples, rate = soundfile.read(str(track), dtype="float32")
     seconds = len(samples) / rate + 0.5
     frames = math.ceil(seconds * _DEMO_VIDEO_FPS)
