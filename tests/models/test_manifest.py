@@ -22,6 +22,7 @@ from models.manifest import (
     SpeechPreprocessing,
     Task,
     TextPreprocessing,
+    VoicePreprocessing,
     read_manifest,
 )
 
@@ -39,6 +40,7 @@ GOOD: dict[Task, dict[str, Any]] = {
     Task.IMAGE_TEXT: {**IMAGE, "max_tokens": 64},
     Task.AUDIO: {"sample_rate": 32000, "window_seconds": 10.0, "hop_seconds": 5.0},
     Task.SPEECH: {"sample_rate": 16000, "window_seconds": 30.0, "n_mels": 80},
+    Task.VAD: {"sample_rate": 16000, "chunk_samples": 512, "context_samples": 64},
 }
 
 
@@ -61,6 +63,7 @@ def test_the_dev_pack_reads_as_typed_kinds_and_writes_back_the_same_json(
         Task.IMAGE: ImagePreprocessing,
         Task.SPEECH: SpeechPreprocessing,
         Task.AUDIO: AudioPreprocessing,
+        Task.VAD: VoicePreprocessing,
     }
     assert dev_pack.to_json() == json.loads((dev_pack.root / MANIFEST_NAME).read_text())
 
