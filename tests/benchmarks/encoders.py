@@ -293,7 +293,7 @@ def _measure(entry: ModelEntry, workload: Workload, seconds: float) -> Row:
 def _text_workloads(manifest: Manifest, entry: ModelEntry) -> list[Workload]:
     from tokenizers import Tokenizer
 
-    from engine.inference.text import TextEncoder, TextKind
+    from engine.inference.text import TextEncoder, TextKind, output_of
 
     encoder = TextEncoder.from_pack(manifest, entry)
     encoder.batch_size = max(max(TEXT_BATCHES), max(PASSAGE_BATCHES))  # we batch ourselves
@@ -321,7 +321,7 @@ def _text_workloads(manifest: Manifest, entry: ModelEntry) -> list[Workload]:
             lambda batch: encoder.encode(batch, kind=kind),
             batches,
             manifest.path(entry, "model"),
-            ["last_hidden_state"],
+            [output_of(entry.pooling)],
             feed,
             encoder.session.run,
         )
