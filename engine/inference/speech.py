@@ -210,6 +210,9 @@ class SpeechTranscriber:
         self.settings = settings or DecodingSettings()
         self._suppress = np.array(generation.suppress + [generation.no_timestamps], dtype=np.int64)
         self._suppress_at_begin = np.array(generation.suppress_at_begin, dtype=np.int64)
+        # The language tokens, read once: each window's detection and its segments' code use them.
+        self._language_ids = np.array(sorted(generation.languages.values()), dtype=np.int64)
+        self._language_codes = {token: code for code, token in generation.languages.items()}
 
     @classmethod
     def from_pack(
@@ -261,7 +264,7 @@ class SpeechTranscriber:
 
     def language_of(self, prompt: list[int]) -> str | None:
         """The language code a prompt names (its ``<|xx|>`` token), or ``None``."""
-        codes = {token: code for code, token in self.generation.languages.items()}
+        codes = self._language_codes
         return next((codes[token] for token in prompt if token in codes), None)
 
     # --- one window ------------------------------------------------------------------------
@@ -296,7 +299,7 @@ class SpeechTranscriber:
         if generation.english_only or not generation.languages:
             return [generation.sot]
         logits, _ = self._step([generation.sot], self._empty_cache(), cross)
-        ids = np.array(sorted(generation.languages.values()), dtype=np.int64)
+        ids = self._language_ids
         language = int(ids[np.argmax(logits[-1][ids])])
         return [generation.sot, language, generation.transcribe]
 
