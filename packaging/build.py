@@ -174,16 +174,13 @@ def ship_pack(pack: Path, target: Path) -> None:
 
     manifest = load_manifest(pack, verify=False)
     shipped = tuple(entry for entry in manifest.models if not entry.alternative_to)
-    used = {ref.path for entry in shipped for ref in entry.files.values()}
-    for source in sorted(pack.rglob("*")):
-        relative = source.relative_to(pack).as_posix()
-        if source.is_file() and relative in used:
-            copied = target / relative
-            copied.parent.mkdir(parents=True, exist_ok=True)
-            link_file(source, copied)
-    for extra in ("build-key.txt",):
-        if (pack / extra).is_file():
-            link_file(pack / extra, target / extra)
+    files = sorted({ref.path for entry in shipped for ref in entry.files.values()})
+    if (pack / "build-key.txt").is_file():
+        files.append("build-key.txt")
+    for relative in files:
+        copied = target / relative
+        copied.parent.mkdir(parents=True, exist_ok=True)
+        link_file(pack / relative, copied)
     Manifest(manifest.name, manifest.version, shipped, root=target).write(target)
     load_manifest(target)  # every shipped file present and whole
 
