@@ -152,18 +152,17 @@ class FileDetails:
     error: str | None
     transcript: list[Segment]  # in time order; empty for photos and notes
     tags: list[tuple[str, float]]  # label, probability; best first
-    # Codes of the languages spoken in its transcript ("es"), most-spoken first by seconds.
-    languages: tuple[str, ...] = ()
 
-
-def spoken_languages(transcript: Sequence[Segment]) -> tuple[str, ...]:
-    """The languages of a transcript's segments, most seconds first (ties: first heard)."""
-    seconds: dict[str, float] = {}
-    for segment in transcript:
-        if segment.language:
-            spoken = max(segment.end - segment.start, 0.0)
-            seconds[segment.language] = seconds.get(segment.language, 0.0) + spoken
-    return tuple(sorted(seconds, key=lambda code: -seconds[code]))
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Codes of the languages spoken in its transcript ("es"), most seconds first (ties:
+        first heard)."""
+        seconds: dict[str, float] = {}
+        for segment in self.transcript:
+            if segment.language:
+                spoken = max(segment.end - segment.start, 0.0)
+                seconds[segment.language] = seconds.get(segment.language, 0.0) + spoken
+        return tuple(sorted(seconds, key=lambda code: -seconds[code]))
 
 
 def available_devices() -> list[str]:
@@ -425,7 +424,6 @@ class Trove:
             error=None if failure is None else failure.reason,
             transcript=transcript,
             tags=tags,
-            languages=spoken_languages(transcript),
         )
 
     def file_id(self, path: Path) -> int | None:
