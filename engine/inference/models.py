@@ -16,6 +16,7 @@ from engine.inference.vad import VoiceDetector
 from models.manifest import Manifest, ModelEntry, PackError, Task
 
 T = TypeVar("T")
+Factory = Callable[[Manifest, ModelEntry, Placement | None], T]
 
 
 class ModelSet:
@@ -36,8 +37,7 @@ class ModelSet:
         self.manifest = manifest
         self.placement = placement
         self._choice = choice or {}
-        self._made: dict[Task, object] = {}
-        self._text_encoders: dict[str, TextEncoder] = {}
+        self._made: dict[str, object] = {}  # by entry id
         self._lock = threading.Lock()
 
     def entry(self, task: Task) -> ModelEntry | None:
@@ -46,16 +46,16 @@ class ModelSet:
         entries = self.manifest.by_task(task)
         return entries[0] if entries else None
 
-    def _make(
-        self, task: Task, factory: Callable[[Manifest, ModelEntry, Placement | None], T]
-    ) -> T | None:
+    def _make(self, task: Task, factory: Factory[T]) -> T | None:
+        """The encoder of the task's model, made once; ``None`` when the pack has none."""
+        entry = self.entry(task)
+        return None if entry is None else self._made_once(entry, factory)
+
+    def _made_once(self, entry: ModelEntry, factory: Factory[T]) -> T:
         with self._lock:
-            if task not in self._made:
-                entry = self.entry(task)
-                if entry is None:
-                    return None
-                self._made[task] = factory(self.manifest, entry, self.placement)
-            return self._made[task]  # type: ignore[return-value]
+            if entry.id not in self._made:
+                self._made[entry.id] = factory(self.manifest, entry, self.placement)
+            return self._made[entry.id]  # type: ignore[return-value]
 
     def text_entry(self) -> ModelEntry:
         """The text model's entry: every pack has one (queries and tags are embedded by it)."""
@@ -87,12 +87,7 @@ class ModelSet:
         return [self._text_encoder(entry) for entry in self.text_entries()]
 
     def _text_encoder(self, entry: ModelEntry) -> TextEncoder:
-        with self._lock:
-            if entry.id not in self._text_encoders:
-                self._text_encoders[entry.id] = TextEncoder.from_pack(
-                    self.manifest, entry, self.placement
-                )
-            return self._text_encoders[entry.id]
+        return self._made_once(entry, TextEncoder.from_pack)
 
     def _no_text_model(self) -> PackError:
         return PackError(f"pack {self.manifest.name!r} has no text model")
