@@ -79,6 +79,7 @@ from engine.facade import (
     Reason,
     Route,
     Span,
+    Strength,
     media_seconds,
     photo_thumbnail,
     video_frame,
@@ -90,6 +91,7 @@ log = logging.getLogger(__name__)
 THUMB = 160  # logical pixels of a tile's picture
 PathRole = Qt.ItemDataRole.UserRole + 1
 HitRole = Qt.ItemDataRole.UserRole + 2
+HeadingRole = Qt.ItemDataRole.UserRole + 3
 # Memory for decoded pictures: ~160 tiles at device pixel ratio 2, ~650 at 1.
 MEMORY_BYTES = 64 * 1024 * 1024
 WAVEFORM_BINS = 160  # one bar per logical pixel of the picture
@@ -586,13 +588,22 @@ def _nbytes(value: QPixmap | Waveform) -> int:
 # --- the model -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Heading:
+    """A line across the grid naming the band of results below it."""
+
+    text: str
+
+
 class ResultsModel(QAbstractListModel):
-    """One search's hits, a row each; ``HitRole`` gives the :class:`Hit` itself."""
+    """One search's hits, a row each; ``HitRole`` gives the :class:`Hit` itself. When the
+    search also found weaker candidates, a heading row names each band: the good matches (or
+    that there is none), then, below a divider, the other possible matches."""
 
     def __init__(self, images: Thumbnails, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.images = images
-        self._hits: list[Hit] = []
+        self._rows_shown: list[Hit | Heading] = []
         self._new: set[int] = set()  # file ids of hits marked new
         self._rows: dict[Path, list[int]] = {}
         images.ready.connect(self._picture_ready)
@@ -610,32 +621,74 @@ class ResultsModel(QAbstractListModel):
             FileKind.VIDEO: self.tr("Video"),
             FileKind.NOTE: self.tr("Note"),
         }
+        self._strengths = {
+            Strength.STRONG: self.tr("Strong match"),
+            Strength.GOOD: self.tr("Good match"),
+            Strength.WEAK: self.tr("Weak match"),
+        }
 
-    def set_hits(self, hits: Sequence[Hit], new: Collection[int] = ()) -> None:
-        """Show ``hits``; those whose file id is in ``new`` are marked new (found again after
-        the index changed, and not shown before)."""
+    def set_hits(
+        self, hits: Sequence[Hit], new: Collection[int] = (), weaker: Sequence[Hit] = ()
+    ) -> None:
+        """Show ``hits`` and, under a divider, the ``weaker`` candidates; those whose file id
+        is in ``new`` are marked new (found again after the index changed, and not shown
+        before)."""
         self.images.forget_waiting()
         self.beginResetModel()
-        self._hits = list(hits)
+        rows: list[Hit | Heading] = list(hits)
+        if weaker:
+            best = self.tr("Best matches") if hits else self.tr("No good match")
+            rows = [Heading(best), *hits, Heading(self.tr("Other possible matches")), *weaker]
+        self._rows_shown = rows
         self._new = set(new)
         self._index_rows()
         self.endResetModel()
 
-    def hit(self, row: int) -> Hit:
-        return self._hits[row]
+    def hit(self, row: int) -> Hit | None:
+        """The hit of a row; None for a heading."""
+        shown = self._rows_shown[row]
+        return shown if isinstance(shown, Hit) else None
+
+    def hits(self) -> list[Hit]:
+        """Every hit shown, in order: the good matches, then the weaker ones."""
+        return [shown for shown in self._rows_shown if isinstance(shown, Hit)]
+
+    def first_row(self) -> int | None:
+        return self.step(-1, 1)
+
+    def step(self, row: int, offset: int) -> int | None:
+        """The hit row ``offset`` hits away from ``row`` (headings skipped), clamped to the
+        first and last hit; None when nothing is shown."""
+        rows = [r for r, shown in enumerate(self._rows_shown) if isinstance(shown, Hit)]
+        if not rows:
+            return None
+        ahead = [r for r in rows if r > row] if offset > 0 else [r for r in rows if r < row]
+        if not ahead:
+            return max(rows[0], min(rows[-1], row)) if row in rows else rows[0]
+        steps = min(abs(offset), len(ahead))
+        return ahead[steps - 1] if offset > 0 else ahead[-steps]
 
     def row_of(self, file_id: int) -> int | None:
-        return next((row for row, hit in enumerate(self._hits) if hit.file_id == file_id), None)
+        return next(
+            (
+                row
+                for row, shown in enumerate(self._rows_shown)
+                if isinstance(shown, Hit) and shown.file_id == file_id
+            ),
+            None,
+        )
 
     def is_new(self, row: int) -> bool:
-        return self._hits[row].file_id in self._new
+        hit = self.hit(row)
+        return hit is not None and hit.file_id in self._new
 
     def rename(self, file_id: int, path: Path) -> None:
         """The file of a tile was renamed or moved: the tile follows, in place."""
         row = self.row_of(file_id)
-        if row is None:
+        hit = None if row is None else self.hit(row)
+        if row is None or hit is None:
             return
-        self._hits[row] = replace(self._hits[row], path=path)
+        self._rows_shown[row] = replace(hit, path=path)
         self._index_rows()
         self.dataChanged.emit(self.index(row), self.index(row))
 
@@ -645,26 +698,39 @@ class ResultsModel(QAbstractListModel):
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._hits[row]
+        del self._rows_shown[row]
         self._new.discard(file_id)
         self._index_rows()
         self.endRemoveRows()
 
     def _index_rows(self) -> None:
         self._rows = {}
-        for row, hit in enumerate(self._hits):
-            self._rows.setdefault(hit.path, []).append(row)
+        for row, shown in enumerate(self._rows_shown):
+            if isinstance(shown, Hit):
+                self._rows.setdefault(shown.path, []).append(row)
 
     def kind_name(self, kind: FileKind) -> str:
         return self._kinds[kind]
 
+    def strength_name(self, strength: Strength) -> str:
+        """A score in words: people cannot read 0.79, and it means another thing per query."""
+        return self._strengths[strength]
+
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._hits)
+        return 0 if parent.isValid() else len(self._rows_shown)
+
+    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+        if index.isValid() and self.hit(index.row()) is None:
+            return Qt.ItemFlag.NoItemFlags  # a heading: not selectable, skipped by the keys
+        return super().flags(index)
 
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows_shown):
             return None
-        hit = self._hits[index.row()]
+        hit = self._rows_shown[index.row()]
+        if isinstance(hit, Heading):
+            shown = (HeadingRole, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
+            return hit.text if role in shown else None
         if role == HitRole:
             return hit
         if role == Qt.ItemDataRole.DisplayRole:
@@ -672,10 +738,10 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._icons[hit.kind]
         if role == Qt.ItemDataRole.ToolTipRole:
-            score = self.tr("score {value:.2f}").format(value=hit.score)
-            return f"{hit.path}\n{score}\n{why_text(hit)}"
+            return f"{hit.path}\n{self.strength_name(hit.strength)}\n{why_text(hit)}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.kind_name(hit.kind)} {hit.path.name}, {why_line(hit).text}"
+            named = f"{self.kind_name(hit.kind)} {hit.path.name}"
+            return f"{named}, {self.strength_name(hit.strength)}, {why_line(hit).text}"
         if role == PathRole:
             return str(hit.path)
         return None
@@ -717,7 +783,16 @@ class ResultDelegate(QStyledItemDelegate):
         return QSize(side + 2 * PAD, PAD + side + GAP + 2 * metrics.lineSpacing() + PAD)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _ModelIndex) -> QSize:  # noqa: N802
+        if index.data(HeadingRole) is not None:
+            return self.heading_size(option)
         return self.tile_size(option.fontMetrics)
+
+    def heading_size(self, option: QStyleOptionViewItem) -> QSize:
+        """As wide as the view, so that the tiles of the next band start on a new line."""
+        view = option.widget
+        width = view.viewport().width() if isinstance(view, QListView) else 0
+        line = option.fontMetrics.lineSpacing()
+        return QSize(max(width - 2 * SPACING, line), 2 * line)
 
     def geometry(self, rect: QRect, metrics: QFontMetrics) -> TileGeometry:
         side = self.images.size
@@ -739,6 +814,10 @@ class ResultDelegate(QStyledItemDelegate):
         return TileTexts(name, why.text, why.bold)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
+        heading = index.data(HeadingRole)
+        if isinstance(heading, str):
+            self._paint_heading(painter, option, heading)
+            return
         hit = index.data(HitRole)
         if not isinstance(hit, Hit):
             super().paint(painter, option, index)
@@ -774,6 +853,24 @@ class ResultDelegate(QStyledItemDelegate):
         painter.restore()
 
     # --- parts ----------------------------------------------------------------------------
+
+    def _paint_heading(self, painter: QPainter, option: QStyleOptionViewItem, text: str) -> None:
+        """The band's name in bold, and a divider from its end to the view's edge."""
+        painter.save()
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        palette: QPalette = option.palette
+        group = _group(option)
+        painter.setPen(palette.color(group, QPalette.ColorRole.Text))
+        rect = option.rect.adjusted(PAD, 0, -PAD, 0)
+        aligned = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        drawn = painter.drawText(rect, aligned, text)
+        painter.setPen(palette.color(group, QPalette.ColorRole.Mid))
+        y = rect.center().y()
+        if drawn.right() + 2 * GAP < rect.right():
+            painter.drawLine(drawn.right() + 2 * GAP, y, rect.right(), y)
+        painter.restore()
 
     def _paint_picture(
         self,
@@ -944,7 +1041,9 @@ class ResultsView(QListView):
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
-        self.setUniformItemSizes(True)
+        # Tiles of one size, laid out in rows by their size hints (not a fixed grid) so that a
+        # heading as wide as the view starts a band of its own.
+        self.setSpacing(SPACING // 2)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setMouseTracking(True)  # hover highlight, drawn by the style
         self.delegate = ResultDelegate(model.images, self)
@@ -960,8 +1059,8 @@ class ResultsView(QListView):
 
     def _fit_tiles(self) -> None:
         tile = self.delegate.tile_size(self.fontMetrics())
-        self.setGridSize(tile + QSize(SPACING, SPACING))
         self.verticalScrollBar().setSingleStep(max(1, tile.height() // 4))
+        self.scheduleDelayedItemsLayout()
 
     def _scrolled(self) -> None:
         self._images.retain(self._row_visible)

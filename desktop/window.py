@@ -329,12 +329,13 @@ class MainWindow(QMainWindow):
         self.search_bar.clear_error()
         self.last_result = result
         shown, self._refreshing = self._refreshing, None
-        if result.no_good_match or not result.hits:
+        if not result.hits and not result.weaker:
             self._show_empty(self.tr("No good match"))
             return
         if shown is not None:  # the same query after index changes: keep place, mark news
             current = self.current_hit()
-            self.results.set_hits(result.hits, new={h.file_id for h in result.hits} - shown)
+            found = {hit.file_id for hit in (*result.hits, *result.weaker)}
+            self.results.set_hits(result.hits, found - shown, result.weaker)
             row = None if current is None else self.results.row_of(current.file_id)
             if row is None:
                 self.preview.clear()
@@ -347,10 +348,12 @@ class MainWindow(QMainWindow):
                 self.grid.viewport().update()
             self.pages.setCurrentWidget(self.grid)
             return
-        self.results.set_hits(result.hits)
+        self.results.set_hits(result.hits, weaker=result.weaker)
         self.pages.setCurrentWidget(self.grid)
         self.grid.scrollToTop()
-        self.grid.setCurrentIndex(self.results.index(0))  # the best hit, previewed
+        first = self.results.first_row()
+        if first is not None:
+            self.grid.setCurrentIndex(self.results.index(first))  # the best hit, previewed
 
     def _show_empty(self, message: str) -> None:
         self.results.set_hits([])
@@ -387,7 +390,7 @@ class MainWindow(QMainWindow):
                 self.results.remove(change.file_id)
             else:
                 renewed = True
-        if self.pages.currentWidget() is self.grid and not self.results.rowCount():
+        if self.pages.currentWidget() is self.grid and not self.results.hits():
             self._show_empty(self.tr("No good match"))
         if renewed and self._asked:
             self._rerun.start()
@@ -396,7 +399,7 @@ class MainWindow(QMainWindow):
         if not self._asked or not self._stale:
             return
         self._stale = False
-        self._refreshing = {self.results.hit(row).file_id for row in range(self.results.rowCount())}
+        self._refreshing = {hit.file_id for hit in self.results.hits()}
         self.engine.search(self._asked)
 
     def _made_private(self, count: int) -> None:
@@ -453,7 +456,10 @@ class MainWindow(QMainWindow):
             self.preview.clear()
             self._enable_result_actions(False)
             return
-        self.preview.show_hit(self.results.hit(current.row()))
+        hit = self.results.hit(current.row())
+        if hit is None:
+            return
+        self.preview.show_hit(hit)
         self._enable_result_actions(True)
 
     def _enable_result_actions(self, enabled: bool) -> None:
@@ -462,10 +468,11 @@ class MainWindow(QMainWindow):
 
     def step(self, offset: int) -> None:
         """Move to the next (1) or previous (-1) result."""
-        rows = self.results.rowCount()
-        if not rows or self.pages.currentWidget() is not self.grid:
+        if self.pages.currentWidget() is not self.grid:
             return
-        row = min(rows - 1, max(0, self.grid.currentIndex().row() + offset))
+        row = self.results.step(self.grid.currentIndex().row(), offset)
+        if row is None:
+            return
         self.grid.setCurrentIndex(self.results.index(row))
         self.grid.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
@@ -488,7 +495,7 @@ class MainWindow(QMainWindow):
 
     def _grid_menu(self, position: Any) -> None:
         index = self.grid.indexAt(position)
-        if not index.isValid():
+        if not index.isValid() or self.results.hit(index.row()) is None:
             return
         self.grid.setCurrentIndex(index)
         menu = QMenu(self)

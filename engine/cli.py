@@ -19,11 +19,15 @@ and ``--to T`` (seconds, mm:ss or h:mm:ss) narrow each example recording or vide
 ``FILE@START-END`` where no file has that whole name but FILE exists. Of an example recording or
 video at most 30 s are used (a note says so). ``--limit`` is 1 to 10,000 hits (default 10).
 
-``--json`` prints one object: ``{"schema": 2, "generation", "query", "no_good_match",
-"spaces_used", "notes", "hits": [{"file_id", "path", "kind", "score" (0..1), "start", "end"
-(seconds or null), "why": [{"route", "detail", "start", "end", "score", "label", "probability",
-"excerpt", "matched", "asked", "example"}]}]}``; routes are visual, tag, transcript, note and
-sound (:mod:`engine.search.wording` says what each field means). The schema only grows.
+Without a good match, ``search`` prints "no good match — closest:" and the nearest candidates
+below the line (exit code 1 still says that nothing was a good match).
+
+``--json`` prints one object: ``{"schema": 3, "generation", "query", "no_good_match",
+"spaces_used", "notes", "hits": [{"file_id", "path", "kind", "score" (0..1), "strength" (strong,
+good, weak), "start", "end" (seconds or null), "why": [{"route", "detail", "start", "end",
+"score", "label", "probability", "excerpt", "matched", "asked", "example"}]}], "weaker": [hits
+below the good-match line]}``; routes are visual, tag, transcript, note and sound
+(:mod:`engine.search.wording` says what each field means). The schema only grows.
 
 The engine is imported by the commands, not here: ``trove --help`` and a usage error load no
 ONNX Runtime, FAISS, PyAV or NumPy, and a search loads what the search needs (see
@@ -259,8 +263,8 @@ def _print_result(query: str, result: SearchResult, as_json: bool) -> None:
         print(_json_line({"query": query, **result_json(result)}))
         return
     if result.no_good_match:
-        print(f'"{query}": no good match')
-    for rank, hit in enumerate(result.hits, 1):
+        print(f'"{query}": no good match' + (" \u2014 closest:" if result.weaker else ""))
+    for rank, hit in enumerate(result.hits or result.weaker, 1):
         print(hit_line(rank, hit))
     for note in result.notes:
         print(f"     ({note})")

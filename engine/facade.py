@@ -64,7 +64,7 @@ from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
 from engine.search.query import Filters, Query, TextPart, parse
-from engine.search.results import Hit, Reason, Route, SearchResult, Span
+from engine.search.results import Hit, Reason, Route, SearchResult, Span, Strength
 from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 
 __all__ = [
@@ -93,6 +93,7 @@ __all__ = [
     "Segment",
     "Span",
     "Status",
+    "Strength",
     "TextPart",
     "Trove",
     "available_devices",

@@ -896,8 +896,28 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Nota</translation>
     </message>
     <message>
-        <source>score {value:.2f}</source>
-        <translation>puntuación {value:.2f}</translation>
+        <source>Strong match</source>
+        <translation>Coincidencia fuerte</translation>
+    </message>
+    <message>
+        <source>Good match</source>
+        <translation>Buena coincidencia</translation>
+    </message>
+    <message>
+        <source>Weak match</source>
+        <translation>Coincidencia débil</translation>
+    </message>
+    <message>
+        <source>Best matches</source>
+        <translation>Mejores coincidencias</translation>
+    </message>
+    <message>
+        <source>No good match</source>
+        <translation>No hay ninguna coincidencia buena</translation>
+    </message>
+    <message>
+        <source>Other possible matches</source>
+        <translation>Otras coincidencias posibles</translation>
     </message>
 </context>
 <context>

@@ -896,8 +896,28 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>笔记</translation>
     </message>
     <message>
-        <source>score {value:.2f}</source>
-        <translation>得分 {value:.2f}</translation>
+        <source>Strong match</source>
+        <translation>强匹配</translation>
+    </message>
+    <message>
+        <source>Good match</source>
+        <translation>良好匹配</translation>
+    </message>
+    <message>
+        <source>Weak match</source>
+        <translation>弱匹配</translation>
+    </message>
+    <message>
+        <source>Best matches</source>
+        <translation>最佳匹配</translation>
+    </message>
+    <message>
+        <source>No good match</source>
+        <translation>没有合适的匹配结果</translation>
+    </message>
+    <message>
+        <source>Other possible matches</source>
+        <translation>其他可能的匹配</translation>
     </message>
 </context>
 <context>

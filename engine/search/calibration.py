@@ -32,6 +32,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 GOOD_MATCH = 0.5  # every calibrated score at or above this is a good match
+# A strong match: the slope's evidence is well past the line (raw above the threshold by
+# ln(4) / slope). Front ends word a score by its band instead of showing decimals.
+STRONG_MATCH = 0.8
 DEFAULT_MAX_FALSE_RATE = 0.005
 
 

@@ -16,11 +16,13 @@ How a query is answered
    parts the file's score is ``sum(w_i * best_i) / sum(positive w)``, negative parts
    subtracting their share. A file is a hit only when some positive part found it with a good
    match (>= 0.5) and its combined score stays above 0; filters then apply, and an example file
-   never answers its own query.
+   never answers its own query. The best files below the line are kept apart as *weaker*
+   candidates (at most ``weaker`` of them), never mixed into the hits.
 4. One :class:`~engine.search.results.Hit` per file, best first, carrying its best evidence's
    start/end seconds and up to ``max_reasons`` reasons: the best evidence, then any other
    evidence that is a good match by itself (another tag, a second passage, another route).
-   No hit at all gives ``no_good_match=True`` with an empty list, never a list of noise.
+   No hit at all gives ``no_good_match=True`` with an empty list, never a list of noise; the
+   weaker candidates still say what came closest (a query by example always has some).
 5. Only the hits returned are given their :class:`~engine.search.results.Reason` values: a tag's
    label and probability, the query text or example file a picture or sound is like, and of a
    transcript or note an excerpt around the words of the query's text parts, with where they
@@ -78,6 +80,7 @@ class PlannerSettings:
     # A file must reach this calibrated score in some positive part to be a hit. Evaluation
     # sets 0 to rank every file found; the app keeps the good-match line.
     floor: float = GOOD_MATCH
+    weaker: int = 10  # candidates below the floor listed apart from the hits
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class _Candidate:
     row: ItemRow  # one of the file's items: the file and its root
     path: Path
     score: float
-    evidence: list[_Evidence]  # best first
+    evidence: list[_Evidence]  # what its positive parts found, in no order
 
 
 class Planner:
@@ -151,12 +154,13 @@ class Planner:
                 _extend_unique(spaces, [probe.space])
                 answers.append(_Answer(index, probe, scores[0], ids[0]))
         evidence, rows = self._evidence(answers, len(query.parts), notes)
-        candidates, good = self._merge(query, evidence, rows, notes)
+        candidates, below, good = self._merge(query, evidence, rows, notes)
         words = QueryWords(
             " ".join(part.text for part in query.positive if isinstance(part, TextPart))
         )
         hits = [self._hit(candidate, words) for candidate in candidates[:limit]]
-        return SearchResult(hits, not good, spaces, notes, generation)
+        weaker = [self._hit(candidate, words) for candidate in below[: self.settings.weaker]]
+        return SearchResult(hits, not good, spaces, notes, generation, weaker)
 
     def _evidence(
         self, answers: Sequence[_Answer], parts: int, notes: list[str]
@@ -196,12 +200,14 @@ class Planner:
         evidence: Sequence[dict[int, list[_Evidence]]],
         rows: dict[int, ItemRow],
         notes: list[str],
-    ) -> tuple[list[_Candidate], bool]:
-        """The files that are hits, best first, and whether any of them is a good match."""
+    ) -> tuple[list[_Candidate], list[_Candidate], bool]:
+        """The files that are hits and, apart, those below the floor, each best first; and
+        whether any hit is a good match."""
         weights = [part.weight for part in query.parts]
         total = sum(weight for weight in weights if weight > 0)
         examples = _example_paths(query.parts)
         chosen: list[_Candidate] = []
+        below: list[_Candidate] = []
         filtered = 0
         good = False
         for file_id, row in rows.items():
@@ -209,8 +215,6 @@ class Planner:
                 max((r.score for r in found.get(file_id, [])), default=0.0) for found in evidence
             ]
             strongest = max((b for w, b in zip(weights, best, strict=True) if w > 0), default=0.0)
-            if strongest < self.settings.floor:
-                continue
             path = Path(row.root_path) / row.file.relpath
             if examples and _resolved(path) in examples:
                 continue
@@ -219,22 +223,27 @@ class Planner:
                 continue
             file = row.file
             if not query.filters.accepts(path, file.kind, file.size, file.mtime_ns):
-                filtered += 1
+                filtered += strongest >= self.settings.floor
                 continue
-            kept = self._kept(
+            gathered = [
                 found
                 for weight, part in zip(weights, evidence, strict=True)
                 if weight > 0
                 for found in part.get(file_id, [])
-            )
+            ]
+            candidate = _Candidate(row, path, min(combined, 1.0), gathered)
+            if strongest < self.settings.floor:
+                below.append(candidate)
+                continue
             good = good or strongest >= GOOD_MATCH
-            chosen.append(_Candidate(row, path, min(combined, 1.0), kept))
+            chosen.append(candidate)
         if filtered and not chosen:
             notes.append(f"{filtered} good match(es) were left out by the filters")
-        chosen.sort(key=lambda candidate: (-candidate.score, str(candidate.path)))
+        for candidates in (chosen, below):
+            candidates.sort(key=lambda candidate: (-candidate.score, str(candidate.path)))
         if chosen and not good:  # only with a lowered floor
             notes.append("no hit is a good match; these are the nearest")
-        return chosen, good
+        return chosen, below, good
 
     def _kept(self, found: Iterable[_Evidence]) -> list[_Evidence]:
         """The best evidence, then other good matches that would not read the same, at most
@@ -253,7 +262,8 @@ class Planner:
         return kept
 
     def _hit(self, candidate: _Candidate, words: QueryWords) -> Hit:
-        reasons = tuple(self._reason(evidence, words) for evidence in candidate.evidence)
+        kept = self._kept(candidate.evidence)
+        reasons = tuple(self._reason(evidence, words) for evidence in kept)
         file, top = candidate.row.file, reasons[0]
         return Hit(file.id, file.kind, candidate.path, candidate.score, top.start, top.end, reasons)
 

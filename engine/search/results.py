@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from engine.catalog.records import FileKind, ItemKind
+from engine.search.calibration import GOOD_MATCH, STRONG_MATCH
 
 
 class Route(StrEnum):
@@ -29,6 +30,21 @@ ROUTE_OF_ITEM: dict[ItemKind, Route] = {
     ItemKind.TEXT_CHUNK: Route.NOTE,
     ItemKind.AUDIO_WINDOW: Route.SOUND,
 }
+
+
+class Strength(StrEnum):
+    """A calibrated score in words, the way people read it: the decimals mean nothing to them,
+    and 0.79 of one query is not 0.79 of another."""
+
+    STRONG = "strong"
+    GOOD = "good"
+    WEAK = "weak"  # below the good-match line: a candidate, not an answer
+
+    @classmethod
+    def of(cls, score: float) -> Strength:
+        if score >= STRONG_MATCH:
+            return cls.STRONG
+        return cls.GOOD if score >= GOOD_MATCH else cls.WEAK
 
 
 @dataclass(frozen=True)
@@ -75,11 +91,21 @@ class Hit:
     end: float | None = None
     reasons: tuple[Reason, ...] = ()
 
+    @property
+    def strength(self) -> Strength:
+        return Strength.of(self.score)
+
 
 @dataclass(frozen=True)
 class SearchResult:
+    """``hits`` are the good matches, best first; ``weaker`` the best candidates below the
+    good-match line, kept apart so that a front end can show them as what they are (a query by
+    example always has some: its nearest neighbours). ``no_good_match`` is true when ``hits``
+    is empty."""
+
     hits: list[Hit]
     no_good_match: bool
     spaces_used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     generation: int = 0  # the catalog's generation the answer was read at
+    weaker: list[Hit] = field(default_factory=list)

@@ -7,9 +7,9 @@ The JSON form (``trove search --json``) only grows: a field is never renamed, re
 another meaning; ``schema`` is bumped when fields are added::
 
     {
-      "schema": 2,                         # 1 had no such field
+      "schema": 3,                         # 1 had no such field; 3 added strength, weaker
       "generation": 42,                    # the index's state the answer was read at
-      "no_good_match": false,              # true: nothing passed its space's threshold
+      "no_good_match": false,              # true: hits is empty, nothing passed its line
       "spaces_used": ["minilm-l6-v2", ...],  # model spaces that were searched
       "notes": ["..."],                    # routes the pack cannot serve, uncalibrated spaces
       "hits": [
@@ -18,6 +18,7 @@ another meaning; ``schema`` is bumped when fields are added::
           "path": "/home/me/Pictures/cat.jpg",   # absolute path
           "kind": "photo",                       # photo | audio | video | note
           "score": 0.83,                         # 0..1, calibrated; >= 0.5 is a good match
+          "strength": "strong",                  # strong (>= 0.8) | good | weak (< 0.5)
           "start": 12.0, "end": 17.5,            # seconds of the best segment, or null
           "why": [                               # best evidence first
             {"route": "tag", "detail": "tag \\"tabby, tabby cat\\" 0.62",
@@ -26,7 +27,8 @@ another meaning; ``schema`` is bumped when fields are added::
              "excerpt": null, "matched": [], "asked": null, "example": null}
           ]
         }
-      ]
+      ],
+      "weaker": [...]                      # the best candidates below the line, as hits are
     }
 
 ``route`` is one of ``visual`` (looks like the query: an image space), ``tag`` (a classifier's
@@ -44,7 +46,7 @@ from typing import Any
 
 from engine.search.results import Hit, Reason, Route, SearchResult
 
-SCHEMA = 2
+SCHEMA = 3
 
 
 def detail(reason: Reason) -> str:
@@ -78,6 +80,7 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         "spaces_used": list(result.spaces_used),
         "notes": list(result.notes),
         "hits": [hit_json(hit) for hit in result.hits],
+        "weaker": [hit_json(hit) for hit in result.weaker],
     }
 
 
@@ -87,6 +90,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "path": str(hit.path),
         "kind": hit.kind.value,
         "score": round(hit.score, 4),
+        "strength": hit.strength.value,
         "start": _seconds(hit.start),
         "end": _seconds(hit.end),
         "why": [reason_json(reason) for reason in hit.reasons],

@@ -42,8 +42,7 @@ def window(qtbot: QtBot, dev_pack: Manifest, folder: Path, tmp_path: Path) -> It
 
 
 def names(window: MainWindow) -> list[str]:
-    model = window.results
-    return [model.hit(row).path.name for row in range(model.rowCount())]
+    return [hit.path.name for hit in window.results.hits()]
 
 
 def searched(qtbot: QtBot, window: MainWindow, query: str) -> None:
@@ -90,7 +89,7 @@ def test_a_new_file_that_matches_appears_marked_new(
 
     qtbot.waitUntil(lambda: "penguin.png" in names(window), timeout=WAIT_MS)
     model = window.results
-    rows = {model.hit(row).path.name: row for row in range(model.rowCount())}
+    rows = {hit.path.name: model.row_of(hit.file_id) or 0 for hit in model.hits()}
     assert model.is_new(rows["penguin.png"])
     assert not any(model.is_new(rows[name]) for name in before if name in rows)
 

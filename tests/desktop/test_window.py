@@ -15,11 +15,11 @@ import pytest
 import soundfile
 import soxr
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QModelIndex, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
-from desktop.results import PathRole
+from desktop.results import HeadingRole
 from desktop.window import MainWindow, like_query, plain_text
 from engine.catalog.records import FileKind
 from models.manifest import Manifest
@@ -65,8 +65,14 @@ def window(
 
 
 def _paths(window: MainWindow) -> list[str]:
-    model = window.results
-    return [Path(model.index(row).data(PathRole)).name for row in range(model.rowCount())]
+    """The names of the files shown, best first: the good matches, then the weaker ones."""
+    return [hit.path.name for hit in window.results.hits()]
+
+
+def _best(window: MainWindow) -> QModelIndex:
+    first = window.results.first_row()
+    assert first is not None
+    return window.results.index(first)
 
 
 def _up_to_date(qtbot: QtBot, window: MainWindow) -> None:
@@ -99,10 +105,10 @@ def test_indexing_reaches_up_to_date_and_typing_finds_the_cat(
     qtbot.waitUntil(lambda: "chelsea.png" in _paths(window), timeout=WAIT_MS)
     assert window.pages.currentWidget() is window.grid
     assert _paths(window)[0] == "chelsea.png"
-    tip = window.results.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    tip = _best(window).data(Qt.ItemDataRole.ToolTipRole)
     assert "chelsea.png" in tip and "cat" in tip
     # The best hit is previewed at once.
-    qtbot.waitUntil(lambda: window.preview.path == window.results.hit(0).path)
+    qtbot.waitUntil(lambda: window.preview.path == window.results.hits()[0].path)
 
 
 def test_dropping_a_photo_searches_by_example(
@@ -117,7 +123,7 @@ def test_dropping_a_photo_searches_by_example(
     # The edited copy looks most like it; the photo itself is the question, not an answer.
     assert _paths(window)[0] == EDITED
     assert "dog.png" not in _paths(window)
-    assert "looks like dog.png" in window.results.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "looks like dog.png" in _best(window).data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_dropping_a_sound_shows_similar_sounds(
@@ -128,8 +134,8 @@ def test_dropping_a_sound_shows_similar_sounds(
     _drop(window, bark)
     qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
     assert _paths(window)[:1] == [BARK]
-    assert window.results.hit(0).kind is FileKind.AUDIO
-    assert "sounds like dog.ogg" in window.results.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert window.results.hits()[0].kind is FileKind.AUDIO
+    assert "sounds like dog.ogg" in _best(window).data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_pasting_a_picture_searches_with_it_from_trove_s_cache(
@@ -157,9 +163,7 @@ def test_a_kind_chip_narrows_the_results_and_reruns_the_query(
     window.search_bar.set_kinds({FileKind.PHOTO})
     qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
     assert RECORDING not in _paths(window)
-    assert all(
-        window.results.hit(row).kind is FileKind.PHOTO for row in range(window.results.rowCount())
-    )
+    assert all(hit.kind is FileKind.PHOTO for hit in window.results.hits())
     window.last_result = None
     window.search_bar.set_kinds({FileKind.AUDIO})
     qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
@@ -171,13 +175,16 @@ def test_the_keyboard_moves_through_results_and_finds_similar(
 ) -> None:
     _up_to_date(qtbot, window)
     _searched(qtbot, window, "a cat")
-    qtbot.waitUntil(lambda: window.grid.currentIndex().row() == 0)
-    if window.results.rowCount() > 1:
-        qtbot.keyClick(window, Qt.Key.Key_F3)
-        assert window.grid.currentIndex().row() == 1
-        qtbot.keyClick(window, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
-    assert window.grid.currentIndex().row() == 0
-    first = window.results.hit(0).path
+    best = _best(window).row()
+    qtbot.waitUntil(lambda: window.grid.currentIndex().row() == best)
+    second = window.results.step(best, 1)
+    assert second is not None and second > best  # past the heading of the weaker band, if any
+    qtbot.keyClick(window, Qt.Key.Key_F3)
+    assert window.grid.currentIndex().row() == second
+    assert window.results.hit(second) is window.results.hits()[1]
+    qtbot.keyClick(window, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
+    assert window.grid.currentIndex().row() == best
+    first = window.results.hits()[0].path
     qtbot.keyClick(
         window,
         Qt.Key.Key_F,
@@ -202,12 +209,48 @@ def test_adding_a_folder_indexes_it_and_reaches_up_to_date(
     qtbot.waitUntil(lambda: str(extra) in window.search_bar.folders(), timeout=WAIT_MS)
 
 
-def test_nonsense_shows_no_good_match(qtbot: QtBot, window: MainWindow) -> None:
+def test_nonsense_shows_no_good_match_then_the_weaker_candidates(
+    qtbot: QtBot, window: MainWindow
+) -> None:
     _up_to_date(qtbot, window)
+    window.last_result = None
     qtbot.keyClicks(window.search_box, "qwzx vbnj kplm")
-    qtbot.waitUntil(lambda: window.empty.text() == "No good match", timeout=WAIT_MS)
-    assert window.pages.currentWidget() is window.empty
-    assert window.results.rowCount() == 0
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
+    result = window.last_result
+    assert result.no_good_match and result.hits == [] and result.weaker
+    model = window.results
+    headings = [model.index(row).data(HeadingRole) for row in range(model.rowCount())]
+    assert headings[:2] == ["No good match", "Other possible matches"]
+    assert all(heading is None for heading in headings[2:])
+    assert [hit.file_id for hit in model.hits()] == [hit.file_id for hit in result.weaker]
+    assert model.flags(model.index(0)) == Qt.ItemFlag.NoItemFlags  # a heading: not selectable
+    tip = _best(window).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Weak match" in tip and "0." not in tip.split("\n")[1]  # words, not decimals
+
+
+def test_good_matches_and_weaker_ones_are_shown_in_two_bands(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    _up_to_date(qtbot, window)
+    _searched(qtbot, window, "a cat")
+    result = window.last_result
+    assert result is not None and result.hits and result.weaker
+    model = window.results
+    headings = {
+        row: model.index(row).data(HeadingRole)
+        for row in range(model.rowCount())
+        if model.hit(row) is None
+    }
+    assert headings == {0: "Best matches", len(result.hits) + 1: "Other possible matches"}
+    # The divider starts a line of its own: the weaker band's first tile sits below it.
+    divider = window.grid.visualRect(model.index(len(result.hits) + 1))
+    first_weaker = window.grid.visualRect(model.index(len(result.hits) + 2))
+    assert divider.width() > 2 * first_weaker.width() and first_weaker.top() > divider.bottom()
+    strengths = [
+        model.index(row).data(Qt.ItemDataRole.ToolTipRole).split("\n")[1]
+        for row in range(1, len(result.hits) + 1)
+    ]
+    assert set(strengths) <= {"Strong match", "Good match"}
 
 
 def test_an_example_that_cannot_be_read_marks_the_box_and_keeps_the_results(

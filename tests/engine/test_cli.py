@@ -81,10 +81,10 @@ def test_json_keeps_every_old_field_and_adds_the_reasons_values(
     indexed: list[str], capsys: pytest.CaptureFixture
 ) -> None:
     result = search(indexed, capsys, "a cat")
-    assert result["schema"] == 2 and result["generation"] > 0
-    assert {"query", "no_good_match", "spaces_used", "notes", "hits"} <= set(result)
-    for hit in result["hits"]:
-        assert set(hit) == SCHEMA_1_HIT | {"file_id"} and hit["file_id"] > 0
+    assert result["schema"] == 3 and result["generation"] > 0
+    assert {"query", "no_good_match", "spaces_used", "notes", "hits", "weaker"} <= set(result)
+    for hit in result["hits"] + result["weaker"]:
+        assert set(hit) == SCHEMA_1_HIT | {"file_id", "strength"} and hit["file_id"] > 0
         assert Path(hit["path"]).is_absolute()
         for reason in hit["why"]:
             assert set(reason) == SCHEMA_1_REASON | SCHEMA_2_REASON
@@ -112,6 +112,24 @@ def test_nonsense_says_no_good_match(indexed: list[str], capsys: pytest.CaptureF
     result = search(indexed, capsys, "quarterly tax reconciliation spreadsheet macros")
     assert result["code"] == NO_RESULT
     assert result["no_good_match"] and result["hits"] == []
+    assert {hit["strength"] for hit in result["weaker"]} <= {"weak"}
+
+
+@pytest.mark.slow
+def test_a_photo_without_look_alikes_still_lists_its_closest(
+    indexed: list[str], capsys: pytest.CaptureFixture
+) -> None:
+    """The calibrated line hides every neighbour of a lone photo: the closest are listed,
+    marked weaker, and the text output says so."""
+    capsys.readouterr()
+    photo = media.demo_folder() / "Photos" / "coffee.png"
+    code = main([*indexed, "search", "--like", str(photo), "--kind", "photo"])
+    lines = capsys.readouterr().out.splitlines()
+    result = search(indexed, capsys, "--like", str(photo), "--kind", "photo")
+    assert code == NO_RESULT and result["hits"] == [] and result["weaker"]
+    assert lines[0].endswith("no good match \u2014 closest:")
+    assert result["weaker"][0]["path"] in lines[1]
+    assert all(hit["kind"] == "photo" and hit["strength"] == "weak" for hit in result["weaker"])
 
 
 @pytest.mark.slow

@@ -11,10 +11,10 @@ import pytest
 
 from engine.catalog.records import FileKind, Item, ItemKind
 from engine.search.calibration import Calibration, CalibrationTable, fit, key
-from engine.search.planner import Planner
+from engine.search.planner import Planner, PlannerSettings
 from engine.search.probes import PASSAGE_ROUTES, SOUND, TEXT_ROUTES, VISUAL, Probe, Probes
 from engine.search.query import ExamplePart, Filters, Query, TextPart
-from engine.search.results import Route, Span
+from engine.search.results import Route, Span, Strength
 from engine.search.wording import detail, result_json
 from tests.engine.search.memory import MemoryCollection
 
@@ -220,6 +220,55 @@ def test_nothing_above_the_threshold_gives_no_good_match(world: World) -> None:
     assert result.no_good_match
 
 
+def test_weaker_candidates_are_listed_apart_from_the_good_matches(world: World) -> None:
+    collection, files = world
+    result = planner(collection).search(Query((TextPart("dog"),)))
+    assert [hit.path.name for hit in result.hits] == ["dog.jpg"]
+    assert result.hits[0].strength is not Strength.WEAK
+    weaker = [hit.path.name for hit in result.weaker]
+    assert "dog.jpg" not in weaker and len(weaker) == len(files) - 1
+    scores = [hit.score for hit in result.weaker]
+    assert scores == sorted(scores, reverse=True) and max(scores) < 0.5
+    assert all(hit.strength is Strength.WEAK and hit.reasons for hit in result.weaker)
+
+
+def test_a_query_by_example_always_lists_its_nearest_neighbours(world: World) -> None:
+    collection, files = world
+    example = files["dog.jpg"]  # no other photo looks like it
+    probes = {example: [Probe(IMAGE, unit(0, 1), "image", VISUAL, example=example)]}
+    result = planner(collection, probes).search(Query((ExamplePart(example),)))
+    assert result.hits == [] and result.no_good_match
+    assert [hit.path.name for hit in result.weaker] == ["cat2.jpg", "cat.jpg"]
+    assert result.weaker[0].reasons[0].example == example
+
+
+def test_weaker_candidates_obey_the_filters_and_their_count(world: World) -> None:
+    collection, _ = world
+    photos = Filters(kinds=frozenset({FileKind.PHOTO}))
+    settings = PlannerSettings(weaker=2)
+    few = Planner(FakeProbes({"budget": BUDGET}, {}), collection, collection, TABLE, settings)
+    result = few.search(Query((TextPart("budget"),), photos))
+    assert result.hits == [] and len(result.weaker) == 2
+    assert all(hit.kind is FileKind.PHOTO for hit in result.weaker)
+    # the good matches the filter left out are counted; the weaker ones are not
+    assert "2 good match(es) were left out by the filters" in result.notes
+
+
+@pytest.mark.parametrize(
+    ("score", "strength"),
+    [
+        (0.95, Strength.STRONG),
+        (0.8, Strength.STRONG),
+        (0.79, Strength.GOOD),
+        (0.5, Strength.GOOD),
+        (0.49, Strength.WEAK),
+        (0.0, Strength.WEAK),
+    ],
+)
+def test_a_score_is_worded_by_its_band(score: float, strength: Strength) -> None:
+    assert Strength.of(score) is strength
+
+
 def test_negative_parts_subtract(world: World) -> None:
     collection, _ = world
     plain = planner(collection).search(Query((TextPart("beach"),)))
@@ -302,10 +351,13 @@ def test_json_keeps_schema_1_and_adds_the_reasons_values(world: World) -> None:
     collection, files = world
     result = planner(collection).search(Query((TextPart("budget"),)), limit=1)
     data = json.loads(json.dumps(result_json(result)))
-    assert set(data) == SCHEMA_1_RESULT | {"schema", "generation"}
-    assert data["schema"] == 2 and data["generation"] == collection.generation()
+    assert set(data) == SCHEMA_1_RESULT | {"schema", "generation", "weaker"}
+    assert data["schema"] == 3 and data["generation"] == collection.generation()
     (hit,) = data["hits"]
-    assert set(hit) == SCHEMA_1_HIT | {"file_id"}
+    assert set(hit) == SCHEMA_1_HIT | {"file_id", "strength"}
+    assert hit["strength"] in ("strong", "good")
+    assert data["weaker"] and {weak["strength"] for weak in data["weaker"]} == {"weak"}
+    assert all(set(weak) == set(hit) for weak in data["weaker"])
     assert hit["path"] == str(files["meeting.wav"])
     assert hit["file_id"] == collection.file(files["meeting.wav"]).id
     assert hit["kind"] == "audio" and (hit["start"], hit["end"]) == (12.0, 17.5)
