@@ -31,6 +31,7 @@ from PIL import Image
 from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
+    QDateTime,
     QEvent,
     QLocale,
     QModelIndex,
@@ -76,6 +77,7 @@ from PySide6.QtWidgets import (
 from engine.facade import (
     FileKind,
     Hit,
+    Listed,
     Reason,
     Route,
     Span,
@@ -92,6 +94,7 @@ THUMB = 160  # logical pixels of a tile's picture
 PathRole = Qt.ItemDataRole.UserRole + 1
 HitRole = Qt.ItemDataRole.UserRole + 2
 HeadingRole = Qt.ItemDataRole.UserRole + 3
+WhyRole = Qt.ItemDataRole.UserRole + 4  # the tile's second line, as :class:`Marked`
 # Memory for decoded pictures: ~160 tiles at device pixel ratio 2, ~650 at 1.
 MEMORY_BYTES = 64 * 1024 * 1024
 WAVEFORM_BINS = 160  # one bar per logical pixel of the picture
@@ -604,6 +607,7 @@ class ResultsModel(QAbstractListModel):
         super().__init__(parent)
         self.images = images
         self._rows_shown: list[Hit | Heading] = []
+        self._modified: dict[int, float] = {}  # file id -> mtime, while showing a listing
         self._new: set[int] = set()  # file ids of hits marked new
         self._rows: dict[Path, list[int]] = {}
         images.ready.connect(self._picture_ready)
@@ -633,14 +637,22 @@ class ResultsModel(QAbstractListModel):
         """Show ``hits`` and, under a divider, the ``weaker`` candidates; those whose file id
         is in ``new`` are marked new (found again after the index changed, and not shown
         before)."""
-        self.images.forget_waiting()
-        self.beginResetModel()
         rows: list[Hit | Heading] = list(hits)
         if weaker:
             best = self.tr("Best matches") if hits else self.tr("No good match")
             rows = [Heading(best), *hits, Heading(self.tr("Other possible matches")), *weaker]
-        self._rows_shown = rows
-        self._new = set(new)
+        self._reset(rows, set(new), {})
+
+    def set_listing(self, files: Sequence[Listed]) -> None:
+        """Show the files a filter alone chose, in their order; each tile says when its file
+        was last changed instead of why it matched."""
+        hits: list[Hit | Heading] = [Hit(f.file_id, f.kind, f.path, 0.0) for f in files]
+        self._reset(hits, set(), {file.file_id: file.modified for file in files})
+
+    def _reset(self, rows: list[Hit | Heading], new: set[int], modified: dict[int, float]) -> None:
+        self.images.forget_waiting()
+        self.beginResetModel()
+        self._rows_shown, self._new, self._modified = rows, new, modified
         self._index_rows()
         self.endResetModel()
 
@@ -712,6 +724,15 @@ class ResultsModel(QAbstractListModel):
     def kind_name(self, kind: FileKind) -> str:
         return self._kinds[kind]
 
+    def why(self, hit: Hit) -> Marked:
+        """A tile's second line: why it matched, or, in a listing, when it was changed."""
+        modified = self._modified.get(hit.file_id)
+        if modified is None:
+            return why_line(hit)
+        when = QDateTime.fromSecsSinceEpoch(int(modified))
+        day = QLocale().toString(when, QLocale.FormatType.ShortFormat)
+        return Marked(self.tr("changed {date}").format(date=day))
+
     def strength_name(self, strength: Strength) -> str:
         """A score in words: people cannot read 0.79, and it means another thing per query."""
         return self._strengths[strength]
@@ -737,11 +758,17 @@ class ResultsModel(QAbstractListModel):
             return hit.path.name
         if role == Qt.ItemDataRole.DecorationRole:
             return self._icons[hit.kind]
+        if role == WhyRole:
+            return self.why(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if hit.file_id in self._modified:
+                return f"{hit.path}\n{self.why(hit).text}"
             return f"{hit.path}\n{self.strength_name(hit.strength)}\n{why_text(hit)}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             named = f"{self.kind_name(hit.kind)} {hit.path.name}"
-            return f"{named}, {self.strength_name(hit.strength)}, {why_line(hit).text}"
+            if hit.file_id in self._modified:
+                return f"{named}, {self.why(hit).text}"
+            return f"{named}, {self.strength_name(hit.strength)}, {self.why(hit).text}"
         if role == PathRole:
             return str(hit.path)
         return None
@@ -804,13 +831,16 @@ class ResultDelegate(QStyledItemDelegate):
         why = QRect(name.left(), name.bottom() + 1, text_width, line)
         return TileGeometry(picture, name, why)
 
-    def texts(self, hit: Hit, font: QFont, geometry: TileGeometry) -> TileTexts:
-        """The name (elided in the middle: the extension stays) and the why-line, each fitting."""
+    def texts(
+        self, hit: Hit, font: QFont, geometry: TileGeometry, said: Marked | None = None
+    ) -> TileTexts:
+        """The name (elided in the middle: the extension stays) and the why-line (``said``,
+        else why ``hit`` matched), each fitting."""
         metrics = QFontMetrics(font)
         name = metrics.elidedText(
             hit.path.name, Qt.TextElideMode.ElideMiddle, geometry.name.width()
         )
-        why = elided(why_line(hit), font, geometry.why.width())
+        why = elided(said or why_line(hit), font, geometry.why.width())
         return TileTexts(name, why.text, why.bold)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
@@ -835,7 +865,8 @@ class ResultDelegate(QStyledItemDelegate):
         self._paint_badge(painter, option, hit, index, geometry.picture)
 
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        texts = self.texts(hit, option.font, geometry)
+        said = index.data(WhyRole)
+        texts = self.texts(hit, option.font, geometry, said if isinstance(said, Marked) else None)
         role = QPalette.ColorRole
         painter.setFont(option.font)
         painter.setPen(palette.color(group, role.HighlightedText if selected else role.Text))

@@ -277,12 +277,9 @@ class SearchBar(QWidget):
     # --- public --------------------------------------------------------------------------
 
     def query(self) -> str:
-        """The typed text and the chips' filter words; empty while no text is typed (the
-        engine needs something to look for, and a filter alone is not a search)."""
-        text = self.edit.text().strip()
-        if not text:
-            return ""
-        return " ".join([text, *self.filters().format()])
+        """The typed text and the chips' filter words. A chip with an empty box is a filter
+        alone: the engine lists the files it chooses, newest first."""
+        return " ".join([self.edit.text().strip(), *self.filters().format()]).strip()
 
     def filters(self) -> Filters:
         """What the chips choose (not what is typed in the box)."""

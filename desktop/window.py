@@ -59,6 +59,7 @@ from engine.facade import (
     EngineError,
     Hit,
     IndexChanges,
+    Listing,
     Problem,
     Progress,
     QueryError,
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
         self.search_bar.submitted.connect(lambda _query: self._run_query())
         self._asked: str | None = None  # the latest query sent; older answers are dropped
         self.last_result: SearchResult | None = None
+        self.last_listing: Listing | None = None
         # The index changed since the results shown were found: asking again runs again.
         self._stale = False
         # A query asked again because files were added or changed: hits it brings that the
@@ -209,6 +211,7 @@ class MainWindow(QMainWindow):
         engine.made_private.connect(self._made_private)
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
+        engine.listed.connect(self._listed)
         engine.query_failed.connect(self._query_failed)
         engine.engine_failed.connect(self._engine_failed)
         engine.changed.connect(self._index_changed)
@@ -354,6 +357,23 @@ class MainWindow(QMainWindow):
         first = self.results.first_row()
         if first is not None:
             self.grid.setCurrentIndex(self.results.index(first))  # the best hit, previewed
+
+    def _listed(self, query: str, listing: Listing) -> None:
+        """A filter alone: the files it chooses, newest first."""
+        if query != self._asked:
+            return
+        self.search_bar.clear_error()
+        self.last_listing = listing
+        self._refreshing = None
+        if not listing.files:
+            self._show_empty(self.tr("No file matches these filters"))
+            return
+        self.results.set_listing(listing.files)
+        self.pages.setCurrentWidget(self.grid)
+        self.grid.scrollToTop()
+        first = self.results.first_row()
+        if first is not None:
+            self.grid.setCurrentIndex(self.results.index(first))
 
     def _show_empty(self, message: str) -> None:
         self.results.set_hits([])

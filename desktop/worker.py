@@ -38,6 +38,7 @@ from engine.facade import (
     Status,
     Trove,
     demo_folder,
+    parse,
     repair_catalog,
 )
 
@@ -75,6 +76,7 @@ class EngineClient(QObject):
     progress = Signal(object)  # engine Progress, from the indexing lane
     changed = Signal(object)  # engine IndexChanges, after each commit
     searched = Signal(str, object)  # the query text, its SearchResult
+    listed = Signal(str, object)  # a query of filters alone, and its Listing (newest first)
     query_failed = Signal(str, object)  # the query text, its QueryError
     engine_failed = Signal(object)  # EngineError nobody else took
     damaged = Signal(object)  # EngineError: the catalog was set aside, repair is offered
@@ -364,7 +366,11 @@ class EngineClient(QObject):
         if trove is None:
             return
         try:
-            result = trove.search(query, limit=SEARCH_LIMIT)
+            parsed = parse(query)
+            if parsed.browsing:  # a chip or a typed filter alone: its files, newest first
+                self.listed.emit(query, trove.browse(parsed.filters, limit=SEARCH_LIMIT))
+                return
+            result = trove.search(parsed, limit=SEARCH_LIMIT)
         except QueryError as error:
             self.query_failed.emit(query, error)
             return

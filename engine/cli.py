@@ -4,6 +4,8 @@
     trove remove FOLDER                      forget a folder and its index
     trove index [--watch]                    bring the index up to date (and keep it so)
     trove search QUERY | --like FILE [--from T --to T] [--kind K] [--limit N] [--json]
+    trove list [FILTERS] [--kind K] [--limit N] [--offset N] [--oldest] [--json]
+                                             the files a filter chooses, newest first
     trove status                             counts per kind, files that could not be read
     trove doctor                             execution providers, model pack, index health
     trove repair                             rebuild a damaged catalog, index what was lost
@@ -18,6 +20,11 @@ taken literally (spaces, quotes, ``@``, any bytes) and never read as query langu
 and ``--to T`` (seconds, mm:ss or h:mm:ss) narrow each example recording or video; so does
 ``FILE@START-END`` where no file has that whole name but FILE exists. Of an example recording or
 video at most 30 s are used (a note says so). ``--limit`` is 1 to 10,000 hits (default 10).
+
+A filter alone (``trove search kind:audio``, ``trove search --kind audio``, ``trove list
+after:2024-01-01``) lists the indexed files it chooses, newest first, a page at a time
+(``--limit``, ``--offset``); ``--json`` prints ``{"schema", "generation", "query", "total",
+"offset", "files": [{"file_id", "path", "kind", "size", "modified"}]}``.
 
 Without a good match, ``search`` prints "no good match — closest:" and the nearest candidates
 below the line (exit code 1 still says that nothing was a good match).
@@ -46,7 +53,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -121,12 +128,27 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=_limit, default=10, metavar="N", help="1 to 10,000")
     search.add_argument("--json", action="store_true")
 
+    listing = commands.add_parser("list", help="list the files a filter chooses, newest first")
+    listing.add_argument("query", nargs="?", default="", help='filters: kind:audio in:"~/Music"')
+    listing.add_argument("--kind", action="append", choices=KINDS, default=[])
+    listing.add_argument("--limit", type=_limit, default=50, metavar="N", help="1 to 10,000")
+    listing.add_argument("--offset", type=_offset, default=0, metavar="N", help="files to skip")
+    listing.add_argument("--oldest", action="store_true", help="oldest first")
+    listing.add_argument("--json", action="store_true")
+
     commands.add_parser("status", help="counts and unreadable files")
     commands.add_parser("doctor", help="execution providers, model pack, index health")
     commands.add_parser("repair", help="rebuild a damaged catalog, then index what was lost")
     demo = commands.add_parser("demo", help="index the demo folder and search it")
     demo.add_argument("folder", type=Path, nargs="?")
     return parser
+
+
+@dataclass(frozen=True)
+class _Page:
+    limit: int
+    offset: int = 0
+    oldest: bool = False
 
 
 class ProgressLine:
@@ -185,6 +207,16 @@ def _limit(text: str) -> int:
     return limit
 
 
+def _offset(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
 def _time(text: str) -> float:
     from engine.search.query import seconds
 
@@ -231,11 +263,13 @@ def _examples(args: argparse.Namespace) -> list[ExamplePart]:
 def _query(args: argparse.Namespace, examples: Sequence[ExamplePart]) -> Query:
     """The text read as query language; the examples and kinds as the typed values they are."""
     from engine.catalog.records import FileKind
-    from engine.search.query import parse
+    from engine.search.query import Filters, Query, parse
 
+    kinds = frozenset(FileKind(kind) for kind in args.kind)
+    if not args.query and not examples and kinds:
+        return Query((), Filters(kinds=kinds))  # --kind alone: a browse
     query = parse(args.query, examples=examples)
-    kinds = query.filters.kinds | {FileKind(kind) for kind in args.kind}
-    return replace(query, filters=replace(query.filters, kinds=kinds))
+    return replace(query, filters=replace(query.filters, kinds=query.filters.kinds | kinds))
 
 
 def _said(args: argparse.Namespace, examples: Sequence[ExamplePart]) -> str:
@@ -268,6 +302,26 @@ def _print_result(query: str, result: SearchResult, as_json: bool) -> None:
         print(hit_line(rank, hit))
     for note in result.notes:
         print(f"     ({note})")
+
+
+def _list(trove: Trove, query: Query, said: str, page: _Page, as_json: bool) -> int:
+    """The files a filter alone chooses, newest first (``trove list``, or a search with
+    nothing but filters)."""
+    from engine.search.browse import Order
+    from engine.search.wording import listed_line, listing_json
+
+    offset = page.offset
+    order = Order.OLDEST if page.oldest else Order.NEWEST
+    listing = trove.browse(query.filters, offset, page.limit, order)
+    if as_json:
+        print(_json_line({"query": said, **listing_json(listing)}))
+    else:
+        for rank, listed in enumerate(listing.files, offset + 1):
+            print(listed_line(rank, listed))
+        shown = f"{offset + 1}-{offset + len(listing.files)}" if listing.files else "none"
+        more = f" (--offset {offset + len(listing.files)} for more)" if listing.more else ""
+        print(f"     files {shown} of {listing.total}{more}")
+    return OK if listing.files else NO_RESULT
 
 
 def _index(trove: Trove, watch: bool) -> int:
@@ -401,12 +455,25 @@ def run(args: argparse.Namespace) -> int:
             return _index(trove, args.watch)
         if args.command == "search":
             examples = _examples(args)
-            if not args.query and not examples:
-                print("trove: search needs a query or --like FILE", file=sys.stderr)
+            if not args.query and not examples and not args.kind:
+                print("trove: search needs a query, --like FILE or a filter", file=sys.stderr)
                 return BAD_USAGE
-            result = trove.search(_query(args, examples), limit=args.limit)
+            query = _query(args, examples)
+            if query.browsing:
+                return _list(trove, query, _said(args, examples), _Page(args.limit), args.json)
+            result = trove.search(query, limit=args.limit)
             _print_result(_said(args, examples), result, args.json)
             return OK if result.hits else NO_RESULT
+        if args.command == "list":
+            query = _query(args, [])
+            if not query.browsing:
+                print(
+                    "trove: list takes filters only (kind:, in:, after:...); search for words",
+                    file=sys.stderr,
+                )
+                return BAD_USAGE
+            page = _Page(args.limit, args.offset, args.oldest)
+            return _list(trove, query, _said(args, []), page, args.json)
         if args.command == "status":
             return _status(trove)
         if args.command == "doctor":

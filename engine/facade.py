@@ -60,6 +60,7 @@ from engine.scan.extract import Extractor
 from engine.scan.pipeline import Pipeline, Progress, ProgressCallback, RunState, RunSummary
 from engine.scan.scanner import Scanner
 from engine.scan.watcher import Watcher
+from engine.search.browse import DEFAULT_PAGE, Listed, Listing, Order, list_page
 from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
@@ -79,6 +80,9 @@ __all__ = [
     "Filters",
     "Hit",
     "IndexChanges",
+    "Listed",
+    "Listing",
+    "Order",
     "PackError",
     "Problem",
     "Progress",
@@ -392,7 +396,20 @@ class Trove:
         from ``base``), or a :class:`Query` of typed values, such as example files whose names
         must not be read as query language (``parse(text, examples=...)`` makes one)."""
         parsed = parse(query, base) if isinstance(query, str) else query
+        if parsed.browsing:
+            raise QueryError("a filter alone lists files (browse), it is not a search")
         return self.planner.search(parsed, limit)
+
+    def browse(
+        self,
+        filters: Filters,
+        offset: int = 0,
+        limit: int = DEFAULT_PAGE,
+        order: Order = Order.NEWEST,
+    ) -> Listing:
+        """The indexed files ``filters`` chooses, newest (or oldest) first, one page from
+        ``offset``: what a filter alone (``kind:audio``) shows, and the library's view."""
+        return list_page(self.catalog, filters, offset, limit, order)
 
     def details(self, file_id: int) -> FileDetails | None:
         """The catalog's record of a file with its transcript and tags; None when it is no

@@ -391,6 +391,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>No hay ninguna coincidencia buena</translation>
     </message>
     <message>
+        <source>No file matches these filters</source>
+        <translation>Ningún archivo cumple estos filtros</translation>
+    </message>
+    <message>
         <source>Trove&apos;s index was readable by other accounts on this computer ({n} files and folders); it is private to you now.</source>
         <translation>Otras cuentas de este equipo podían leer el índice de Trove ({n} archivos y carpetas); ahora solo es visible para ti.</translation>
     </message>
@@ -918,6 +922,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>Other possible matches</source>
         <translation>Otras coincidencias posibles</translation>
+    </message>
+    <message>
+        <source>changed {date}</source>
+        <translation>modificado el {date}</translation>
     </message>
 </context>
 <context>

@@ -391,6 +391,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>没有合适的匹配结果</translation>
     </message>
     <message>
+        <source>No file matches these filters</source>
+        <translation>没有文件符合这些筛选条件</translation>
+    </message>
+    <message>
         <source>Trove&apos;s index was readable by other accounts on this computer ({n} files and folders); it is private to you now.</source>
         <translation>此电脑上的其他账户曾可以读取 Trove 的索引（{n} 个文件和文件夹）；现在它只对您可见。</translation>
     </message>
@@ -918,6 +922,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>Other possible matches</source>
         <translation>其他可能的匹配</translation>
+    </message>
+    <message>
+        <source>changed {date}</source>
+        <translation>修改于 {date}</translation>
     </message>
 </context>
 <context>

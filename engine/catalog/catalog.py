@@ -526,6 +526,25 @@ class Catalog:
             ).fetchall()
         return [_file_record(row) for row in rows]
 
+    def indexed_files(
+        self, kinds: frozenset[FileKind] = frozenset(), newest_first: bool = True
+    ) -> Iterator[tuple[FileRecord, str]]:
+        """Indexed files of these kinds (all when empty), with their root's path, by
+        modification time (newest or oldest first), read in one transaction."""
+        wanted = sorted(FileKind(kind).value for kind in kinds) or [kind.value for kind in FileKind]
+        marks = ", ".join("?" * len(wanted))
+        # ORDER BY takes no bound parameters; the direction is one of two constants.
+        direction = "DESC" if newest_first else "ASC"
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
+                f"WHERE f.status = ? AND f.kind IN ({marks}) "
+                f"ORDER BY f.mtime_ns {direction}, f.id {direction}",
+                (FileStatus.INDEXED.value, *wanted),
+            ).fetchall()
+        for row in rows:
+            yield _file_record(row[:-1]), _blob_to_name(row[-1])
+
     def upsert_file(
         self,
         root_id: int,

@@ -156,6 +156,12 @@ class Query:
     filters: Filters = field(default_factory=Filters)
 
     @property
+    def browsing(self) -> bool:
+        """A filter alone (``kind:audio``): it lists the files it chooses, newest first
+        (:mod:`engine.search.browse`), as nothing is asked for by meaning."""
+        return not self.parts
+
+    @property
     def positive(self) -> tuple[Part, ...]:
         return tuple(part for part in self.parts if part.weight > 0)
 
@@ -442,9 +448,9 @@ class _Parser:
             max_size=self.sizes.get("max"),
         )
         self.parts.extend(self.examples)
-        if not self.parts:
-            raise self.error("nothing to search for: give text or an example file", 0)
-        if not any(part.weight > 0 for part in self.parts):
+        if not self.parts and filters == Filters():
+            raise self.error("nothing to search for: give text, an example file or a filter", 0)
+        if self.parts and not any(part.weight > 0 for part in self.parts):
             raise self.error("every part is subtracted: add something to look for", 0)
         return Query(tuple(self.parts), filters)
 

@@ -42,8 +42,10 @@ sounds like.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from engine.search.browse import Listed, Listing
 from engine.search.results import Hit, Reason, Route, SearchResult
 
 SCHEMA = 3
@@ -110,6 +112,34 @@ def reason_json(reason: Reason) -> dict[str, Any]:
         "matched": [[span.start, span.end] for span in reason.matched],
         "asked": reason.asked,
         "example": None if reason.example is None else str(reason.example),
+    }
+
+
+def listed_line(rank: int, listed: Listed) -> str:
+    """One listed file: rank, date and time modified (local), kind, path."""
+    when = datetime.fromtimestamp(listed.modified).strftime("%Y-%m-%d %H:%M")
+    return f"{rank:3}. {when}  {listed.kind.value:5}  {listed.path}"
+
+
+def listing_json(listing: Listing) -> dict[str, Any]:
+    """``trove list --json``: ``files`` newest first from ``offset``, of ``total``; each with
+    its catalog id, absolute path, kind, size in bytes and modification time (seconds since
+    the epoch)."""
+    return {
+        "schema": SCHEMA,
+        "generation": listing.generation,
+        "total": listing.total,
+        "offset": listing.offset,
+        "files": [
+            {
+                "file_id": listed.file_id,
+                "path": str(listed.path),
+                "kind": listed.kind.value,
+                "size": listed.size,
+                "modified": round(listed.modified, 3),
+            }
+            for listed in listing.files
+        ],
     }
 
 

@@ -70,12 +70,14 @@ def test_every_chip_combination_parses_to_the_filters_chosen(
     assert checked == 16 * 4 * 5
 
 
-def test_no_filter_adds_nothing_and_no_text_is_no_query(bar: SearchBar) -> None:
+def test_no_filter_adds_nothing_and_a_chip_alone_is_a_filter(bar: SearchBar) -> None:
     bar.set_text("  a dog on a beach ")
     assert bar.query() == "a dog on a beach"
     bar.set_text("")
+    assert bar.query() == ""
     bar.kind_chips[FileKind.PHOTO].setChecked(True)
-    assert bar.query() == ""  # a filter alone is not a search: the engine would refuse it
+    alone = read(bar.query())  # the engine lists the photos, newest first
+    assert alone.browsing and alone.filters.kinds == {FileKind.PHOTO}
 
 
 def test_the_words_the_chips_write(bar: SearchBar) -> None:

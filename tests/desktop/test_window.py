@@ -170,6 +170,30 @@ def test_a_kind_chip_narrows_the_results_and_reruns_the_query(
     assert _paths(window)[0] == RECORDING
 
 
+def test_a_kind_chip_with_an_empty_box_lists_those_files_newest_first(
+    qtbot: QtBot, window: MainWindow, library: tuple[Path, Path]
+) -> None:
+    _up_to_date(qtbot, window)
+    window.search_bar.set_kinds({FileKind.AUDIO})
+    qtbot.waitUntil(lambda: window.last_listing is not None, timeout=WAIT_MS)
+    listing = window.last_listing
+    on_disk = {path.name for path in library[0].iterdir() if path.suffix in (".ogg", ".wav")}
+    assert set(_paths(window)) == on_disk and listing.total == len(on_disk)
+    modified = [listed.modified for listed in listing.files]
+    assert modified == sorted(modified, reverse=True)
+    assert [hit.path.name for hit in window.results.hits()] == [
+        listed.path.name for listed in listing.files
+    ]
+    tip = _best(window).data(Qt.ItemDataRole.ToolTipRole)
+    assert "changed" in tip and "match" not in tip  # a date, not a score
+    assert window.pages.currentWidget() is window.grid
+    # Typing turns the listing back into a search within the chip's kind.
+    window.last_result = None
+    qtbot.keyClicks(window.search_box, "water the tomato plants")
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
+    assert _paths(window)[0] == RECORDING
+
+
 def test_the_keyboard_moves_through_results_and_finds_similar(
     qtbot: QtBot, window: MainWindow, library: tuple[Path, Path]
 ) -> None:

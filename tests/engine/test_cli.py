@@ -132,6 +132,58 @@ def test_a_photo_without_look_alikes_still_lists_its_closest(
     assert all(hit["kind"] == "photo" and hit["strength"] == "weak" for hit in result["weaker"])
 
 
+def listed(options: list[str], capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    capsys.readouterr()
+    code = main([*options, *args, "--json"])
+    result = json.loads(capsys.readouterr().out)
+    result["code"] = code
+    return result
+
+
+@pytest.mark.slow
+def test_a_filter_alone_lists_its_files_newest_first_a_page_at_a_time(
+    indexed: list[str], capsys: pytest.CaptureFixture
+) -> None:
+    demo = media.demo_folder()
+    on_disk = sorted(
+        (path for path in demo.rglob("*") if path.suffix in (".ogg", ".wav", ".mp3", ".flac")),
+        key=lambda path: path.name,
+    )
+    every = listed(indexed, capsys, "list", "kind:audio", "--limit", "100")
+    assert every["code"] == OK and every["total"] == len(on_disk) == len(every["files"])
+    assert sorted(Path(file["path"]).name for file in every["files"]) == [p.name for p in on_disk]
+    assert all(file["kind"] == "audio" and file["size"] > 0 for file in every["files"])
+    modified = [file["modified"] for file in every["files"]]
+    assert modified == sorted(modified, reverse=True)
+    # The same list from a search with nothing but filters, typed or as --kind
+    for args in (["search", "kind:audio"], ["search", "--kind", "audio"]):
+        same = listed(indexed, capsys, *args, "--limit", "100")
+        assert [file["file_id"] for file in same["files"]] == [
+            file["file_id"] for file in every["files"]
+        ]
+    page = listed(indexed, capsys, "list", "--kind", "audio", "--limit", "2", "--offset", "2")
+    assert page["files"] == every["files"][2:4] and page["offset"] == 2
+    oldest = listed(indexed, capsys, "list", "kind:audio", "--oldest", "--limit", "100")
+    assert [f["modified"] for f in oldest["files"]] == sorted(modified)
+    sounds = listed(indexed, capsys, "list", f'in:"{demo / "Sounds"}"', "--limit", "100")
+    assert sounds["files"] and all(
+        Path(file["path"]).parent == demo / "Sounds" for file in sounds["files"]
+    )
+    future = listed(indexed, capsys, "list", "after:2999-01-01")
+    assert future["code"] == NO_RESULT and future["files"] == [] and future["total"] == 0
+    capsys.readouterr()
+    assert main([*indexed, "list", "kind:audio", "--limit", "1"]) == OK
+    text = capsys.readouterr().out.splitlines()
+    assert Path(every["files"][0]["path"]).name in text[0]
+    assert text[-1].strip() == f"files 1-1 of {every['total']} (--offset 1 for more)"
+
+
+def test_list_takes_filters_only(indexed: list[str], capsys: pytest.CaptureFixture) -> None:
+    capsys.readouterr()
+    assert main([*indexed, "list", "a dog"]) == BAD_USAGE
+    assert "list takes filters only" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_status_and_doctor_agree_with_the_index(
     indexed: list[str], capsys: pytest.CaptureFixture

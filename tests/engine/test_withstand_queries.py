@@ -279,8 +279,8 @@ def test_a_bad_time_range_exits_2(library: Library, args: list[str], words: str)
         ("after:not-a-date", "wants a date"),
         ('"unterminated', "unterminated quote"),
         ("9" * 400 + "*cat", "is too large"),
-        ("", "search needs a query or --like FILE"),
-        ("kind:photo", "nothing to search for"),
+        ("", "search needs a query, --like FILE or a filter"),
+        ("- cat", "every part is subtracted"),
     ],
 )
 def test_a_malformed_query_exits_2(library: Library, query: str, words: str) -> None:

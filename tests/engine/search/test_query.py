@@ -101,8 +101,11 @@ def test_examples_given_apart_from_the_text_are_never_read_as_query_language() -
     both = parse("dog kind:photo", BASE, FILES.__contains__, [like])
     assert both.parts == (TextPart("dog"), like)
     assert both.filters == Filters(kinds=frozenset({FileKind.PHOTO}))
+    bare = parse("kind:photo", BASE, FILES.__contains__, [])
+    assert bare.browsing and bare.filters == Filters(kinds=frozenset({FileKind.PHOTO}))
+    assert not both.browsing
     with pytest.raises(ParseError, match="nothing to search for"):
-        parse("kind:photo", BASE, FILES.__contains__, [])
+        parse("  ", BASE, FILES.__contains__, [])
 
 
 def test_times_and_ranges() -> None:
@@ -180,7 +183,7 @@ def test_filters_accept() -> None:
         ("talk.wav@soon", 9, "is not START-END"),
         ("like:nope.jpg", 5, "no such file"),
         ("- cat", 0, "every part is subtracted"),
-        ("kind:photo", 0, "nothing to search for"),
+        ("", 0, "nothing to search for"),
         ("x - kind:photo", 2, "filter cannot be weighted"),
         ("x * y", 0, "weight 'x' is not a number"),
         ("cat + * y", 6, "'*' must follow a weight"),
