@@ -35,6 +35,7 @@ from engine.catalog.records import (
     Failure,
     FileKind,
     FileRecord,
+    FileSelection,
     FileStatus,
     Item,
     ItemKind,
@@ -526,24 +527,67 @@ class Catalog:
             ).fetchall()
         return [_file_record(row) for row in rows]
 
-    def indexed_files(
-        self, kinds: frozenset[FileKind] = frozenset(), newest_first: bool = True
-    ) -> Iterator[tuple[FileRecord, str]]:
-        """Indexed files of these kinds (all when empty), with their root's path, by
-        modification time (newest or oldest first), read in one transaction."""
-        wanted = sorted(FileKind(kind).value for kind in kinds) or [kind.value for kind in FileKind]
-        marks = ", ".join("?" * len(wanted))
+    def list_files(
+        self, selection: FileSelection, offset: int, limit: int, newest_first: bool = True
+    ) -> tuple[list[tuple[FileRecord, str]], int]:
+        """One page of the indexed files ``selection`` takes, by modification time (newest or
+        oldest first), each with its root's path; and how many it takes in all. Both are read
+        in one transaction, so the page and the count agree."""
+        where, values = self._selection_sql(selection)
         # ORDER BY takes no bound parameters; the direction is one of two constants.
         direction = "DESC" if newest_first else "ASC"
         with self._read() as conn:
+            total = conn.execute(f"SELECT count(*) FROM files f WHERE {where}", values).fetchone()
             rows = conn.execute(
                 f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
-                f"WHERE f.status = ? AND f.kind IN ({marks}) "
-                f"ORDER BY f.mtime_ns {direction}, f.id {direction}",
-                (FileStatus.INDEXED.value, *wanted),
+                f"WHERE {where} ORDER BY f.mtime_ns {direction}, f.id {direction} "
+                "LIMIT ? OFFSET ?",
+                (*values, limit, offset),
             ).fetchall()
-        for row in rows:
-            yield _file_record(row[:-1]), _blob_to_name(row[-1])
+        page = [(_file_record(row[:-1]), _blob_to_name(row[-1])) for row in rows]
+        return page, int(total[0])
+
+    def _selection_sql(self, selection: FileSelection) -> tuple[str, list[object]]:
+        """A WHERE clause over ``files f`` (bound values only) for ``selection``."""
+        clauses = ["f.status = ?"]
+        values: list[object] = [FileStatus.INDEXED.value]
+        if selection.kinds:
+            kinds = sorted(FileKind(kind).value for kind in selection.kinds)
+            clauses.append(f"f.kind IN ({', '.join('?' * len(kinds))})")
+            values += kinds
+        for column, operator, bound in (
+            ("mtime_ns", ">=", selection.modified_from_ns),
+            ("mtime_ns", "<", selection.modified_before_ns),
+            ("size", ">=", selection.min_size),
+            ("size", "<=", selection.max_size),
+        ):
+            if bound is not None:
+                clauses.append(f"f.{column} {operator} ?")
+                values.append(bound)
+        if selection.folders:
+            below = self._below_sql(selection.folders)
+            clauses.append(f"({' OR '.join(below[0]) or '0'})")
+            values += below[1]
+        return " AND ".join(clauses), values
+
+    def _below_sql(self, folders: Sequence[Path]) -> tuple[list[str], list[object]]:
+        """Clauses for files at any depth below ``folders``: a whole root that lies inside
+        one, or the relative paths of a root that start with the folder's. A relpath is the
+        UTF-8 of its name with '/' between parts, so the names below ``a/b`` are those from
+        ``a/b/`` up to, not including, ``a/b0`` ('0' follows '/')."""
+        clauses: list[str] = []
+        values: list[object] = []
+        for root in self.roots():
+            top = Path(root.path)
+            for folder in folders:
+                if top.is_relative_to(folder) or top == folder:
+                    clauses.append("f.root_id = ?")
+                    values.append(root.id)
+                elif folder.is_relative_to(top):
+                    prefix = folder.relative_to(top).as_posix() + "/"
+                    clauses.append("(f.root_id = ? AND f.relpath >= ? AND f.relpath < ?)")
+                    values += [root.id, _name_to_blob(prefix), _name_to_blob(prefix[:-1] + "0")]
+        return clauses, values
 
     def upsert_file(
         self,

@@ -64,6 +64,19 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class FileSelection:
+    """Which indexed files a listing takes, in the catalog's own terms: every set field must
+    hold; empty collections mean "any"."""
+
+    kinds: frozenset[FileKind] = frozenset()
+    folders: tuple[Path, ...] = ()  # absolute: files at any depth below one of them
+    modified_from_ns: int | None = None  # mtime_ns at or after
+    modified_before_ns: int | None = None  # mtime_ns strictly before
+    min_size: int | None = None  # bytes, inclusive
+    max_size: int | None = None
+
+
+@dataclass(frozen=True)
 class Failure:
     """A file or folder that could not be read, and why.
 
