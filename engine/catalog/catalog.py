@@ -779,13 +779,13 @@ class Catalog:
             source = self._item_rows(conn, "i.file_id = ?", source_file_id, with_vectors=True)
             return self._replace(conn, target_file_id, source, _WHOLE)
 
-    def items(self, item_ids: Sequence[int] | Ids) -> list[ItemRow]:
-        """Rows for these ids (without vectors), in the order asked; ids no longer stored are
-        left out."""
+    def items(self, item_ids: Sequence[int] | Ids, with_vectors: bool = False) -> list[ItemRow]:
+        """Rows for these ids (their vectors only ``with_vectors``), in the order asked; ids no
+        longer stored are left out."""
         ids = [int(i) for i in item_ids]
         with self._read() as conn:
             rows = self._item_rows(
-                conn, "i.id IN (SELECT value FROM json_each(?))", json.dumps(ids)
+                conn, "i.id IN (SELECT value FROM json_each(?))", json.dumps(ids), with_vectors
             )
         by_id = {row.id: row for row in rows}
         return [by_id[i] for i in ids if i in by_id]

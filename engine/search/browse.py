@@ -21,6 +21,7 @@ from engine.catalog.records import FileKind, FileRecord, FileSelection
 from engine.search.query import Filters
 
 DEFAULT_PAGE = 50
+INT64_LIMIT = 2**63 - 1
 
 
 class Order(StrEnum):
@@ -99,4 +100,10 @@ def list_page(
 
 
 def _midnight_ns(day: date) -> int:
-    return int(time.mktime(day.timetuple())) * 1_000_000_000
+    """Nanoseconds since the epoch, held within SQLite's 64-bit integers (past 2262, or
+    before 1678, a file time cannot be told apart from the limit anyway)."""
+    try:
+        nanoseconds = int(time.mktime(day.timetuple())) * 1_000_000_000
+    except (OverflowError, ValueError):  # beyond the platform's time_t
+        return INT64_LIMIT if day.year > 1970 else -INT64_LIMIT
+    return max(-INT64_LIMIT, min(INT64_LIMIT, nanoseconds))

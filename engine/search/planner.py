@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -47,9 +47,17 @@ from numpy.typing import NDArray
 from engine.catalog.records import ItemRow
 from engine.search.calibration import GOOD_MATCH, CalibrationTable
 from engine.search.excerpts import QueryWords, excerpt
-from engine.search.probes import Probe, ProbeMaker
+from engine.search.probes import VISUAL, Probe, ProbeMaker, Probes
 from engine.search.query import ExamplePart, Query, TextPart
 from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResult
+
+# Only an example's look is expanded. Measured on the Tux Paint stamps (quality benchmark):
+# photo by example, recall@10 0.436 -> 0.449 and mAP 0.375 -> 0.394; sound by example (cuts of
+# one effect) fell, 0.552 -> 0.479, as a sound's few cuts leave its neighbours other sounds.
+EXPANDED = VISUAL
+# An indexed example finds its own items first (a video's frames, a recording's windows): the
+# expansion looks this many items past the neighbours it takes.
+EXPANSION_SLACK = 16
 
 
 class VectorSearch(Protocol):
@@ -63,10 +71,10 @@ class VectorSearch(Protocol):
 
 
 class ItemLookup(Protocol):
-    """The stored items of these ids (unknown ids are left out), and the counter every commit
-    that changes what is searchable bumps."""
+    """The stored items of these ids (unknown ids are left out; their vectors only when asked
+    for), and the counter every commit that changes what is searchable bumps."""
 
-    def items(self, item_ids: Sequence[int]) -> list[ItemRow]: ...
+    def items(self, item_ids: Sequence[int], with_vectors: bool = False) -> list[ItemRow]: ...
 
     def generation(self) -> int: ...
 
@@ -81,6 +89,10 @@ class PlannerSettings:
     # sets 0 to rank every file found; the app keeps the good-match line.
     floor: float = GOOD_MATCH
     weaker: int = 10  # candidates below the floor listed apart from the hits
+    # Query expansion of an example's likeness probes: its nearest neighbours (other files)
+    # added to it, each weighted by its cosine. Measured on the Tux Paint stamps (photo by
+    # example, same folder): 3 neighbours, weights cos^1, the best of 2-8 and cos^1-3.
+    expansion: int = 3
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,8 @@ class Planner:
                 else self.probes.for_example(part)
             )
             _extend_unique(notes, made.notes)
+            if part.weight > 0:
+                made = self.expand(made)
             k = self.settings.k if part.weight > 0 else self.settings.negative_k
             for probe in made.probes:
                 scores, ids = self.index.search(probe.space, probe.vector[None, :], k)
@@ -161,6 +175,41 @@ class Planner:
         hits = [self._hit(candidate, words) for candidate in candidates[:limit]]
         weaker = [self._hit(candidate, words) for candidate in below[: self.settings.weaker]]
         return SearchResult(hits, not good, spaces, notes, generation, weaker)
+
+    def expand(self, made: Probes) -> Probes:
+        """Each probe of an example's look moved toward the example's nearest neighbours
+        (alpha query expansion): their shared look outweighs what is peculiar to the example,
+        so more of its kind come up. Other probes are left as they are."""
+        if not self.settings.expansion:
+            return made
+        return Probes([self._expanded(probe) for probe in made.probes], made.notes)
+
+    def _expanded(self, probe: Probe) -> Probe:
+        if probe.example is None or not probe.routes <= EXPANDED:
+            return probe
+        reach = self.settings.expansion + EXPANSION_SLACK
+        scores, ids = self.index.search(probe.space, probe.vector[None, :], reach)
+        own = _resolved(probe.example)
+        found = {row.id: row for row in self.catalog.items(ids[0][ids[0] >= 0], True)}
+        moved = probe.vector.astype(np.float64)
+        taken = 0
+        for cosine, item_id in zip(scores[0], ids[0], strict=True):
+            row = found.get(int(item_id))
+            if row is None or ROUTE_OF_ITEM[row.kind] not in probe.routes or cosine <= 0:
+                continue
+            if _resolved(Path(row.root_path) / row.file.relpath) == own:
+                continue  # the example itself, where it is indexed
+            vector = row.vectors.get(probe.space)
+            if vector is None:
+                continue
+            moved += float(cosine) * vector
+            taken += 1
+            if taken == self.settings.expansion:
+                break
+        if not taken:
+            return probe
+        unit = (moved / np.linalg.norm(moved)).astype(np.float32)
+        return replace(probe, vector=unit)
 
     def _evidence(
         self, answers: Sequence[_Answer], parts: int, notes: list[str]

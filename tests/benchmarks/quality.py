@@ -313,6 +313,12 @@ class Bench:
         result = self.ranker.search(query, limit=self.size)
         return [str(hit.path) for hit in result.hits], not result.no_good_match
 
+    def example(self, path: Path) -> Probes:
+        """The probes the planner searches with for an example: made from its stored vectors,
+        then expanded as :meth:`Planner.expand` does, so that the calibration is fitted on
+        the scores the app reads."""
+        return self.ranker.expand(self.probes.for_example(ExamplePart(path)))
+
     def app_hits(self, query: Query) -> int:
         return len(self.app.search(query, limit=20).hits)
 
@@ -604,10 +610,10 @@ def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
     groups = {name: index for index, name in enumerate(sorted({p.parent for p in stamps}))}
     image_raw = RawScores(images)
     if run.models.image() is not None:
-        example_probes = run.bench(images).probes
+        image_bench = run.bench(images)
         for members in run.chosen.categories().values():
             for image in members[:6]:
-                best = image_raw.best(example_probes.for_example(ExamplePart(image)), Route.VISUAL)
+                best = image_raw.best(image_bench.example(image), Route.VISUAL)
                 same = {str(p) for p in members}
                 pairs.add(best, groups[image.parent], same, far.of(image), query=str(image))
     for language in QUERY_LANGUAGES:
@@ -644,11 +650,11 @@ def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
     for index, folder in enumerate(named):
         pairs.add(note_raw.best(run.text.of(folder.name), Route.NOTE), index, notes_of[folder])
     if run.models.audio() is not None:
-        cut_probes = run.bench(galleries.cuts).probes
+        cut_bench = run.bench(galleries.cuts)
         cut_raw = RawScores(galleries.cuts)
         sounds = [p for p in galleries.cut_pieces.values() if len(p) > 1]
         for index, pieces in enumerate(sounds):
-            best = cut_raw.best(cut_probes.for_example(ExamplePart(pieces[0])), Route.SOUND)
+            best = cut_raw.best(cut_bench.example(pieces[0]), Route.SOUND)
             pairs.add(best, index, {str(p) for p in pieces}, query=str(pieces[0]))
     return pairs
 

@@ -12,7 +12,7 @@ stores. Its index, :class:`MemorySpaces`, keeps the contract of
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -156,8 +156,10 @@ class MemoryCollection:
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         return self.index.search(space, queries, k)
 
-    def items(self, item_ids: Sequence[int]) -> list[ItemRow]:
-        return [self._items[i] for i in item_ids if i in self._items]
+    def items(self, item_ids: Sequence[int], with_vectors: bool = False) -> list[ItemRow]:
+        """As the catalog answers: vectors only when asked for."""
+        rows = [self._items[int(i)] for i in item_ids if int(i) in self._items]
+        return rows if with_vectors else [replace(row, vectors={}) for row in rows]
 
     def generation(self) -> int:
         """Bumped by every file added, as the catalog's is by every commit."""

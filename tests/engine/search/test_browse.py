@@ -85,6 +85,9 @@ FILTERS = [
     Filters(folders=(HOME / "Pictures", HOME / "Notes"), kinds=frozenset({FileKind.PHOTO})),
     Filters(folders=(Path("/elsewhere"),)),
     Filters(min_size=2_000, max_size=6_000, after=date(2022, 3, 1)),
+    Filters(after=date(9999, 1, 1)),  # past what 64-bit nanoseconds hold
+    Filters(before=date(9999, 1, 1)),
+    Filters(after=date(1, 1, 1), before=date(1, 1, 2)),
 ]
 
 

@@ -269,6 +269,24 @@ def test_a_score_is_worded_by_its_band(score: float, strength: Strength) -> None
     assert Strength.of(score) is strength
 
 
+def test_an_example_s_look_is_moved_toward_its_nearest_neighbours(world: World) -> None:
+    collection, files = world
+    example = files["cat.jpg"]  # indexed: its own photo is the nearest, and is passed over
+    looks = Probe(IMAGE, unit(1, 0.1), "image", VISUAL, example=example)
+    text = Probe(TEXT, CAT, "text", TEXT_ROUTES, asked="cat")
+    one = Planner(FakeProbes({}, {}), collection, collection, TABLE, PlannerSettings(expansion=1))
+    moved, kept = one.expand(Probes([looks, text], ["a note"])).probes
+    cat2 = unit(1, 0.3)  # the nearest other photo
+    want = looks.vector + float(looks.vector @ cat2) * cat2
+    np.testing.assert_allclose(moved.vector, want / np.linalg.norm(want), atol=1e-6)
+    assert (moved.space, moved.example, moved.routes) == (IMAGE, example, VISUAL)
+    assert kept is text  # a text probe is not an example's look
+    heard = Probe(AUDIO, unit(0, 0, 1), "audio", SOUND, example=files["meeting.wav"])
+    assert one.expand(Probes([heard], [])).probes == [heard]  # nor is a sound (measured)
+    off = Planner(FakeProbes({}, {}), collection, collection, TABLE, PlannerSettings(expansion=0))
+    assert off.expand(Probes([looks], [])).probes == [looks]
+
+
 def test_negative_parts_subtract(world: World) -> None:
     collection, _ = world
     plain = planner(collection).search(Query((TextPart("beach"),)))
