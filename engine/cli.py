@@ -19,7 +19,7 @@ and ``--to T`` (seconds, mm:ss or h:mm:ss) narrow each example recording or vide
 ``FILE@START-END`` where no file has that whole name but FILE exists. Of an example recording or
 video at most 30 s are used (a note says so). ``--limit`` is 1 to 10,000 hits (default 10).
 
-``--json`` prints one object: ``{"schema": 2, "generation", "query", "no_good_match",
+``--json`` prints one object: ``{"schema": 3, "generation", "query", "no_good_match",
 "spaces_used", "notes", "hits": [{"file_id", "path", "kind", "score" (0..1), "start", "end"
 (seconds or null), "why": [{"route", "detail", "start", "end", "score", "label", "probability",
 "excerpt", "matched", "asked", "example"}]}]}``; routes are visual, tag, transcript, note and

@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 
 from engine.catalog.records import ItemRow
 from engine.search.calibration import GOOD_MATCH, CalibrationTable
-from engine.search.excerpts import QueryWords, excerpt
+from engine.search.excerpts import QueryWords, excerpt, word_boxes
 from engine.search.probes import Probe, ProbeMaker
 from engine.search.query import ExamplePart, Query, TextPart
 from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResult
@@ -272,6 +272,19 @@ class Planner:
                 row.end,
                 excerpt=shown.text,
                 matched=shown.matched,
+            )
+        if route is Route.PICTURE_TEXT:
+            line = row.text or ""
+            shown = excerpt(line, words, self.settings.excerpt_chars)
+            boxes = word_boxes(row.box, line, words.find(line)) if row.box is not None else ()
+            return Reason(
+                route,
+                evidence.score,
+                row.start,
+                row.end,
+                excerpt=shown.text,
+                matched=shown.matched,
+                boxes=boxes,
             )
         return Reason(
             route, evidence.score, row.start, row.end, asked=probe.asked, example=probe.example

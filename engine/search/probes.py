@@ -110,7 +110,7 @@ class StoredExamples(Protocol):
     def items_of_file(self, file_id: int, with_vectors: bool = False) -> list[ItemRow]: ...
 
 
-TEXT_ROUTES = frozenset({Route.TAG, Route.TRANSCRIPT, Route.NOTE})
+TEXT_ROUTES = frozenset({Route.TAG, Route.TRANSCRIPT, Route.NOTE, Route.PICTURE_TEXT})
 PASSAGE_ROUTES = frozenset({Route.TRANSCRIPT, Route.NOTE})
 VISUAL = frozenset({Route.VISUAL})
 SOUND = frozenset({Route.SOUND})
@@ -200,6 +200,7 @@ class ModelProbes:
             ItemKind.TRANSCRIPT: text,
             ItemKind.TEXT_CHUNK: text,
             ItemKind.TAG: text,
+            ItemKind.PICTURE_TEXT: text,
         }
 
     def _extracted_probes(self, part: ExamplePart) -> Probes:
@@ -266,10 +267,11 @@ def probes_from_items(items: Iterable[Item], example: Path) -> Iterator[Probe]:
 def probes_from_vectors(vectors: Iterable[SpaceVector], example: Path) -> Iterator[Probe]:
     """The mean vector per (space, route) of an example's items, as probes: frames and photos
     look for pictures, sound windows for sounds, transcripts and note chunks for passages.
-    Tags are left out: a label's vector is a word, not the example."""
+    Tags are left out: a label's vector is a word, not the example; so are words read in a
+    picture, which say what it shows, not what it is like."""
     groups: dict[tuple[str, Route], list[Vector]] = {}
     for space, kind, vector in vectors:
-        if kind is not ItemKind.TAG:
+        if kind not in (ItemKind.TAG, ItemKind.PICTURE_TEXT):
             groups.setdefault((space, ROUTE_OF_ITEM[kind]), []).append(vector)
     for (space, route), found in sorted(groups.items()):
         mean = l2_normalize(np.mean(found, axis=0)[None])[0]
