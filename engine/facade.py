@@ -39,6 +39,7 @@ from engine.catalog.health import (
     repair,
 )
 from engine.catalog.records import (
+    Box,
     CatalogError,
     Failure,
     FileKind,
@@ -69,6 +70,7 @@ from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 
 __all__ = [
     "MANIFEST_NAME",
+    "Box",
     "ChangeKind",
     "EngineError",
     "Failure",

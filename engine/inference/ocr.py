@@ -34,14 +34,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from engine.inference.devices import Device
 from engine.inference.needs import Graph, Needs
-from engine.inference.providers import Placement
+from engine.inference.providers import Placement, choose
 from engine.inference.session import LazySession, Session
 from models.manifest import Manifest, ModelEntry, OcrPreprocessing
 
@@ -73,14 +74,17 @@ class OcrSettings:
 
     threshold: float = 0.3  # a pixel is text at this chance
     box_threshold: float = 0.6  # a region's mean chance (over its own pixels) to be kept
-    unclip_ratio: float = 2.4  # PaddleOCR's 1.6 cut word gaps off English lines here
+    unclip_ratio: float = 2.0  # PaddleOCR's 1.6 lost more word gaps on English lines here
     min_side: float = 3.0  # pixels of the detector's map: thinner regions are noise
     fine_side: int = 1920  # the finest pass, and the largest a picture is read at
     max_lines: int = 200  # lines recognised per picture, the largest first
     min_score: float = 0.5  # a line read with less is left out
     direction_threshold: float = 0.9
     batch: int = 8  # lines per classifier or recogniser run
-    max_line_ratio: float = 64.0  # a crop wider than this many heights is cut at that
+    # The recogniser loses the gaps between words on long lines: a line wider than this many
+    # heights is read in pieces cut at gaps in its ink, and the pieces' text joined by spaces.
+    piece_ratio: float = 16.0
+    max_line_ratio: float = 400.0  # a crop wider than this many heights is cut at that
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,12 @@ class TextReader:
         cls, manifest: Manifest, entry: ModelEntry, placement: Placement | None = None
     ) -> TextReader:
         text = manifest.path(entry, "characters").read_text(encoding="utf-8")
+        placement = placement or choose()
+        if placement.device is Device.CPU:
+            # One picture at a time, each pass a few milliseconds: on a CPU, one thread each
+            # ran the detector 2x faster than two on the 2-core machine measured (BENCHMARKS.md),
+            # and leaves the other cores to the decode threads.
+            placement = replace(placement, threads=1)
         return cls(
             entry,
             LazySession(manifest.path(entry, "detector"), placement),
@@ -157,12 +167,16 @@ class TextReader:
         boxes = boxes[: self.settings.max_lines]
         crops = [_crop(source, box, self.settings.max_line_ratio) for box in boxes]
         crops = self.upright(crops)
+        pieces = [pieces_of(crop, self.settings.piece_ratio) for crop in crops]
+        found = iter(self.recognize([piece for line in pieces for piece in line]))
         width, height = source.size
-        lines = [
-            TextLine(text, score, _fractions(box, width, height))
-            for box, (text, score) in zip(boxes, self.recognize(crops), strict=True)
-            if text.strip() and score >= self.settings.min_score
-        ]
+        lines = []
+        for box, line in zip(boxes, pieces, strict=True):
+            read = [next(found) for _ in line]
+            text = " ".join(part.strip() for part, _ in read if part.strip())
+            score = sum(s * len(t) for t, s in read) / max(1, sum(len(t) for t, _ in read))
+            if text and score >= self.settings.min_score:
+                lines.append(TextLine(text, score, _fractions(box, width, height)))
         return Reading(reading_order(lines), skipped)
 
     # --- detection ----------------------------------------------------------------------------
@@ -402,6 +416,27 @@ def _crop(image: Image.Image, box: Points, max_ratio: float) -> Image.Image:
     if crop.width > max_ratio * crop.height:
         crop = crop.crop((0, 0, round(max_ratio * crop.height), crop.height))
     return crop
+
+
+def pieces_of(crop: Image.Image, ratio: float) -> list[Image.Image]:
+    """A line no wider than ``ratio`` heights as it is; a wider one cut into pieces about that
+    wide, each cut at the emptiest column (the least ink) near where it would fall."""
+    width, height = crop.size
+    if width <= ratio * height:
+        return [crop]
+    grey = np.asarray(crop.convert("L"), dtype=np.float32)
+    ink = grey.max(axis=0) - grey.min(axis=0)  # a gap between words has (almost) none
+    count = math.ceil(width / (ratio * height))
+    step = width / count
+    cuts = [0]
+    for index in range(1, count):
+        low = max(cuts[-1] + height, round(index * step - step / 3))
+        high = min(width - height, round(index * step + step / 3))
+        if high <= low:
+            continue
+        cuts.append(low + int(np.argmin(ink[low:high])))
+    cuts.append(width)
+    return [crop.crop((a, 0, b, height)) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
 def _normalised(image: Image.Image) -> NDArray[np.float32]:
