@@ -18,13 +18,18 @@ A picture -> its lines of text, each with where it lies. Four steps, all numpy a
    quarter, EXIF or not, without running the detector more than once per pass.
 4. **Recognition**: lines are scaled to the recogniser's height and batched by shape; CTC
    greedy decoding (best class per column, repeats merged, blanks dropped) over the pack's
-   character list gives the text, and the mean probability of its characters its score.
+   character list gives the text, and the mean probability of its characters its score. The
+   recogniser drops the gaps between words on long lines, so a line wider than ``piece_ratio``
+   heights is read in pieces, each cut at the column with the least ink near where it falls,
+   and the pieces joined with a space.
 
-Cost is paid where text is: every picture gets one detection at ``detect_side`` (its longer
-side at most 960 pixels); only a picture where it finds text gets a second, finer one (longer
-side up to ``fine_side``) when it is larger than the first pass saw, and recognition runs only
-on the lines found. A picture is never read larger than ``fine_side``, and at most ``max_lines``
-lines are recognised (the largest first), so time and memory are bounded whatever the picture.
+Cost is paid where text is: every picture gets one detection at ``detect_side`` (its longer side
+at most 960 pixels); only a picture where it finds text (a box, or a pixel at ``hint``) gets a
+second, finer one (longer side up to ``fine_side``) when it is larger than the first pass saw,
+and recognition runs only on the lines found. Text under about 5 pixels high at the first pass's
+scale (under ~10 px on a 1920-pixel screenshot) can go unseen. A picture is never read larger
+than ``fine_side``, and at most ``max_lines`` lines are recognised (the largest first), so time
+and memory are bounded whatever the picture.
 
 Why not RapidOCR itself at run time: it pulls OpenCV (~90 MB), Shapely and pyclipper for
 what is here a few hundred lines of numpy; the graphs and their pre-processing are the same.
@@ -77,7 +82,10 @@ class OcrSettings:
     unclip_ratio: float = 2.0  # PaddleOCR's 1.6 lost more word gaps on English lines here
     min_side: float = 3.0  # pixels of the detector's map: thinner regions are noise
     fine_side: int = 1920  # the finest pass, and the largest a picture is read at
-    max_lines: int = 200  # lines recognised per picture, the largest first
+    # A first pass that found no box but a pixel this sure (small text, blurred at its scale)
+    # is looked at again, finer, all the same.
+    hint: float = 0.5
+    max_lines: int = 300  # lines (or pieces of long lines) read per picture, the largest first
     min_score: float = 0.5  # a line read with less is left out
     direction_threshold: float = 0.9
     batch: int = 8  # lines per classifier or recogniser run
@@ -89,8 +97,9 @@ class OcrSettings:
 
 @dataclass(frozen=True)
 class TextLine:
-    """One line of text in a picture: what it says, how sure the recogniser is (0..1), and its
-    box as fractions of the picture's width and height, clockwise from the top-left corner
+    """One line of text in a picture (or a stretch of a long line, a few words cut at a gap:
+    see ``piece_ratio``): what it says, how sure the recogniser is (0..1), and its box as
+    fractions of the picture's width and height, clockwise from the top-left corner
     (``x0, y0, x1, y1, x2, y2, x3, y3``) of the line as it reads."""
 
     text: str
@@ -101,7 +110,7 @@ class TextLine:
 @dataclass(frozen=True)
 class Reading:
     """What one picture gave: its lines in reading order (top to bottom, left to right), and
-    how many lines were found but not read (past ``max_lines``)."""
+    how many lines were found but not read (past ``max_lines``, counting pieces)."""
 
     lines: list[TextLine]
     skipped: int = 0
@@ -157,45 +166,58 @@ class TextReader:
     def read(self, image: Image.Image) -> Reading:
         """The lines of text in ``image`` (RGB, upright as its EXIF says)."""
         source = bounded(image.convert("RGB"), self.settings.fine_side)
-        boxes = self.detect(source, self.preprocessing.detect_side)
-        if boxes and max(source.size) > self.preprocessing.detect_side * 1.25:
-            boxes = self.detect(source, self.settings.fine_side)  # text is here: look closer
+        boxes, peak = self._detect(source, self.preprocessing.detect_side)
+        hinted = boxes or peak >= self.settings.hint
+        if hinted and max(source.size) > self.preprocessing.detect_side * 1.25:
+            boxes, _ = self._detect(source, self.settings.fine_side)  # text is here: look closer
         if not boxes:
             return Reading([])
-        boxes.sort(key=_box_area, reverse=True)
-        skipped = max(0, len(boxes) - self.settings.max_lines)
-        boxes = boxes[: self.settings.max_lines]
+        boxes.sort(key=_box_area, reverse=True)  # the largest text first: it is read surely
         crops = [_crop(source, box, self.settings.max_line_ratio) for box in boxes]
-        crops = self.upright(crops)
-        pieces = [pieces_of(crop, self.settings.piece_ratio) for crop in crops]
-        found = iter(self.recognize([piece for line in pieces for piece in line]))
+        turned = self.upside_down([crop for crop, _ in crops])
+        pieces: list[tuple[Image.Image, Points]] = []
+        read_boxes = 0
+        for (crop, quad), flip in zip(crops, turned, strict=True):
+            if flip:
+                crop, quad = crop.transpose(Image.Transpose.ROTATE_180), np.roll(quad, 2, axis=0)
+            cut = pieces_of(crop, self.settings.piece_ratio)
+            if pieces and len(pieces) + len(cut) > self.settings.max_lines:
+                break
+            pieces += [(piece, _part(quad, a, b)) for piece, (a, b) in cut]
+            read_boxes += 1
         width, height = source.size
-        lines = []
-        for box, line in zip(boxes, pieces, strict=True):
-            read = [next(found) for _ in line]
-            text = " ".join(part.strip() for part, _ in read if part.strip())
-            score = sum(s * len(t) for t, s in read) / max(1, sum(len(t) for t, _ in read))
-            if text and score >= self.settings.min_score:
-                lines.append(TextLine(text, score, _fractions(box, width, height)))
-        return Reading(reading_order(lines), skipped)
+        lines = [
+            TextLine(text.strip(), score, _fractions(quad, width, height))
+            for (_, quad), (text, score) in zip(
+                pieces, self.recognize([piece for piece, _ in pieces]), strict=True
+            )
+            if text.strip() and score >= self.settings.min_score
+        ]
+        return Reading(reading_order(lines), len(boxes) - read_boxes)
 
     # --- detection ----------------------------------------------------------------------------
 
     def detect(self, image: Image.Image, side: int) -> list[Points]:
         """Text boxes in ``image``'s pixels, seen with its longer side at most ``side``."""
+        return self._detect(image, side)[0]
+
+    def _detect(self, image: Image.Image, side: int) -> tuple[list[Points], float]:
+        """The boxes, and the map's highest chance: text too small to make a box at this
+        scale may still show as a peak."""
         scale = min(1.0, side / max(image.size))
         width = max(32, round(image.width * scale / 32) * 32)
         height = max(32, round(image.height * scale / 32) * 32)
         pixels = _normalised(image.resize((width, height), Image.Resampling.BILINEAR))
         (chances,) = self.detector.run([DETECTED], {INPUT: pixels[None]})
-        return boxes_from_map(chances[0, 0], image.size, self.settings)
+        found = chances[0, 0]
+        return boxes_from_map(found, image.size, self.settings), float(found.max(initial=0.0))
 
     # --- direction and recognition -----------------------------------------------------------
 
-    def upright(self, crops: list[Image.Image]) -> list[Image.Image]:
-        """Each crop, turned half way where the classifier is sure it is upside down."""
+    def upside_down(self, crops: Sequence[Image.Image]) -> list[bool]:
+        """Whether the classifier is sure each crop is upside down."""
         pre = self.preprocessing
-        result = list(crops)
+        result = [False] * len(crops)
         for start in range(0, len(crops), self.settings.batch):
             part = crops[start : start + self.settings.batch]
             batch = np.stack(
@@ -204,7 +226,7 @@ class TextReader:
             (chances,) = self.direction.run([DIRECTION], {INPUT: batch})
             for offset, row in enumerate(chances):
                 if int(np.argmax(row)) == 1 and row[1] >= self.settings.direction_threshold:
-                    result[start + offset] = part[offset].transpose(Image.Transpose.ROTATE_180)
+                    result[start + offset] = True
         return result
 
     def recognize(self, crops: Sequence[Image.Image]) -> list[tuple[str, float]]:
@@ -403,27 +425,47 @@ def _box_area(box: Points) -> float:
 # --- crops and line inputs --------------------------------------------------------------------
 
 
-def _crop(image: Image.Image, box: Points, max_ratio: float) -> Image.Image:
-    """The box cut out and straightened (a perspective map onto an upright rectangle); a tall
-    crop is turned a quarter counter-clockwise, so a line of a turned picture lies flat."""
+def _crop(image: Image.Image, box: Points, max_ratio: float) -> tuple[Image.Image, Points]:
+    """The box cut out and straightened (a perspective map onto an upright rectangle), and its
+    corners in the order the crop reads (top-left, top-right, bottom-right, bottom-left of the
+    crop). A tall crop is turned a quarter counter-clockwise, so that a line of a turned picture
+    lies flat; a crop wider than ``max_ratio`` heights is cut there."""
     width, height = _side_lengths(box)
     width, height = max(1, round(width)), max(1, round(height))
     tl, tr, br, bl = box
-    quad = (*tl, *bl, *br, *tr)
-    crop = image.transform((width, height), Image.Transform.QUAD, quad, Image.Resampling.BICUBIC)
+    corners = (*tl, *bl, *br, *tr)
+    crop = image.transform((width, height), Image.Transform.QUAD, corners, Image.Resampling.BICUBIC)
+    quad = np.array(box, dtype=np.float64)
     if height >= 1.5 * width:
         crop = crop.transpose(Image.Transpose.ROTATE_90)
+        quad = np.roll(quad, -1, axis=0)  # the crop's top-left was the box's top-right
     if crop.width > max_ratio * crop.height:
-        crop = crop.crop((0, 0, round(max_ratio * crop.height), crop.height))
-    return crop
+        kept = round(max_ratio * crop.height)
+        quad = _part(quad, 0.0, kept / crop.width)
+        crop = crop.crop((0, 0, kept, crop.height))
+    return crop, quad
 
 
-def pieces_of(crop: Image.Image, ratio: float) -> list[Image.Image]:
+def _part(quad: Points, start: float, end: float) -> Points:
+    """The stretch of a reading quad from ``start`` to ``end`` (fractions of its length)."""
+    top, bottom = quad[1] - quad[0], quad[2] - quad[3]
+    return np.array(
+        [
+            quad[0] + top * start,
+            quad[0] + top * end,
+            quad[3] + bottom * end,
+            quad[3] + bottom * start,
+        ]
+    )
+
+
+def pieces_of(crop: Image.Image, ratio: float) -> list[tuple[Image.Image, tuple[float, float]]]:
     """A line no wider than ``ratio`` heights as it is; a wider one cut into pieces about that
-    wide, each cut at the emptiest column (the least ink) near where it would fall."""
+    wide, each cut at the emptiest column (the least ink) near where it would fall. Each piece
+    with where it starts and ends, as fractions of the line's width."""
     width, height = crop.size
     if width <= ratio * height:
-        return [crop]
+        return [(crop, (0.0, 1.0))]
     grey = np.asarray(crop.convert("L"), dtype=np.float32)
     ink = grey.max(axis=0) - grey.min(axis=0)  # a gap between words has (almost) none
     count = math.ceil(width / (ratio * height))
@@ -436,7 +478,11 @@ def pieces_of(crop: Image.Image, ratio: float) -> list[Image.Image]:
             continue
         cuts.append(low + int(np.argmin(ink[low:high])))
     cuts.append(width)
-    return [crop.crop((a, 0, b, height)) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    return [
+        (crop.crop((a, 0, b, height)), (a / width, b / width))
+        for a, b in zip(cuts, cuts[1:], strict=False)
+        if b > a
+    ]
 
 
 def _normalised(image: Image.Image) -> NDArray[np.float32]:
