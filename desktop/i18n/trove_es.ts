@@ -850,7 +850,7 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     </message>
     <message>
         <source>in the picture: “{words}”</source>
-        <translation>en la imagen: “{words}”</translation>
+        <translation>en la imagen: «{words}»</translation>
     </message>
     <message>
         <source>tag: {label}</source>

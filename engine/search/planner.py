@@ -263,20 +263,11 @@ class Planner:
             return Reason(
                 route, evidence.score, row.start, row.end, label=row.text, probability=row.score
             )
-        if route in (Route.TRANSCRIPT, Route.NOTE):
-            shown = excerpt(row.text or "", words, self.settings.excerpt_chars)
-            return Reason(
-                route,
-                evidence.score,
-                row.start,
-                row.end,
-                excerpt=shown.text,
-                matched=shown.matched,
-            )
-        if route is Route.PICTURE_TEXT:
-            line = row.text or ""
-            shown = excerpt(line, words, self.settings.excerpt_chars)
-            boxes = word_boxes(row.box, line, words.find(line)) if row.box is not None else ()
+        if route in (Route.TRANSCRIPT, Route.NOTE, Route.PICTURE_TEXT):
+            text = row.text or ""
+            shown = excerpt(text, words, self.settings.excerpt_chars)
+            # A line read in a picture also says where the query's words lie in it.
+            boxes = word_boxes(row.box, text, words.find(text)) if row.box is not None else ()
             return Reason(
                 route,
                 evidence.score,

@@ -51,6 +51,7 @@ from engine.scan.extract import (
     DecodedSound,
     DecodedVideo,
     Extractor,
+    ExtractSettings,
     StreamedSound,
     StreamedVideo,
 )
@@ -134,7 +135,8 @@ class ModelProbes:
     @property
     def extractor(self) -> Extractor:
         if self._extractor is None:
-            self._extractor = Extractor(self.models)
+            # Words read in a picture make no probe (see probes_from_vectors): not read here.
+            self._extractor = Extractor(self.models, ExtractSettings(read_text=False))
         return self._extractor
 
     def for_text(self, text: str) -> Probes:

@@ -37,7 +37,7 @@ from tests import media, ocrdata
 from tests.benchmarks import machine, today, write_section
 
 TITLE = "Words in pictures"
-ROUNDS = 2
+ROUNDS = 3
 
 
 @dataclass
@@ -201,11 +201,12 @@ def report(
     )
     for name, (wall, cpu, files, texts) in cost.items():
         body += f"| {name} | {wall:.2f} | {cpu:.2f} | {files / wall:.1f} | {files} | {texts} |\n"
-    verdict = "met" if added < 0.30 else "not met"
+    verdict = "met" if max(added, added_cpu) < 0.30 else "not met"
     body += (
-        f"\nOCR adds {added * 100:.0f}% to the wall time ({added_cpu * 100:.0f}% CPU). "
-        f"Target (issue 12): < 30%: {verdict}. Every photo gets one detection pass (its longer "
-        "side at most 960 px); recognition runs only on lines found.\n"
+        f"\nOCR adds {added * 100:.0f}% to the wall time and {added_cpu * 100:.0f}% to the CPU "
+        f"time (the steadier figure on a shared machine). Target (issue 12): < 30% on both: "
+        f"{verdict}. Every photo gets one detection pass (its longer side at most 960 px, one "
+        "CPU thread); recognition runs only on lines found.\n"
     )
     return body
 

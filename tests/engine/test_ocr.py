@@ -154,22 +154,14 @@ def _first(
     )
 
 
-def test_an_english_screenshot_is_read(
-    reader: TextReader, pictures: list[ocrdata.TextPicture]
+@pytest.mark.parametrize(("language", "pixels"), [("en", 22), ("zh", 16)])
+def test_a_screenshot_is_read(
+    reader: TextReader, pictures: list[ocrdata.TextPicture], language: str, pixels: int
 ) -> None:
-    picture = _first(pictures, "en", 22)
-    recall, reading = _recall(reader, picture)
+    recall, reading = _recall(reader, _first(pictures, language, pixels))
     assert recall >= 0.9, reading.lines[:5]
     for line in reading.lines:
         assert all(0.0 <= v <= 1.0 for v in line.box) and 0.5 <= line.score <= 1.0
-
-
-def test_a_chinese_screenshot_is_read(
-    reader: TextReader, pictures: list[ocrdata.TextPicture]
-) -> None:
-    picture = _first(pictures, "zh", 16)
-    recall, reading = _recall(reader, picture)
-    assert recall >= 0.9, reading.lines[:5]
 
 
 def test_words_on_photos_are_read(reader: TextReader, pictures: list[ocrdata.TextPicture]) -> None:
