@@ -6,9 +6,11 @@ from the matched segment (see :mod:`desktop.player`), with its transcript beside
 per segment, the matched one highlighted; a click on a line plays from there. A note shows its
 text (read on a pool thread, capped) with the matched excerpt highlighted. The query's words are
 bold where the engine found them: each transcript or note reason of the hit is an excerpt with
-the spans of those words, placed back in the text shown. Below: the file's details and the
-actions Open, Show in folder, Copy path and Find similar; for audio and video a time range of
-the file can be searched with.
+the spans of those words, placed back in the text shown. Words read in a picture that matched
+are marked on it: each picture-text reason carries the boxes of the query's words (or of its
+line), drawn over the scaled picture in the palette's highlight colour. Below: the file's
+details and the actions Open, Show in folder, Copy path and Find similar; for audio and video
+a time range of the file can be searched with.
 
 The player is not started on its own: stepping through results with the arrow keys would
 otherwise start a sound at every step. It waits, cued at the matched segment, for Play.
@@ -31,6 +33,7 @@ from PySide6.QtCore import (
     QEvent,
     QLocale,
     QObject,
+    QPointF,
     QRunnable,
     QSize,
     Qt,
@@ -39,13 +42,17 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFont,
     QGuiApplication,
     QImage,
     QImageReader,
+    QPainter,
     QPalette,
+    QPen,
     QPixmap,
+    QPolygonF,
     QResizeEvent,
     QTextBlockFormat,
     QTextCharFormat,
@@ -71,7 +78,16 @@ from desktop.player import AROUND_SECONDS, MediaPlayer
 from desktop.results import ELLIPSIS, Marked, clock, excerpt, percent
 from desktop.reveal import open_in_default_app, reveal
 from desktop.worker import EngineClient
-from engine.facade import EngineError, FileDetails, FileKind, FileStatus, Hit, Route, Segment
+from engine.facade import (
+    Box,
+    EngineError,
+    FileDetails,
+    FileKind,
+    FileStatus,
+    Hit,
+    Route,
+    Segment,
+)
 
 log = logging.getLogger(__name__)
 
@@ -282,8 +298,34 @@ def render_note(
 # --- the picture ----------------------------------------------------------------------------
 
 
+def picture_text_boxes(hit: Hit) -> list[Box]:
+    """Where the hit's matched words lie in its picture (fractions of its width and height)."""
+    return [box for r in hit.reasons if r.route is Route.PICTURE_TEXT for box in r.boxes]
+
+
+def draw_marks(image: QImage, boxes: Sequence[Box], color: QColor) -> QImage:
+    """A copy of ``image`` with each box (fractions of its size) filled in ``color`` and
+    outlined in the same colour, opaque, so that marked words stay readable through it."""
+    if not boxes:
+        return image
+    marked = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    width, height = marked.width(), marked.height()
+    painter = QPainter(marked)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    outline = QColor(color)
+    outline.setAlpha(255)
+    painter.setPen(QPen(outline, max(1.5, min(width, height) / 300)))
+    painter.setBrush(QBrush(color))
+    for box in boxes:
+        corners = [QPointF(box[i] * width, box[i + 1] * height) for i in range(0, 8, 2)]
+        painter.drawPolygon(QPolygonF(corners))
+    painter.end()
+    return marked
+
+
 class ImageView(QLabel):
-    """A decoded picture, scaled to fit (never enlarged) at the screen's pixel density."""
+    """A decoded picture, scaled to fit (never enlarged) at the screen's pixel density, with
+    the boxes of matched words marked on it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -292,13 +334,20 @@ class ImageView(QLabel):
         self.setMinimumSize(64, 64)
         self.setAccessibleName(self.tr("Picture"))
         self.image = QImage()
+        self.marks: list[Box] = []
 
-    def set_image(self, image: QImage) -> None:
+    def set_image(self, image: QImage, marks: Sequence[Box] = ()) -> None:
         self.image = image
+        self.marks = list(marks)
+        self.setAccessibleDescription(
+            self.tr("The words that matched are marked on the picture.") if marks else ""
+        )
         self._fit()
 
     def clear_image(self) -> None:
         self.image = QImage()
+        self.marks = []
+        self.setAccessibleDescription("")
         self.clear()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
@@ -319,6 +368,7 @@ class ImageView(QLabel):
         scaled = self.image.scaled(
             target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
+        scaled = draw_marks(scaled, self.marks, highlight_color(self.palette()))
         pixmap = QPixmap.fromImage(scaled)
         pixmap.setDevicePixelRatio(ratio)
         self.setPixmap(pixmap)
@@ -594,7 +644,8 @@ class PreviewPane(QWidget):
         if isinstance(answer, PreviewError):
             self._show_message(self.tr("Cannot show this picture: {reason}").format(reason=answer))
             return
-        self.image_view.set_image(answer)
+        marks = picture_text_boxes(self.hit) if self.hit is not None else []
+        self.image_view.set_image(answer, marks)
         self.view.setCurrentWidget(self.image_view)
 
     def _note_ready(self, answer: str | PreviewError) -> None:

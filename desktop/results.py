@@ -150,6 +150,15 @@ def reason_line(reason: Reason) -> Marked:
         shown = lead_in(Marked(reason.excerpt, reason.matched))
         quoted = f"\u201c{shown.text}\u201d"
         return Marked(quoted + where, tuple(Span(s.start + 1, s.end + 1) for s in shown.bold))
+    if reason.route is Route.PICTURE_TEXT and reason.excerpt is not None:
+        shown = lead_in(Marked(reason.excerpt, reason.matched))
+        said = translate("ResultDelegate", "in the picture: \u201c{words}\u201d")
+        head, _, tail = said.partition("{words}")
+        shift = len(head)
+        return Marked(
+            head + shown.text + tail + where,
+            tuple(Span(s.start + shift, s.end + shift) for s in shown.bold),
+        )
     if reason.route is Route.TAG and reason.label is not None:
         if reason.probability is None:
             return Marked(translate("ResultDelegate", "tag: {label}").format(label=reason.label))

@@ -32,9 +32,10 @@ below the line (exit code 1 still says that nothing was a good match).
 ``--json`` prints one object: ``{"schema": 3, "generation", "query", "no_good_match",
 "spaces_used", "notes", "hits": [{"file_id", "path", "kind", "score" (0..1), "strength" (strong,
 good, weak), "start", "end" (seconds or null), "why": [{"route", "detail", "start", "end",
-"score", "label", "probability", "excerpt", "matched", "asked", "example"}]}], "weaker": [hits
-below the good-match line]}``; routes are visual, tag, transcript, note and sound
-(:mod:`engine.search.wording` says what each field means). The schema only grows.
+"score", "label", "probability", "excerpt", "matched", "asked", "example", "boxes"}]}],
+"weaker": [hits below the good-match line]}``; routes are visual, tag, transcript, note,
+picture-text and sound (:mod:`engine.search.wording` says what each field means). The schema
+only grows.
 
 The engine is imported by the commands, not here: ``trove --help`` and a usage error load no
 ONNX Runtime, FAISS, PyAV or NumPy, and a search loads what the search needs (see

@@ -39,6 +39,7 @@ from engine.catalog.health import (
     repair,
 )
 from engine.catalog.records import (
+    Box,
     CatalogError,
     Failure,
     FileKind,
@@ -56,7 +57,7 @@ from engine.inference.speech import Segment
 from engine.media.previews import media_seconds, photo_thumbnail, video_frame, waveform_peaks
 from engine.privacy import make_private, persons_umask, restrict_new_files
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
-from engine.scan.extract import Extractor
+from engine.scan.extract import Extractor, ExtractSettings
 from engine.scan.pipeline import Pipeline, Progress, ProgressCallback, RunState, RunSummary
 from engine.scan.scanner import Scanner
 from engine.scan.watcher import Watcher
@@ -70,6 +71,7 @@ from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 
 __all__ = [
     "MANIFEST_NAME",
+    "Box",
     "ChangeKind",
     "EngineError",
     "Failure",
@@ -243,7 +245,9 @@ class Trove:
     def planner(self) -> Planner:
         # The query lane's own extractor: an example from outside the index is embedded
         # alongside indexing, never queued behind it.
-        probes = ModelProbes(self.models, extractor=Extractor(self.models), catalog=self.catalog)
+        # It reads no words in pictures: an example is compared by what it looks like.
+        looking = Extractor(self.models, ExtractSettings(read_text=False))
+        probes = ModelProbes(self.models, extractor=looking, catalog=self.catalog)
         return Planner(probes, self.indexes, self.catalog, CalibrationTable())
 
     def _make_data_private(self) -> list[Path]:

@@ -31,11 +31,18 @@ Builder = Callable[[Path], list[ModelEntry]]
 
 def _builders() -> list[Builder]:
     # Imported here so that `--help` and the key check need no torch.
-    from models.export import bert, imagenet, silero, use, whisper
+    from models.export import bert, imagenet, ppocr, silero, use, whisper
 
     # MiniLM first: the default text space (English, and the one that chunks notes); USE-m3 is
     # the second, multilingual one.
-    return [bert.build_dev, use.build_dev, imagenet.build_dev, whisper.build_dev, silero.build_dev]
+    return [
+        bert.build_dev,
+        use.build_dev,
+        imagenet.build_dev,
+        whisper.build_dev,
+        silero.build_dev,
+        ppocr.build_dev,
+    ]
 
 
 def source_key() -> str:

@@ -29,6 +29,7 @@ class Task(StrEnum):
     AUDIO = "audio"
     SPEECH = "speech"
     VAD = "voice"  # voice activity: where in a recording someone speaks
+    OCR = "ocr"  # words in pictures: text detection, direction and line recognition
 
 
 class PackError(Exception):
@@ -222,6 +223,21 @@ class VoicePreprocessing(_Flat):
     context_samples: Whole
 
 
+@dataclass(frozen=True, kw_only=True)
+class OcrPreprocessing(_Flat):
+    """Three graphs on pixels in 0..255 (channels blue, green, red, as the models were trained)
+    scaled to ``(x / 255 - 0.5) / 0.5``. The detector sees the picture with its longer side at
+    most ``detect_side`` (both sides multiples of 32); the direction classifier a line scaled to
+    ``direction_height`` high and padded to ``direction_width`` wide; the recogniser a line
+    ``line_height`` high and as wide as its shape asks (padded to the widest of its batch)."""
+
+    task: ClassVar[Task] = Task.OCR
+    detect_side: Whole
+    direction_height: Whole
+    direction_width: Whole
+    line_height: Whole
+
+
 @dataclass(frozen=True)
 class ImageTextPreprocessing:
     """An image-text model's two towers: the image tower's preprocessing and the text tower's.
@@ -256,6 +272,7 @@ Preprocessing = (
     | AudioPreprocessing
     | SpeechPreprocessing
     | VoicePreprocessing
+    | OcrPreprocessing
 )
 PREPROCESSING_OF: dict[Task, type[Preprocessing]] = {
     kind.task: kind
@@ -266,6 +283,7 @@ PREPROCESSING_OF: dict[Task, type[Preprocessing]] = {
         AudioPreprocessing,
         SpeechPreprocessing,
         VoicePreprocessing,
+        OcrPreprocessing,
     )
 }
 

@@ -139,3 +139,6 @@ WHISPER_BASE_MODEL = SplitFile(
     ),
     sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
 )
+# PP-OCRv4 text detection and recognition (Chinese and English) and the PP-OCR mobile v2.0
+# direction classifier, as the ONNX graphs RapidOCR ships (Apache-2.0, PaddleOCR's models).
+RAPIDOCR = WheelSource("rapidocr-onnxruntime", "1.4.4")

@@ -180,6 +180,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <source>Picture</source>
         <translation>Imagen</translation>
     </message>
+    <message>
+        <source>The words that matched are marked on the picture.</source>
+        <translation>Las palabras que coinciden están marcadas en la imagen.</translation>
+    </message>
 </context>
 <context>
     <name>Languages</name>
@@ -847,6 +851,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>at {time}</source>
         <translation>en {time}</translation>
+    </message>
+    <message>
+        <source>in the picture: “{words}”</source>
+        <translation>en la imagen: «{words}»</translation>
     </message>
     <message>
         <source>tag: {label}</source>

@@ -180,6 +180,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <source>Picture</source>
         <translation>图片</translation>
     </message>
+    <message>
+        <source>The words that matched are marked on the picture.</source>
+        <translation>图中已标出匹配的文字。</translation>
+    </message>
 </context>
 <context>
     <name>Languages</name>
@@ -847,6 +851,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>at {time}</source>
         <translation>于 {time}</translation>
+    </message>
+    <message>
+        <source>in the picture: “{words}”</source>
+        <translation>图中文字：“{words}”</translation>
     </message>
     <message>
         <source>tag: {label}</source>

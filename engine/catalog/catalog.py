@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.catalog.records import (
+    Box,
     CatalogDamagedError,
     CatalogError,
     Failure,
@@ -55,7 +56,9 @@ Vectors = NDArray[np.float32]
 _BUSY_TIMEOUT_MS = 30_000
 _FILE_COLUMNS = "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status"
 # An item's own columns, in the order of :class:`Item`'s fields (vectors apart).
-_ITEM_COLUMNS = "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score, i.language"
+_ITEM_COLUMNS = (
+    "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score, i.language, i.box"
+)
 _ITEM_COUNT = _ITEM_COLUMNS.count(",") + 1
 _VECTOR_DTYPE = np.dtype("<f4")
 # What every SQLite 3 database file begins with.
@@ -162,12 +165,27 @@ _ItemValues = tuple[
     str | None,
     float | None,
     str | None,
+    Box | None,
 ]
 
 
 def _item_values(row: Sequence[Any]) -> _ItemValues:
     """The leading ``_ITEM_COLUMNS`` of a row as :class:`Item`'s fields, in order."""
-    return (ItemKind(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+    return (ItemKind(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], _box(row[8]))
+
+
+def _box(stored: str | None) -> Box | None:
+    """A stored box (JSON, eight numbers) as the tuple it was; ``None`` for none, or for one
+    that does not read as eight numbers (a box is where to draw, never worth a failed read)."""
+    if stored is None:
+        return None
+    try:
+        values = [float(value) for value in json.loads(stored)]
+    except (TypeError, ValueError):
+        return None
+    if len(values) != 8:
+        return None
+    return (values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7])
 
 
 def _joined(root_path: bytes, relpath: str) -> bytes:
@@ -940,7 +958,7 @@ class Catalog:
         for item in items:
             item_id = conn.execute(
                 "INSERT INTO items (file_id, kind, t_start, t_end, char_start, char_end, text, "
-                "score, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "score, language, box) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     file_id,
                     ItemKind(item.kind).value,
@@ -951,6 +969,7 @@ class Catalog:
                     item.text,
                     item.score,
                     item.language,
+                    None if item.box is None else json.dumps(list(item.box)),
                 ),
             ).lastrowid
             assert item_id is not None  # an INSERT always sets it

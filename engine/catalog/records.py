@@ -40,6 +40,14 @@ class ItemKind(StrEnum):
     TRANSCRIPT = "transcript"  # words spoken from ``start`` to ``end``, in ``text``
     TEXT_CHUNK = "text-chunk"  # characters ``char_start``..``char_end`` of a note, in ``text``
     TAG = "tag"  # a label a classifier gave the file (or a window of it), in ``text``
+    # A line of words read in a photo (or a video's frames from ``start`` to ``end``), in
+    # ``text``, with where it lies in ``box``; ``score`` is how sure the reading is.
+    PICTURE_TEXT = "picture-text"
+
+
+# Where a line of text lies in its picture: the four corners (top-left, top-right,
+# bottom-right, bottom-left, as the line reads) as fractions of the picture's width and height.
+Box = tuple[float, float, float, float, float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -104,8 +112,9 @@ class Item:
     char_start: int | None = None
     char_end: int | None = None
     text: str | None = None
-    score: float | None = None  # a tag's probability
+    score: float | None = None  # a tag's probability, or how sure a picture's text is read
     language: str | None = None  # a transcript's spoken language (ISO 639-1, e.g. "es"), if known
+    box: Box | None = None  # where a picture's text lies (see :data:`Box`)
     vectors: Mapping[str, NDArray[np.float32]] = field(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:

@@ -112,7 +112,12 @@ _V3 = (
 # model detected it; NULL for other items and for transcripts of an English-only model.
 _V4 = ("ALTER TABLE items ADD COLUMN language TEXT",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# v5: where a line of text read in a picture lies, as JSON: the eight numbers of
+# :data:`engine.catalog.records.Box` (its corners as fractions of the picture's width and
+# height); NULL for every other item.
+_V5 = ("ALTER TABLE items ADD COLUMN box TEXT",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 LATEST_VERSION = len(MIGRATIONS)
 
 # Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:

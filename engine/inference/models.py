@@ -9,6 +9,7 @@ from typing import TypeVar
 from engine.inference.audio import AudioEncoder
 from engine.inference.image import ImageEncoder
 from engine.inference.imagetext import ImageTextEncoder
+from engine.inference.ocr import TextReader
 from engine.inference.providers import Placement
 from engine.inference.speech import SpeechTranscriber
 from engine.inference.text import TextEncoder
@@ -106,3 +107,7 @@ class ModelSet:
 
     def voice(self) -> VoiceDetector | None:
         return self._make(Task.VAD, VoiceDetector.from_pack)
+
+    def ocr(self) -> TextReader | None:
+        """What reads words in pictures; ``None`` where the pack has no OCR model."""
+        return self._make(Task.OCR, TextReader.from_pack)

@@ -12,7 +12,11 @@ What each kind yields (spaces are named by model id):
   (where the audio model tags) and TRANSCRIPT segments (text spaces) where the pack has speech;
 - video: FRAME items every ``frame_interval`` seconds (image spaces), TAG items spanning the
   frames a label was seen in, and its sound track as audio;
-- note: TEXT_CHUNK items (text spaces) with their character span, cut by the first text model.
+- note: TEXT_CHUNK items (text spaces) with their character span, cut by the first text model;
+- photo and video frames, where the pack reads text (OCR): PICTURE_TEXT items, one per line of
+  words read, with its box (text spaces); a video's line seen in consecutive frames is one item
+  spanning them. A photo is read at up to ``text_side`` pixels on its longer side, a video's
+  frames at ``frame_text_side`` on their shorter side (frames are decoded that large then).
 
 Memory is bounded per file whatever its length: a recording longer than
 ``held_sound_seconds``, or a video that long (or with more frames than ``held_frame_bytes``), is
@@ -50,6 +54,7 @@ from engine.inference.audio import AudioEncoder, AudioWindow
 from engine.inference.image import ImageEncoder
 from engine.inference.imagetext import ImageTextEncoder
 from engine.inference.models import ModelSet
+from engine.inference.ocr import TextLine, TextReader, bounded
 from engine.inference.speech import Segment, SpeechTranscriber
 from engine.inference.text import TextChunk, TextEncoder
 from engine.inference.vad import VoiceDetector
@@ -99,16 +104,24 @@ class ExtractSettings:
     piece_seconds: float = 120.0
     # Whisper hears only where the pack's voice model hears someone speak (when it has one).
     voice_activity: bool = True
+    # Words in photos and video frames are read where the pack has an OCR model.
+    read_text: bool = True
+    text_side: int = 1920  # a photo's longer side, at most, when its words are read
+    # A JPEG is decoded with its shorter side at least this (libjpeg's scaling stops there).
+    text_min_side: int = 1080
+    frame_text_side: int = 480  # a video's frames' shorter side when their words are read
 
 
 @dataclass(frozen=True)
 class DecodedPhoto:
-    image: Image.Image
+    image: Image.Image  # as the image models see it
+    text_image: Image.Image | None = None  # as its words are read (None: not read)
     streamed: ClassVar[bool] = False
 
     @property
     def nbytes(self) -> int:
-        return _image_bytes(self.image)
+        text = _image_bytes(self.text_image) if self.text_image is not None else 0
+        return _image_bytes(self.image) + text
 
 
 @dataclass(frozen=True)
@@ -207,6 +220,8 @@ class _Batch:
 
     images: list[Image.Image] = field(default_factory=list)
     image_owner: list[tuple[int, ItemKind, float | None]] = field(default_factory=list)
+    # Pictures whose words are read: (file index, seconds of a frame or None, picture).
+    texts: list[tuple[int, float | None, Image.Image]] = field(default_factory=list)
 
 
 def with_vector(item: Item, space: str, vector: Vector) -> Item:
@@ -235,6 +250,7 @@ class Extractor:
         # never reads the image labels or Whisper's tokenizer.
         seeing = [models.entry(task) for task in (Task.IMAGE, Task.IMAGE_TEXT)]
         self.sees = any(seeing)
+        self.reads = self.settings.read_text and models.entry(Task.OCR) is not None
         self._image_side = _shrink_side([_image_input(e.preprocessing) for e in seeing if e])
 
     @cached_property
@@ -244,6 +260,11 @@ class Extractor:
     @cached_property
     def image_text(self) -> ImageTextEncoder | None:
         return self.models.image_text()
+
+    @cached_property
+    def ocr(self) -> TextReader | None:
+        """What reads words in pictures; ``None`` when the pack has none or reading is off."""
+        return self.models.ocr() if self.reads else None
 
     @cached_property
     def audio(self) -> AudioEncoder | None:
@@ -281,7 +302,7 @@ class Extractor:
         """Read and decode ``path``; :class:`MediaError` says why a file cannot be read."""
         with _read_errors(path):
             if kind is FileKind.PHOTO:
-                return DecodedPhoto(self._shrink(load_image(path)) if self.sees else _NO_IMAGE)
+                return self._decode_photo(path)
             if kind is FileKind.AUDIO:
                 return self._decode_sound(path)
             if kind is FileKind.VIDEO:
@@ -298,8 +319,17 @@ class Extractor:
             return StreamedSound(path, rate)
         return DecodedSound(decoded.samples, decoded.sample_rate)
 
+    def _decode_photo(self, path: Path) -> DecodedPhoto:
+        if not self.reads:
+            return DecodedPhoto(self._shrink(load_image(path)) if self.sees else _NO_IMAGE)
+        image = load_image(path, min_side=self.settings.text_min_side)
+        seen = self._shrink(image) if self.sees else _NO_IMAGE
+        return DecodedPhoto(seen, bounded(image, self.settings.text_side))
+
     def _decode_video(self, path: Path) -> DecodedVideo | StreamedVideo:
         side = self._image_side if self.sees else 0
+        if self.reads:
+            side = max(side, self.settings.frame_text_side)
         return self._video_decoder(path, self.settings, side, self.sound_rate)
 
     def _note_chunks(self, path: Path) -> list[TextChunk]:
@@ -339,10 +369,15 @@ class Extractor:
                 if decoded.image is not _NO_IMAGE:
                     batch.images.append(decoded.image)
                     batch.image_owner.append((index, ItemKind.PHOTO, None))
+                if decoded.text_image is not None:
+                    batch.texts.append((index, None, decoded.text_image))
             elif isinstance(decoded, DecodedVideo):
                 for seconds, frame in decoded.frames:
-                    batch.images.append(frame)
-                    batch.image_owner.append((index, ItemKind.FRAME, seconds))
+                    if self.sees:
+                        batch.images.append(frame)
+                        batch.image_owner.append((index, ItemKind.FRAME, seconds))
+                    if self.reads:
+                        batch.texts.append((index, seconds, frame))
                 if decoded.sound is not None:
                     drafts[index].extend(self._sound_items(decoded.sound))
             elif isinstance(decoded, StreamedSound | StreamedVideo):
@@ -363,6 +398,7 @@ class Extractor:
         self._embed_images(batch, drafts, frame_tags)
         for index, spans in frame_tags.items():
             drafts[index].extend(merged_tags(spans))
+        self._read_texts(batch.texts, drafts, {})
         # A streamed file's parts have their texts embedded already.
         self._embed_texts(
             [items for one, items in zip(files, drafts, strict=True) if not one.streamed]
@@ -421,6 +457,33 @@ class Extractor:
                 drafts[index].append(Item(kind, start=seconds, end=seconds, vectors=vectors_of_row))
                 at = seconds or 0.0
                 frame_tags.setdefault(index, []).append((at, at, kept))
+
+    def _read_texts(
+        self,
+        pictures: Sequence[tuple[int, float | None, Image.Image]],
+        drafts: list[list[Item]],
+        runs: dict[int, TextRuns],
+    ) -> None:
+        """The lines of words in these pictures, as drafts of their files: a photo's each line,
+        a video's runs of frames that show a line (``runs``, per file, are left open when a
+        streamed video's piece ends, so that a run goes on into the next one)."""
+        reader = self.ocr
+        if reader is None:
+            return
+        held: set[int] = set()
+        for index, seconds, picture in pictures:
+            reading = reader.read(picture)
+            if reading.skipped:
+                log.info("%d more lines of text were found than are read", reading.skipped)
+            if seconds is None:
+                drafts[index].extend(_line_item(line) for line in reading.lines)
+            else:
+                if index not in runs:
+                    runs[index] = TextRuns()
+                    held.add(index)
+                drafts[index].extend(runs[index].push(seconds, reading.lines))
+        for index in held:  # a held video's runs end with its last frame
+            drafts[index].extend(runs.pop(index).close())
 
     def _sound_items(self, sound: DecodedSound) -> list[Item]:
         if len(sound.samples) == 0:
@@ -493,6 +556,7 @@ class Extractor:
             return
         settings = self.settings
         tags = TagRuns()
+        texts: dict[int, TextRuns] = {0: TextRuns()}
         every = video.keyframes(
             source.path, settings.frame_interval, settings.max_frames, min_side=source.side
         )
@@ -502,23 +566,29 @@ class Extractor:
                 for frame in _frames_between(every, source):
                     piece.append(frame)
                     if len(piece) == FRAMES_PER_PIECE:
-                        yield self._frame_drafts(piece, tags)
+                        yield self._frame_drafts(piece, tags, texts)
                         piece = []
             except video.TruncatedVideoError as error:
                 log.warning("%s; the frames before it are indexed", error)
-        yield self._frame_drafts(piece, tags) + tags.close()
+        yield self._frame_drafts(piece, tags, texts) + tags.close() + texts[0].close()
 
     def _frame_drafts(
-        self, frames: Sequence[tuple[float, Image.Image]], tags: TagRuns
+        self,
+        frames: Sequence[tuple[float, Image.Image]],
+        tags: TagRuns,
+        texts: dict[int, TextRuns],
     ) -> list[Item]:
-        """The drafts of these frames of a streamed video, with the tag runs they end."""
+        """The drafts of these frames of a streamed video, with the tag and text runs they
+        end (``texts[0]`` is the video's open text runs)."""
         drafts: list[Item] = []
         spans: dict[int, list[Span]] = {}
-        batch = _Batch(
-            images=[image for _, image in frames],
-            image_owner=[(0, ItemKind.FRAME, seconds) for seconds, _ in frames],
-        )
+        batch = _Batch()
+        if self.sees:
+            batch.images = [image for _, image in frames]
+            batch.image_owner = [(0, ItemKind.FRAME, seconds) for seconds, _ in frames]
         self._embed_images(batch, [drafts], spans)
+        if self.reads:
+            self._read_texts([(0, seconds, image) for seconds, image in frames], [drafts], texts)
         return drafts + tags.push(spans.get(0, []))
 
     def _embed_texts(self, drafts: list[list[Item]]) -> None:
@@ -575,6 +645,38 @@ class TagRuns:
     def close(self) -> list[Item]:
         done, self._open = list(self._open.values()), {}
         return _in_time_order(done)
+
+
+class TextRuns:
+    """One PICTURE_TEXT item per run of consecutive frames that show the same line, spanning
+    them, with the box of its first frame and its surest reading: a slide shown for a minute is
+    one line, not twelve. Frames are pushed in time order; :meth:`push` gives the runs the
+    frames so far ended, :meth:`close` those still open."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, Item] = {}
+
+    def push(self, seconds: float, lines: Sequence[TextLine]) -> list[Item]:
+        shown: dict[str, TextLine] = {}
+        for line in lines:
+            shown.setdefault(line.text, line)
+        done = [self._open.pop(text) for text in [t for t in self._open if t not in shown]]
+        for text, line in shown.items():
+            run = self._open.get(text)
+            if run is None:
+                self._open[text] = replace(_line_item(line), start=seconds, end=seconds)
+            else:
+                score = max(run.score or 0.0, line.score)
+                self._open[text] = replace(run, end=seconds, score=score)
+        return _in_time_order(done)
+
+    def close(self) -> list[Item]:
+        done, self._open = list(self._open.values()), {}
+        return _in_time_order(done)
+
+
+def _line_item(line: TextLine) -> Item:
+    return Item(ItemKind.PICTURE_TEXT, text=line.text, score=line.score, box=line.box)
 
 
 def merged_tags(spans: Iterable[Span]) -> list[Item]:

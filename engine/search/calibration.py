@@ -99,7 +99,12 @@ DEFAULTS: Mapping[str, Calibration] = {
     "text/transcript": Calibration(slope=12.0, threshold=0.5),
     "text/note": Calibration(slope=12.0, threshold=0.5),
     "audio/sound": Calibration(slope=15.0, threshold=0.85),
+    "text/picture-text": Calibration(slope=12.0, threshold=0.5),
 }
+
+# A route without a fit of its own in a space takes that space's fit of a route whose items
+# are alike: a line read in a picture is a few words, as a transcript's segment is.
+BORROWED: Mapping[str, str] = {"picture-text": "transcript"}
 
 # Fitted by ``python -m tests.benchmarks.quality --write-calibration``; see EVALUATION.md.
 # BEGIN FITTED
@@ -123,8 +128,11 @@ class CalibrationTable:
         self.fitted = dict(FITTED if fitted is None else fitted)
 
     def get(self, space: str, modality: str, route: str) -> tuple[Calibration, bool]:
-        """The calibration and whether it was fitted for this very space."""
+        """The calibration and whether it was fitted for this very space (for a route that
+        borrows, see :data:`BORROWED`, the fit of the route it borrows from counts)."""
         found = self.fitted.get(key(space, modality, route))
+        if found is None and route in BORROWED:
+            found = self.fitted.get(key(space, modality, BORROWED[route]))
         if found is not None:
             return found, True
         default = DEFAULTS.get(f"{modality}/{route}")

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.catalog.records import Box
 from engine.search.results import Span
 
 ELLIPSIS = "\u2026"
@@ -176,3 +177,35 @@ def _window(flat: str, spans: Sequence[Span], room: int) -> tuple[int, int]:
     while end > start and flat[end - 1] == " ":
         end -= 1
     return start, end
+
+
+def word_boxes(line: Box, text: str, spans: Sequence[Span]) -> tuple[Box, ...]:
+    """Where ``spans`` of a line of ``text`` lie inside the line's box: each a part of the box
+    along its length, in proportion to the width of the characters before and in it (a Han or
+    kana character counts as two Latin ones, a space as half). The whole box when no span."""
+    if not spans or not text:
+        return (line,)
+    widths = [_width(char) for char in text]
+    total = sum(widths) or 1.0
+    edges = [0.0]
+    for width in widths:
+        edges.append(edges[-1] + width / total)
+    x0, y0, x1, y1, x2, y2, x3, y3 = line
+    boxes = []
+    for span in spans:
+        a, b = edges[min(span.start, len(text))], edges[min(span.end, len(text))]
+        top = ((x0 + (x1 - x0) * a, y0 + (y1 - y0) * a), (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b))
+        bottom = (
+            (x3 + (x2 - x3) * b, y3 + (y2 - y3) * b),
+            (x3 + (x2 - x3) * a, y3 + (y2 - y3) * a),
+        )
+        (ax, ay), (bx, by) = top
+        (cx, cy), (dx, dy) = bottom
+        boxes.append(tuple(round(v, 5) for v in (ax, ay, bx, by, cx, cy, dx, dy)))
+    return tuple(boxes)  # type: ignore[arg-type]  # eight numbers each
+
+
+def _width(char: str) -> float:
+    if char.isspace():
+        return 0.5
+    return 2.0 if _UNSPACED_RUN.match(char) else 1.0

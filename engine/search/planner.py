@@ -46,7 +46,7 @@ from numpy.typing import NDArray
 
 from engine.catalog.records import ItemRow
 from engine.search.calibration import GOOD_MATCH, CalibrationTable
-from engine.search.excerpts import QueryWords, excerpt
+from engine.search.excerpts import QueryWords, excerpt, word_boxes
 from engine.search.probes import VISUAL, Probe, ProbeMaker, Probes
 from engine.search.query import ExamplePart, Query, TextPart
 from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResult
@@ -322,8 +322,11 @@ class Planner:
             return Reason(
                 route, evidence.score, row.start, row.end, label=row.text, probability=row.score
             )
-        if route in (Route.TRANSCRIPT, Route.NOTE):
-            shown = excerpt(row.text or "", words, self.settings.excerpt_chars)
+        if route in (Route.TRANSCRIPT, Route.NOTE, Route.PICTURE_TEXT):
+            text = row.text or ""
+            shown = excerpt(text, words, self.settings.excerpt_chars)
+            # A line read in a picture also says where the query's words lie in it.
+            boxes = word_boxes(row.box, text, words.find(text)) if row.box is not None else ()
             return Reason(
                 route,
                 evidence.score,
@@ -331,6 +334,7 @@ class Planner:
                 row.end,
                 excerpt=shown.text,
                 matched=shown.matched,
+                boxes=boxes,
             )
         return Reason(
             route, evidence.score, row.start, row.end, asked=probe.asked, example=probe.example

@@ -51,6 +51,7 @@ from engine.scan.extract import (
     DecodedSound,
     DecodedVideo,
     Extractor,
+    ExtractSettings,
     StreamedSound,
     StreamedVideo,
 )
@@ -110,7 +111,7 @@ class StoredExamples(Protocol):
     def items_of_file(self, file_id: int, with_vectors: bool = False) -> list[ItemRow]: ...
 
 
-TEXT_ROUTES = frozenset({Route.TAG, Route.TRANSCRIPT, Route.NOTE})
+TEXT_ROUTES = frozenset({Route.TAG, Route.TRANSCRIPT, Route.NOTE, Route.PICTURE_TEXT})
 PASSAGE_ROUTES = frozenset({Route.TRANSCRIPT, Route.NOTE})
 VISUAL = frozenset({Route.VISUAL})
 SOUND = frozenset({Route.SOUND})
@@ -134,7 +135,8 @@ class ModelProbes:
     @property
     def extractor(self) -> Extractor:
         if self._extractor is None:
-            self._extractor = Extractor(self.models)
+            # Words read in a picture make no probe (see probes_from_vectors): not read here.
+            self._extractor = Extractor(self.models, ExtractSettings(read_text=False))
         return self._extractor
 
     def for_text(self, text: str) -> Probes:
@@ -200,6 +202,7 @@ class ModelProbes:
             ItemKind.TRANSCRIPT: text,
             ItemKind.TEXT_CHUNK: text,
             ItemKind.TAG: text,
+            ItemKind.PICTURE_TEXT: text,
         }
 
     def _extracted_probes(self, part: ExamplePart) -> Probes:
@@ -266,10 +269,11 @@ def probes_from_items(items: Iterable[Item], example: Path) -> Iterator[Probe]:
 def probes_from_vectors(vectors: Iterable[SpaceVector], example: Path) -> Iterator[Probe]:
     """The mean vector per (space, route) of an example's items, as probes: frames and photos
     look for pictures, sound windows for sounds, transcripts and note chunks for passages.
-    Tags are left out: a label's vector is a word, not the example."""
+    Tags are left out: a label's vector is a word, not the example; so are words read in a
+    picture, which say what it shows, not what it is like."""
     groups: dict[tuple[str, Route], list[Vector]] = {}
     for space, kind, vector in vectors:
-        if kind is not ItemKind.TAG:
+        if kind not in (ItemKind.TAG, ItemKind.PICTURE_TEXT):
             groups.setdefault((space, ROUTE_OF_ITEM[kind]), []).append(vector)
     for (space, route), found in sorted(groups.items()):
         mean = l2_normalize(np.mean(found, axis=0)[None])[0]

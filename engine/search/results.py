@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from engine.catalog.records import FileKind, ItemKind
+from engine.catalog.records import Box, FileKind, ItemKind
 from engine.search.calibration import GOOD_MATCH, STRONG_MATCH
 
 
@@ -20,6 +20,7 @@ class Route(StrEnum):
     TRANSCRIPT = "transcript"
     NOTE = "note"
     SOUND = "sound"
+    PICTURE_TEXT = "picture-text"  # words read in a picture
 
 
 ROUTE_OF_ITEM: dict[ItemKind, Route] = {
@@ -29,6 +30,7 @@ ROUTE_OF_ITEM: dict[ItemKind, Route] = {
     ItemKind.TRANSCRIPT: Route.TRANSCRIPT,
     ItemKind.TEXT_CHUNK: Route.NOTE,
     ItemKind.AUDIO_WINDOW: Route.SOUND,
+    ItemKind.PICTURE_TEXT: Route.PICTURE_TEXT,
 }
 
 
@@ -65,6 +67,9 @@ class Reason:
     - TAG: ``label`` and the classifier's ``probability``.
     - TRANSCRIPT / NOTE: ``excerpt`` (words said, or text of a note) and ``matched``, the spans
       of the excerpt that carry the query's words.
+    - PICTURE_TEXT: ``excerpt`` (a line of words read in the picture, or in a video's frames
+      from ``start`` to ``end``) and ``matched``, as above; ``boxes``, where in the picture the
+      query's words lie (the whole line's box when it matched by meaning, not by its words).
     """
 
     route: Route
@@ -77,6 +82,7 @@ class Reason:
     matched: tuple[Span, ...] = ()
     asked: str | None = None
     example: Path | None = None
+    boxes: tuple[Box, ...] = ()
 
 
 @dataclass(frozen=True)

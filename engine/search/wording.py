@@ -7,7 +7,7 @@ The JSON form (``trove search --json``) only grows: a field is never renamed, re
 another meaning; ``schema`` is bumped when fields are added::
 
     {
-      "schema": 3,                         # 1 had no such field; 3 added strength, weaker
+      "schema": 3,                         # 1 had no such field; 3 added strength, weaker, boxes
       "generation": 42,                    # the index's state the answer was read at
       "no_good_match": false,              # true: hits is empty, nothing passed its line
       "spaces_used": ["minilm-l6-v2", ...],  # model spaces that were searched
@@ -24,7 +24,8 @@ another meaning; ``schema`` is bumped when fields are added::
             {"route": "tag", "detail": "tag \\"tabby, tabby cat\\" 0.62",
              "start": null, "end": null, "score": 0.83,
              "label": "tabby, tabby cat", "probability": 0.62,
-             "excerpt": null, "matched": [], "asked": null, "example": null}
+             "excerpt": null, "matched": [], "asked": null, "example": null,
+             "boxes": []}
           ]
         }
       ],
@@ -32,8 +33,11 @@ another meaning; ``schema`` is bumped when fields are added::
     }
 
 ``route`` is one of ``visual`` (looks like the query: an image space), ``tag`` (a classifier's
-label), ``transcript`` (words spoken, with their seconds), ``note`` (an excerpt of a text file)
-and ``sound`` (sounds like the example). ``detail`` says the reason in one English sentence;
+label), ``transcript`` (words spoken, with their seconds), ``note`` (an excerpt of a text file),
+``sound`` (sounds like the example) and ``picture-text`` (words read in a picture, ``excerpt``
+the line, ``boxes`` where the query's words lie: each ``[x0, y0, x1, y1, x2, y2, x3, y3]``, the
+corners clockwise from the top-left as fractions of the picture's width and height).
+``detail`` says the reason in one English sentence;
 its parts are fields of their own: ``label`` and ``probability`` of a tag, ``excerpt`` of a
 transcript or note with ``matched``, the ``[start, end)`` offsets (Unicode code points) of the
 query's words in it, ``asked`` (the query text) or ``example`` (the example file) a file looks or
@@ -59,6 +63,8 @@ def detail(reason: Reason) -> str:
         return f'said "{reason.excerpt}"'
     if reason.route is Route.NOTE:
         return f'note: "{reason.excerpt}"'
+    if reason.route is Route.PICTURE_TEXT:
+        return f'reads "{reason.excerpt}"'
     sound = reason.route is Route.SOUND
     if reason.asked is not None:
         return f'{"sounds" if sound else "looks"} like "{reason.asked}"'
@@ -112,6 +118,7 @@ def reason_json(reason: Reason) -> dict[str, Any]:
         "matched": [[span.start, span.end] for span in reason.matched],
         "asked": reason.asked,
         "example": None if reason.example is None else str(reason.example),
+        "boxes": [list(box) for box in reason.boxes],
     }
 
 

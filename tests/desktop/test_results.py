@@ -259,6 +259,23 @@ def test_reasons_are_worded_in_the_ui_language(
     assert bold_words(said) == ["tomato"]  # the excerpt is the file's words, in any UI language
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("zh_CN", "\u56fe\u4e2d\u6587\u5b57\uff1a\u201c{}\u201d"),
+        ("es", "en la imagen: \u00ab{}\u00bb"),
+    ],
+)
+def test_words_read_in_a_picture_are_quoted_in_the_ui_language(
+    qapp: QApplication, compiled: Path, language: str, said: str
+) -> None:
+    assert install_translations(qapp, language, compiled) == language
+    line = "Quarterly budget meeting"
+    read = Reason(Route.PICTURE_TEXT, 0.7, excerpt=line, matched=(Span(10, 16),))
+    shown = why_line(photo_hit(Path("/x/slide.png"), read))
+    assert shown.text == said.format(line) and bold_words(shown) == ["budget"]
+
+
 def test_the_model_gives_the_hit_tooltip_and_accessible_text(images: Thumbnails) -> None:
     hit = recording_hit(12.0, 14.0)
     model, _ = setup(images, [hit])

@@ -74,6 +74,7 @@ def test_text_finds_a_recording_by_its_words_with_the_time_and_marks_them(
 SCHEMA_1_HIT = {"path", "kind", "score", "start", "end", "why"}
 SCHEMA_1_REASON = {"route", "detail", "start", "end"}
 SCHEMA_2_REASON = {"score", "label", "probability", "excerpt", "matched", "asked", "example"}
+SCHEMA_3_REASON = {"boxes"}
 
 
 @pytest.mark.slow
@@ -87,7 +88,7 @@ def test_json_keeps_every_old_field_and_adds_the_reasons_values(
         assert set(hit) == SCHEMA_1_HIT | {"file_id", "strength"} and hit["file_id"] > 0
         assert Path(hit["path"]).is_absolute()
         for reason in hit["why"]:
-            assert set(reason) == SCHEMA_1_REASON | SCHEMA_2_REASON
+            assert set(reason) == SCHEMA_1_REASON | SCHEMA_2_REASON | SCHEMA_3_REASON
     best = result["hits"][names(result).index("chelsea.png")]
     tag = next(reason for reason in best["why"] if reason["route"] == "tag")
     assert "cat" in tag["label"] and 0 < tag["probability"] <= 1

@@ -311,9 +311,11 @@ def test_kill_9_mid_index_then_again_matches_a_clean_run(
     clean_status, clean_doctor = state(clean)
     assert _counts(status) == _counts(clean_status)
     counts = _counts(status)
-    # One vector per picture, and one per text space for each tag, note chunk and transcript.
+    # One vector per picture, and one per text space for each tag, note chunk, transcript and
+    # line of words read in a picture.
     pictures = counts["items.photo"] + counts["items.frame"]
     texts = counts["items.tag"] + counts["items.text-chunk"] + counts["items.transcript"]
+    texts += counts["items.picture-text"]
     spaces = sum(1 for name in counts if name.startswith("vectors.")) - 1  # the image space
     assert counts["vectors"] == pictures + spaces * texts
     assert "consistent with the catalog" in doctor and "consistent with the catalog" in clean_doctor

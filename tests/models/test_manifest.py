@@ -16,6 +16,7 @@ from models.manifest import (
     ImageTextPreprocessing,
     Manifest,
     ModelEntry,
+    OcrPreprocessing,
     PackError,
     Preprocessing,
     Resize,
@@ -41,6 +42,12 @@ GOOD: dict[Task, dict[str, Any]] = {
     Task.AUDIO: {"sample_rate": 32000, "window_seconds": 10.0, "hop_seconds": 5.0},
     Task.SPEECH: {"sample_rate": 16000, "window_seconds": 30.0, "n_mels": 80},
     Task.VAD: {"sample_rate": 16000, "chunk_samples": 512, "context_samples": 64},
+    Task.OCR: {
+        "detect_side": 960,
+        "direction_height": 48,
+        "direction_width": 192,
+        "line_height": 48,
+    },
 }
 
 
@@ -64,6 +71,7 @@ def test_the_dev_pack_reads_as_typed_kinds_and_writes_back_the_same_json(
         Task.SPEECH: SpeechPreprocessing,
         Task.AUDIO: AudioPreprocessing,
         Task.VAD: VoicePreprocessing,
+        Task.OCR: OcrPreprocessing,
     }
     assert dev_pack.to_json() == json.loads((dev_pack.root / MANIFEST_NAME).read_text())
 

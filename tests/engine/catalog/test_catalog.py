@@ -419,7 +419,7 @@ def test_counts_and_generation(cat: Catalog, tmp_path: Path) -> None:
         "roots": 1, "files": 3, "files.photo": 1, "files.note": 1, "files.video": 1,
         "files.audio": 0, "files.indexed": 2, "files.failed": 1, "files.pending": 0,
         "files.missing": 0, "items": 6, "items.photo": 1, "items.tag": 1, "items.text-chunk": 4,
-        "items.frame": 0, "items.audio-window": 0, "items.transcript": 0,
+        "items.frame": 0, "items.audio-window": 0, "items.transcript": 0, "items.picture-text": 0,
         "vectors": 6, f"vectors.{TEXT}": 5, f"vectors.{IMAGE}": 1,
     }  # fmt: skip
     assert counts == expected

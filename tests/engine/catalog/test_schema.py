@@ -88,7 +88,7 @@ def test_a_v1_file_migrates_to_the_latest_version(tmp_path: Path) -> None:
         cat.replace_items(2, [])  # mended: it leaves the list
         assert [f.file_id for f in cat.failures()] == [3]
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == schema.LATEST_VERSION == 4
+    assert schema.schema_version(conn) == schema.LATEST_VERSION == 5
     assert conn.execute("SELECT count(*) FROM files WHERE error IS NOT NULL").fetchone()[0] == 0
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT indexed_at IS NOT NULL FROM files").fetchone()[0] == 1
@@ -133,8 +133,35 @@ def test_a_v3_file_gains_the_language_of_transcripts(tmp_path: Path) -> None:
         assert (stored[0].start, stored[0].end, stored[0].text) == (0.0, 2.5, "una rana")
         assert [row.id for row in cat.items_of_file(1)] == [5]  # older rows are untouched
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == 4
+    assert schema.schema_version(conn) == schema.LATEST_VERSION
     conn.close()
+
+
+def test_a_v4_file_gains_the_boxes_of_picture_text(tmp_path: Path) -> None:
+    """v5: a line of text read in a picture keeps where it lies; older items have no box."""
+    path = tmp_path / "catalog.sqlite3"
+    write_v3(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in schema.MIGRATIONS[3]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute("UPDATE items SET language = 'es' WHERE id = 6")
+    conn.close()
+    box = (0.1, 0.2, 0.6, 0.2, 0.6, 0.3, 0.1, 0.3)
+    with Catalog(path) as cat:
+        (old,) = cat.items_of_file(4)
+        assert (old.text, old.language, old.box) == ("una rana", "es", None)
+        read = Item(ItemKind.PICTURE_TEXT, text="Budget 2026", score=0.98, box=box)
+        cat.replace_items(4, [read])
+        (stored,) = cat.items_of_file(4)
+        assert (stored.kind, stored.text, stored.box) == (ItemKind.PICTURE_TEXT, "Budget 2026", box)
+    conn = sqlite3.connect(path)
+    assert schema.schema_version(conn) == 5
+    conn.execute("UPDATE items SET box = '[1, 2]' WHERE file_id = 4")  # damaged: read as none
+    conn.commit()
+    conn.close()
+    with Catalog(path) as cat:
+        assert [row.box for row in cat.items_of_file(4)] == [None]
 
 
 def test_a_failed_step_leaves_the_file_at_its_old_version(tmp_path: Path) -> None:

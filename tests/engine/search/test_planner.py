@@ -363,6 +363,7 @@ SCHEMA_1_RESULT = {"no_good_match", "spaces_used", "notes", "hits"}
 SCHEMA_1_HIT = {"path", "kind", "score", "start", "end", "why"}
 SCHEMA_1_REASON = {"route", "detail", "start", "end"}
 SCHEMA_2_REASON = {"score", "label", "probability", "excerpt", "matched", "asked", "example"}
+SCHEMA_3_REASON = {"boxes"}
 
 
 def test_json_keeps_schema_1_and_adds_the_reasons_values(world: World) -> None:
@@ -381,7 +382,7 @@ def test_json_keeps_schema_1_and_adds_the_reasons_values(world: World) -> None:
     assert hit["kind"] == "audio" and (hit["start"], hit["end"]) == (12.0, 17.5)
     assert 0.5 <= hit["score"] <= 1.0
     said = hit["why"][0]
-    assert set(said) == SCHEMA_1_REASON | SCHEMA_2_REASON
+    assert set(said) == SCHEMA_1_REASON | SCHEMA_2_REASON | SCHEMA_3_REASON
     assert said["route"] == "transcript" and said["detail"] == 'said "the budget is late"'
     assert said["excerpt"] == "the budget is late" and said["matched"] == [[4, 10]]
     assert said["label"] is None and said["asked"] is None and said["example"] is None
