@@ -78,6 +78,25 @@ RANK_DEPTH = 512
 ENGLISH_BEFORE = {"caption -> its image": 0.157, "spoken caption (en voice), en query": 0.569}
 TARGET_SHARE = 0.8  # of the English row's recall@10, for every other language
 TARGET_FAMILIES = ("caption -> its image", "spoken caption (en voice)")
+# What things are: a word for a kind ("an animal") asks for every stamp of the folders of its
+# members, in English, Spanish and Chinese. Typed once here; the folders are Tux Paint's.
+HYPERNYM_LANGUAGES = ("en", "es", "zh")
+HYPERNYMS: tuple[tuple[tuple[str, str, str], tuple[str, ...]], ...] = (
+    (("an animal", "un animal", "动物"), ("animals",)),
+    (("a mammal", "un mamífero", "哺乳动物"), ("animals/mammals", "animals/marsupials")),
+    (("a bird", "un pájaro", "鸟"), ("animals/birds",)),
+    (("a fish", "un pez", "鱼"), ("animals/fish",)),
+    (("an insect", "un insecto", "昆虫"), ("animals/insects",)),
+    (("a dog", "un perro", "狗"), ("animals/mammals/dogs",)),
+    (("food", "comida", "食物"), ("food",)),
+    (("fruit", "fruta", "水果"), ("food/fruit",)),
+    (("a vegetable", "una verdura", "蔬菜"), ("food/vegetables",)),
+    (("a vehicle", "un vehículo", "交通工具"), ("vehicles", "military/vehicles")),
+    (("a flower", "una flor", "花"), ("plants/flowers",)),
+    (("a tree", "un árbol", "树"), ("plants/trees",)),
+    (("clothing", "ropa", "衣服"), ("clothes",)),
+    (("a musical instrument", "un instrumento musical", "乐器"), ("hobbies/music",)),
+)
 BOOTSTRAP = 2000
 SEED = 7
 OUT_OF_DOMAIN = (
@@ -687,6 +706,7 @@ def benchmarks(run: Run, galleries: Galleries) -> None:
         run.scores.append(sound)
     spoken_first(run, galleries.voices["en"])
     language_rows(run, galleries)
+    hypernym_rows(run, image_bench, stamps)
     note_bench = run.bench(galleries.notes)
     audio_bench = run.bench(galleries.voices["en"])
     for text in OUT_OF_DOMAIN:
@@ -734,6 +754,28 @@ def language_rows(run: Run, galleries: Galleries) -> None:
                         ranked, good = bench.ranked(text_query(text))
                         scores.add(ranked, {str(recording)}, good)
                 run.scores.append(scores)
+
+
+def hypernym_rows(run: Run, bench: Bench, stamps: Sequence[Path]) -> None:
+    """A kind ("an animal", "food") -> every stamp in the folders of its members, per query
+    language: the tags' WordNet concepts at work."""
+    root = media.tux_stamps()
+    where = {str(p): p.parent.relative_to(root).as_posix() for p in stamps}
+    for at, language in enumerate(HYPERNYM_LANGUAGES):
+        scores = Scores(f"a kind -> its members, {language} query", "tag")
+        for words, folders in HYPERNYMS:
+            relevant = {
+                path
+                for path, folder in where.items()
+                if any(folder == f or folder.startswith(f + "/") for f in folders)
+            }
+            ranked, good = bench.ranked(text_query(words[at]))
+            scores.add(ranked, relevant, good)
+        run.scores.append(scores)
+    run.facts.append(
+        f"a kind -> its members: {len(HYPERNYMS)} kinds ({', '.join(w[0] for w, _ in HYPERNYMS)})"
+        f" asked in {', '.join(HYPERNYM_LANGUAGES)}; relevant: every stamp in their folders"
+    )
 
 
 # --- report ---------------------------------------------------------------------------------------

@@ -105,6 +105,8 @@ def test_resnet50_entry_describes_the_files(resnet50: tuple[ResNet50, ModelEntry
         assert (pack / ref.path).stat().st_size == ref.bytes
     labels = (pack / entry.files["labels"].path).read_text().splitlines()
     assert len(labels) == 1000
+    assert set(entry.files) == {"model", "labels", "concepts"}
+    assert "WordNet" in entry.licence and "wordnet-base" in entry.source
 
 
 def test_resnet50_onnx_io_names_and_dynamic_batch(

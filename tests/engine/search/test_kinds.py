@@ -1,0 +1,100 @@
+"""Tags that know what things are, on real media: the dev pack's classifier, its WordNet
+concepts, both text spaces, the calibration and the planner. A word for a kind ("a dog", "an
+animal", "food", "a vehicle") finds the photos of its members, in other languages too, and a
+one-word query does not put unrelated pictures above the good-match line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.catalog.records import ItemKind
+from engine.inference.models import ModelSet
+from engine.scan.extract import Extractor
+from engine.search.planner import Planner, PlannerSettings
+from engine.search.probes import ModelProbes
+from engine.search.query import parse
+from engine.search.results import Route
+from models.manifest import Manifest
+from tests import media
+from tests.engine.search.memory import MemoryCollection, kind_of
+
+DOG = "animals/mammals/dogs/dog.png"  # the classifier sees a Siberian husky / Eskimo dog
+FOLDERS = ("animals/birds", "food/fruit", "vehicles/auto", "animals/mammals/dogs")
+
+
+@dataclass(frozen=True)
+class World:
+    planner: Planner  # as the app: good matches only
+    ranker: Planner  # floor off: every file reached is ranked
+    collection: MemoryCollection
+
+
+@pytest.fixture(scope="module")
+def world(dev_pack: Manifest) -> Iterator[World]:
+    """The stamps of a few folders of members (dogs, birds, fruit, cars) and every tenth
+    other stamp (tools, letters, planets, people...)."""
+    models = ModelSet(dev_pack)
+    extractor = Extractor(models)
+    stamps = media.tux_stamps()
+    members = [p for folder in FOLDERS for p in sorted((stamps / folder).glob("*.png"))]
+    photos = list(dict.fromkeys(members + media.stamp_images()[::10]))
+    collection = MemoryCollection()
+    collection.add_files(extractor, photos, kind_of, batch=16)
+    probes = ModelProbes(models, kind_of=kind_of, extractor=extractor)
+    ranker = Planner(probes, collection, collection, settings=PlannerSettings(floor=0.0))
+    yield World(Planner(probes, collection, collection), ranker, collection)
+
+
+def _folder(path: Path) -> str:
+    return path.parent.relative_to(media.tux_stamps()).as_posix()
+
+
+def test_a_photo_is_tagged_with_what_its_classes_are(world: World) -> None:
+    items = world.collection.items_of(media.tux_stamps() / DOG)
+    tags = {row.text: row.score for row in items if row.kind is ItemKind.TAG}
+    names = {str(text).split(", ")[0] for text in tags}
+    assert {"dog", "mammal", "animal"} <= names, sorted(names)
+
+
+@pytest.mark.parametrize("text", ["a dog", "un perro", "狗"])
+def test_a_dog_finds_the_husky_like_stamp_through_its_concept(world: World, text: str) -> None:
+    result = world.planner.search(parse(text))
+    found = [str(hit.path) for hit in result.hits]
+    target = str(media.tux_stamps() / DOG)
+    assert target in found[:3], found[:5]
+    reason = result.hits[found.index(target)].reasons[0]
+    assert reason.route is Route.TAG and "dog" in (reason.label or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "folders", "top"),
+    [
+        ("an animal", ("animals/",), 10),
+        ("un animal", ("animals/",), 10),
+        ("a bird", ("animals/birds",), 5),
+        ("food", ("food/",), 5),
+        ("fruit", ("food/fruit",), 5),
+        ("水果", ("food/fruit",), 5),
+        ("a vehicle", ("vehicles/", "military/vehicles"), 5),
+    ],
+)
+def test_a_kind_ranks_its_members_first(
+    world: World, text: str, folders: tuple[str, ...], top: int
+) -> None:
+    hits = world.ranker.search(parse(text), limit=top).hits
+    where = [_folder(hit.path) for hit in hits]
+    members = [w for w in where if any((w + "/").startswith(f) for f in folders)]
+    assert len(members) >= top - 1, where
+
+
+@pytest.mark.parametrize("text", ["a dog", "dog", "a bird", "cat"])
+def test_a_one_word_query_keeps_unrelated_pictures_below_the_line(world: World, text: str) -> None:
+    hits = world.planner.search(parse(text), limit=50).hits
+    assert hits
+    assert all(_folder(hit.path).startswith("animals/") for hit in hits), [
+        (_folder(h.path), h.reasons[0].label, round(h.score, 2)) for h in hits
+    ]
