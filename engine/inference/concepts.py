@@ -29,6 +29,7 @@ MAX_CONCEPT_TAGS = 12
 class Concepts:
     names: list[str]  # per concept: its tag text ("dog, domestic dog, Canis familiaris")
     glosses: list[str]  # per class
+    ancestors: list[list[int]]  # per class: its concepts, nearest first
     members: NDArray[np.float32]  # (classes, concepts): 1 where the class is a kind of it
 
     @classmethod
@@ -39,14 +40,22 @@ class Concepts:
             names = [str(name) for name in content["concepts"]]
             rows = content["classes"]
             glosses = [str(row["gloss"]) for row in rows]
+            ancestors = [[int(i) for i in row["ancestors"]] for row in rows]
             members = np.zeros((len(rows), len(names)), np.float32)
-            for at, row in enumerate(rows):
-                members[at, [int(i) for i in row["ancestors"]]] = 1.0
+            for at, found in enumerate(ancestors):
+                members[at, found] = 1.0
         except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
             raise PackError(f"{path} is not a concepts file: {error}") from error
         if len(rows) != classes:
             raise PackError(f"{path} describes {len(rows)} classes, the model has {classes}")
-        return cls(names, glosses, members)
+        return cls(names, glosses, ancestors, members)
+
+    def document(self, label: str, index: int, kinds: int = 3) -> str:
+        """What class ``index`` (named ``label``) is, in words, for a text model: "Siberian
+        husky, a kind of sled dog, working dog, dog: breed of sled dog developed in ..."."""
+        nearest = [self.names[i].split(", ")[0] for i in self.ancestors[index][:kinds]]
+        kind = f", a kind of {', '.join(nearest)}" if nearest else ""
+        return f"{label}{kind}: {self.glosses[index]}"
 
     def probabilities(self, classes: NDArray[np.float32]) -> NDArray[np.float32]:
         """Each concept's probability (n, concepts) from the classes' (n, classes)."""

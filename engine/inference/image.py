@@ -84,12 +84,26 @@ class ImageEncoder(LabelledModel):
             raise PackError(f"model {self.entry.id!r} has no labels, so it cannot tag images")
         if top_k < 1:
             raise ValueError(f"top_k must be positive, got {top_k}")
+        embeddings, probabilities = self.classify(images)
+        return embeddings, [self.tags_of(row, top_k) for row in probabilities]
+
+    def classify(
+        self, images: Sequence[Image.Image]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Vectors (n, dim) and class probabilities (n, classes) from the same forward pass."""
+        if self.labels is None:
+            raise PackError(f"model {self.entry.id!r} has no labels, so it cannot tag images")
         embeddings, logits = self._forward(images, want_logits=True)
-        concepts = self.concepts
-        return embeddings, [
-            top_labels(labels, row, top_k) + (concepts.tags(row) if concepts else [])
-            for row in softmax(logits)
-        ]
+        return embeddings, softmax(logits)
+
+    def tags_of(self, probabilities: NDArray[np.float32], top_k: int = 5) -> Tags:
+        """One image's tags from its class probabilities (see :meth:`tags`)."""
+        if self.labels is None:
+            raise PackError(f"model {self.entry.id!r} has no labels, so it cannot tag images")
+        if top_k < 1:
+            raise ValueError(f"top_k must be positive, got {top_k}")
+        found = top_labels(self.labels, probabilities, top_k)
+        return found + (self.concepts.tags(probabilities) if self.concepts else [])
 
     def _forward(
         self, images: Sequence[Image.Image], want_logits: bool

@@ -96,6 +96,7 @@ DEFAULTS: Mapping[str, Calibration] = {
     "text/visual": Calibration(slope=30.0, threshold=0.28),
     "image/visual": Calibration(slope=15.0, threshold=0.75),
     "text/tag": Calibration(slope=12.0, threshold=0.6),
+    "text/shows": Calibration(slope=12.0, threshold=0.6),
     "text/transcript": Calibration(slope=12.0, threshold=0.5),
     "text/note": Calibration(slope=12.0, threshold=0.5),
     "audio/sound": Calibration(slope=15.0, threshold=0.85),

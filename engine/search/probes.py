@@ -51,6 +51,7 @@ from engine.scan.extract import (
     DecodedSound,
     DecodedVideo,
     Extractor,
+    ExtractSettings,
     StreamedSound,
     StreamedVideo,
 )
@@ -110,7 +111,9 @@ class StoredExamples(Protocol):
     def items_of_file(self, file_id: int, with_vectors: bool = False) -> list[ItemRow]: ...
 
 
-TEXT_ROUTES = frozenset({Route.TAG, Route.TRANSCRIPT, Route.NOTE})
+TEXT_ROUTES = frozenset({Route.TAG, Route.SHOWS, Route.TRANSCRIPT, Route.NOTE})
+# Items whose text-space vector stands for words about the file, not for the file as an example.
+WORDS = frozenset({ItemKind.TAG, ItemKind.SHOWS})
 PASSAGE_ROUTES = frozenset({Route.TRANSCRIPT, Route.NOTE})
 VISUAL = frozenset({Route.VISUAL})
 SOUND = frozenset({Route.SOUND})
@@ -134,7 +137,8 @@ class ModelProbes:
     @property
     def extractor(self) -> Extractor:
         if self._extractor is None:
-            self._extractor = Extractor(self.models)
+            # An example's own "what it shows" vector is words, not the example: not made.
+            self._extractor = Extractor(self.models, ExtractSettings(shows=False))
         return self._extractor
 
     def for_text(self, text: str) -> Probes:
@@ -172,7 +176,7 @@ class ModelProbes:
         if not self._made_by_this_pack(stored):
             return None
         # A tag's vector is a word, not the example.
-        items: list[Item] = [row for row in stored if row.kind is not ItemKind.TAG]
+        items: list[Item] = [row for row in stored if row.kind not in WORDS]
         notes: list[str] = []
         if record.kind in (FileKind.AUDIO, FileKind.VIDEO):
             items, notes = _stored_part(items, part)
@@ -200,6 +204,7 @@ class ModelProbes:
             ItemKind.TRANSCRIPT: text,
             ItemKind.TEXT_CHUNK: text,
             ItemKind.TAG: text,
+            ItemKind.SHOWS: text,
         }
 
     def _extracted_probes(self, part: ExamplePart) -> Probes:
@@ -269,7 +274,7 @@ def probes_from_vectors(vectors: Iterable[SpaceVector], example: Path) -> Iterat
     Tags are left out: a label's vector is a word, not the example."""
     groups: dict[tuple[str, Route], list[Vector]] = {}
     for space, kind, vector in vectors:
-        if kind is not ItemKind.TAG:
+        if kind not in WORDS:
             groups.setdefault((space, ROUTE_OF_ITEM[kind]), []).append(vector)
     for (space, route), found in sorted(groups.items()):
         mean = l2_normalize(np.mean(found, axis=0)[None])[0]

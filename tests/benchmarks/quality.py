@@ -509,6 +509,8 @@ class Run:
     fitted: list[Fitted] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
     out_of_domain: list[tuple[str, str, int]] = field(default_factory=list)
+    # One-word kinds: (query, good matches, of them from another top-level folder, examples)
+    unrelated: list[tuple[str, int, int, list[str]]] = field(default_factory=list)
 
     def variants(self) -> list[str | None]:
         """All text spaces fused (None), then each alone where there are several."""
@@ -614,6 +616,11 @@ def top_folder(path: Path) -> str:
     return path.relative_to(media.tux_stamps()).parts[0]
 
 
+def words_of(raw: RawScores, probes: Probes) -> dict[str, dict[str, float]]:
+    """Route key -> file -> best raw score, of a picture's words: its tags and what it shows."""
+    return {**raw.best(probes, Route.TAG), **raw.best(probes, Route.SHOWS)}
+
+
 def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
     """Relevant vs irrelevant raw scores per route key, of every space."""
     pairs = PairSets()
@@ -633,7 +640,7 @@ def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
         for image in stamps if language == "en" else run.chosen.language_stamps:
             text = media.caption_in(image, language)
             if text:
-                best = image_raw.best(run.text.of(text), Route.TAG)
+                best = words_of(image_raw, run.text.of(text))
                 pairs.add(best, groups[image.parent], {str(image)}, far.of(image))
     # Words too: a folder's name ("cats", "fruit") against the images in it. A word lies closer
     # to every label than a sentence does (USE-multilingual most of all), so a line fitted on
@@ -643,7 +650,7 @@ def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
         in_folder.setdefault(image.parent, []).append(image)
     for folder, members in sorted(in_folder.items()):
         if folder.name != "cartoon":
-            best = image_raw.best(run.text.of(folder.name), Route.TAG)
+            best = words_of(image_raw, run.text.of(folder.name))
             pairs.add(best, groups[folder], {str(p) for p in members}, far.of(members[0]))
     group = 0
     for spoken, gallery in galleries.voices.items():
@@ -771,6 +778,11 @@ def hypernym_rows(run: Run, bench: Bench, stamps: Sequence[Path]) -> None:
             }
             ranked, good = bench.ranked(text_query(words[at]))
             scores.add(ranked, relevant, good)
+            tops = {folder.split("/")[0] for folder in folders}
+            hits = bench.app.search(text_query(words[at]), limit=50).hits
+            far = [hit for hit in hits if top_folder(hit.path) not in tops]
+            labels = [f"{hit.path.name} ({hit.reasons[0].label})" for hit in far[:3]]
+            run.unrelated.append((words[at], len(hits), len(far), labels))
         run.scores.append(scores)
     run.facts.append(
         f"a kind -> its members: {len(HYPERNYMS)} kinds ({', '.join(w[0] for w, _ in HYPERNYMS)})"
@@ -855,6 +867,23 @@ def render(run: Run, pack: str) -> str:
         for text, name, hits in run.out_of_domain
         if hits
     ]
+    if run.unrelated:
+        clean = sum(1 for _, _, far, _ in run.unrelated if far == 0)
+        lines += [
+            "",
+            "## Kinds: nothing unrelated above the line",
+            "",
+            f"The {len(run.unrelated)} kind queries above (an animal, food...; en, es, zh) as the",
+            "app asks them (good matches only, at most 50): how many good matches come from",
+            f"another top-level Tux Paint folder. {clean} of {len(run.unrelated)} have none.",
+            "",
+            "| query | good matches | from another top-level folder | e.g. |",
+            "|---|---:|---:|---|",
+            *(
+                f"| {text} | {hits} | {far} | {', '.join(labels)} |"
+                for text, hits, far, labels in run.unrelated
+            ),
+        ]
     lines += ["", *routes_text(run)]
     return "\n".join(lines) + "\n"
 
@@ -942,12 +971,12 @@ another top-level Tux Paint folder, sampled), is fitted by a class-balanced logi
 (slope) and a threshold = max(its 50 % point, the 99.5th percentile of irrelevant pairs).
 Calibrated score = sigmoid(slope * (raw - threshold)), so 0.5 is the good-match line in every
 space. Held-out columns: fitted on the queries of even groups (folders, recordings), measured on
-the odd ones. Pairs: image = same folder vs another top-level folder; tag = caption vs its own
-image, and folder name ("cats") vs the images of that folder; transcript = caption vs its own
-spoken caption; note = folder name ("cats", "fruit") vs the captions of that folder; sound = a
-cut vs the other cuts of the same sound effect. Text pairs are made in every text space, with
-the captions in every query language the language rows ask in (tag, transcript), so each
-space's line fits the queries it will be asked."""
+the odd ones. Pairs: image = same folder vs another top-level folder; tag and shows = caption
+vs its own image, and folder name ("cats") vs the images of that folder; transcript = caption
+vs its own spoken caption; note = folder name ("cats", "fruit") vs the captions of that
+folder; sound = a cut vs the other cuts of the same sound effect. Text pairs are made in
+every text space, with the captions in every query language the language rows ask in (tag,
+transcript), so each space's line fits the queries it will be asked."""
 
 
 def routes_text(run: Run) -> list[str]:

@@ -67,7 +67,8 @@ def test_a_dog_finds_the_husky_like_stamp_through_its_concept(world: World, text
     target = str(media.tux_stamps() / DOG)
     assert target in found[:3], found[:5]
     reason = result.hits[found.index(target)].reasons[0]
-    assert reason.route is Route.TAG and "dog" in (reason.label or "")
+    assert reason.route is Route.TAG
+    assert (reason.label or "").split(", ")[0] in {"dog", "canine", "sled dog", "working dog"}
 
 
 @pytest.mark.parametrize(
@@ -95,6 +96,9 @@ def test_a_kind_ranks_its_members_first(
 def test_a_one_word_query_keeps_unrelated_pictures_below_the_line(world: World, text: str) -> None:
     hits = world.planner.search(parse(text), limit=50).hits
     assert hits
-    assert all(_folder(hit.path).startswith("animals/") for hit in hits), [
-        (_folder(h.path), h.reasons[0].label, round(h.score, 2)) for h in hits
+    unrelated = [
+        (_folder(hit.path), hit.path.name, hit.reasons[0].route.value, hit.reasons[0].label)
+        for hit in hits
+        if not _folder(hit.path).startswith("animals/")
     ]
+    assert not unrelated, unrelated
