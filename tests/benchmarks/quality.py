@@ -22,6 +22,9 @@ Benchmarks (Tux Paint stamps, see /work/shared/guide/DATA.md):
   translation) found by their caption in that language and in English.
 - every text row is ranked with all text spaces fused (what the app does) and, where the pack
   has more than one, with each text space alone, to show which space wins where.
+- a kind -> its members: a word for a kind ("an animal", "food", "a vehicle"; en, es, zh)
+  finds every stamp in the folders of its members (WordNet concepts in the tags); and, asked
+  as the app asks, how many of its good matches come from an unrelated top-level folder.
 - no good match: out-of-domain queries that should return nothing.
 
 Calibration (see :mod:`engine.search.calibration`) is fitted per route key on relevant vs
@@ -48,7 +51,13 @@ import soundfile
 from engine.catalog.records import FileKind, Item
 from engine.inference.models import ModelSet
 from engine.scan.extract import Extractor
-from engine.search.calibration import Calibration, CalibrationTable, fit, key
+from engine.search.calibration import (
+    DEFAULT_MAX_FALSE_RATE,
+    Calibration,
+    CalibrationTable,
+    fit,
+    key,
+)
 from engine.search.planner import Planner, PlannerSettings, raw_value
 from engine.search.probes import TEXT_ROUTES, ModelProbes, Probes
 from engine.search.query import ExamplePart, Query, TextPart
@@ -78,6 +87,10 @@ RANK_DEPTH = 512
 ENGLISH_BEFORE = {"caption -> its image": 0.157, "spoken caption (en voice), en query": 0.569}
 TARGET_SHARE = 0.8  # of the English row's recall@10, for every other language
 TARGET_FAMILIES = ("caption -> its image", "spoken caption (en voice)")
+# A picture has up to 17 tags (5 classes and the kinds they add up to), so a query meets many
+# more near labels per file than it meets passages: the tag line is fitted to a stricter rate
+# of irrelevant pairs over it, which keeps out-of-domain queries out (measured, EVALUATION.md).
+TAG_FALSE_RATE = 0.002
 # What things are: a word for a kind ("an animal") asks for every stamp of the folders of its
 # members, in English, Spanish and Chinese. Typed once here; the folders are Tux Paint's.
 HYPERNYM_LANGUAGES = ("en", "es", "zh")
@@ -470,13 +483,14 @@ class Fitted:
 
 
 def fit_pairs(name: str, pairs: Pairs) -> Fitted:
+    rate = TAG_FALSE_RATE if name.endswith(f"/{Route.TAG.value}") else DEFAULT_MAX_FALSE_RATE
     rel_a, irr_a = pairs.half(0)
     rel_b, irr_b = pairs.half(1)
-    half = fit(rel_a, irr_a)
+    half = fit(rel_a, irr_a, rate)
     full_rel, full_irr = pairs.half(None)
     return Fitted(
         name,
-        fit(full_rel, full_irr),
+        fit(full_rel, full_irr, rate),
         (len(full_rel), len(full_irr)),
         float(np.mean(np.asarray(rel_b) >= half.threshold)),
         float(np.mean(np.asarray(irr_b) >= half.threshold)),
@@ -968,15 +982,16 @@ CALIBRATION_METHOD = """\
 Method (module docstring of `engine/search/calibration.py`): per route key, the raw
 best-evidence score of (query, file) pairs, relevant vs irrelevant (irrelevant = a file from
 another top-level Tux Paint folder, sampled), is fitted by a class-balanced logistic regression
-(slope) and a threshold = max(its 50 % point, the 99.5th percentile of irrelevant pairs).
-Calibrated score = sigmoid(slope * (raw - threshold)), so 0.5 is the good-match line in every
-space. Held-out columns: fitted on the queries of even groups (folders, recordings), measured on
-the odd ones. Pairs: image = same folder vs another top-level folder; tag and shows = caption
-vs its own image, and folder name ("cats") vs the images of that folder; transcript = caption
-vs its own spoken caption; note = folder name ("cats", "fruit") vs the captions of that
-folder; sound = a cut vs the other cuts of the same sound effect. Text pairs are made in
-every text space, with the captions in every query language the language rows ask in (tag,
-transcript), so each space's line fits the queries it will be asked."""
+(slope) and a threshold = max(its 50 % point, the 99.5th percentile of irrelevant pairs; the
+99.8th for tags, many to a picture). Calibrated score = sigmoid(slope * (raw - threshold)), so
+0.5 is the good-match line in every space. Held-out columns: fitted on the queries of even
+groups (folders, recordings), measured on the odd ones. Pairs: image = same folder vs another
+top-level folder; tag and shows = caption vs its own image, and folder name ("cats") vs the
+images of that folder; transcript = caption vs its own spoken caption; note = folder name
+("cats", "fruit") vs the captions of that folder; sound = a cut vs the other cuts of the same
+sound effect. Text pairs are made in every text space, with the captions in every query language
+the language rows ask in (tag, transcript), so each space's line fits the queries it will be
+asked."""
 
 
 def routes_text(run: Run) -> list[str]:
