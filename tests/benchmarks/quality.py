@@ -559,7 +559,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Pass 1: pairs for the calibration, fitted per route key.
     for name, pairs in sorted(calibration_pairs(run, galleries).by_key.items()):
-        run.fitted.append(fit_pairs(name, pairs))
+        relevant, irrelevant = pairs.half(None)
+        if min(len(relevant), len(irrelevant)) >= 2:  # a route this pack makes no items for
+            run.fitted.append(fit_pairs(name, pairs))
     run.table = CalibrationTable({f.key: f.calibration for f in run.fitted})
 
     # Pass 2: the benchmarks, ranked by the planner with the fitted table.
