@@ -164,6 +164,9 @@ def reason_line(reason: Reason) -> Marked:
             return Marked(translate("ResultDelegate", "tag: {label}").format(label=reason.label))
         said = translate("ResultDelegate", "tag: {label} ({percent})")
         return Marked(said.format(label=reason.label, percent=percent(reason.probability)))
+    if reason.route is Route.SHOWS and reason.label is not None:
+        said = translate("ResultDelegate", "shows: {things}")
+        return Marked(said.format(things=reason.label) + where)
     sound = reason.route is Route.SOUND
     if reason.asked is not None:
         if sound:

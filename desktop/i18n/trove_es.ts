@@ -865,6 +865,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>etiqueta: {label} ({percent})</translation>
     </message>
     <message>
+        <source>shows: {things}</source>
+        <translation>muestra: {things}</translation>
+    </message>
+    <message>
         <source>sounds like “{words}”</source>
         <translation>suena como «{words}»</translation>
     </message>

@@ -865,6 +865,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>标签：{label}（{percent}）</translation>
     </message>
     <message>
+        <source>shows: {things}</source>
+        <translation>画面：{things}</translation>
+    </message>
+    <message>
         <source>sounds like “{words}”</source>
         <translation>听起来像“{words}”</translation>
     </message>

@@ -40,6 +40,9 @@ class ItemKind(StrEnum):
     TRANSCRIPT = "transcript"  # words spoken from ``start`` to ``end``, in ``text``
     TEXT_CHUNK = "text-chunk"  # characters ``char_start``..``char_end`` of a note, in ``text``
     TAG = "tag"  # a label a classifier gave the file (or a window of it), in ``text``
+    # What a photo (or a video's frame at ``start``) shows, in each text space: the classifier's
+    # probabilities times its classes' descriptions; ``text`` names the likeliest classes.
+    SHOWS = "shows"
     # A line of words read in a photo (or a video's frames from ``start`` to ``end``), in
     # ``text``, with where it lies in ``box``; ``score`` is how sure the reading is.
     PICTURE_TEXT = "picture-text"

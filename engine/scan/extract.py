@@ -6,12 +6,15 @@ and decodes a file (pure CPU and I/O, no model; safe on any number of threads) a
 consumer), so photos from several files share one forward pass and tag labels are embedded once.
 
 What each kind yields (spaces are named by model id):
-- photo: a PHOTO item (image space, and image-text space where the pack has it) and TAG items for
-  the classifier's top labels, each label embedded as a document in every text space;
+- photo: a PHOTO item (image space, and image-text space where the pack has it), TAG items for
+  the classifier's top labels and the WordNet concepts they add up to ("dog", "animal"), each
+  label embedded as a document in every text space, and a SHOWS item: what the picture shows,
+  its class probabilities times its classes' descriptions (:attr:`Extractor._class_documents`,
+  embedded once per extractor), in every text space;
 - audio: AUDIO_WINDOW items (audio space), TAG items spanning the windows a label was heard in
   (where the audio model tags) and TRANSCRIPT segments (text spaces) where the pack has speech;
-- video: FRAME items every ``frame_interval`` seconds (image spaces), TAG items spanning the
-  frames a label was seen in, and its sound track as audio;
+- video: FRAME items every ``frame_interval`` seconds (image spaces), a SHOWS item per frame,
+  TAG items spanning the frames a label was seen in, and its sound track as audio;
 - note: TEXT_CHUNK items (text spaces) with their character span, cut by the first text model;
 - photo and video frames, where the pack reads text (OCR): PICTURE_TEXT items, one per line of
   words read, with its box (text spaces); a video's line seen in consecutive frames is one item
@@ -58,6 +61,7 @@ from engine.inference.ocr import TextLine, TextReader, bounded
 from engine.inference.speech import Segment, SpeechTranscriber
 from engine.inference.text import TextChunk, TextEncoder
 from engine.inference.vad import VoiceDetector
+from engine.inference.vectors import l2_normalize
 from engine.media import notes, video
 from engine.media.audio import (
     BLOCK_FRAMES,
@@ -86,11 +90,20 @@ NOTE_SLICE_CHARS = 1 << 16
 # Texts tokenized and embedded per text-model call: the tokenizer's encodings of a megabyte
 # note's 2,000 chunks at once would take ~100 MB.
 TEXTS_PER_CALL = 256
+# A picture's "what it shows" vector mixes its likeliest classes (the rest weigh next to
+# nothing); its text names those of them at least this probable (else the likeliest one).
+SHOWN_CLASSES = 20
+SHOWN_NAMED = 0.1
 
 
 @dataclass(frozen=True)
 class ExtractSettings:
     tags_per_image: int = 5
+    # Words for text search: a "what it shows" item per photo and frame (see ItemKind.SHOWS),
+    # and tag vectors with the text space's common direction taken out (:meth:`Extractor.
+    # _hub_direction`). Their first use embeds every class's description and label once per
+    # text space; an example's probes need neither.
+    shows: bool = True
     # A label below this probability is too unsure to stand for the picture in text search.
     min_tag_probability: float = 0.05
     frame_interval: float = 5.0  # seconds between video frames
@@ -436,11 +449,13 @@ class Extractor:
             return
         spaces: dict[str, NDArray[np.float32]] = {}
         tags: list[list[tuple[str, float]]] = [[] for _ in batch.images]
+        pictured: list[Item | None] = [None] * len(batch.images)
         if self.image is not None:
             if self.image.has_tags:
-                vectors, tags = self.image.encode_with_tags(
-                    batch.images, self.settings.tags_per_image
-                )
+                vectors, probabilities = self.image.classify(batch.images)
+                top_k = self.settings.tags_per_image
+                tags = [self.image.tags_of(row, top_k) for row in probabilities]
+                pictured = self._shown(probabilities)
             else:
                 vectors = self.image.encode(batch.images)
             spaces[self.image.entry.id] = vectors
@@ -450,11 +465,15 @@ class Extractor:
         for row, (index, kind, seconds) in enumerate(batch.image_owner):
             vectors_of_row = {space: matrix[row] for space, matrix in spaces.items()}
             kept = [(label, p) for label, p in tags[row] if p >= floor]
+            shows = pictured[row]
             if kind is ItemKind.PHOTO:
                 drafts[index].append(Item(kind, vectors=vectors_of_row))
                 drafts[index].extend(Item(ItemKind.TAG, text=label, score=p) for label, p in kept)
+                drafts[index].extend([shows] if shows else [])
             else:
                 drafts[index].append(Item(kind, start=seconds, end=seconds, vectors=vectors_of_row))
+                if shows:
+                    drafts[index].append(replace(shows, start=seconds, end=seconds))
                 at = seconds or 0.0
                 frame_tags.setdefault(index, []).append((at, at, kept))
 
@@ -484,6 +503,83 @@ class Extractor:
                 drafts[index].extend(runs[index].push(seconds, reading.lines))
         for index in held:  # a held video's runs end with its last frame
             drafts[index].extend(runs.pop(index).close())
+
+    @cached_property
+    def _class_documents(self) -> dict[str, NDArray[np.float32]]:
+        """Per text space, every class's description embedded (classes, dim): its label and,
+        where the pack says, what it is (:meth:`Concepts.document`). Empty when "what it
+        shows" is off or the image model does not classify."""
+        image = self.image
+        if not self.settings.shows or image is None or image.labels is None:
+            return {}
+        concepts = image.concepts
+        texts = [
+            concepts.document(label, index) if concepts else label
+            for index, label in enumerate(image.labels)
+        ]
+        found = {}
+        for encoder in self.texts:
+            vectors = np.zeros((len(texts), encoder.dim), np.float32)
+            for start in range(0, len(texts), TEXTS_PER_CALL):
+                part = texts[start : start + TEXTS_PER_CALL]
+                vectors[start : start + len(part)] = encoder.encode(part, kind="document")
+            found[encoder.entry.id] = vectors
+        return found
+
+    @cached_property
+    def _hub_directions(self) -> dict[str, Vector]:
+        """Per text space, the direction every short label leans in: the mean of the image
+        model's labels and concepts embedded as documents, as a unit vector. Empty when the
+        words for text search are off or the image model does not classify."""
+        image = self.image
+        if not self.settings.shows or image is None or image.labels is None:
+            return {}
+        texts = list(image.labels) + (image.concepts.names if image.concepts else [])
+        found = {}
+        for encoder in self.texts:
+            total = np.zeros(encoder.dim, np.float64)
+            for start in range(0, len(texts), TEXTS_PER_CALL):
+                part = texts[start : start + TEXTS_PER_CALL]
+                total += encoder.encode(part, kind="document").sum(axis=0)
+            found[encoder.entry.id] = l2_normalize(total[None].astype(np.float32))[0]
+        return found
+
+    def _unhubbed(self, space: str, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Label vectors with their space's hub direction taken out, renormalised: a label that
+        lies close to every short query (in USE-multilingual "kite", "balloon", "espresso" are
+        near "a dog") only by that common lean no longer matches everything
+        (all-but-the-top, Mu & Viswanath 2018; measured in EVALUATION.md)."""
+        direction = self._hub_directions.get(space)
+        if direction is None or len(vectors) == 0:
+            return vectors
+        return l2_normalize(vectors - np.outer(vectors @ direction, direction))
+
+    def _shown(self, probabilities: NDArray[np.float32]) -> list[Item | None]:
+        """Each picture's SHOWS item from its class probabilities (n, classes): the
+        probability-weighted mean of its likeliest classes' descriptions, per text space."""
+        documents = self._class_documents
+        labels = self.image.labels if self.image else None
+        if not documents or labels is None:
+            return [None] * len(probabilities)
+        top = np.argsort(-probabilities, axis=1)[:, :SHOWN_CLASSES]
+        weights = np.take_along_axis(probabilities, top, axis=1)
+        vectors = {
+            space: l2_normalize(np.einsum("nk,nkd->nd", weights, matrix[top]))
+            for space, matrix in documents.items()
+        }
+        items: list[Item | None] = []
+        for row, (order, chances) in enumerate(zip(top, weights, strict=True)):
+            named = [labels[i].split(", ")[0] for i, p in zip(order, chances, strict=True)]
+            likely = [name for name, p in zip(named, chances, strict=True) if p >= SHOWN_NAMED]
+            text = ", ".join(dict.fromkeys(likely[:3] or named[:1]))
+            items.append(
+                Item(
+                    ItemKind.SHOWS,
+                    text=text,
+                    vectors={space: matrix[row] for space, matrix in vectors.items()},
+                )
+            )
+        return items
 
     def _sound_items(self, sound: DecodedSound) -> list[Item]:
         if len(sound.samples) == 0:
@@ -595,7 +691,12 @@ class Extractor:
         """Give every item with text a vector in every text space, in place in ``drafts``:
         text-model calls for the whole batch, :data:`TEXTS_PER_CALL` at a time; tag labels are
         embedded once per run and space and remembered, since a classifier has only so many."""
-        places = [(items, at) for items in drafts for at, item in enumerate(items) if item.text]
+        places = [
+            (items, at)
+            for items in drafts
+            for at, item in enumerate(items)
+            if item.text and item.kind is not ItemKind.SHOWS  # SHOWS has its vectors already
+        ]
         tags = [(items, at) for items, at in places if items[at].kind is ItemKind.TAG]
         others = [(items, at) for items, at in places if items[at].kind is not ItemKind.TAG]
         for encoder in self.texts:
@@ -607,7 +708,7 @@ class Extractor:
             for start in range(0, len(texts), TEXTS_PER_CALL):
                 part = texts[start : start + TEXTS_PER_CALL]
                 vectors[start : start + len(part)] = encoder.encode(part, kind="document")
-            known.update(zip(labels, vectors[: len(labels)], strict=True))
+            known.update(zip(labels, self._unhubbed(space, vectors[: len(labels)]), strict=True))
             for (items, at), vector in zip(others, vectors[len(labels) :], strict=True):
                 items[at] = with_vector(items[at], space, vector)
             for items, at in tags:

@@ -96,6 +96,7 @@ DEFAULTS: Mapping[str, Calibration] = {
     "text/visual": Calibration(slope=30.0, threshold=0.28),
     "image/visual": Calibration(slope=15.0, threshold=0.75),
     "text/tag": Calibration(slope=12.0, threshold=0.6),
+    "text/shows": Calibration(slope=12.0, threshold=0.6),
     "text/transcript": Calibration(slope=12.0, threshold=0.5),
     "text/note": Calibration(slope=12.0, threshold=0.5),
     "audio/sound": Calibration(slope=15.0, threshold=0.85),
@@ -111,10 +112,12 @@ BORROWED: Mapping[str, str] = {"picture-text": "transcript"}
 FITTED: Mapping[str, Calibration] = {
     "efficientnet-lite0/image/visual": Calibration(slope=11.2388, threshold=0.6556),
     "minilm-l6-v2/text/note": Calibration(slope=13.2390, threshold=0.4633),
-    "minilm-l6-v2/text/tag": Calibration(slope=5.8016, threshold=0.2744),
+    "minilm-l6-v2/text/shows": Calibration(slope=4.7451, threshold=0.4114),
+    "minilm-l6-v2/text/tag": Calibration(slope=6.5313, threshold=0.2682),
     "minilm-l6-v2/text/transcript": Calibration(slope=3.8068, threshold=0.6162),
     "use-m3/text/note": Calibration(slope=10.9273, threshold=0.4430),
-    "use-m3/text/tag": Calibration(slope=7.0978, threshold=0.2806),
+    "use-m3/text/shows": Calibration(slope=8.3238, threshold=0.2157),
+    "use-m3/text/tag": Calibration(slope=8.0802, threshold=0.2688),
     "use-m3/text/transcript": Calibration(slope=7.5677, threshold=0.5720),
     "whisper-tiny-en-audio/audio/sound": Calibration(slope=19.0369, threshold=0.9335),
 }

@@ -318,7 +318,7 @@ class Planner:
 
     def _reason(self, evidence: _Evidence, words: QueryWords) -> Reason:
         route, row, probe = evidence.route, evidence.row, evidence.probe
-        if route is Route.TAG:
+        if route in (Route.TAG, Route.SHOWS):
             return Reason(
                 route, evidence.score, row.start, row.end, label=row.text, probability=row.score
             )

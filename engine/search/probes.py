@@ -111,7 +111,10 @@ class StoredExamples(Protocol):
     def items_of_file(self, file_id: int, with_vectors: bool = False) -> list[ItemRow]: ...
 
 
-TEXT_ROUTES = frozenset({Route.TAG, Route.TRANSCRIPT, Route.NOTE, Route.PICTURE_TEXT})
+TEXT_ROUTES = frozenset({Route.TAG, Route.SHOWS, Route.TRANSCRIPT, Route.NOTE, Route.PICTURE_TEXT})
+# Items whose text-space vector stands for words about the file (its labels, what it shows, the
+# words read in it), not for the file as an example.
+WORDS = frozenset({ItemKind.TAG, ItemKind.SHOWS, ItemKind.PICTURE_TEXT})
 PASSAGE_ROUTES = frozenset({Route.TRANSCRIPT, Route.NOTE})
 VISUAL = frozenset({Route.VISUAL})
 SOUND = frozenset({Route.SOUND})
@@ -135,8 +138,8 @@ class ModelProbes:
     @property
     def extractor(self) -> Extractor:
         if self._extractor is None:
-            # Words read in a picture make no probe (see probes_from_vectors): not read here.
-            self._extractor = Extractor(self.models, ExtractSettings(read_text=False))
+            # Words about an example (what it shows, words read in it) make no probe: not made.
+            self._extractor = Extractor(self.models, ExtractSettings(read_text=False, shows=False))
         return self._extractor
 
     def for_text(self, text: str) -> Probes:
@@ -174,7 +177,7 @@ class ModelProbes:
         if not self._made_by_this_pack(stored):
             return None
         # A tag's vector is a word, not the example.
-        items: list[Item] = [row for row in stored if row.kind is not ItemKind.TAG]
+        items: list[Item] = [row for row in stored if row.kind not in WORDS]
         notes: list[str] = []
         if record.kind in (FileKind.AUDIO, FileKind.VIDEO):
             items, notes = _stored_part(items, part)
@@ -203,6 +206,7 @@ class ModelProbes:
             ItemKind.TEXT_CHUNK: text,
             ItemKind.TAG: text,
             ItemKind.PICTURE_TEXT: text,
+            ItemKind.SHOWS: text,
         }
 
     def _extracted_probes(self, part: ExamplePart) -> Probes:
@@ -273,7 +277,7 @@ def probes_from_vectors(vectors: Iterable[SpaceVector], example: Path) -> Iterat
     picture, which say what it shows, not what it is like."""
     groups: dict[tuple[str, Route], list[Vector]] = {}
     for space, kind, vector in vectors:
-        if kind not in (ItemKind.TAG, ItemKind.PICTURE_TEXT):
+        if kind not in WORDS:
             groups.setdefault((space, ROUTE_OF_ITEM[kind]), []).append(vector)
     for (space, route), found in sorted(groups.items()):
         mean = l2_normalize(np.mean(found, axis=0)[None])[0]

@@ -17,6 +17,7 @@ from engine.search.calibration import GOOD_MATCH, STRONG_MATCH
 class Route(StrEnum):
     VISUAL = "visual"
     TAG = "tag"
+    SHOWS = "shows"  # what a picture shows, as a whole (see ItemKind.SHOWS)
     TRANSCRIPT = "transcript"
     NOTE = "note"
     SOUND = "sound"
@@ -27,6 +28,7 @@ ROUTE_OF_ITEM: dict[ItemKind, Route] = {
     ItemKind.PHOTO: Route.VISUAL,
     ItemKind.FRAME: Route.VISUAL,
     ItemKind.TAG: Route.TAG,
+    ItemKind.SHOWS: Route.SHOWS,
     ItemKind.TRANSCRIPT: Route.TRANSCRIPT,
     ItemKind.TEXT_CHUNK: Route.NOTE,
     ItemKind.AUDIO_WINDOW: Route.SOUND,
@@ -65,6 +67,7 @@ class Reason:
     - VISUAL: ``asked`` (the query text) or ``example`` (the example file) it looks like.
     - SOUND: ``example`` it sounds like.
     - TAG: ``label`` and the classifier's ``probability``.
+    - SHOWS: ``label``, the likeliest things the picture shows ("Siberian husky, malamute").
     - TRANSCRIPT / NOTE: ``excerpt`` (words said, or text of a note) and ``matched``, the spans
       of the excerpt that carry the query's words.
     - PICTURE_TEXT: ``excerpt`` (a line of words read in the picture, or in a video's frames

@@ -59,6 +59,8 @@ def detail(reason: Reason) -> str:
     """The reason in a few English words: ``tag "tabby cat" 0.62``, ``said "…"``."""
     if reason.route is Route.TAG:
         return f'tag "{reason.label}" {reason.probability or 0.0:.2f}'
+    if reason.route is Route.SHOWS:
+        return f'shows "{reason.label}"'
     if reason.route is Route.TRANSCRIPT:
         return f'said "{reason.excerpt}"'
     if reason.route is Route.NOTE:

@@ -16,6 +16,7 @@ import torch
 
 from models.arch.efficientnet_lite import EfficientNetLite0
 from models.arch.resnet import ResNet50
+from models.export import wordnet
 from models.export.common import Graph, export_onnx, max_abs_difference
 from models.manifest import ImagePreprocessing, ModelEntry, Resize, Task, file_ref
 from models.sources import EFFICIENTNET_LITE0, IMAGENET_LABELS
@@ -59,10 +60,16 @@ class ExportError(RuntimeError):
     """An exported graph disagrees with the torch module it came from."""
 
 
+def imagenet_synsets() -> list[str]:
+    """The 1000 classes' WordNet ids (``n01440764``...) in logit order."""
+    with zipfile.ZipFile(IMAGENET_LABELS.wheel()) as archive:
+        return archive.read(_SYNSETS).decode().split()
+
+
 def imagenet_labels() -> list[str]:
     """The 1000 class names in logit order: WordNet lemmas ("tabby, tabby cat") per synset."""
+    synsets = imagenet_synsets()
     with zipfile.ZipFile(IMAGENET_LABELS.wheel()) as archive:
-        synsets = archive.read(_SYNSETS).decode().split()
         lemma_lines = archive.read(_LEMMAS).decode().splitlines()
     lemmas = dict(line.split("\t", 1) for line in lemma_lines if "\t" in line)
     labels = [lemmas[synset].strip() for synset in synsets]
@@ -109,7 +116,8 @@ def export_classifier(
     source: str,
     notes: str,
 ) -> ModelEntry:
-    """Write ``<pack>/<id>/model.onnx`` and ``labels.txt``, check parity, describe both."""
+    """Write ``<pack>/<id>/model.onnx``, ``labels.txt`` and ``concepts.json`` (what each class
+    is, from WordNet: :mod:`models.export.wordnet`), check parity, describe them."""
     folder = pack_dir / model_id
     folder.mkdir(parents=True, exist_ok=True)
     # A batch of two proves the batch axis stays dynamic in the traced graph.
@@ -118,20 +126,23 @@ def export_classifier(
     check_parity(network, model_path, example)
     labels_path = folder / "labels.txt"
     labels_path.write_text("\n".join(imagenet_labels()) + "\n", encoding="utf-8")
+    concepts_path = wordnet.write_concepts(folder / "concepts.json", imagenet_synsets())
     return ModelEntry(
         id=model_id,
         task=Task.IMAGE,
         files={
             "model": file_ref(pack_dir, model_path),
             "labels": file_ref(pack_dir, labels_path),
+            "concepts": file_ref(pack_dir, concepts_path),
         },
         dims={"embedding": embedding_dim, "logits": 1000},
         preprocessing=preprocessing,
         pooling="none",
         inputs={"model": list(GRAPH.inputs)},
         outputs={"model": list(GRAPH.outputs)},
-        licence=licence,
-        source=source,
+        licence=f"{licence}; concepts: {wordnet.LICENCE}",
+        source=f"{source}; concepts (ancestors, glosses) from WordNet 3.0, Debian "
+        f"{wordnet.PACKAGE}",
         notes=notes,
     )
 

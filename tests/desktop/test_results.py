@@ -182,6 +182,8 @@ def test_why_lines_say_it_in_a_few_words() -> None:
     assert said == Marked(f"\u201c{TRANSCRIPT}\u201d at 0:12")
     cat = Path("/x/cat.jpg")
     assert why_line(photo_hit(cat, TAG)) == Marked("tag: tabby cat (62%)")
+    shows = Reason(Route.SHOWS, 0.6, 10.0, 10.0, label="Siberian husky, malamute")
+    assert why_line(photo_hit(cat, shows)).text == "shows: Siberian husky, malamute at 0:10"
     assert why_line(photo_hit(cat, ASKED)).text == "looks like \u201ca cat\u201d"
     assert why_line(photo_hit(cat, LOOKS)).text == "looks like dog.jpg"
     assert why_line(photo_hit(cat, Reason(Route.VISUAL, 0.6))).text == "looks similar"

@@ -52,7 +52,10 @@ def test_a_photo_has_its_tags_best_first(trove: Trove) -> None:
     assert details.size == (folder / "chelsea.png").stat().st_size
     scores = [score for _, score in details.tags]
     assert scores == sorted(scores, reverse=True)
-    assert any("cat" in label for label, _ in details.tags[:3])
+    # the kinds its classes add up to ("animal", "mammal": WordNet) hold at least their share
+    # of the picture, so they lead; the classifier's own "tabby cat" and "cat" follow
+    labels = [label.split(", ")[0] for label, _ in details.tags]
+    assert "animal" in labels[:3] and "cat" in labels
 
 
 @pytest.mark.slow

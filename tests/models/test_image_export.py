@@ -105,6 +105,8 @@ def test_resnet50_entry_describes_the_files(resnet50: tuple[ResNet50, ModelEntry
         assert (pack / ref.path).stat().st_size == ref.bytes
     labels = (pack / entry.files["labels"].path).read_text().splitlines()
     assert len(labels) == 1000
+    assert set(entry.files) == {"model", "labels", "concepts"}
+    assert "WordNet" in entry.licence and "wordnet-base" in entry.source
 
 
 def test_resnet50_onnx_io_names_and_dynamic_batch(
@@ -171,6 +173,7 @@ def test_lite0_entry(lite0: tuple[ModelEntry, Path]) -> None:
     entry, _ = lite0
     assert entry.id == "efficientnet-lite0" and entry.task is Task.IMAGE
     assert entry.dims == {"embedding": 1280, "logits": 1000}
+    assert set(entry.files) == {"model", "labels", "concepts"}  # what the classes are: WordNet
     pre = entry.preprocessing
     assert isinstance(pre, ImagePreprocessing)
     assert (pre.image_size, pre.resize, pre.resize_to, pre.pixel_scale) == (224, "crop", 256, 1.0)

@@ -65,10 +65,16 @@ def test_photo_gives_its_vector_and_confident_tags(extractor: Extractor) -> None
     labels = [tag.text or "" for tag in tags]
     assert len(extractor.texts) == 2  # MiniLM and USE-multilingual
     for encoder in extractor.texts:
-        expected = encoder.encode(labels, kind="document")
+        space = encoder.entry.id
+        # each label as a document, less its space's common lean (the hub direction)
+        expected = extractor._unhubbed(space, encoder.encode(labels, kind="document"))
         for tag, vector in zip(tags, expected, strict=True):
             assert set(tag.vectors) == _text_spaces(extractor)
-            assert np.abs(tag.vectors[encoder.entry.id] - vector).max() < TOLERANCE
+            assert np.abs(tag.vectors[space] - vector).max() < TOLERANCE
+    (shows,) = _of(items, ItemKind.SHOWS)  # what it shows, as a whole: a cat
+    assert set(shows.vectors) == _text_spaces(extractor) and "cat" in (shows.text or "")
+    for vector in shows.vectors.values():
+        assert abs(float(np.linalg.norm(vector)) - 1.0) < TOLERANCE
 
 
 def test_a_batch_of_files_gives_what_each_file_gives_alone(extractor: Extractor) -> None:

@@ -14,7 +14,7 @@ from engine.search.calibration import Calibration, CalibrationTable, fit, key
 from engine.search.planner import Planner, PlannerSettings
 from engine.search.probes import PASSAGE_ROUTES, SOUND, TEXT_ROUTES, VISUAL, Probe, Probes
 from engine.search.query import ExamplePart, Filters, Query, TextPart
-from engine.search.results import Route, Span, Strength
+from engine.search.results import Reason, Route, Span, Strength
 from engine.search.wording import detail, result_json
 from tests.engine.search.memory import MemoryCollection
 
@@ -147,6 +147,7 @@ def test_one_hit_per_file_best_evidence_first_with_its_reasons(world: World) -> 
     assert tag.excerpt is None and tag.asked is None and tag.example is None
     assert tag.score == pytest.approx(best.score)
     assert detail(tag) == 'tag "tabby, tabby cat" 0.90'
+    assert detail(Reason(Route.SHOWS, 0.6, label="husky, malamute")) == 'shows "husky, malamute"'
     # a confident tag outranks a guess about the same word
     assert result.hits[0].score > result.hits[1].score
     assert not result.no_good_match
