@@ -240,7 +240,7 @@ class Trove:
         # The query lane's own extractor: an example from outside the index is embedded
         # alongside indexing, never queued behind it.
         probes = ModelProbes(self.models, extractor=Extractor(self.models), catalog=self.catalog)
-        return Planner(probes, self.indexes, self.catalog, CalibrationTable())
+        return Planner(probes, self.indexes, self.catalog, CalibrationTable(), words=self.catalog)
 
     def _make_data_private(self) -> list[Path]:
         """The data folder itself and what Trove keeps in it: nothing else there is touched

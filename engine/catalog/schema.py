@@ -112,7 +112,25 @@ _V3 = (
 # model detected it; NULL for other items and for transcripts of an English-only model.
 _V4 = ("ALTER TABLE items ADD COLUMN language TEXT",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# v5: the word index (SQLite FTS5) over item texts and file names, for exact words, names and
+# phrases (:mod:`engine.catalog.words`). Its words are cut in Python, so this step only makes
+# the tables and the triggers that delete words with their rows; the catalog fills the tables
+# when it opens (``meta.words`` below the current ``WORDS_VERSION``), in one transaction.
+_V5 = (
+    "CREATE VIRTUAL TABLE item_words USING fts5(words, extra, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE name_words USING fts5(words, extra, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
+    """CREATE TRIGGER item_words_gone AFTER DELETE ON items BEGIN
+        DELETE FROM item_words WHERE rowid = old.id;
+    END""",
+    """CREATE TRIGGER name_words_gone AFTER DELETE ON files BEGIN
+        DELETE FROM name_words WHERE rowid = old.id;
+    END""",
+    "INSERT INTO meta (key, value) VALUES ('words', 0)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 LATEST_VERSION = len(MIGRATIONS)
 
 # Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:

@@ -20,6 +20,7 @@ class Route(StrEnum):
     TRANSCRIPT = "transcript"
     NOTE = "note"
     SOUND = "sound"
+    NAME = "name"  # the file's name (or a folder's, under its watched folder) holds the words
 
 
 ROUTE_OF_ITEM: dict[ItemKind, Route] = {
@@ -65,6 +66,8 @@ class Reason:
     - TAG: ``label`` and the classifier's ``probability``.
     - TRANSCRIPT / NOTE: ``excerpt`` (words said, or text of a note) and ``matched``, the spans
       of the excerpt that carry the query's words.
+    - NAME: ``excerpt`` is the file's path under its watched folder, ``matched`` the query's
+      words in it.
     """
 
     route: Route

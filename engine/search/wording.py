@@ -32,8 +32,10 @@ another meaning; ``schema`` is bumped when fields are added::
     }
 
 ``route`` is one of ``visual`` (looks like the query: an image space), ``tag`` (a classifier's
-label), ``transcript`` (words spoken, with their seconds), ``note`` (an excerpt of a text file)
-and ``sound`` (sounds like the example). ``detail`` says the reason in one English sentence;
+label), ``transcript`` (words spoken, with their seconds), ``note`` (an excerpt of a text file),
+``sound`` (sounds like the example) and ``name`` (the file's name, or a folder's, holds the
+query's words: ``excerpt`` is its path under the watched folder, ``matched`` those words).
+``detail`` says the reason in one English sentence;
 its parts are fields of their own: ``label`` and ``probability`` of a tag, ``excerpt`` of a
 transcript or note with ``matched``, the ``[start, end)`` offsets (Unicode code points) of the
 query's words in it, ``asked`` (the query text) or ``example`` (the example file) a file looks or
@@ -57,6 +59,10 @@ def detail(reason: Reason) -> str:
         return f'said "{reason.excerpt}"'
     if reason.route is Route.NOTE:
         return f'note: "{reason.excerpt}"'
+    if reason.route is Route.NAME:
+        return f'name "{reason.excerpt}"'
+    if reason.route not in (Route.VISUAL, Route.SOUND) and reason.excerpt is not None:
+        return f'text: "{reason.excerpt}"'  # a kind of item with text: its words
     sound = reason.route is Route.SOUND
     if reason.asked is not None:
         return f'{"sounds" if sound else "looks"} like "{reason.asked}"'

@@ -88,7 +88,7 @@ def test_a_v1_file_migrates_to_the_latest_version(tmp_path: Path) -> None:
         cat.replace_items(2, [])  # mended: it leaves the list
         assert [f.file_id for f in cat.failures()] == [3]
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == schema.LATEST_VERSION == 4
+    assert schema.schema_version(conn) == schema.LATEST_VERSION == 5
     assert conn.execute("SELECT count(*) FROM files WHERE error IS NOT NULL").fetchone()[0] == 0
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT indexed_at IS NOT NULL FROM files").fetchone()[0] == 1
@@ -133,7 +133,7 @@ def test_a_v3_file_gains_the_language_of_transcripts(tmp_path: Path) -> None:
         assert (stored[0].start, stored[0].end, stored[0].text) == (0.0, 2.5, "una rana")
         assert [row.id for row in cat.items_of_file(1)] == [5]  # older rows are untouched
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == 4
+    assert schema.schema_version(conn) == schema.LATEST_VERSION
     conn.close()
 
 

@@ -1,0 +1,166 @@
+"""Exact words: a query text -> the items and file names that hold its words, with a score.
+
+The dense spaces find what a text *means*; this finds what it *says*: a word that appears once in
+a note ("passport"), a file named by the query ("Budget meeting.wav"), a quoted phrase. Words
+are cut as the catalog cut them (:mod:`engine.catalog.words`), so a query is never handed to
+FTS5 as written: every word becomes a quoted FTS5 string, and the query's own ``AND``, ``OR``,
+``NOT``, ``NEAR``, ``*``, ``-``, ``:``, brackets and quotes are words or separators, never syntax.
+
+- Bare words: each word (a Chinese or Japanese run: the phrase of its bigrams, one character:
+  that character) is a *unit*; a row matches when it holds any unit. Common function words
+  (``the``, ``de``, ``der``...) are left out unless nothing else is left.
+- A quoted part is one unit: the exact phrase, its words in order.
+
+Score: a row's *coverage* is the share of the query's units it holds, each weighted by its IDF
+in the collection (a rare word counts more than a common one; a unit found nowhere counts for
+nothing, so a misspelled extra word does not sink the rest). Calibrated like the dense routes
+(0.5 = a good match): ``FULL * coverage ** 2`` (``NAME_FULL`` for a file's name), so holding
+every unit is a good match and holding half of them is not. The planner fuses this with the
+dense evidence (see :mod:`engine.search.planner`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from engine.catalog.words import Matches, Token, positional, runs, tokens
+
+# Calibrated scores of a row holding every unit of the query (the good-match line is 0.5):
+# an item's text, and a file's name (the name of a file is what a person who knows it types).
+FULL = 0.7
+NAME_FULL = 0.8
+LIMIT = 256  # rows read per query, of items and of names each
+
+# Words too common to find anything by, in the app's languages (en, es, fr, de; Chinese has
+# none that would be cut as a word here). Left out of bare words, never out of a quoted phrase.
+STOPWORDS = frozenset(
+    """a an and are as at be by for from has have in is it its of on or that the this to was
+    were with what which who how my me i you your
+    el la los las un una unos unas y o de del al en con por para que es su sus lo
+    le les une des et ou du au aux dans par pour sur est qui ce ces son sa
+    der die das den dem des ein eine einer eines und oder zu im ist mit von auf für""".split()
+)
+
+
+class WordLookup(Protocol):
+    """The catalog's word index (:meth:`engine.catalog.catalog.Catalog.match_words`)."""
+
+    def match_words(self, expression: str, each: Sequence[str], k: int) -> Matches: ...
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing a row may hold: ``words`` in a row (one word, or a phrase), in the positional
+    column; a single word is also looked up among the extra words."""
+
+    words: tuple[str, ...]
+
+    @property
+    def expression(self) -> str:
+        quoted = '"' + " ".join(self.words) + '"'  # words are letters and digits only
+        if len(self.words) == 1:
+            return "{words extra} : " + quoted
+        return "words : " + quoted
+
+    def held_by(self, words: Sequence[str], extra: frozenset[str]) -> bool:
+        if len(self.words) == 1:
+            return self.words[0] in extra or self.words[0] in words
+        size = len(self.words)
+        return any(tuple(words[i : i + size]) == self.words for i in range(len(words) - size + 1))
+
+
+def units(text: str, phrase: bool) -> list[Unit]:
+    """The units of one query text (see the module docstring)."""
+    found = tokens(text)
+    if phrase:
+        words = tuple(positional(found))
+        return [Unit(words)] if words else []
+    every = [Unit(tuple(positional(run))) for run in runs(found)]
+    every = list(dict.fromkeys(every))
+    kept = [unit for unit in every if not (len(unit.words) == 1 and unit.words[0] in STOPWORDS)]
+    return kept or every
+
+
+@dataclass(frozen=True)
+class Found:
+    """A row that holds some of the query's units: an item (``name`` False) or the name of a
+    file (``name`` True, through ``item_id``, one of its items), with its calibrated score."""
+
+    item_id: int
+    file_id: int
+    name: bool
+    score: float
+    coverage: float
+
+
+def find(lookup: WordLookup, text: str, phrase: bool = False, k: int = LIMIT) -> list[Found]:
+    """The rows that hold the words of ``text`` (a quoted ``phrase``: the phrase), best first."""
+    wanted = units(text, phrase)
+    if not wanted:
+        return []
+    expressions = [unit.expression for unit in wanted]
+    matches = lookup.match_words(" OR ".join(expressions), expressions, k)
+    weights = [_idf(count, matches.total) if count else 0.0 for count in matches.counts]
+    total = sum(weights)
+    if total <= 0:
+        return []
+    found = []
+    for match in matches.found:
+        held = sum(
+            weight
+            for unit, weight in zip(wanted, weights, strict=True)
+            if unit.held_by(match.words, match.extra)
+        )
+        coverage = held / total
+        if coverage <= 0:
+            continue
+        full = NAME_FULL if match.name else FULL
+        found.append(Found(match.item_id, match.file_id, match.name, full * coverage**2, coverage))
+    found.sort(key=lambda one: -one.score)
+    return found
+
+
+def _idf(count: int, total: int) -> float:
+    """BM25's inverse document frequency: ``count`` of ``total`` rows hold the unit."""
+    return math.log(1.0 + (total - count + 0.5) / (count + 0.5))
+
+
+def spans(text: str, query: str, phrase: bool = False) -> list[tuple[int, int]]:
+    """Where in ``text`` (as written) the query's units are: ``(start, end)`` pairs, in order,
+    none overlapping, for highlighting a name."""
+    wanted = units(query, phrase)
+    found = tokens(text)
+    placed = _placed(found)
+    words = [word for word, _, _ in placed]
+    marked: list[tuple[int, int]] = []
+    for unit in wanted:
+        size = len(unit.words)
+        for i in range(len(words) - size + 1):
+            if tuple(words[i : i + size]) == unit.words:
+                marked.append((placed[i][1], placed[i + size - 1][2]))
+    singles = {unit.words[0] for unit in wanted if len(unit.words) == 1}
+    marked += [(t.start, t.end) for t in found if t.unspaced and t.word in singles]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(marked):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _placed(found: Sequence[Token]) -> list[tuple[str, int, int]]:
+    """The positional words of ``found`` with the characters each covers."""
+    placed: list[tuple[str, int, int]] = []
+    for run in runs(found):
+        if len(run) == 1:
+            placed.append((run[0].word, run[0].start, run[0].end))
+            continue
+        placed += [
+            (run[i].word + run[i + 1].word, run[i].start, run[i + 1].end)
+            for i in range(len(run) - 1)
+        ]
+    return placed
