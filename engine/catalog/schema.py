@@ -116,11 +116,14 @@ _V4 = ("ALTER TABLE items ADD COLUMN language TEXT",)
 # phrases (:mod:`engine.catalog.words`). Its words are cut in Python, so this step only makes
 # the tables and the triggers that delete words with their rows; the catalog fills the tables
 # when it opens (``meta.words`` below the current ``WORDS_VERSION``), in one transaction.
-_V5 = (
+WORD_TABLES = (
     "CREATE VIRTUAL TABLE item_words USING fts5(words, extra, "
     "tokenize = 'unicode61 remove_diacritics 2')",
     "CREATE VIRTUAL TABLE name_words USING fts5(words, extra, "
     "tokenize = 'unicode61 remove_diacritics 2')",
+)
+_V5 = (
+    *WORD_TABLES,
     """CREATE TRIGGER item_words_gone AFTER DELETE ON items BEGIN
         DELETE FROM item_words WHERE rowid = old.id;
     END""",
