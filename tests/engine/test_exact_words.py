@@ -4,7 +4,6 @@ the facade. Exact words and file names find what the dense search alone missed."
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
