@@ -13,10 +13,14 @@ FTS5 as written: every word becomes a quoted FTS5 string, and the query's own ``
 
 Score: a row's *coverage* is the share of the query's units it holds, each weighted by its IDF
 in the collection (a rare word counts more than a common one; a unit found nowhere counts for
-nothing, so a misspelled extra word does not sink the rest). Calibrated like the dense routes
-(0.5 = a good match): ``FULL * coverage ** 2`` (``NAME_FULL`` for a file's name), so holding
-every unit is a good match and holding half of them is not. The planner fuses this with the
-dense evidence (see :mod:`engine.search.planner`).
+nothing, so a misspelled extra word does not sink the rest), and its *rarity* the mean, over
+the units it holds, of their IDF against the IDF of a unit only one row holds (1 for a word
+that appears once, near 0 for one that every row has). Calibrated like the dense routes
+(0.5 = a good match): ``coverage ** 2 * (FULL + (RARE - FULL) * rarity)`` (``NAME_FULL``
+for a file's name), so holding every unit is a good match, holding half of them is not, and a
+word that only this row holds outranks what the dense search merely thinks is near (measured:
+known items by a word found once, ``tests/benchmarks/lexical.py``). The planner fuses this
+with the dense evidence (see :mod:`engine.search.planner`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from engine.catalog.words import Matches, Token, positional, runs, tokens
 # an item's text, and a file's name (the name of a file is what a person who knows it types).
 FULL = 0.7
 NAME_FULL = 0.8
+RARE = 0.97  # ... when its words are found nowhere else
 LIMIT = 256  # rows read per query, of items and of names each
 
 # Words too common to find anything by, in the app's languages (en, es, fr, de; Chinese has
@@ -107,18 +112,21 @@ def find(lookup: WordLookup, text: str, phrase: bool = False, k: int = LIMIT) ->
     total = sum(weights)
     if total <= 0:
         return []
+    rarest = _idf(1, matches.total)
     found = []
     for match in matches.found:
-        held = sum(
+        held = [
             weight
             for unit, weight in zip(wanted, weights, strict=True)
-            if unit.held_by(match.words, match.extra)
-        )
-        coverage = held / total
-        if coverage <= 0:
+            if weight > 0 and unit.held_by(match.words, match.extra)
+        ]
+        if not held:
             continue
+        coverage = sum(held) / total
+        rarity = min(sum(held) / len(held) / rarest, 1.0)
         full = NAME_FULL if match.name else FULL
-        found.append(Found(match.item_id, match.file_id, match.name, full * coverage**2, coverage))
+        score = coverage**2 * (full + (RARE - full) * rarity)
+        found.append(Found(match.item_id, match.file_id, match.name, score, coverage))
     found.sort(key=lambda one: -one.score)
     return found
 
