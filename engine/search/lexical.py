@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from engine.catalog.words import Matches, Token, positional, runs, tokens
+from engine.search.excerpts import merged_spans
 
 # Calibrated scores of a row holding every unit of the query (the good-match line is 0.5):
 # an item's text, and a file's name (the name of a file is what a person who knows it types).
@@ -151,13 +152,7 @@ def spans(text: str, query: str, phrase: bool = False) -> list[tuple[int, int]]:
                 marked.append((placed[i][1], placed[i + size - 1][2]))
     singles = {unit.words[0] for unit in wanted if len(unit.words) == 1}
     marked += [(t.start, t.end) for t in found if t.unspaced and t.word in singles]
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(marked):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return merged_spans(marked)
 
 
 def _placed(found: Sequence[Token]) -> list[tuple[str, int, int]]:

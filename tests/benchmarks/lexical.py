@@ -28,7 +28,6 @@ Writes the "Exact words" section of EVALUATION.md.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
 import random
 import sqlite3
@@ -60,6 +59,7 @@ from tests.benchmarks.quality import (
     captioned,
     collection,
     extract,
+    items_cache,
 )
 from tests.engine.search.memory import MemoryCollection, StoredProbes, kind_of
 
@@ -343,10 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     manifest = load_manifest(pack_folder())
     models = ModelSet(manifest)
-    digest = hashlib.sha256(
-        "".join(sorted(f.sha256 for e in manifest.models for f in e.files.values())).encode()
-    ).hexdigest()[:12]
-    cache = Cache(cache_root() / "quality" / f"{manifest.name}-{digest}")
+    cache = items_cache(manifest)
     chosen = Chosen.of(args.sample)
     galleries = extract(cache, models, chosen)
     text = TextProbes(models)
@@ -366,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Item(**{f: getattr(row, f) for f in _ITEM_FIELDS})
                 for row in gallery.items_of(Path(path))
             ]
-    everything.update(demo_items(models, cache_root() / "lexical" / f"{manifest.name}-{digest}"))
+    everything.update(demo_items(models, cache_root() / "lexical" / cache.folder.name))
     whole = collection(everything)
     dense, fused = planners(whole)
     rng = random.Random(SEED)

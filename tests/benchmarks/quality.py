@@ -53,7 +53,7 @@ from engine.search.planner import Planner, PlannerSettings, raw_value
 from engine.search.probes import TEXT_ROUTES, ModelProbes, Probes
 from engine.search.query import ExamplePart, Query, TextPart
 from engine.search.results import ROUTE_OF_ITEM, Route
-from models.manifest import Task, load_manifest
+from models.manifest import Manifest, Task, load_manifest
 from models.sources import cache_root
 from tests import media
 from tests.benchmarks.encoders import pack_folder
@@ -500,6 +500,14 @@ class Run:
         return Bench(gallery, self.text, self.table, space)
 
 
+def items_cache(manifest: Manifest) -> Cache:
+    """The cache of extracted items of this pack, named by the hashes of its files."""
+    digest = hashlib.sha256(
+        "".join(sorted(f.sha256 for e in manifest.models for f in e.files.values())).encode()
+    ).hexdigest()[:12]
+    return Cache(cache_root() / "quality" / f"{manifest.name}-{digest}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="do not write EVALUATION.md")
@@ -513,10 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     manifest = load_manifest(pack_folder())
     models = ModelSet(manifest)
-    digest = hashlib.sha256(
-        "".join(sorted(f.sha256 for e in manifest.models for f in e.files.values())).encode()
-    ).hexdigest()[:12]
-    cache = Cache(cache_root() / "quality" / f"{manifest.name}-{digest}")
+    cache = items_cache(manifest)
     chosen = Chosen.of(args.sample)
     run = Run(models, TextProbes(models), chosen, CalibrationTable())
     galleries = extract(cache, models, chosen)
