@@ -6,9 +6,10 @@ are cut as the catalog cut them (:mod:`engine.catalog.words`), so a query is nev
 FTS5 as written: every word becomes a quoted FTS5 string, and the query's own ``AND``, ``OR``,
 ``NOT``, ``NEAR``, ``*``, ``-``, ``:``, brackets and quotes are words or separators, never syntax.
 
-- Bare words: each word (a Chinese or Japanese run: the phrase of its bigrams, one character:
-  that character) is a *unit*; a row matches when it holds any unit. Common function words
-  (``the``, ``de``, ``der``...) are left out unless nothing else is left.
+- Bare words: each word typed between spaces is a *unit* (pieces typed joined, such as
+  ``cartoon-penguin``, ``IMG_0042`` or ``lionRoar``, in that order; a Chinese or Japanese run:
+  the phrase of its bigrams, one character: that character); a row matches when it holds any.
+  Common function words (``the``, ``de``, ``der``...) are left out unless nothing else is left.
 - A quoted part is one unit: the exact phrase, its words in order.
 
 Score: a row's *coverage* is the share of the query's units it holds, each weighted by its IDF
@@ -80,11 +81,11 @@ class Unit:
 
 def units(text: str, phrase: bool) -> list[Unit]:
     """The units of one query text (see the module docstring)."""
-    found = tokens(text)
     if phrase:
-        words = tuple(positional(found))
+        words = tuple(positional(tokens(text)))
         return [Unit(words)] if words else []
-    every = [Unit(tuple(positional(run))) for run in runs(found)]
+    # What was typed without a space is one unit: ``cartoon-penguin``, ``lionRoar``, 海滩上.
+    every = [Unit(words) for chunk in text.split() if (words := tuple(positional(tokens(chunk))))]
     every = list(dict.fromkeys(every))
     kept = [unit for unit in every if not (len(unit.words) == 1 and unit.words[0] in STOPWORDS)]
     return kept or every

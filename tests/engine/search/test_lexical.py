@@ -171,9 +171,14 @@ def test_any_text_searches_the_word_index_without_error(query: str) -> None:
 
 
 def test_a_word_and_its_units(tmp_path: Path) -> None:
-    assert [u.words for u in lexical.units("The Budget-meeting", False)] == [
+    assert [u.words for u in lexical.units("The Budget meeting", False)] == [
         ("budget",),
         ("meeting",),
+    ]
+    # Typed joined: one unit, in that order.
+    assert [u.words for u in lexical.units("cartoon-penguin lionRoar", False)] == [
+        ("cartoon", "penguin"),
+        ("lion", "roar"),
     ]
     assert [u.words for u in lexical.units("the", False)] == [("the",)]  # nothing else left
     assert [u.words for u in lexical.units("the budget", True)] == [("the", "budget")]
