@@ -311,7 +311,9 @@ class Planner:
     def _hit(self, candidate: _Candidate, words: _Words) -> Hit:
         kept = self._kept(candidate.evidence)
         reasons = tuple(self._reason(evidence, words) for evidence in kept)
-        file, top = candidate.row.file, reasons[0]
+        # Where to play: the best evidence inside the file (a name has no place in it).
+        top = next((reason for reason in reasons if reason.route is not Route.NAME), reasons[0])
+        file = candidate.row.file
         return Hit(file.id, file.kind, candidate.path, candidate.score, top.start, top.end, reasons)
 
     def _reason(self, evidence: _Evidence, asked: _Words) -> Reason:

@@ -303,11 +303,19 @@ class Bench:
         self.probes = StoredProbes(gallery, lambda query: text.of(query, space))
         self.gallery = gallery
         self.size = len(gallery.paths())
-        # The floor is off for measuring: every file reached is ranked.
+        # The floor is off for measuring: every file reached is ranked. Both search the word
+        # index beside the dense spaces, as the app does.
         self.ranker = Planner(
-            self.probes, gallery, gallery, table, PlannerSettings(k=RANK_DEPTH, floor=0.0)
+            self.probes,
+            gallery,
+            gallery,
+            table,
+            PlannerSettings(k=RANK_DEPTH, floor=0.0),
+            words=gallery,
         )
-        self.app = Planner(self.probes, gallery, gallery, table, PlannerSettings(k=1024))
+        self.app = Planner(
+            self.probes, gallery, gallery, table, PlannerSettings(k=1024), words=gallery
+        )
 
     def ranked(self, query: Query) -> tuple[list[str], bool]:
         result = self.ranker.search(query, limit=self.size)
@@ -500,6 +508,16 @@ class Run:
         return Bench(gallery, self.text, self.table, space)
 
 
+def with_other_sections(report: str) -> str:
+    """``report`` followed by the sections of the old EVALUATION.md that other scripts write
+    (``## Exact words`` of ``tests.benchmarks.lexical``...), kept as they were."""
+    old = REPORT.read_text() if REPORT.is_file() else ""
+    section = re.compile(r"^## (.+?)\n.*?(?=^## |\Z)", re.M | re.S)
+    ours = {match.group(1) for match in section.finditer(report)}
+    kept = [m.group(0).rstrip() for m in section.finditer(old) if m.group(1) not in ours]
+    return "\n\n".join([report.rstrip(), *kept]) + "\n"
+
+
 def items_cache(manifest: Manifest) -> Cache:
     """The cache of extracted items of this pack, named by the hashes of its files."""
     digest = hashlib.sha256(
@@ -547,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = render(run, manifest.name)
     print(report)
     if not args.no_write:
-        REPORT.write_text(report)
+        REPORT.write_text(with_other_sections(report))
         print(f"wrote {REPORT}", file=sys.stderr)
     if args.write_calibration:
         write_calibration({f.key: f.calibration for f in run.fitted})

@@ -97,6 +97,18 @@ def test_a_file_name_is_a_reason_of_its_own(planner: Planner) -> None:
     assert (why["route"], why["matched"]) == ("name", [[0, 6], [7, 14]])
 
 
+def test_a_hit_found_by_name_still_starts_where_its_words_are_said(tmp_path: Path) -> None:
+    collection = MemoryCollection()
+    path = tmp_path / "penguin_desc.ogg"
+    path.write_bytes(b"x")
+    said = Item(ItemKind.TRANSCRIPT, 2.0, 4.5, text="a penguin on the ice", vectors={})
+    collection.add(path, FileKind.AUDIO, [said])
+    planner = Planner(FakeProbes({}, {}), collection.index, collection, TABLE, words=collection)
+    (hit,) = planner.search(text("penguin")).hits
+    assert [reason.route for reason in hit.reasons] == [Route.NAME, Route.TRANSCRIPT]
+    assert (hit.start, hit.end) == (2.0, 4.5)
+
+
 def test_a_quoted_phrase_means_its_words_in_that_order(planner: Planner) -> None:
     assert set(names(planner, text("budget meeting"))) >= {
         "Budget meeting.wav",
