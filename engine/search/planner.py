@@ -294,10 +294,12 @@ class Planner:
 
     def _kept(self, found: Iterable[_Evidence]) -> list[_Evidence]:
         """The best evidence, then other good matches that would not read the same, at most
-        ``max_reasons``."""
+        ``max_reasons``. When the best is the file's name, the best evidence inside the file
+        comes second even if weaker: it says where in the file to start."""
         seen: set[tuple[object, ...]] = set()
         kept: list[_Evidence] = []
-        for evidence in sorted(found, key=lambda e: -e.score):
+        ranked = sorted(found, key=lambda e: -e.score)
+        for evidence in ranked:
             if kept and evidence.score < GOOD_MATCH:
                 break
             identity = evidence.identity()
@@ -306,6 +308,10 @@ class Planner:
                 kept.append(evidence)
             if len(kept) == self.settings.max_reasons:
                 break
+        inside = next((e for e in ranked if e.route is not Route.NAME), None)
+        if kept[0].route is Route.NAME and inside is not None and inside.identity() not in seen:
+            kept.insert(1, inside)
+            del kept[self.settings.max_reasons :]
         return kept
 
     def _hit(self, candidate: _Candidate, words: _Words) -> Hit:
