@@ -21,7 +21,9 @@ recall@1 (the right file first) is given with its count and a 95% Wilson interva
 index (fused) and without it (dense only). The quality rows (caption -> its image, spoken caption
 -> its recording, en and zh) are ranked dense only, fused by noisy-or of calibrated scores (the
 app), and by reciprocal-rank fusion (k = 60) of the dense ranking and the word index's: recall@10
-and MRR. Last, the CJK choice: bigrams against FTS5's trigram tokenizer on the Chinese captions.
+and MRR. Then the quality benchmark's out-of-collection queries against the fused app (its
+good-match line on), and last the CJK choice: bigrams against FTS5's trigram tokenizer on the
+Chinese captions.
 Writes the "Exact words" section of EVALUATION.md.
 """
 
@@ -53,8 +55,10 @@ from tests import media
 from tests.benchmarks import machine, today, write_section
 from tests.benchmarks.encoders import pack_folder
 from tests.benchmarks.quality import (
+    OUT_OF_DOMAIN,
     Cache,
     Chosen,
+    Galleries,
     TextProbes,
     captioned,
     collection,
@@ -275,6 +279,21 @@ def _score(
     row.add("fused (RRF)", rrf(by_dense, exact_ranking(gallery, text)), right)
 
 
+def out_of_domain(galleries: Galleries, text: TextProbes, table: CalibrationTable) -> list[str]:
+    """The quality benchmark's out-of-collection queries, asked of the app's planner (the
+    good-match line on) with the word index: how many still come back with no good match."""
+    empty = total = 0
+    for gallery in (galleries.images, galleries.voices["en"], galleries.notes):
+        app = Planner(StoredProbes(gallery, text.of), gallery, gallery, table, words=gallery)
+        for query in OUT_OF_DOMAIN:
+            total += 1
+            empty += app.search(Query((TextPart(query),))).no_good_match
+    return [
+        f'Out-of-collection queries (EVALUATION.md "No good match"), fused: {empty} of '
+        f"{total} searches of the image, audio and note galleries return no good match."
+    ]
+
+
 def cjk_choice(chosen: Chosen, rng: random.Random) -> list[str]:
     """Bigram columns against FTS5's trigram tokenizer on the Chinese captions: index size,
     and queries of 1, 2 and 3 characters (substrings of a caption) answered by the index."""
@@ -420,7 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines.append(
             f"| {row.name} | {len(row.recall['dense only'])} | " + " | ".join(cells) + " |"
         )
-    lines += ["", *cjk_choice(chosen, random.Random(SEED)), ""]
+    lines += ["", *out_of_domain(galleries, text, table), ""]
+    lines += [*cjk_choice(chosen, random.Random(SEED)), ""]
     lines.append(f"Total {time.perf_counter() - started:.0f} s.")
     body = "\n".join(lines)
     print(body)

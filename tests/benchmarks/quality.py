@@ -303,19 +303,12 @@ class Bench:
         self.probes = StoredProbes(gallery, lambda query: text.of(query, space))
         self.gallery = gallery
         self.size = len(gallery.paths())
-        # The floor is off for measuring: every file reached is ranked. Both search the word
-        # index beside the dense spaces, as the app does.
+        # The floor is off for measuring: every file reached is ranked. The dense spaces only:
+        # what exact words add is measured by tests/benchmarks/lexical.py ("Exact words").
         self.ranker = Planner(
-            self.probes,
-            gallery,
-            gallery,
-            table,
-            PlannerSettings(k=RANK_DEPTH, floor=0.0),
-            words=gallery,
+            self.probes, gallery, gallery, table, PlannerSettings(k=RANK_DEPTH, floor=0.0)
         )
-        self.app = Planner(
-            self.probes, gallery, gallery, table, PlannerSettings(k=1024), words=gallery
-        )
+        self.app = Planner(self.probes, gallery, gallery, table, PlannerSettings(k=1024))
 
     def ranked(self, query: Query) -> tuple[list[str], bool]:
         result = self.ranker.search(query, limit=self.size)
