@@ -27,6 +27,7 @@ with the dense evidence (see :mod:`engine.search.planner`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -39,6 +40,7 @@ from engine.search.excerpts import merged_spans
 FULL = 0.7
 NAME_FULL = 0.8
 RARE = 0.97  # ... when its words are found nowhere else
+_JOINED = re.compile(r"[\w./-]+")
 LIMIT = 256  # rows read per query, of items and of names each
 
 # Words too common to find anything by, in the app's languages (en, es, fr, de; Chinese has
@@ -85,7 +87,9 @@ def units(text: str, phrase: bool) -> list[Unit]:
         words = tuple(positional(tokens(text)))
         return [Unit(words)] if words else []
     # What was typed without a space is one unit: ``cartoon-penguin``, ``lionRoar``, 海滩上.
-    every = [Unit(words) for chunk in text.split() if (words := tuple(positional(tokens(chunk))))]
+    # Only the joins of names join (``_ - . /``): ``NEAR(passport)`` is two units.
+    chunks = _JOINED.findall(text)
+    every = [Unit(words) for chunk in chunks if (words := tuple(positional(tokens(chunk))))]
     every = list(dict.fromkeys(every))
     kept = [unit for unit in every if not (len(unit.words) == 1 and unit.words[0] in STOPWORDS)]
     return kept or every
