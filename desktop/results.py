@@ -146,7 +146,15 @@ def reason_line(reason: Reason) -> Marked:
     where = ""
     if reason.start is not None:
         where = " " + translate("ResultDelegate", "at {time}").format(time=clock(reason.start))
-    if reason.route in (Route.TRANSCRIPT, Route.NOTE) and reason.excerpt is not None:
+    if reason.route is Route.NAME and reason.excerpt is not None:
+        said = translate("ResultDelegate", "name: {name}")
+        shift = max(said.find("{name}"), 0)
+        return Marked(
+            said.format(name=reason.excerpt),
+            tuple(Span(s.start + shift, s.end + shift) for s in reason.matched),
+        )
+    if reason.excerpt is not None and reason.route not in (Route.TAG, Route.VISUAL, Route.SOUND):
+        # Words said, a note's text, or the text of any other kind of item that has words.
         shown = lead_in(Marked(reason.excerpt, reason.matched))
         quoted = f"\u201c{shown.text}\u201d"
         return Marked(quoted + where, tuple(Span(s.start + 1, s.end + 1) for s in shown.bold))

@@ -857,6 +857,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>en la imagen: «{words}»</translation>
     </message>
     <message>
+        <source>name: {name}</source>
+        <translation>nombre: {name}</translation>
+    </message>
+    <message>
         <source>tag: {label}</source>
         <translation>etiqueta: {label}</translation>
     </message>

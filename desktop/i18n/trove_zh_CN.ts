@@ -857,6 +857,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>图中文字：“{words}”</translation>
     </message>
     <message>
+        <source>name: {name}</source>
+        <translation>文件名：{name}</translation>
+    </message>
+    <message>
         <source>tag: {label}</source>
         <translation>标签：{label}</translation>
     </message>

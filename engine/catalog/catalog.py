@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.catalog import words
 from engine.catalog.records import (
     Box,
     CatalogDamagedError,
@@ -240,6 +241,8 @@ class Catalog:
                 if mode.lower() != "wal":
                     raise CatalogError(f"the catalog {self._path} cannot use WAL mode ({mode})")
             migrate(conn, self._path)
+            if not read_only:
+                self._fill_words()
         except sqlite3.Error as error:
             self.close()
             if getattr(error, "sqlite_errorcode", None) in _DAMAGE_CODES:
@@ -272,6 +275,22 @@ class Catalog:
     @property
     def path(self) -> Path:
         return self._path
+
+    def _fill_words(self) -> None:
+        """Index every text and name again when the word index was cut another way, or never
+        filled (a catalog migrated to schema 5, or repaired): one transaction, so a kill part
+        way leaves it to be filled on the next open."""
+        conn = self._conn()
+        if words.filled(conn):
+            return
+        with self._write() as conn:
+            if words.filled(conn):  # another process filled it meanwhile
+                return
+            names = [
+                (file_id, _blob_to_name(relpath))
+                for file_id, relpath in conn.execute("SELECT id, relpath FROM files")
+            ]
+            words.fill(conn, names)
 
     # -- health -------------------------------------------------------------------------------
 
@@ -646,6 +665,11 @@ class Catalog:
                 (root_id, blob),
             ).fetchone()
             record = _file_record(row)
+            if (
+                conn.execute("SELECT 1 FROM name_words WHERE rowid = ?", (record.id,)).fetchone()
+                is None
+            ):
+                words.write_name(conn, record.id, relpath)
             if record.status is not FileStatus.FAILED:
                 conn.execute("DELETE FROM failures WHERE file_id = ?", (record.id,))
         return record
@@ -728,6 +752,7 @@ class Catalog:
                 ) from error
             if changed == 0:
                 raise CatalogError(f"no file with id {file_id}")
+            words.write_name(conn, file_id, relpath)
             (root_path,) = conn.execute(
                 "SELECT path FROM roots WHERE id = ?", (root_id,)
             ).fetchone()
@@ -807,6 +832,13 @@ class Catalog:
             )
         by_id = {row.id: row for row in rows}
         return [by_id[i] for i in ids if i in by_id]
+
+    def match_words(self, expression: str, each: Sequence[str], k: int) -> words.Matches:
+        """Items and file names whose words match the FTS5 query ``expression`` (see
+        :func:`engine.catalog.words.match`); an expression FTS5 cannot read raises
+        :class:`CatalogError` (the search side writes only valid ones)."""
+        with self._read() as conn:
+            return words.match(conn, expression, each, k)
 
     def items_of_file(self, file_id: int, with_vectors: bool = False) -> list[ItemRow]:
         """Every item of one file, in time (or character) order: a preview's transcript, or
@@ -955,6 +987,7 @@ class Catalog:
         added_ids: dict[str, list[int]] = {}
         added_vectors: dict[str, list[Vectors]] = {}
         rows: list[tuple[int, int, bytes]] = []
+        texts: list[tuple[int, str | None]] = []
         for item in items:
             item_id = conn.execute(
                 "INSERT INTO items (file_id, kind, t_start, t_end, char_start, char_end, text, "
@@ -973,6 +1006,8 @@ class Catalog:
                 ),
             ).lastrowid
             assert item_id is not None  # an INSERT always sets it
+            if item.kind.value not in words.GUESSED:
+                texts.append((item_id, item.text))
             for name, raw in item.vectors.items():
                 vector = np.asarray(raw, dtype=_VECTOR_DTYPE)
                 if vector.ndim != 1 or vector.size == 0 or not np.isfinite(vector).all():
@@ -992,6 +1027,7 @@ class Catalog:
                 added_ids[name].append(item_id)
                 added_vectors[name].append(vector)
         conn.executemany("INSERT INTO vectors (space_id, item_id, vector) VALUES (?, ?, ?)", rows)
+        words.write_items(conn, texts)
         status = FileStatus.INDEXED if part.last else FileStatus.PENDING
         conn.execute(
             "UPDATE files SET status = ?, indexed_at = ? WHERE id = ?",

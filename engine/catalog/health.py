@@ -26,6 +26,7 @@ from pathlib import Path
 
 from engine.catalog.catalog import Catalog, sqlite_check
 from engine.catalog.records import CatalogDamagedError, CatalogError, FileStatus
+from engine.catalog.words import WORDS_KEY
 from engine.index.storage import fsync_folder
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,13 @@ def repair(path: Path, backup_folder: Path) -> RepairReport:
         report.requeued_files = _requeue_incomplete(conn)
         # Indexes saved before the damage must not pass for fresh: rebuild them from here.
         conn.execute("UPDATE meta SET value = value + 1000000 WHERE key = 'generation'")
+        # The word index is not salvaged row by row: it is cut again from the rows kept.
+        conn.execute("UPDATE meta SET value = 0 WHERE key = ?", (WORDS_KEY,))
+    finally:
+        conn.close()
+    Catalog(building).close()  # fills the word index again
+    conn = sqlite3.connect(building, isolation_level=None)
+    try:
         problems = sqlite_check(conn, "integrity_check")
     finally:
         conn.close()

@@ -117,7 +117,32 @@ _V4 = ("ALTER TABLE items ADD COLUMN language TEXT",)
 # height); NULL for every other item.
 _V5 = ("ALTER TABLE items ADD COLUMN box TEXT",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+# v6: the word index (SQLite FTS5) over item texts and file names, for exact words, names and
+# phrases (:mod:`engine.catalog.words`). Its words are cut in Python, so this step only makes
+# the tables and the triggers that delete words with their rows; the catalog fills the tables
+# when it opens (``meta.words`` below the current ``WORDS_VERSION``), in one transaction.
+WORD_TABLES = (
+    "CREATE VIRTUAL TABLE item_words USING fts5(words, extra, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE name_words USING fts5(words, extra, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
+)
+_V6 = (
+    *WORD_TABLES,
+    """CREATE TRIGGER item_words_gone AFTER DELETE ON items BEGIN
+        DELETE FROM item_words WHERE rowid = old.id;
+    END""",
+    """CREATE TRIGGER name_words_gone AFTER DELETE ON files BEGIN
+        DELETE FROM name_words WHERE rowid = old.id;
+    END""",
+    "INSERT INTO meta (key, value) VALUES ('words', 0)",
+)
+
+# v7: files by modification time, so that a filter alone pages newest first without sorting
+# every file (:mod:`engine.search.browse`).
+_V7 = ("CREATE INDEX files_by_mtime ON files (mtime_ns)",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 LATEST_VERSION = len(MIGRATIONS)
 
 # Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:

@@ -85,7 +85,7 @@ class QueryWords:
         folded, origin = fold(text)
         found = [(m.start(), m.end()) for m in self._words.finditer(folded)] if self._words else []
         found += self._unspaced(folded)
-        return tuple(_in_text(text, origin, _merged(found)))
+        return tuple(_in_text(text, origin, merged_spans(found)))
 
     def _unspaced(self, folded: str) -> list[tuple[int, int]]:
         """Greedy longest stretches of ``folded`` that are pieces of the query's unspaced runs."""
@@ -103,7 +103,8 @@ class QueryWords:
         return found
 
 
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(start, end)`` pairs in order, overlapping or touching ones joined."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

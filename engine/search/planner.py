@@ -45,11 +45,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.catalog.records import ItemRow
+from engine.search import lexical
 from engine.search.calibration import GOOD_MATCH, CalibrationTable
 from engine.search.excerpts import QueryWords, excerpt, word_boxes
 from engine.search.probes import VISUAL, Probe, ProbeMaker, Probes
 from engine.search.query import ExamplePart, Query, TextPart
-from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResult
+from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResult, Span
 
 # Only an example's look is expanded. Measured on the Tux Paint stamps (quality benchmark):
 # photo by example, recall@10 0.436 -> 0.449 and mAP 0.375 -> 0.394; sound by example (cuts of
@@ -93,6 +94,7 @@ class PlannerSettings:
     # added to it, each weighted by its cosine. Measured on the Tux Paint stamps (photo by
     # example, same folder): 3 neighbours, weights cos^1, the best of 2-8 and cos^1-3.
     expansion: int = 3
+    exact_words: bool = True  # also search the word index (when the planner has one)
 
 
 @dataclass(frozen=True)
@@ -105,19 +107,35 @@ class _Answer:
 
 @dataclass(frozen=True)
 class _Evidence:
-    """One item a probe found, with its calibrated score: a :class:`Reason` once its file is
-    among the hits returned."""
+    """One item a probe found, or whose words (or file name) hold the query's words (``probe``
+    None, ``part`` the text asked), with its calibrated score: a :class:`Reason` once its file
+    is among the hits returned."""
 
     route: Route
     score: float
     row: ItemRow
-    probe: Probe
+    probe: Probe | None
+    part: TextPart | None = None
 
     def identity(self) -> tuple[object, ...]:
         """Evidence that would read the same: one item, and for a likeness also what it is like."""
-        if self.route in (Route.VISUAL, Route.SOUND):
+        if self.probe is not None and self.route in (Route.VISUAL, Route.SOUND):
             return (self.route, self.row.id, self.probe.asked, self.probe.example)
+        if self.route is Route.NAME:
+            return (self.route, self.row.file.id)
         return (self.route, self.row.id)
+
+    @property
+    def exact(self) -> bool:
+        return self.probe is None
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The query's positive texts: for excerpts (``words``) and for marking names."""
+
+    words: QueryWords
+    texts: list[TextPart]
 
 
 @dataclass(frozen=True)
@@ -136,12 +154,14 @@ class Planner:
         catalog: ItemLookup,
         calibration: CalibrationTable | None = None,
         settings: PlannerSettings | None = None,
+        words: lexical.WordLookup | None = None,
     ) -> None:
         self.probes = probes
         self.index = index
         self.catalog = catalog
         self.calibration = calibration or CalibrationTable()
         self.settings = settings or PlannerSettings()
+        self.words = words
 
     def search(self, query: Query, limit: int = 20) -> SearchResult:
         if limit < 1:
@@ -167,11 +187,11 @@ class Planner:
                     continue
                 _extend_unique(spaces, [probe.space])
                 answers.append(_Answer(index, probe, scores[0], ids[0]))
-        evidence, rows = self._evidence(answers, len(query.parts), notes)
+        exact = self._exact_words(query)
+        evidence, rows = self._evidence(answers, exact, len(query.parts), notes)
         candidates, below, good = self._merge(query, evidence, rows, notes)
-        words = QueryWords(
-            " ".join(part.text for part in query.positive if isinstance(part, TextPart))
-        )
+        texts = [part for part in query.positive if isinstance(part, TextPart)]
+        words = _Words(QueryWords(" ".join(part.text for part in texts)), texts)
         hits = [self._hit(candidate, words) for candidate in candidates[:limit]]
         weaker = [self._hit(candidate, words) for candidate in below[: self.settings.weaker]]
         return SearchResult(hits, not good, spaces, notes, generation, weaker)
@@ -211,14 +231,43 @@ class Planner:
         unit = (moved / np.linalg.norm(moved)).astype(np.float32)
         return replace(probe, vector=unit)
 
+    def _exact_words(self, query: Query) -> dict[int, list[lexical.Found]]:
+        """Per positive text part (by index), the rows of the word index that hold its words."""
+        if self.words is None or not self.settings.exact_words:
+            return {}
+        return {
+            index: lexical.find(self.words, part.text, part.phrase)
+            for index, part in enumerate(query.parts)
+            if isinstance(part, TextPart) and part.weight > 0
+        }
+
     def _evidence(
-        self, answers: Sequence[_Answer], parts: int, notes: list[str]
+        self,
+        answers: Sequence[_Answer],
+        exact: dict[int, list[lexical.Found]],
+        parts: int,
+        notes: list[str],
     ) -> tuple[list[dict[int, list[_Evidence]]], dict[int, ItemRow]]:
         """Per part, every file's calibrated evidence; and one item row per file."""
-        wanted = sorted({int(i) for answer in answers for i in answer.ids if i >= 0})
+        wanted = sorted(
+            {int(i) for answer in answers for i in answer.ids if i >= 0}
+            | {found.item_id for each in exact.values() for found in each}
+        )
         items = {row.id: row for row in self.catalog.items(wanted)} if wanted else {}
         per_part: list[dict[int, list[_Evidence]]] = [{} for _ in range(parts)]
         files: dict[int, ItemRow] = {}
+        for part, found_words in exact.items():
+            for held in found_words:
+                row = items.get(held.item_id)
+                if row is None:
+                    continue
+                route = Route.NAME if held.name else ROUTE_OF_ITEM.get(row.kind)
+                if route is None:
+                    continue
+                per_part[part].setdefault(row.file.id, []).append(
+                    _Evidence(route, held.score, row, None)
+                )
+                files.setdefault(row.file.id, row)
         for answer in answers:
             probe = answer.probe
             for raw, item_id in zip(answer.scores, answer.ids, strict=True):
@@ -260,9 +309,7 @@ class Planner:
         filtered = 0
         good = False
         for file_id, row in rows.items():
-            best = [
-                max((r.score for r in found.get(file_id, [])), default=0.0) for found in evidence
-            ]
+            best = [_fused(found.get(file_id, [])) for found in evidence]
             strongest = max((b for w, b in zip(weights, best, strict=True) if w > 0), default=0.0)
             path = Path(row.root_path) / row.file.relpath
             if examples and _resolved(path) in examples:
@@ -296,10 +343,12 @@ class Planner:
 
     def _kept(self, found: Iterable[_Evidence]) -> list[_Evidence]:
         """The best evidence, then other good matches that would not read the same, at most
-        ``max_reasons``."""
+        ``max_reasons``. When the best is the file's name, the best evidence inside the file
+        comes second even if weaker: it says where in the file to start."""
         seen: set[tuple[object, ...]] = set()
         kept: list[_Evidence] = []
-        for evidence in sorted(found, key=lambda e: -e.score):
+        ranked = sorted(found, key=lambda e: -e.score)
+        for evidence in ranked:
             if kept and evidence.score < GOOD_MATCH:
                 break
             identity = evidence.identity()
@@ -308,16 +357,34 @@ class Planner:
                 kept.append(evidence)
             if len(kept) == self.settings.max_reasons:
                 break
+        inside = next((e for e in ranked if e.route is not Route.NAME), None)
+        if kept[0].route is Route.NAME and inside is not None and inside.identity() not in seen:
+            kept.insert(1, inside)
+            del kept[self.settings.max_reasons :]
         return kept
 
-    def _hit(self, candidate: _Candidate, words: QueryWords) -> Hit:
+    def _hit(self, candidate: _Candidate, words: _Words) -> Hit:
         kept = self._kept(candidate.evidence)
         reasons = tuple(self._reason(evidence, words) for evidence in kept)
-        file, top = candidate.row.file, reasons[0]
+        # Where to play: the best evidence inside the file (a name has no place in it).
+        top = next((reason for reason in reasons if reason.route is not Route.NAME), reasons[0])
+        file = candidate.row.file
         return Hit(file.id, file.kind, candidate.path, candidate.score, top.start, top.end, reasons)
 
-    def _reason(self, evidence: _Evidence, words: QueryWords) -> Reason:
+    def _reason(self, evidence: _Evidence, asked: _Words) -> Reason:
         route, row, probe = evidence.route, evidence.row, evidence.probe
+        words = asked.words
+        if route is Route.NAME:
+            name = row.file.relpath
+            spans = sorted(
+                {
+                    Span(start, end)
+                    for part in asked.texts
+                    for start, end in lexical.spans(name, part.text, part.phrase)
+                },
+                key=lambda span: (span.start, span.end),
+            )
+            return Reason(route, evidence.score, excerpt=name, matched=tuple(spans))
         if route in (Route.TAG, Route.SHOWS):
             return Reason(
                 route, evidence.score, row.start, row.end, label=row.text, probability=row.score
@@ -336,9 +403,26 @@ class Planner:
                 matched=shown.matched,
                 boxes=boxes,
             )
+        if probe is None:  # the words of a kind of item with text (words in a picture...)
+            shown = excerpt(row.text or "", words, self.settings.excerpt_chars)
+            return Reason(
+                route, evidence.score, row.start, row.end, excerpt=shown.text, matched=shown.matched
+            )
         return Reason(
             route, evidence.score, row.start, row.end, asked=probe.asked, example=probe.example
         )
+
+
+def _fused(found: Sequence[_Evidence]) -> float:
+    """A file's score in one part: its best dense evidence and its best exact-word evidence,
+    fused as independent evidence (noisy-or: ``1 - (1 - dense) * (1 - exact)``). Found by one
+    of the two only, that one's calibrated score stands as it is; found by both, the file
+    outranks a file found by either alone. Chosen over reciprocal-rank fusion by measurement
+    (tests/benchmarks/lexical.py, EVALUATION.md "Exact words"): RRF ranks, but its sums have no
+    good-match line, which the hits/weaker split and "no good match" need."""
+    dense = max((e.score for e in found if not e.exact), default=0.0)
+    exact = max((e.score for e in found if e.exact), default=0.0)
+    return 1.0 - (1.0 - dense) * (1.0 - exact)
 
 
 def raw_value(route: Route, cosine: float, tag_probability: float | None) -> float:

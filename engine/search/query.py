@@ -80,8 +80,14 @@ class ParseError(QueryError):
 
 @dataclass(frozen=True)
 class TextPart:
+    """Text to search for; ``phrase`` (quoted words) also means these words, in this order,
+    for the exact-word search. ``phrase`` is left out of comparisons: :meth:`Query.format`
+    writes every text quoted, so a text of bare words reads back as a phrase; both are the
+    same text to the dense search."""
+
     text: str
     weight: float = 1.0
+    phrase: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -287,7 +293,9 @@ class _Parser:
                 text = token.text.strip()
                 if not text:
                     raise self.error("empty quoted text", token.position)
-                self.parts.append(TextPart(_readable(text), self.take_weight()))
+                # A quoted word is that word; quoted words are that phrase.
+                phrase = len(text.split()) > 1
+                self.parts.append(TextPart(_readable(text), self.take_weight(), phrase=phrase))
             else:
                 self.read_word(token)
             index += 1

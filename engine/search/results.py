@@ -22,6 +22,7 @@ class Route(StrEnum):
     NOTE = "note"
     SOUND = "sound"
     PICTURE_TEXT = "picture-text"  # words read in a picture
+    NAME = "name"  # the file's name (or a folder's, under its watched folder) holds the words
 
 
 ROUTE_OF_ITEM: dict[ItemKind, Route] = {
@@ -73,6 +74,8 @@ class Reason:
     - PICTURE_TEXT: ``excerpt`` (a line of words read in the picture, or in a video's frames
       from ``start`` to ``end``) and ``matched``, as above; ``boxes``, where in the picture the
       query's words lie (the whole line's box when it matched by meaning, not by its words).
+    - NAME: ``excerpt`` is the file's path under its watched folder, ``matched`` the query's
+      words in it.
     """
 
     route: Route

@@ -34,9 +34,11 @@ another meaning; ``schema`` is bumped when fields are added::
 
 ``route`` is one of ``visual`` (looks like the query: an image space), ``tag`` (a classifier's
 label), ``transcript`` (words spoken, with their seconds), ``note`` (an excerpt of a text file),
-``sound`` (sounds like the example) and ``picture-text`` (words read in a picture, ``excerpt``
+``sound`` (sounds like the example), ``picture-text`` (words read in a picture, ``excerpt``
 the line, ``boxes`` where the query's words lie: each ``[x0, y0, x1, y1, x2, y2, x3, y3]``, the
-corners clockwise from the top-left as fractions of the picture's width and height).
+corners clockwise from the top-left as fractions of the picture's width and height) and ``name``
+(the file's name, or a folder's, holds the query's words: ``excerpt`` is its path under the
+watched folder, ``matched`` those words).
 ``detail`` says the reason in one English sentence;
 its parts are fields of their own: ``label`` and ``probability`` of a tag, ``excerpt`` of a
 transcript or note with ``matched``, the ``[start, end)`` offsets (Unicode code points) of the
@@ -67,6 +69,10 @@ def detail(reason: Reason) -> str:
         return f'note: "{reason.excerpt}"'
     if reason.route is Route.PICTURE_TEXT:
         return f'reads "{reason.excerpt}"'
+    if reason.route is Route.NAME:
+        return f'name "{reason.excerpt}"'
+    if reason.route not in (Route.VISUAL, Route.SOUND) and reason.excerpt is not None:
+        return f'text: "{reason.excerpt}"'  # a kind of item with text: its words
     sound = reason.route is Route.SOUND
     if reason.asked is not None:
         return f'{"sounds" if sound else "looks"} like "{reason.asked}"'

@@ -62,7 +62,7 @@ from engine.search.planner import Planner, PlannerSettings, raw_value
 from engine.search.probes import TEXT_ROUTES, ModelProbes, Probes
 from engine.search.query import ExamplePart, Query, TextPart
 from engine.search.results import ROUTE_OF_ITEM, Route
-from models.manifest import Task, load_manifest
+from models.manifest import Manifest, Task, load_manifest
 from models.sources import cache_root
 from tests import media
 from tests.benchmarks.encoders import pack_folder
@@ -335,7 +335,8 @@ class Bench:
         self.probes = StoredProbes(gallery, lambda query: text.of(query, space))
         self.gallery = gallery
         self.size = len(gallery.paths())
-        # The floor is off for measuring: every file reached is ranked.
+        # The floor is off for measuring: every file reached is ranked. The dense spaces only:
+        # what exact words add is measured by tests/benchmarks/lexical.py ("Exact words").
         self.ranker = Planner(
             self.probes, gallery, gallery, table, PlannerSettings(k=RANK_DEPTH, floor=0.0)
         )
@@ -541,6 +542,24 @@ class Run:
         return Bench(gallery, self.text, self.table, space)
 
 
+def with_other_sections(report: str) -> str:
+    """``report`` followed by the sections of the old EVALUATION.md that other scripts write
+    (``## Exact words`` of ``tests.benchmarks.lexical``...), kept as they were."""
+    old = REPORT.read_text() if REPORT.is_file() else ""
+    section = re.compile(r"^## (.+?)\n.*?(?=^## |\Z)", re.M | re.S)
+    ours = {match.group(1) for match in section.finditer(report)}
+    kept = [m.group(0).rstrip() for m in section.finditer(old) if m.group(1) not in ours]
+    return "\n\n".join([report.rstrip(), *kept]) + "\n"
+
+
+def items_cache(manifest: Manifest) -> Cache:
+    """The cache of extracted items of this pack, named by the hashes of its files."""
+    digest = hashlib.sha256(
+        "".join(sorted(f.sha256 for e in manifest.models for f in e.files.values())).encode()
+    ).hexdigest()[:12]
+    return Cache(cache_root() / "quality" / f"{manifest.name}-{digest}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="do not write EVALUATION.md")
@@ -554,10 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     manifest = load_manifest(pack_folder())
     models = ModelSet(manifest)
-    digest = hashlib.sha256(
-        "".join(sorted(f.sha256 for e in manifest.models for f in e.files.values())).encode()
-    ).hexdigest()[:12]
-    cache = Cache(cache_root() / "quality" / f"{manifest.name}-{digest}")
+    cache = items_cache(manifest)
     chosen = Chosen.of(args.sample)
     run = Run(models, TextProbes(models), chosen, CalibrationTable())
     galleries = extract(cache, models, chosen)
@@ -585,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = render(run, manifest.name)
     print(report)
     if not args.no_write:
-        REPORT.write_text(report)
+        REPORT.write_text(with_other_sections(report))
         print(f"wrote {REPORT}", file=sys.stderr)
     if args.write_calibration:
         write_calibration({f.key: f.calibration for f in run.fitted})

@@ -278,6 +278,28 @@ def test_words_read_in_a_picture_are_quoted_in_the_ui_language(
     assert shown.text == said.format(line) and bold_words(shown) == ["budget"]
 
 
+@pytest.mark.parametrize(
+    ("language", "worded"),
+    [
+        (ENGLISH, "name: Work/Budget meeting.wav"),
+        ("zh_CN", "\u6587\u4ef6\u540d\uff1aWork/Budget meeting.wav"),
+        ("es", "nombre: Work/Budget meeting.wav"),
+    ],
+)
+def test_a_name_reason_is_worded_with_its_matched_words_bold(
+    qapp: QApplication, compiled: Path, language: str, worded: str
+) -> None:
+    assert install_translations(qapp, language, compiled) == language
+    name = Reason(
+        Route.NAME, 0.8, excerpt="Work/Budget meeting.wav", matched=(Span(5, 11), Span(12, 19))
+    )
+    said = why_line(
+        Hit(4, FileKind.AUDIO, Path("/x/Work/Budget meeting.wav"), 0.8, reasons=(name,))
+    )
+    assert said.text == worded
+    assert bold_words(said) == ["Budget", "meeting"]
+
+
 def test_the_model_gives_the_hit_tooltip_and_accessible_text(images: Thumbnails) -> None:
     hit = recording_hit(12.0, 14.0)
     model, _ = setup(images, [hit])

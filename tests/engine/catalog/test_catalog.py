@@ -420,6 +420,7 @@ def test_counts_and_generation(cat: Catalog, tmp_path: Path) -> None:
         "files.audio": 0, "files.indexed": 2, "files.failed": 1, "files.pending": 0,
         "files.missing": 0, "items": 6, "items.photo": 1, "items.tag": 1, "items.text-chunk": 4,
         "items.frame": 0, "items.audio-window": 0, "items.transcript": 0, "items.picture-text": 0,
+        "items.shows": 0,
         "vectors": 6, f"vectors.{TEXT}": 5, f"vectors.{IMAGE}": 1,
     }  # fmt: skip
     assert counts == expected

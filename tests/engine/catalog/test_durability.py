@@ -78,6 +78,11 @@ def test_kill_9_during_replace_items_keeps_the_last_complete_state(tmp_path: Pat
         assert committed >= last_round
         expected = np.stack([i.vectors[workers.SPACE] for i in workers.round_items(committed)])
         assert vectors.tobytes() == expected.tobytes()
+        # The word index holds that round's words, for exactly these items.
+        found = cat.match_words('{words extra} : "' + str(committed) + '"', [], 10**6).found
+        assert sorted(m.item_id for m in found) == sorted(ids.tolist())
+        older = cat.match_words('{words extra} : "' + str(committed - 1) + '"', [], 10).found
+        assert older == []
         # and it is still writable
         cat.replace_items(f.id, [])
         assert cat.counts()["items"] == 0

@@ -88,7 +88,7 @@ def test_a_v1_file_migrates_to_the_latest_version(tmp_path: Path) -> None:
         cat.replace_items(2, [])  # mended: it leaves the list
         assert [f.file_id for f in cat.failures()] == [3]
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == schema.LATEST_VERSION == 5
+    assert schema.schema_version(conn) == schema.LATEST_VERSION == 7
     assert conn.execute("SELECT count(*) FROM files WHERE error IS NOT NULL").fetchone()[0] == 0
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT indexed_at IS NOT NULL FROM files").fetchone()[0] == 1
@@ -156,7 +156,12 @@ def test_a_v4_file_gains_the_boxes_of_picture_text(tmp_path: Path) -> None:
         (stored,) = cat.items_of_file(4)
         assert (stored.kind, stored.text, stored.box) == (ItemKind.PICTURE_TEXT, "Budget 2026", box)
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == 5
+    assert schema.schema_version(conn) == schema.LATEST_VERSION
+    # v7: a filter alone pages newest first by an index, not by sorting every file
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM files ORDER BY mtime_ns DESC LIMIT 50"
+    ).fetchall()
+    assert any("files_by_mtime" in str(step) for step in plan)
     conn.execute("UPDATE items SET box = '[1, 2]' WHERE file_id = 4")  # damaged: read as none
     conn.commit()
     conn.close()

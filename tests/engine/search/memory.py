@@ -11,6 +11,7 @@ stores. Its index, :class:`MemorySpaces`, keeps the contract of
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from engine.catalog import words
 from engine.catalog.records import (
     FileKind,
     FileRecord,
@@ -26,6 +28,7 @@ from engine.catalog.records import (
     ItemKind,
     ItemRow,
 )
+from engine.catalog.schema import WORD_TABLES
 from engine.index.base import Ids
 from engine.index.checks import as_batch, as_vectors, check_k, empty_result
 from engine.scan.extract import Extractor
@@ -86,7 +89,8 @@ class MemorySpaces:
 
 
 class MemoryCollection:
-    """Files, their items and one exact index per space, all in memory."""
+    """Files, their items and one exact index per space, all in memory; and the catalog's word
+    index (``match_words``): the real FTS5 tables and code, on an in-memory SQLite database."""
 
     def __init__(self) -> None:
         self._files: dict[Path, FileRecord] = {}
@@ -94,6 +98,13 @@ class MemoryCollection:
         self._by_file: dict[int, list[ItemRow]] = {}
         self.index = MemorySpaces()
         self._generation = 0
+        self._words = sqlite3.connect(":memory:")
+        self._words.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, file_id INTEGER)")
+        for statement in WORD_TABLES:
+            self._words.execute(statement)
+
+    def match_words(self, expression: str, each: Sequence[str], k: int) -> words.Matches:
+        return words.match(self._words, expression, each, k)
 
     def add(self, path: Path, kind: FileKind, items: Sequence[Item]) -> FileRecord:
         info = path.stat()
@@ -116,6 +127,12 @@ class MemoryCollection:
             for space, vector in item.vectors.items():
                 self.index.add(space, [row.id], np.asarray(vector, dtype=np.float32)[None, :])
         self._by_file[record.id] = stored
+        self._words.executemany(
+            "INSERT INTO items (id, file_id) VALUES (?, ?)", [(r.id, record.id) for r in stored]
+        )
+        written = [(row.id, row.text) for row in stored if row.kind.value not in words.GUESSED]
+        words.write_items(self._words, written)  # as the catalog writes them
+        words.write_name(self._words, record.id, record.relpath)
         self._generation += 1
         return record
 
