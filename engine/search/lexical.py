@@ -13,8 +13,10 @@ FTS5 as written: every word becomes a quoted FTS5 string, and the query's own ``
 - A quoted part is one unit: the exact phrase, its words in order.
 
 Score: a row's *coverage* is the share of the query's units it holds, each weighted by its IDF
-in the collection (a rare word counts more than a common one; a unit found nowhere counts for
-nothing, so a misspelled extra word does not sink the rest), and its *rarity* the mean, over
+in the collection (a rare word counts more than a common one, and a unit found nowhere most of
+all: "invoice number 4471" is not answered by a note that only says "number"; a misspelled
+extra word leaves the row among the weaker candidates, where the dense search may still lift
+it), and its *rarity* the mean, over
 the units it holds, of their IDF against the IDF of a unit only one row holds (1 for a word
 that appears once, near 0 for one that every row has). Calibrated like the dense routes
 (0.5 = a good match): ``coverage ** 2 * (FULL + (RARE - FULL) * rarity)`` (``NAME_FULL``
@@ -114,7 +116,7 @@ def find(lookup: WordLookup, text: str, phrase: bool = False, k: int = LIMIT) ->
         return []
     expressions = [unit.expression for unit in wanted]
     matches = lookup.match_words(" OR ".join(expressions), expressions, k)
-    weights = [_idf(count, matches.total) if count else 0.0 for count in matches.counts]
+    weights = [_idf(count, matches.total) for count in matches.counts]
     total = sum(weights)
     if total <= 0:
         return []
@@ -124,7 +126,7 @@ def find(lookup: WordLookup, text: str, phrase: bool = False, k: int = LIMIT) ->
         held = [
             weight
             for unit, weight in zip(wanted, weights, strict=True)
-            if weight > 0 and unit.held_by(match.words, match.extra)
+            if unit.held_by(match.words, match.extra)
         ]
         if not held:
             continue

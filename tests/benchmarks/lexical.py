@@ -97,13 +97,19 @@ def wilson(hits: int, total: int) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def worded(gallery: MemoryCollection, path: str | Path) -> list[str]:
+    """The texts of a file that the word index holds (not the classifier's guesses)."""
+    rows = gallery.items_of(Path(path))
+    return [row.text for row in rows if row.text and row.kind.value not in words.GUESSED]
+
+
 def file_words(
     gallery: MemoryCollection,
 ) -> dict[str, tuple[set[str], list[list[words.Token]], str]]:
     """Per file: the words its texts and name hold, its texts' tokens, its name."""
     found: dict[str, tuple[set[str], list[list[words.Token]], str]] = {}
     for path in gallery.paths():
-        texts = [row.text for row in gallery.items_of(Path(path)) if row.text]
+        texts = worded(gallery, path)
         held: set[str] = set()
         cut = []
         for text in [*texts, Path(path).name]:
@@ -166,8 +172,7 @@ def known_items(gallery: MemoryCollection, rng: random.Random, per_set: int) -> 
     phrase_holders: dict[tuple[str, ...], set[str]] = defaultdict(set)
     phrase_shown: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     for path, (_, cuts, _) in per_file.items():
-        texts = [row.text or "" for row in gallery.items_of(Path(path)) if row.text]
-        for text, cut in zip(texts, cuts, strict=True):
+        for text, cut in zip(worded(gallery, path), cuts, strict=True):
             spaced = [t for t in cut if not t.unspaced]
             for i in range(len(spaced) - 2):
                 seq = tuple(t.word for t in spaced[i : i + 3])
@@ -283,14 +288,26 @@ def out_of_domain(galleries: Galleries, text: TextProbes, table: CalibrationTabl
     """The quality benchmark's out-of-collection queries, asked of the app's planner (the
     good-match line on) with the word index: how many still come back with no good match."""
     empty = total = 0
-    for gallery in (galleries.images, galleries.voices["en"], galleries.notes):
+    answered: list[str] = []
+    galleries_named = {
+        "images": galleries.images,
+        "audio": galleries.voices["en"],
+        "notes": galleries.notes,
+    }
+    for name, gallery in galleries_named.items():
         app = Planner(StoredProbes(gallery, text.of), gallery, gallery, table, words=gallery)
         for query in OUT_OF_DOMAIN:
             total += 1
-            empty += app.search(Query((TextPart(query),))).no_good_match
+            result = app.search(Query((TextPart(query),)))
+            empty += result.no_good_match
+            if result.hits:
+                why = result.hits[0].reasons[0].route.value
+                answered.append(f"- `{query}` on {name}: {len(result.hits)} (first by {why})")
     return [
         f'Out-of-collection queries (EVALUATION.md "No good match"), fused: {empty} of '
-        f"{total} searches of the image, audio and note galleries return no good match."
+        f"{total} searches of the image, audio and note galleries return no good match.",
+        "",
+        *answered,
     ]
 
 

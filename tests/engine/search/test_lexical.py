@@ -141,9 +141,13 @@ def test_evidence_of_both_kinds_outranks_either_alone(planner: Planner) -> None:
     assert hits[0].score > hits[1].score >= 0.5
 
 
-def test_words_found_nowhere_do_not_sink_the_rest(planner: Planner) -> None:
-    assert names(planner, text("passport xqzzy")) == ["travel.md"]
-    assert names(planner, text("xqzzy")) == []
+def test_words_found_nowhere_leave_the_rest_a_weaker_candidate(planner: Planner) -> None:
+    """A word asked for and found nowhere counts against the rows holding the others: a note
+    that only shares "passport" with the query is offered, below the good-match line."""
+    partial = planner.search(text("passport xqzzy"))
+    assert partial.hits == [] and partial.weaker[0].path.name == "travel.md"
+    assert names(planner, text("passport")) == ["travel.md"]
+    assert planner.search(text("xqzzy")).hits == []
 
 
 FTS_SYNTAX = [
