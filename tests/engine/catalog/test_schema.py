@@ -137,9 +137,8 @@ def test_a_v3_file_gains_the_language_of_transcripts(tmp_path: Path) -> None:
     conn.close()
 
 
-def test_a_v4_file_gains_the_boxes_of_picture_text(tmp_path: Path) -> None:
-    """v5: a line of text read in a picture keeps where it lies; older items have no box."""
-    path = tmp_path / "catalog.sqlite3"
+def write_v4(path: Path) -> None:
+    """:func:`write_v3` taken to version 4 (a transcript's language), as Trove 4 left it."""
     write_v3(path)
     conn = sqlite3.connect(path, isolation_level=None)
     for statement in schema.MIGRATIONS[3]:
@@ -147,6 +146,12 @@ def test_a_v4_file_gains_the_boxes_of_picture_text(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 4")
     conn.execute("UPDATE items SET language = 'es' WHERE id = 6")
     conn.close()
+
+
+def test_a_v4_file_gains_the_boxes_of_picture_text(tmp_path: Path) -> None:
+    """v5: a line of text read in a picture keeps where it lies; older items have no box."""
+    path = tmp_path / "catalog.sqlite3"
+    write_v4(path)
     box = (0.1, 0.2, 0.6, 0.2, 0.6, 0.3, 0.1, 0.3)
     with Catalog(path) as cat:
         (old,) = cat.items_of_file(4)

@@ -15,7 +15,7 @@ from engine.catalog.catalog import Catalog
 from engine.catalog.health import back_up, repair
 from engine.catalog.records import FileKind, Item, ItemKind
 from tests.engine.catalog.conftest import unit
-from tests.engine.catalog.test_schema import write_v3
+from tests.engine.catalog.test_schema import write_v4
 
 TEXT = "minilm-l6-v2"
 
@@ -113,12 +113,7 @@ def test_a_write_that_fails_leaves_no_words(cat: Catalog, tmp_path: Path) -> Non
 
 def test_a_v4_catalog_migrates_and_its_words_are_filled(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite3"
-    write_v3(path)
-    conn = sqlite3.connect(path, isolation_level=None)
-    for statement in schema.MIGRATIONS[3]:
-        conn.execute(statement)
-    conn.execute("PRAGMA user_version = 4")
-    conn.close()
+    write_v4(path)
     with Catalog(path) as cat:
         assert words_of(cat, "rana") == {(False, 4)}  # a transcript of version 3
         assert words_of(cat, "diary") == {(True, 1), (False, 1)}  # diary.md: "dear diary"
