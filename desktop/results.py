@@ -153,11 +153,6 @@ def reason_line(reason: Reason) -> Marked:
             said.format(name=reason.excerpt),
             tuple(Span(s.start + shift, s.end + shift) for s in reason.matched),
         )
-    if reason.excerpt is not None and reason.route not in (Route.TAG, Route.VISUAL, Route.SOUND):
-        # Words said, a note's text, or the text of any other kind of item that has words.
-        shown = lead_in(Marked(reason.excerpt, reason.matched))
-        quoted = f"\u201c{shown.text}\u201d"
-        return Marked(quoted + where, tuple(Span(s.start + 1, s.end + 1) for s in shown.bold))
     if reason.route is Route.PICTURE_TEXT and reason.excerpt is not None:
         shown = lead_in(Marked(reason.excerpt, reason.matched))
         said = translate("ResultDelegate", "in the picture: \u201c{words}\u201d")
@@ -167,6 +162,11 @@ def reason_line(reason: Reason) -> Marked:
             head + shown.text + tail + where,
             tuple(Span(s.start + shift, s.end + shift) for s in shown.bold),
         )
+    if reason.excerpt is not None and reason.route not in (Route.TAG, Route.VISUAL, Route.SOUND):
+        # Words said, a note's text, or the text of any other kind of item that has words.
+        shown = lead_in(Marked(reason.excerpt, reason.matched))
+        quoted = f"\u201c{shown.text}\u201d"
+        return Marked(quoted + where, tuple(Span(s.start + 1, s.end + 1) for s in shown.bold))
     if reason.route is Route.TAG and reason.label is not None:
         if reason.probability is None:
             return Marked(translate("ResultDelegate", "tag: {label}").format(label=reason.label))
