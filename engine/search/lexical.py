@@ -52,7 +52,8 @@ STOPWORDS = frozenset(
     were with what which who how my me i you your
     el la los las un una unos unas y o de del al en con por para que es su sus lo
     le les une des et ou du au aux dans par pour sur est qui ce ces son sa
-    der die das den dem des ein eine einer eines und oder zu im ist mit von auf für""".split()
+    der die das den dem des ein eine einer eines und oder zu im ist mit von auf für
+    not near""".split()  # with and/or: FTS5's operators, typed as syntax more than meant
 )
 
 
@@ -116,7 +117,10 @@ def find(lookup: WordLookup, text: str, phrase: bool = False, k: int = LIMIT) ->
         return []
     expressions = [unit.expression for unit in wanted]
     matches = lookup.match_words(" OR ".join(expressions), expressions, k)
-    weights = [_idf(count, matches.total) for count in matches.counts]
+    weights = [
+        _idf(count, matches.total) if count or _telling(unit) else 0.0
+        for unit, count in zip(wanted, matches.counts, strict=True)
+    ]
     total = sum(weights)
     if total <= 0:
         return []
@@ -137,6 +141,12 @@ def find(lookup: WordLookup, text: str, phrase: bool = False, k: int = LIMIT) ->
         found.append(Found(match.item_id, match.file_id, match.name, score, coverage))
     found.sort(key=lambda one: -one.score)
     return found
+
+
+def _telling(unit: Unit) -> bool:
+    """Whether a unit found nowhere says something the rows lack: a word of two characters or
+    more, or one Chinese or Japanese character; a stray ``x`` does not."""
+    return any(len(word) > 1 or not word.isascii() for word in unit.words)
 
 
 def _idf(count: int, total: int) -> float:

@@ -311,11 +311,11 @@ def test_kill_9_mid_index_then_again_matches_a_clean_run(
     clean_status, clean_doctor = state(clean)
     assert _counts(status) == _counts(clean_status)
     counts = _counts(status)
-    # One vector per picture, and one per text space for each tag, note chunk, transcript and
-    # line of words read in a picture.
+    # One vector per picture, and one per text space for each tag, note chunk, transcript, line
+    # of words read in a picture and "what it shows".
     pictures = counts["items.photo"] + counts["items.frame"]
     texts = counts["items.tag"] + counts["items.text-chunk"] + counts["items.transcript"]
-    texts += counts["items.picture-text"]
+    texts += counts["items.picture-text"] + counts["items.shows"]
     spaces = sum(1 for name in counts if name.startswith("vectors.")) - 1  # the image space
     assert counts["vectors"] == pictures + spaces * texts
     assert "consistent with the catalog" in doctor and "consistent with the catalog" in clean_doctor
