@@ -36,7 +36,7 @@ from tests.privacy import network_attempts, signal_traced, written_outside_trove
 
 PACKAGE = "trove"
 DEMO_FILES = 19  # packaging/build.py DEMO_FILES
-MAX_DEB_BYTES = 450 * 10**6  # issue 11: the compact pack with Whisper base and USE-m3
+MAX_DEB_BYTES = 450 * 10**6  # issue 11: the compact pack with Whisper base and USE-m3 (and OCR)
 BUILD_ONLY = ("torch", "transformers", "optimum", "pytest", "_pytest", "ruff", "mypy", "hypothesis")
 
 # How long the installed window is watched for network calls: telemetry of a library would
