@@ -617,7 +617,7 @@ class Catalog:
         for root in self.roots():
             top = Path(root.path)
             for folder in folders:
-                if top.is_relative_to(folder) or top == folder:
+                if top.is_relative_to(folder):  # the whole root lies inside it
                     clauses.append("f.root_id = ?")
                     values.append(root.id)
                 elif folder.is_relative_to(top):

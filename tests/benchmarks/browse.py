@@ -69,8 +69,9 @@ def fill(catalog: Catalog, size: int, seed: int = 0) -> None:
         catalog.replace_many([(file_id, []) for file_id in ids[begin : begin + 1000]])
 
 
-def baseline(catalog: Catalog, filters: Filters, offset: int, limit: int) -> list[int]:
-    """Every record, filtered and sorted in Python."""
+def accepted(catalog: Catalog, filters: Filters, newest: bool = True) -> list[int]:
+    """The ids of every indexed file ``Filters.accepts``, by date: every record read, filtered
+    and sorted in Python (the baseline here, and the tests' reference for ``list_page``)."""
     roots = {root.id: Path(root.path) for root in catalog.roots()}
     kept = [
         record
@@ -79,8 +80,12 @@ def baseline(catalog: Catalog, filters: Filters, offset: int, limit: int) -> lis
             roots[record.root_id] / record.relpath, record.kind, record.size, record.mtime_ns
         )
     ]
-    kept.sort(key=lambda record: (-record.mtime_ns, -record.id))
-    return [record.id for record in kept[offset : offset + limit]]
+    kept.sort(key=lambda record: (record.mtime_ns, record.id), reverse=newest)
+    return [record.id for record in kept]
+
+
+def baseline(catalog: Catalog, filters: Filters, offset: int, limit: int) -> list[int]:
+    return accepted(catalog, filters)[offset : offset + limit]
 
 
 def median_ms(run: Callable[[], object]) -> float:

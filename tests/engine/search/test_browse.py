@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind, FileStatus
+from engine.catalog.records import FileKind
 from engine.search.browse import Order, list_page
 from engine.search.query import Filters
+from tests.benchmarks.browse import accepted
 
 HOME = Path("/home/someone")
 NAMES = [
@@ -59,19 +60,6 @@ def catalog(tmp_path: Path) -> Catalog:
     return catalog
 
 
-def expected(catalog: Catalog, filters: Filters, newest: bool = True) -> list[int]:
-    roots = {root.id: Path(root.path) for root in catalog.roots()}
-    kept = [
-        record
-        for record in catalog.files(status=FileStatus.INDEXED)
-        if filters.accepts(
-            roots[record.root_id] / record.relpath, record.kind, record.size, record.mtime_ns
-        )
-    ]
-    kept.sort(key=lambda record: (record.mtime_ns, record.id), reverse=newest)
-    return [record.id for record in kept]
-
-
 FILTERS = [
     Filters(),
     Filters(kinds=frozenset({FileKind.AUDIO})),
@@ -95,16 +83,16 @@ FILTERS = [
 def test_a_listing_keeps_what_the_filter_accepts_newest_first(
     catalog: Catalog, filters: Filters
 ) -> None:
-    want = expected(catalog, filters)
+    want = accepted(catalog, filters)
     whole = list_page(catalog, filters, 0, 1000)
     assert [listed.file_id for listed in whole.files] == want and whole.total == len(want)
     oldest = list_page(catalog, filters, 0, 1000, Order.OLDEST)
-    assert [listed.file_id for listed in oldest.files] == expected(catalog, filters, False)
+    assert [listed.file_id for listed in oldest.files] == accepted(catalog, filters, False)
 
 
 def test_pages_follow_one_another_and_say_whether_more_follow(catalog: Catalog) -> None:
     filters = Filters(kinds=frozenset({FileKind.PHOTO}))
-    want = expected(catalog, filters)
+    want = accepted(catalog, filters)
     pages = [list_page(catalog, filters, offset, 5) for offset in range(0, len(want) + 5, 5)]
     assert [listed.file_id for page in pages for listed in page.files] == want
     assert [page.more for page in pages] == [True] * (len(pages) - 2) + [False, False]
