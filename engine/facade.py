@@ -248,7 +248,13 @@ class Trove:
         # It reads no words in pictures: an example is compared by what it looks like.
         looking = Extractor(self.models, ExtractSettings(read_text=False))
         probes = ModelProbes(self.models, extractor=looking, catalog=self.catalog)
-        return Planner(probes, self.indexes, self.catalog, CalibrationTable(), words=self.catalog)
+        return Planner(
+            probes,
+            self.indexes,
+            self.catalog,
+            CalibrationTable.of(self.manifest),
+            words=self.catalog,
+        )
 
     def _make_data_private(self) -> list[Path]:
         """The data folder itself and what Trove keeps in it: nothing else there is touched

@@ -4,7 +4,9 @@ exporters as the release pack, into the user's cache.
     python -m models.devpack [--out DIR] [--force]
 
 The pack is rebuilt only when the exporters' source changes (a key over models/*.py is kept
-beside the manifest), and it appears atomically: built in a sibling folder, then renamed.
+beside the manifest), and it appears atomically: built in a sibling folder, then renamed. Its
+manifest carries the good-match lines fitted for it (``models/calibration/trove-dev.json``, see
+:mod:`models.fitted`), brought up to date on every run, built or not.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from models.manifest import Manifest, ModelEntry, load_manifest
+from models.fitted import committed, read_lines
+from models.manifest import FittedLine, Manifest, ModelEntry, load_manifest, read_manifest
 from models.sources import cache_root
 
 log = logging.getLogger(__name__)
@@ -73,7 +76,7 @@ def build(output: Path, builders: list[Builder] | None = None) -> Manifest:
     for builder in builders or _builders():
         log.info("building %s", builder.__module__)
         entries.extend(builder(staging))
-    manifest = Manifest(PACK_NAME, PACK_VERSION, tuple(entries), root=staging)
+    manifest = Manifest(PACK_NAME, PACK_VERSION, tuple(entries), staging, fitted_lines())
     manifest.write(staging)
     load_manifest(staging)  # every hash is re-read from disk before the pack is published
     (staging / KEY_FILE).write_text(source_key() + "\n")
@@ -86,6 +89,22 @@ def build(output: Path, builders: list[Builder] | None = None) -> Manifest:
     return load_manifest(output, verify=False)
 
 
+def fitted_lines() -> dict[str, FittedLine]:
+    """The lines fitted for this pack, as committed (none before the first fit)."""
+    path = committed(PACK_NAME)
+    return read_lines(path) if path.is_file() else {}
+
+
+def refresh_calibration(folder: Path) -> None:
+    """Bring a built pack's lines up to date with the committed ones (a refit changes no
+    model file, so it rebuilds nothing)."""
+    manifest = read_manifest(folder)
+    lines = fitted_lines()
+    if dict(manifest.calibration) != lines:
+        manifest.with_calibration(lines).write(folder)
+        log.info("dev pack calibration updated (%d lines)", len(lines))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.devpack", description=__doc__)
     parser.add_argument("--out", type=Path, default=default_output(), help="pack folder")
@@ -94,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     key = source_key()
     if not args.force and is_current(args.out, key):
+        refresh_calibration(args.out)
         log.info("dev pack is up to date at %s", args.out)
         return 0
     manifest = build(args.out)

@@ -10,7 +10,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Protocol, Self, TypeGuard, cast, get_type_hints
@@ -369,13 +369,54 @@ class ModelEntry:
 
 
 @dataclass(frozen=True)
+class FittedLine:
+    """One route key's good-match line (``engine.search.calibration``), fitted on real media by
+    ``tests/benchmarks/quality.py`` for this pack's models, with the figures it was judged by:
+    the numbers of relevant and irrelevant pairs, and on the half of the queries it was not
+    fitted on, the share of relevant pairs over the line (recall) and of irrelevant ones (false
+    rate)."""
+
+    slope: float
+    threshold: float
+    relevant_pairs: int
+    irrelevant_pairs: int
+    held_out_recall: float
+    held_out_false_rate: float
+
+    def __post_init__(self) -> None:
+        if not all(map(_is_number, (self.slope, self.threshold))) or self.slope <= 0:
+            raise ValueError(f"needs a positive slope and a finite threshold, got {self}")
+        for share in (self.held_out_recall, self.held_out_false_rate):
+            if not _is_number(share) or not 0 <= share <= 1:
+                raise ValueError(f"held-out shares must lie in [0, 1], got {self}")
+
+    @classmethod
+    def from_json(cls, route_key: str, data: object) -> FittedLine:
+        try:
+            return cls(**cast(dict[str, Any], data))
+        except (TypeError, ValueError) as error:
+            raise PackError(f"calibration line {route_key!r} is malformed: {error}") from error
+
+
+@dataclass(frozen=True)
 class Manifest:
-    """A whole pack: its name, version and models, with the folder it was read from."""
+    """A whole pack: its name, version and models, with the folder it was read from.
+    ``calibration`` maps a route key (``space/modality/route``) to its fitted line; a key
+    without one falls back to a cautious default in the engine."""
 
     name: str
     version: str
     models: tuple[ModelEntry, ...]
     root: Path = Path(".")
+    calibration: Mapping[str, FittedLine] = field(default_factory=dict)
+
+    def with_calibration(self, lines: Mapping[str, FittedLine]) -> Manifest:
+        return replace(self, calibration=dict(sorted(lines.items())))
+
+    def with_models(self, models: tuple[ModelEntry, ...], root: Path) -> Manifest:
+        """Some of this pack's models in another folder, their lines kept (a line of a model
+        left out is never looked up)."""
+        return replace(self, models=models, root=root)
 
     def by_task(self, task: Task) -> list[ModelEntry]:
         return [entry for entry in self.models if entry.task is task]
@@ -412,6 +453,7 @@ class Manifest:
             "name": self.name,
             "version": self.version,
             "models": models,
+            "calibration": {key: asdict(line) for key, line in self.calibration.items()},
         }
 
     def write(self, folder: Path) -> Path:
@@ -451,7 +493,11 @@ def read_manifest(folder: Path) -> Manifest:
             f"{manifest_path} has format {data.get('format')!r}; this Trove reads {FORMAT_VERSION}"
         )
     models = tuple(ModelEntry.from_json(entry) for entry in data.get("models", []))
-    return Manifest(name=data["name"], version=data["version"], models=models, root=folder)
+    lines = data.get("calibration", {})
+    if not isinstance(lines, dict):
+        raise PackError(f"{manifest_path}: calibration must be a JSON object, got {lines!r}")
+    calibration = {key: FittedLine.from_json(key, line) for key, line in lines.items()}
+    return Manifest(data["name"], data["version"], models, folder, calibration)
 
 
 class KnownHashes(Protocol):

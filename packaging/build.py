@@ -170,7 +170,7 @@ def link_tree(source: Path, target: Path) -> None:
 def ship_pack(pack: Path, target: Path) -> None:
     """The pack as the app uses it: every model but the alternative builds of another one (the
     dev pack's int8 MiniLM, kept for the encoder benchmarks), whose 21 MB the installers spare."""
-    from models.manifest import Manifest, load_manifest
+    from models.manifest import load_manifest
 
     manifest = load_manifest(pack, verify=False)
     shipped = tuple(entry for entry in manifest.models if not entry.alternative_to)
@@ -181,7 +181,7 @@ def ship_pack(pack: Path, target: Path) -> None:
         copied = target / relative
         copied.parent.mkdir(parents=True, exist_ok=True)
         link_file(pack / relative, copied)
-    Manifest(manifest.name, manifest.version, shipped, root=target).write(target)
+    manifest.with_models(shipped, target).write(target)
     load_manifest(target)  # every shipped file present and whole
 
 

@@ -18,8 +18,10 @@ Paint stamps: same category folder, a stamp's own caption, cuts of one sound...)
   ``max_false_rate`` of the irrelevant pairs reach. Every space's threshold therefore maps to
   score 0.5, the one line between a good match and noise that the planner applies everywhere.
 
-Keys not fitted yet (a release-pack model, measured where its weights are) fall back to a
-cautious default per ``modality/route``, and the planner says so in its notes.
+The fitted lines travel with the models they were fitted for: in the pack's manifest
+(``calibration``), written by ``quality.py --write-calibration`` (for the release pack, by the
+release workflow on the built pack). Keys the pack has no line for fall back to a cautious
+default per ``modality/route``, and the planner says so in its notes.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from models.manifest import Manifest
 
 GOOD_MATCH = 0.5  # every calibrated score at or above this is a good match
 # A strong match: the slope's evidence is well past the line (raw above the threshold by
@@ -107,28 +111,19 @@ DEFAULTS: Mapping[str, Calibration] = {
 # are alike: a line read in a picture is a few words, as a transcript's segment is.
 BORROWED: Mapping[str, str] = {"picture-text": "transcript"}
 
-# Fitted by ``python -m tests.benchmarks.quality --write-calibration``; see EVALUATION.md.
-# BEGIN FITTED
-FITTED: Mapping[str, Calibration] = {
-    "efficientnet-lite0/image/visual": Calibration(slope=11.2388, threshold=0.6556),
-    "minilm-l6-v2/text/note": Calibration(slope=13.2390, threshold=0.4633),
-    "minilm-l6-v2/text/shows": Calibration(slope=4.7451, threshold=0.4114),
-    "minilm-l6-v2/text/tag": Calibration(slope=6.5313, threshold=0.2682),
-    "minilm-l6-v2/text/transcript": Calibration(slope=3.8068, threshold=0.6162),
-    "use-m3/text/note": Calibration(slope=10.9273, threshold=0.4430),
-    "use-m3/text/shows": Calibration(slope=8.3238, threshold=0.2157),
-    "use-m3/text/tag": Calibration(slope=8.0802, threshold=0.2688),
-    "use-m3/text/transcript": Calibration(slope=7.5677, threshold=0.5720),
-    "whisper-tiny-en-audio/audio/sound": Calibration(slope=19.0369, threshold=0.9335),
-}
-# END FITTED
-
 
 class CalibrationTable:
     """Looks up the calibration of a route key: fitted, else the default of its kind."""
 
     def __init__(self, fitted: Mapping[str, Calibration] | None = None) -> None:
-        self.fitted = dict(FITTED if fitted is None else fitted)
+        self.fitted = dict(fitted or {})
+
+    @classmethod
+    def of(cls, manifest: Manifest) -> CalibrationTable:
+        """The lines fitted for a pack's models, as its manifest carries them."""
+        return cls(
+            {k: Calibration(line.slope, line.threshold) for k, line in manifest.calibration.items()}
+        )
 
     def get(self, space: str, modality: str, route: str) -> tuple[Calibration, bool]:
         """The calibration and whether it was fitted for this very space (for a route that

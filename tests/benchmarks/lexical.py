@@ -383,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = Chosen.of(args.sample)
     galleries = extract(cache, models, chosen)
     text = TextProbes(models)
-    table = CalibrationTable()
+    table = CalibrationTable.of(manifest)
 
     def planners(gallery: MemoryCollection) -> tuple[Planner, Planner]:
         probes = StoredProbes(gallery, text.of)

@@ -30,7 +30,10 @@ Benchmarks (Tux Paint stamps, see /work/shared/guide/DATA.md):
 Calibration (see :mod:`engine.search.calibration`) is fitted per route key on relevant vs
 irrelevant pairs of the same media and the same query languages, for every text space, on one
 half of the queries, and checked on the other half; ``--write-calibration`` then fits on all
-queries and writes the table into calibration.py.
+queries and writes the lines, with their figures, into the pack's manifest (and for the dev pack
+into ``models/calibration/trove-dev.json``, which its build copies into the manifest).
+``--compare-with FILE`` exits 1 when any route's held-out figures come out worse than those
+lines (the release gate: the release pack against the dev pack's, on the same media).
 """
 
 from __future__ import annotations
@@ -62,7 +65,9 @@ from engine.search.planner import Planner, PlannerSettings, raw_value
 from engine.search.probes import TEXT_ROUTES, ModelProbes, Probes
 from engine.search.query import ExamplePart, Query, TextPart
 from engine.search.results import ROUTE_OF_ITEM, Route
-from models.manifest import Manifest, Task, load_manifest
+from models import devpack
+from models.fitted import committed, read_lines, worse_than, write_lines
+from models.manifest import MANIFEST_NAME, FittedLine, Manifest, Task, load_manifest
 from models.sources import cache_root
 from tests import media
 from tests.benchmarks.encoders import pack_folder
@@ -70,7 +75,6 @@ from tests.engine.search.memory import MemoryCollection, StoredProbes, kind_of
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "EVALUATION.md"
-CALIBRATION_FILE = ROOT / "engine" / "search" / "calibration.py"
 COMMAND = ".venv/bin/python -m tests.benchmarks.quality"
 # Query languages of the language rows (zh: the zh_CN caption, else zh_TW), English first.
 QUERY_LANGUAGES = ("en", "es", "fr", "de", "zh")
@@ -488,6 +492,16 @@ class Fitted:
     held_out_recall: float  # relevant pairs over the threshold (half-fit, other half)
     held_out_false: float  # irrelevant pairs over it
 
+    def line(self) -> FittedLine:
+        """As a pack's manifest keeps it (rounded as EVALUATION.md shows it)."""
+        return FittedLine(
+            round(self.calibration.slope, 4),
+            round(self.calibration.threshold, 4),
+            *self.pairs,
+            round(self.held_out_recall, 4),
+            round(self.held_out_false, 4),
+        )
+
 
 def fit_pairs(name: str, pairs: Pairs) -> Fitted:
     rate = TAG_FALSE_RATE if name.endswith(f"/{Route.TAG.value}") else DEFAULT_MAX_FALSE_RATE
@@ -564,18 +578,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="do not write EVALUATION.md")
     parser.add_argument(
-        "--write-calibration", action="store_true", help="write the fitted table to calibration.py"
+        "--write-calibration",
+        action="store_true",
+        help="write the fitted lines into the pack's manifest (the dev pack's: also the repo's)",
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="FILE",
+        help="fitted lines (models/calibration/*.json) that no route may come out worse than",
     )
     parser.add_argument(
         "--sample", type=int, metavar="N", help="N files of each gallery, for a quick check"
     )
     args = parser.parse_args(argv)
+    # Read first: with --write-calibration on the dev pack, the file is the one rewritten.
+    reference = read_lines(args.compare_with) if args.compare_with else None
     started = time.perf_counter()
     manifest = load_manifest(pack_folder())
     models = ModelSet(manifest)
     cache = items_cache(manifest)
     chosen = Chosen.of(args.sample)
-    run = Run(models, TextProbes(models), chosen, CalibrationTable())
+    run = Run(models, TextProbes(models), chosen, CalibrationTable.of(manifest))
     galleries = extract(cache, models, chosen)
     extracted = time.perf_counter() - started
 
@@ -603,9 +627,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_write:
         REPORT.write_text(with_other_sections(report))
         print(f"wrote {REPORT}", file=sys.stderr)
+    lines = {f.key: f.line() for f in run.fitted}
     if args.write_calibration:
-        write_calibration({f.key: f.calibration for f in run.fitted})
-        print(f"wrote {CALIBRATION_FILE}", file=sys.stderr)
+        manifest.with_calibration(lines).write(manifest.root)
+        print(f"wrote the fitted lines into {manifest.root / MANIFEST_NAME}", file=sys.stderr)
+        if manifest.name == devpack.PACK_NAME:
+            write_lines(committed(manifest.name), lines)
+            print(f"wrote {committed(manifest.name)}", file=sys.stderr)
+    if reference is not None:
+        problems = worse_than(lines, reference)
+        for problem in problems:
+            print(f"worse than {args.compare_with}: {problem}", file=sys.stderr)
+        return 1 if problems else 0
     return 0
 
 
@@ -1051,21 +1084,11 @@ def routes_text(run: Run) -> list[str]:
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in routes]
     return lines + [
         "",
-        "Route keys without a fitted calibration (every release-pack space, until this script",
-        "runs on that pack where its weights are) use cautious defaults, and the planner says so",
-        "in `notes`. Re-fit with `--write-calibration` after changing any model.",
+        "Route keys without a fitted line in the pack's manifest use cautious defaults, and the",
+        "planner says so in `notes`. The release workflow fits the release pack's lines on the",
+        "built pack (`--write-calibration --compare-with models/calibration/trove-dev.json`).",
+        "Re-fit with `--write-calibration` after changing any model.",
     ]
-
-
-def write_calibration(fitted: dict[str, Calibration]) -> None:
-    body = "\n".join(
-        f'    "{name}": Calibration(slope={c.slope:.4f}, threshold={c.threshold:.4f}),'
-        for name, c in sorted(fitted.items())
-    )
-    table = f"FITTED: Mapping[str, Calibration] = {{\n{body}\n}}"
-    text = CALIBRATION_FILE.read_text()
-    pattern = re.compile(r"(# BEGIN FITTED\n).*?(\n# END FITTED)", re.S)
-    CALIBRATION_FILE.write_text(pattern.sub(lambda m: m.group(1) + table + m.group(2), text))
 
 
 if __name__ == "__main__":

@@ -132,7 +132,7 @@ class Recall:
 def spoken_recall(models: ModelSet, items: dict[Path, list[Item]]) -> Recall:
     """Each English spoken caption's caption text as the query; relevant: that recording."""
     gallery = collection(items)
-    bench = Bench(models, gallery, CalibrationTable())
+    bench = Bench(models, gallery, CalibrationTable.of(models.manifest))
     scores = Scores("spoken caption by its words", "transcript")
     for recording in spoken_with_captions(gallery):
         ranked, good = bench.ranked(text_query(media.caption(recording)))

@@ -120,3 +120,19 @@ def test_status_lists_what_the_watcher_could_not_read_and_forgets_it_once_mended
     assert sorted(one.path.name for one in removed.files) == ["broken.png", "chelsea.png"]
     assert {one.change for one in removed.files} == {ChangeKind.REMOVED}
     trove.close()
+
+
+@pytest.mark.slow
+def test_searches_read_the_lines_fitted_for_the_pack_s_models(
+    trove: Trove, dev_pack: Manifest
+) -> None:
+    """The good-match lines come from the pack's manifest: every text space of the dev pack
+    has its own, so a search in words leans on no cautious default, and the table the app
+    searches with holds exactly the pack's lines."""
+    table = trove.planner.calibration
+    assert set(table.fitted) == set(dev_pack.calibration)
+    for space in {key.split("/")[0] for key in dev_pack.calibration if "/text/" in key}:
+        assert table.get(space, "text", "tag")[1], space
+    found = trove.search("a cat")
+    assert not any("cautious default" in note for note in found.notes)
+    assert found.hits and found.hits[0].path.name == "chelsea.png"

@@ -99,6 +99,9 @@ def test_release_workflow_calls_what_exists() -> None:
     for script in ("packaging/build.py", "packaging/smoke.py", "packaging/macos/make_dmg.sh"):
         assert script in text and (ROOT / script).is_file()
     assert "models.release" in text and "onnxruntime-directml" in text
+    # The release pack's good-match lines are fitted on it and held to the dev pack's figures.
+    assert "--write-calibration --compare-with models/calibration/trove-dev.json" in text
+    assert (ROOT / "models" / "calibration" / "trove-dev.json").is_file()
 
 
 def test_a_frozen_app_finds_the_pack_beside_its_executables(

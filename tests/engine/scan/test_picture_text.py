@@ -13,7 +13,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from engine.catalog.records import ItemKind
 from engine.facade import Route, SearchResult, Trove
-from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner, PlannerSettings
 from engine.search.query import parse
 from tests import media, ocrdata
@@ -52,7 +51,7 @@ def ranked(trove: Trove, text: str, limit: int) -> SearchResult:
         trove.planner.probes,
         trove.indexes,
         trove.catalog,
-        CalibrationTable(),
+        trove.planner.calibration,
         PlannerSettings(floor=0.0),
     )
     return planner.search(parse(text), limit)
