@@ -374,6 +374,10 @@ def _doctor(trove: Trove, pack: Path | None) -> int:
     for entry in manifest.models:
         size = sum(ref.bytes for ref in entry.files.values()) / 1e6
         print(f"  {entry.id:26} {entry.task.value:10} {size:7.1f} MB  {entry.licence}")
+    if manifest.calibration:
+        print(f"good-match lines: fitted for {len(manifest.calibration)} routes of this pack")
+    else:
+        print("good-match lines: none fitted for this pack; searches use cautious defaults")
     print(f"data: {trove.data_dir}")
     problems = trove.integrity()
     if problems:

@@ -196,6 +196,7 @@ def test_status_and_doctor_agree_with_the_index(
     assert main([*indexed, "doctor"]) == OK
     doctor = capsys.readouterr().out
     assert "every hash ok" in doctor and "consistent with the catalog" in doctor
+    assert "good-match lines: fitted for" in doctor  # the dev pack carries its own
 
 
 def test_a_broken_file_is_listed_with_its_reason(
