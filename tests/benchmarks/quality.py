@@ -687,9 +687,11 @@ def top_folder(path: Path) -> str:
     return path.relative_to(media.tux_stamps()).parts[0]
 
 
-def words_of(raw: RawScores, probes: Probes) -> dict[str, dict[str, float]]:
-    """Route key -> file -> best raw score, of a picture's words: its tags and what it shows."""
-    return {**raw.best(probes, Route.TAG), **raw.best(probes, Route.SHOWS)}
+def seen_by_text(raw: RawScores, probes: Probes) -> dict[str, dict[str, float]]:
+    """Route key -> file -> best raw score, of a text against pictures: their tags, what they
+    show and, in a pack with an image-text model (the release pack's UForm), their look."""
+    routes = (Route.TAG, Route.SHOWS, Route.VISUAL)
+    return {name: files for route in routes for name, files in raw.best(probes, route).items()}
 
 
 def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
@@ -711,7 +713,7 @@ def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
         for image in stamps if language == "en" else run.chosen.language_stamps:
             text = media.caption_in(image, language)
             if text:
-                best = words_of(image_raw, run.text.of(text))
+                best = seen_by_text(image_raw, run.text.of(text))
                 pairs.add(best, groups[image.parent], {str(image)}, far.of(image))
     # Words too: a folder's name ("cats", "fruit") against the images in it. A word lies closer
     # to every label than a sentence does (USE-multilingual most of all), so a line fitted on
@@ -721,7 +723,7 @@ def calibration_pairs(run: Run, galleries: Galleries) -> PairSets:
         in_folder.setdefault(image.parent, []).append(image)
     for folder, members in sorted(in_folder.items()):
         if folder.name != "cartoon":
-            best = words_of(image_raw, run.text.of(folder.name))
+            best = seen_by_text(image_raw, run.text.of(folder.name))
             pairs.add(best, groups[folder], {str(p) for p in members}, far.of(members[0]))
     group = 0
     for spoken, gallery in galleries.voices.items():
