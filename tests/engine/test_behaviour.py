@@ -1,7 +1,7 @@
 """models/behaviour.py: the release-time behaviour checks, run here on the dev pack's real models
-and real media, and, for the roles only the release pack fills (a sound tagger with AudioSet
-labels, an image-text model), on the same code path with a fake session honouring the PANNs
-contract and with a random-weight UForm3 pack from the release exporter."""
+and real media; for the roles only the release pack fills, on the same code path: a fake session
+honouring the PANNs contract (sound tags), a random-weight UForm3 pack from the release exporter
+(image-text), and the arctic-embed-xs exporter on MiniLM's real weights (text, CLS + prefix)."""
 
 from __future__ import annotations
 
@@ -182,20 +182,55 @@ def test_a_sound_model_without_audioset_labels_is_not_applicable(media: Media) -
 # --- the image-text role (UForm3 in the release pack), on the release exporter's wiring ---------
 
 
+def build_env(*args: str) -> None:
+    """Run the build env's Python (torch, the exporters) on ``args`` in the checkout."""
+    configured = os.environ.get("TROVE_BUILD_PYTHON")
+    python = Path(configured) if configured else ROOT / ".venv-build" / "bin" / "python"
+    if not python.is_file():
+        pytest.fail(f"the build env is missing at {python}: run ./dev setup")
+    subprocess.run([str(python), *args], cwd=ROOT, check=True, timeout=600, capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def uform_pack(tmp_path_factory: pytest.TempPathFactory) -> Manifest:
     """english-small widths, shallower and with random weights, written by the release's own
     exporter (models/export/uform.py) in the build env, as tests/engine/test_imagetext_encoder
     does; no weights of the real model are here."""
-    configured = os.environ.get("TROVE_BUILD_PYTHON")
-    python = Path(configured) if configured else ROOT / ".venv-build" / "bin" / "python"
-    if not python.is_file():
-        pytest.fail(f"the build env is missing at {python}: run ./dev setup")
     folder = tmp_path_factory.mktemp("uform") / "pack"
-    command = [str(python), "-m", "models.export.uform", "random", "english-small"]
-    command += ["--out", str(folder), "--image-layers", "2", "--text-layers", "1"]
-    subprocess.run(command, cwd=ROOT, check=True, timeout=600, capture_output=True)
+    build_env(
+        *("-m", "models.export.uform", "random", "english-small", "--out", str(folder)),
+        *("--image-layers", "2", "--text-layers", "1"),
+    )
     return load_manifest(folder)
+
+
+# The release's arctic-embed-xs exporter on all-MiniLM-L6-v2's real weights (the same
+# architecture): arctic's CLS pooling and query prefix, with the dev pack's weights.
+ARCTIC_ON_MINILM = """
+import sys
+from pathlib import Path
+from models.export import bert
+from models.manifest import Manifest
+out = Path(sys.argv[1])
+entry = bert.export_arctic_embed("xs", bert.minilm_weights_dir(), out)
+Manifest("arctic-wiring", "test", (entry,), root=out).write(out)
+"""
+
+
+@pytest.mark.slow
+def test_the_text_check_runs_arctics_wiring_with_the_dev_weights(
+    tmp_path: Path, media: Media
+) -> None:
+    """Queries go in as queries (with arctic's prefix), passages as documents, pooled at CLS.
+    MiniLM was trained for mean pooling, so its rank here says nothing of arctic's: measured
+    3 of 3 first, the smallest lead 0.007; only the path is asserted."""
+    build_env("-c", ARCTIC_ON_MINILM, str(tmp_path / "pack"))
+    pack = load_manifest(tmp_path / "pack")
+    (entry,) = pack.models
+    assert (entry.id, entry.pooling) == ("arctic-embed-xs", "cls") and entry.prefix("query")
+    (outcome,) = [o for o in behaviour.check_pack(pack, media) if o.check.startswith("text")]
+    assert outcome.model == "arctic-embed-xs" and outcome.status in (Status.PASSED, Status.FAILED)
+    assert list(outcome.measured["ranks"]) == [query for query, _ in behaviour.QUERIES]
 
 
 @pytest.mark.slow
