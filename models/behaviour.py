@@ -20,7 +20,8 @@ the same decoders the scanner uses. For every model the pack has in each role:
 
 A role the pack has no model for is reported as not applicable, never as passed; with
 ``--all-apply`` (the release pack has a model in every role) that is a failure too. Every check
-reports what it measured; the exit status is 1 when any check failed.
+reports what it measured; a model that cannot run at all fails its role's check with the error,
+and the other checks still run. The exit status is 1 when any check failed.
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ from engine.inference.image import ImageEncoder
 from engine.inference.imagetext import ImageTextEncoder
 from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
+from engine.inference.session import InferenceError
 from engine.inference.speech import SpeechTranscriber
 from engine.inference.text import TextEncoder
 from engine.inference.vad import VoiceDetector
 from engine.media.audio import load_audio
+from engine.media.errors import MediaError
 from engine.media.images import load_image
-from models.manifest import Manifest, Task
+from models.manifest import Manifest, PackError, Task
 
 MAX_WORD_ERROR_RATE = 0.3
 TOP_IMAGE_TAGS = 5
@@ -287,7 +290,12 @@ def check_pack(manifest: Manifest, media: Media) -> list[Outcome]:
             message = f"not applicable to this pack: it has no {role}"
             outcomes.append(Outcome(role, "", Status.NOT_APPLICABLE, message))
         for entry in entries:
-            outcomes.extend(run(entry.id))
+            try:
+                outcomes.extend(run(entry.id))
+            except (InferenceError, MediaError, PackError, ValueError) as error:
+                # A model that cannot run fails its role's check, by name; the others still run.
+                message = f"could not run: {error}"
+                outcomes.append(Outcome(role, entry.id, Status.FAILED, message))
 
     def image(model: str) -> list[Outcome]:
         encoder = ImageEncoder.from_pack(manifest, manifest.get(model))

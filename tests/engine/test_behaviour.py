@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import replace
@@ -114,6 +115,29 @@ def test_a_wrong_language_fails_with_what_was_heard(dev_pack: Manifest, media: M
     words, language = behaviour.check_speech(transcriber, replace(english, language="es"))
     assert language.status is Status.FAILED
     assert language.message == "heard en, expected es"
+
+
+def test_a_model_that_cannot_run_fails_its_check_and_the_others_still_run(
+    dev_pack: Manifest, media: Media, tmp_path: Path
+) -> None:
+    image = dev_pack.get("efficientnet-lite0")
+    for name, ref in image.files.items():
+        target = tmp_path / ref.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if name == "model":
+            target.write_bytes(b"not an ONNX graph")
+        else:
+            shutil.copyfile(dev_pack.path(image, name), target)
+    minilm = dev_pack.get("minilm-l6-v2")
+    for ref in minilm.files.values():
+        (tmp_path / ref.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / ref.path).symlink_to(dev_pack.root / ref.path)
+    broken = replace(dev_pack, models=(image, minilm), root=tmp_path)
+    outcomes = by_check(behaviour.check_pack(broken, media))
+    failed = outcomes[("image model", "efficientnet-lite0")]
+    assert failed.status is Status.FAILED
+    assert failed.message.startswith("could not run: cannot load model")
+    assert outcomes[("text query -> passage", "minilm-l6-v2")].status is Status.PASSED
 
 
 # --- the sound tagger's role (PANNs in the release pack), through a fake session ---------------
