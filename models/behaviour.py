@@ -356,16 +356,23 @@ def words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", plain)
 
 
+def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
+    """Levenshtein distance between two token sequences (one row at a time)."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, wanted in enumerate(reference, start=1):
+        current = [i]
+        for j, heard in enumerate(hypothesis, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (wanted != heard))
+            )
+        previous = current
+    return previous[-1]
+
+
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Word-level edit distance over the reference's length (0 for a perfect transcript)."""
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, word in enumerate(ref, 1):
-        current = [i] + [0] * len(hyp)
-        for j, other in enumerate(hyp, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
+    ref = words(reference)
+    return edit_distance(ref, words(hypothesis)) / max(len(ref), 1)
 
 
 def _first_name(label: str) -> str:

@@ -16,7 +16,6 @@ import argparse
 import json
 import math
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from models.behaviour import word_error_rate
 from models.manifest import Manifest, ModelEntry, Task, load_manifest
 from models.sources import cache_root
 from tests import media
@@ -391,20 +391,6 @@ def _audio_workloads(manifest: Manifest, entry: ModelEntry) -> list[Workload]:
             encoder.session.run,
         )
     ]
-
-
-_WORD = re.compile(r"[a-z']+")
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    ref, hyp = _WORD.findall(reference.lower()), _WORD.findall(hypothesis.lower())
-    previous = list(range(len(hyp) + 1))
-    for i, word in enumerate(ref, 1):
-        current = [i] + [0] * len(hyp)
-        for j, other in enumerate(hyp, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
 
 
 def _speech_rows(manifest: Manifest, entry: ModelEntry, seconds: float) -> list[Row]:

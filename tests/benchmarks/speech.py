@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from engine.inference.providers import Device, choose
 from engine.inference.speech import SAMPLE_RATE, Segment, SpeechTranscriber, to_mono_16k
+from models.behaviour import edit_distance
 from models.manifest import Manifest, ModelEntry, Task, load_manifest
 from tests.benchmarks import machine, today, write_section
 from tests.conftest import dev_pack_path
@@ -124,19 +125,6 @@ def tokens(text: str, language: str) -> list[str]:
     if language in CHARACTER_LANGUAGES:
         return [char for char in plain if not char.isspace()]
     return plain.split()
-
-
-def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
-    """Levenshtein distance between two token sequences (one row at a time)."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, wanted in enumerate(reference, start=1):
-        current = [i]
-        for j, heard in enumerate(hypothesis, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (wanted != heard))
-            )
-        previous = current
-    return previous[-1]
 
 
 def error_rate(pairs: Sequence[tuple[str, str]], language: str) -> ErrorRate:

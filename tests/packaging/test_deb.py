@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,7 @@ BUILD_ONLY = ("torch", "transformers", "optimum", "pytest", "_pytest", "ruff", "
 # How long the installed window is watched for network calls: telemetry of a library would
 # start a few seconds into a long-lived process.
 TRACED_SECONDS = 60
+SMOKE = Path(__file__).resolve().parents[2] / "packaging" / "smoke.py"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
@@ -172,6 +174,10 @@ def test_install_start_search_upgrade_remove(
 
     hits = _search(user, "a cat")
     assert "chelsea.png" in hits[:3], hits
+    # The release workflow's smoke test on the installed executables: every kind is found.
+    smoke = [sys.executable, str(SMOKE), "/usr/bin/trove", "/usr/bin/trove-desktop"]
+    checked = user.run(smoke, timeout=900)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     state = catalog_state(user.data)
     assert state.files == DEMO_FILES
 
