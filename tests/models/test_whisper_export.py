@@ -44,9 +44,10 @@ from models.sources import SplitFile, WheelSource
 SMALL = WhisperConfig(d_model=64, encoder_layers=2, decoder_layers=2, heads=4, vocab_size=300)
 
 
-def hub_model(config: WhisperConfig, seed: int = 0) -> WhisperForConditionalGeneration:
-    torch.manual_seed(seed)
-    hub = HubConfig(
+def hub_config(config: WhisperConfig, pad: int = 0, end: int = 2, start: int = 1) -> HubConfig:
+    """The hub's config of a Whisper of ``config``'s shape, with its padding, end-of-text and
+    start-of-transcript tokens."""
+    return HubConfig(
         vocab_size=config.vocab_size,
         num_mel_bins=config.n_mels,
         d_model=config.d_model,
@@ -58,13 +59,17 @@ def hub_model(config: WhisperConfig, seed: int = 0) -> WhisperForConditionalGene
         decoder_ffn_dim=4 * config.d_model,
         max_source_positions=config.audio_frames,
         max_target_positions=config.text_positions,
-        pad_token_id=0,
-        bos_token_id=1,
-        eos_token_id=2,
-        decoder_start_token_id=1,
+        pad_token_id=pad,
+        bos_token_id=start,
+        eos_token_id=end,
+        decoder_start_token_id=start,
         attn_implementation="eager",
     )
-    return WhisperForConditionalGeneration(hub).eval()
+
+
+def hub_model(config: WhisperConfig, seed: int = 0) -> WhisperForConditionalGeneration:
+    torch.manual_seed(seed)
+    return WhisperForConditionalGeneration(hub_config(config)).eval()
 
 
 @pytest.fixture(scope="module")

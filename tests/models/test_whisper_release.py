@@ -17,24 +17,24 @@ import numpy as np
 import pytest
 import soundfile
 from numpy.typing import NDArray
-from transformers import WhisperConfig as HubConfig
 from transformers import WhisperForConditionalGeneration
 
 from engine.inference.speech import Segment, SpeechTranscriber
-from models.arch.whisper import WhisperConfig
 from models.export.ctranslate2 import read_ctranslate2
 from models.export.whisper import base_files, ct2_state_dict, export_whisper
 from models.manifest import Manifest, load_manifest
 from tests.media import speech_clips, spoken_caption
+from tests.models.test_whisper_export import hub_config
 
-MULTILINGUAL_EOT, MULTILINGUAL_SOT = 50257, 50258
+# Padding, end of text, start of transcript: as openai/whisper-base's config.json has them.
+MULTILINGUAL_TOKENS = (50257, 50257, 50258)
 
 
 def hub_snapshot(folder: Path) -> Path:
     """Whisper base's CTranslate2 weights as ``openai/whisper-base`` publishes them."""
     files = base_files()
     config, state = ct2_state_dict(read_ctranslate2(files["model.bin"]))
-    hub = WhisperForConditionalGeneration(hub_config(config)).eval()
+    hub = WhisperForConditionalGeneration(hub_config(config, *MULTILINGUAL_TOKENS)).eval()
     named = {f"model.{name}": tensor for name, tensor in state.items()}
     named["proj_out.weight"] = state["decoder.embed_tokens.weight"]  # tied, as on the hub
     hub.load_state_dict(named, strict=True)
@@ -47,26 +47,6 @@ def hub_snapshot(folder: Path) -> Path:
     }
     (folder / "generation_config.json").write_text(json.dumps(generation))
     return folder
-
-
-def hub_config(config: WhisperConfig) -> HubConfig:
-    return HubConfig(
-        vocab_size=config.vocab_size,
-        num_mel_bins=config.n_mels,
-        d_model=config.d_model,
-        encoder_layers=config.encoder_layers,
-        decoder_layers=config.decoder_layers,
-        encoder_attention_heads=config.heads,
-        decoder_attention_heads=config.heads,
-        encoder_ffn_dim=4 * config.d_model,
-        decoder_ffn_dim=4 * config.d_model,
-        max_source_positions=config.audio_frames,
-        max_target_positions=config.text_positions,
-        pad_token_id=MULTILINGUAL_EOT,
-        bos_token_id=MULTILINGUAL_EOT,
-        eos_token_id=MULTILINGUAL_EOT,
-        decoder_start_token_id=MULTILINGUAL_SOT,
-    )
 
 
 @pytest.fixture(scope="module")
