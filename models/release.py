@@ -165,13 +165,6 @@ def check_pins(sources: Sequence[Source], allowed: Collection[str]) -> None:
 # The files each exporter reads from a hub snapshot; nothing else comes down (no TF, Flax,
 # ONNX or Core ML copies of the same weights).
 BERT_FILES = ("config.json", "model.safetensors", "tokenizer.json")
-UFORM_FILES = (
-    "config.json",
-    "tokenizer.json",
-    "image_encoder.safetensors",
-    "text_encoder.safetensors",
-    "torch_weight.pt",
-)
 WHISPER_FILES = ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json")
 RESNET50_FILE = PinnedFile(
     "https://download.pytorch.org/models/resnet50-11ad3fa6.pth",
@@ -210,8 +203,10 @@ def _exporters() -> list[tuple[Source, Exporter]]:
     def hub(name: str, repo: str, revision: str | None, files: tuple[str, ...]) -> Source:
         return Source(name, hub_repo=repo, revision=revision, allow_patterns=files)
 
-    # Revisions as public projects pin them (MTEB's model registry for arctic-embed); None
-    # where none was found: packaging/README.md, "Pinned sources".
+    uform_files = uform.snapshot_files()  # the tower files its loader looks for, in order
+
+    # Revisions as public projects pin them (MTEB's model registry for arctic-embed; several
+    # projects for Whisper's); None where none was found: packaging/README.md, "Pinned sources".
     return [
         (
             hub(
@@ -245,17 +240,25 @@ def _exporters() -> list[tuple[Source, Exporter]]:
                 "uform-en",
                 "unum-cloud/uform3-image-text-english-small",
                 "a8d990ed0dc6340b9c25cb47f06f86b9ecb67fa6",
-                UFORM_FILES,
+                uform_files,
             ),
             uform3("english-small"),
         ),
         (
-            hub("uform-multi", "unum-cloud/uform3-image-text-multilingual-base", None, UFORM_FILES),
+            hub("uform-multi", "unum-cloud/uform3-image-text-multilingual-base", None, uform_files),
             uform3("multilingual-base"),
         ),
         (Source("resnet50", files=(RESNET50_FILE,)), resnet),
         (Source("panns", files=(CNN14_FILE, AUDIOSET_LABELS_FILE)), cnn14),
-        (hub("whisper-base", "openai/whisper-base", None, WHISPER_FILES), whisper_of("base")),
+        (
+            hub(
+                "whisper-base",
+                "openai/whisper-base",
+                "e37978b90ca9030d5170a5c07aadb050351a65bb",
+                WHISPER_FILES,
+            ),
+            whisper_of("base"),
+        ),
         (
             hub(
                 "whisper-tiny",

@@ -76,6 +76,17 @@ TOKENIZER_NAME = "tokenizer.json"
 _TOWER_FILES = ("{modality}.safetensors", "{modality}.pt")
 _MERGED_FILES = ("torch_weight.pt", "weight.pt", "model.pt")
 
+
+def snapshot_files() -> tuple[str, ...]:
+    """Every file name the exporter may read from a hub snapshot (a download's allow list)."""
+    towers = tuple(
+        pattern.format(modality=modality)
+        for pattern in _TOWER_FILES
+        for modality in ("image_encoder", "text_encoder")
+    )
+    return (CONFIG_NAME, TOKENIZER_NAME, *towers, *_MERGED_FILES)
+
+
 # The hub repositories' config.json (uform3 release, April 2024). Only the fields that change
 # the architecture or the preprocessing (``_CHECKED_FIELDS``) are compared with a weights
 # folder's config, so a wrong repository fails by name while a training-only value (dropout)

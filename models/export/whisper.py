@@ -159,6 +159,8 @@ def ct2_state_dict(model: CTranslate2Model) -> tuple[WhisperConfig, dict[str, to
 
     def take(name: str) -> np.ndarray:
         used.add(name)
+        if name not in model:
+            raise ExportError(f"the CTranslate2 file lacks {name} (missing 1: {name})")
         return model.as_float32(name)
 
     def put(target: str, source: str) -> None:

@@ -88,7 +88,7 @@ def test_build_writes_a_verified_pack_from_what_each_exporter_returns(
 # --- pinned sources ----------------------------------------------------------------------------
 
 # Sources no public record of a pin was found for (packaging/README.md, "Pinned sources").
-UNPINNED = {"uform-multi": "no revision", "whisper-base": "no revision"}
+UNPINNED = {"uform-multi": "no revision"}
 README = Path(__file__).resolve().parents[2] / "packaging" / "README.md"
 
 

@@ -34,6 +34,7 @@ from models.export.uform import (
     load_state,
     random_config,
     read_config,
+    snapshot_files,
     write_random_snapshot,
 )
 from models.manifest import ImageTextPreprocessing, Manifest, ModelEntry, Task, load_manifest
@@ -250,3 +251,10 @@ def test_a_checkpoint_with_a_renamed_key_stops_the_build(tmp_path: Path) -> None
     assert f"missing 1: {name};" in message
     assert f"unexpected 1: {name.replace('norm.weight', 'norm.gamma')}" in message
     assert not (tmp_path / "pack").exists()
+
+
+def test_the_release_download_list_covers_every_file_the_exporter_reads(
+    exported: Exported,
+) -> None:
+    """models.release fetches only ``snapshot_files()``: a snapshot in the hub layout is inside."""
+    assert {path.name for path in exported.snapshot.iterdir()} <= set(snapshot_files())

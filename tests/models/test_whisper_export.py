@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -313,6 +314,22 @@ def test_exact_float16_weights_are_stored_at_half_size_with_the_same_outputs(
     stored = store_exact_float16(path)
     assert stored > 10 and path.stat().st_size < 0.75 * size
     assert np.array_equal(run_onnx(path, clip)["embedding"], before)
+
+
+def test_a_ctranslate2_file_with_a_renamed_variable_stops_the_build() -> None:
+    """The CTranslate2 route (the dev pack's Whisper): every variable is mapped or named."""
+    model = read_ctranslate2(ct2_files()["model.bin"])
+    name = "decoder/layer_1/attention/layer_norm/gamma"
+    variables = dict(model.variables)
+    variables["decoder/layer_1/attention/layer_norm/scale"] = variables.pop(name)
+    renamed = replace(model, variables=variables)
+    with pytest.raises(ExportError, match=f"lacks {name}"):
+        ct2_state_dict(renamed)
+    extra = replace(
+        model, variables={**model.variables, "encoder/extra": variables["encoder/layer_norm/gamma"]}
+    )
+    with pytest.raises(ExportError, match=r"not mapped: \['encoder/extra'\]"):
+        ct2_state_dict(extra)
 
 
 def test_ctranslate2_reader_rejects_a_truncated_file(tmp_path: Path) -> None:
