@@ -48,8 +48,8 @@ def file_digest(path: Path, algorithm: str) -> str:
 
 @dataclass(frozen=True)
 class PinnedFile:
-    """One file at an address, with the digest it must have: SHA-256, or (where the publisher
-    gives no SHA-256 and none could be found) the MD5 the publisher lists."""
+    """One file at an address, with the digests it must have: SHA-256, and the MD5 the
+    publisher lists where that is the only digest it publishes (both are checked)."""
 
     url: str
     sha256: str | None = None
@@ -65,7 +65,8 @@ class PinnedFile:
         return self.sha256 is not None or self.md5 is not None
 
     def verify(self, path: Path) -> None:
-        """Raise :class:`SourceError` naming the file, the expected and the found digest."""
+        """Check every digest given; raise :class:`SourceError` naming the file, the expected
+        and the found digest."""
         for algorithm, expected in (("sha256", self.sha256), ("md5", self.md5)):
             if expected is None:
                 continue
@@ -75,7 +76,6 @@ class PinnedFile:
                     f"{self.name} from {self.url}: {algorithm} {found}, expected {expected} "
                     "(the upstream file changed, or the download is damaged)"
                 )
-            return
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,9 @@ RESNET50_FILE = PinnedFile(
 )
 CNN14_FILE = PinnedFile(
     "https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1",
-    md5="541141fa2ee191a88f24a3219fff024e",  # Zenodo's listed checksum; no SHA-256 published
+    # SHA-256 as a public project recorded it; MD5 as Zenodo lists it (its only checksum).
+    sha256="0dc499e40e9761ef5ea061ffc77697697f277f6a960894903df3ada000e34b31",
+    md5="541141fa2ee191a88f24a3219fff024e",
 )
 AUDIOSET_LABELS_FILE = PinnedFile(
     "https://raw.githubusercontent.com/qiuqiangkong/audioset_tagging_cnn/"

@@ -119,13 +119,6 @@ def run_torch(
     }
 
 
-def max_abs_difference(
-    module: torch.nn.Module, path: Path, example: Mapping[str, torch.Tensor], graph: Graph
-) -> dict[str, float]:
-    """Largest absolute difference between torch and ONNX Runtime, per output."""
-    return {name: found.max_abs for name, found in parity(module, path, example, graph).items()}
-
-
 # --- strict loading ------------------------------------------------------------------------------
 
 

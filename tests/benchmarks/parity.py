@@ -1,6 +1,6 @@
 """Export parity: how far each exported ONNX graph drifts from its torch module, scale-free.
 
-    python -m tests.benchmarks.parity [--no-write] [--skip NAME ...]
+    python -m tests.benchmarks.parity [--no-write] [--only NAME ...]
 
 Every exporter refuses a graph whose outputs drift from torch beyond its ``PARITY`` bound
 (:class:`models.export.common.ParityBound`): the relative error (max |torch - onnx| over

@@ -169,13 +169,15 @@ def test_a_cached_file_that_changed_is_refused(tmp_path: Path) -> None:
         source.fetch(tmp_path / "weights")
 
 
-def test_an_md5_pin_is_checked_where_no_sha256_is_published(tmp_path: Path) -> None:
-    url, _ = _local(tmp_path, b"zenodo file")
+def test_the_publishers_md5_is_checked_beside_the_sha256(tmp_path: Path) -> None:
+    url, digest = _local(tmp_path, b"zenodo file")
     right = hashlib.md5(b"zenodo file").hexdigest()  # noqa: S324 (the publisher's checksum)
-    release.Source("ok", files=(release.PinnedFile(url, md5=right),)).fetch(tmp_path / "w")
-    wrong = release.Source("bad", files=(release.PinnedFile(url, md5="0" * 32),))
-    with pytest.raises(release.SourceError, match="md5"):
-        wrong.fetch(tmp_path / "w")
+    both = release.PinnedFile(url, sha256=digest, md5=right)
+    release.Source("ok", files=(both,)).fetch(tmp_path / "w")
+    wrong = release.PinnedFile(url, sha256=digest, md5="0" * 32)
+    with pytest.raises(release.SourceError, match=f"md5 {right}, expected 0+ "):
+        release.Source("bad", files=(wrong,)).fetch(tmp_path / "w")
+    assert release.CNN14_FILE.sha256 is not None and release.CNN14_FILE.md5 is not None
 
 
 def test_unpinned_sources_stop_the_build_before_any_download(
