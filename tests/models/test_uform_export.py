@@ -17,21 +17,24 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 from uform.torch_encoders import ImageEncoder, TextEncoder
 
+from models.export.common import compare
 from models.export.uform import (
+    PARITY,
     SPECS,
     UFormExportError,
     bert_uncased_tokenizer,
-    check_widths,
+    check_config,
     example_images,
     example_texts,
     export_uform3,
     load_state,
     random_config,
     read_config,
+    snapshot_files,
     write_random_snapshot,
 )
 from models.manifest import ImageTextPreprocessing, Manifest, ModelEntry, Task, load_manifest
@@ -55,7 +58,8 @@ def exported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     root = tmp_path_factory.mktemp(variant)
     config = random_config(variant, *SHALLOW[variant])
     snapshot = write_random_snapshot(config, root / "snapshot", bert_uncased_tokenizer(), seed=3)
-    entry = export_uform3(variant, snapshot, root / "pack")
+    full_depth = SHALLOW[variant] == (None, None)
+    entry = export_uform3(variant, snapshot, root / "pack", check_depth=full_depth)
     return Exported(variant, snapshot, root / "pack", entry, config)
 
 
@@ -94,7 +98,7 @@ def test_image_tower_matches_uform(towers: Towers, batch: int) -> None:
         expected = towers.image(pixels).numpy()
     (actual,) = towers.image_onnx.run(["embedding"], {"pixel_values": pixels.numpy()})
     assert actual.shape == (batch, 256)
-    assert np.abs(actual - expected).max() < TOLERANCE
+    assert compare(expected, actual).within(PARITY)
     # Random weights that left every image alike would let a broken tower pass unseen.
     assert np.abs(expected).max() > 1e-2
     if batch > 1:
@@ -112,7 +116,7 @@ def test_text_tower_matches_uform(exported: Exported, towers: Towers, lengths: l
     arrays = {name: tensor.numpy() for name, tensor in feed.items()}
     (actual,) = towers.text_onnx.run(["embedding"], arrays)
     assert actual.shape == (len(lengths), 256)
-    assert np.abs(actual - expected).max() < TOLERANCE
+    assert compare(expected, actual).within(PARITY)
     if len(lengths) > 1:
         # The 5-token row padded to 40 gives what it gives alone: the mask reaches every layer.
         (alone,) = towers.text_onnx.run(
@@ -202,4 +206,55 @@ def test_config_checks_name_what_is_wrong(tmp_path: Path) -> None:
     config["image_encoder"]["dim"] = 768
     (tmp_path / "config.json").write_text(json.dumps(config))
     with pytest.raises(UFormExportError, match=r"image_encoder.dim=768 \(expected 384\)"):
-        check_widths(SPECS["english-small"], read_config(tmp_path), tmp_path)
+        check_config(SPECS["english-small"], read_config(tmp_path), tmp_path)
+
+
+def test_a_field_that_changes_neither_architecture_nor_preprocessing_passes() -> None:
+    config = random_config("english-small")
+    config["text_encoder"]["dropout_prob"] = 0.0  # training only
+    config["text_encoder"]["comment"] = "a field the hub may add"
+    check_config(SPECS["english-small"], config, Path("snapshot"))  # no error
+
+
+@pytest.mark.parametrize(
+    ("modality", "field", "value"),
+    [
+        ("text_encoder", "max_position_embeddings", 77),  # architecture and text cut
+        ("text_encoder", "pooling", "mean"),  # architecture
+        ("image_encoder", "normalization_means", [0.5, 0.5, 0.5]),  # preprocessing
+        ("image_encoder", "num_layers", 6),  # depth
+    ],
+)
+def test_an_architectural_or_preprocessing_field_stops_with_its_name(
+    modality: str, field: str, value: Any
+) -> None:
+    config = random_config("english-small")
+    config[modality][field] = value
+    with pytest.raises(
+        UFormExportError, match=rf"{modality}.{field}={value!r}".replace("[", r"\[")
+    ):
+        check_config(SPECS["english-small"], config, Path("snapshot"))
+
+
+def test_a_checkpoint_with_a_renamed_key_stops_the_build(tmp_path: Path) -> None:
+    config = random_config("english-small", image_layers=1, text_layers=1)
+    snapshot = write_random_snapshot(config, tmp_path / "snapshot", bert_uncased_tokenizer())
+    tower = snapshot / "text_encoder.safetensors"
+    state = load_file(str(tower))
+    name = next(key for key in state if key.endswith("norm.weight"))
+    state[name.replace("norm.weight", "norm.gamma")] = state.pop(name)
+    save_file(state, str(tower))
+    with pytest.raises(UFormExportError) as raised:
+        export_uform3("english-small", snapshot, tmp_path / "pack", check_depth=False)
+    message = str(raised.value)
+    assert "(text_encoder) does not fit TextEncoder" in message
+    assert f"missing 1: {name};" in message
+    assert f"unexpected 1: {name.replace('norm.weight', 'norm.gamma')}" in message
+    assert not (tmp_path / "pack").exists()
+
+
+def test_the_release_download_list_covers_every_file_the_exporter_reads(
+    exported: Exported,
+) -> None:
+    """models.release fetches only ``snapshot_files()``: a snapshot in the hub layout is inside."""
+    assert {path.name for path in exported.snapshot.iterdir()} <= set(snapshot_files())

