@@ -52,6 +52,15 @@ class Resize(StrEnum):
     SQUASH = "squash"  # straight to the square, whatever its shape
 
 
+class Interpolation(StrEnum):
+    """How a photo is resampled to a model's input size: as the model was trained (torchvision's
+    ResNet-50 weights bilinear, EfficientNet and CLIP-style towers bicubic). Pillow's filters,
+    which antialias when reducing, as torchvision's resize of a PIL image does."""
+
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+
+
 Rgb = tuple[float, float, float]
 
 
@@ -91,6 +100,12 @@ def _resize(value: object) -> Resize:
     if value not in {mode.value for mode in Resize}:
         raise ValueError(f"must be one of {[mode.value for mode in Resize]}, got {value!r}")
     return Resize(value)
+
+
+def _interpolation(value: object) -> Interpolation:
+    if value not in {mode.value for mode in Interpolation}:
+        raise ValueError(f"must be one of {[mode.value for mode in Interpolation]}, got {value!r}")
+    return Interpolation(value)
 
 
 def _whole_or_none(value: object) -> int | None:
@@ -154,7 +169,7 @@ def _readers(cls: type[_Flat]) -> dict[str, Callable[[object], object]]:
 
 
 def _json_value(value: object) -> object:
-    if isinstance(value, Resize):
+    if isinstance(value, StrEnum):
         return value.value
     return list(value) if isinstance(value, tuple) else value
 
@@ -170,11 +185,12 @@ class TextPreprocessing(_Flat):
 @dataclass(frozen=True, kw_only=True)
 class ImagePreprocessing(_Flat):
     """``image_size`` is the square side fed to the network. ``resize`` crop scales the
-    shorter side to ``resize_to`` (``image_size`` when unset) and takes the centre square;
-    squash scales straight to the square. Pixels in 0..255 become ``(x / 255 - mean) / std``
-    when ``pixel_scale`` is 255, or ``(x - mean) / std`` on the raw 0..255 scale when it is 1.
-    The engine resamples bicubic (Pillow, antialiased) and composites transparency onto mid
-    grey before either step."""
+    shorter side to ``resize_to`` (``image_size`` when unset; the longer side truncated, as
+    torchvision does) and takes the centre square; squash scales straight to the square, with
+    ``interpolation``. Pixels in 0..255 become ``(x / 255 - mean) / std`` when ``pixel_scale`` is
+    255, or ``(x - mean) / std`` on the raw 0..255 scale when it is 1. The engine composites
+    transparency onto mid grey first. A pack written before ``interpolation`` was recorded
+    reads as bicubic, which is what the engine did for every model then."""
 
     task: ClassVar[Task] = Task.IMAGE
     image_size: Whole
@@ -183,6 +199,7 @@ class ImagePreprocessing(_Flat):
     mean: Annotated[Rgb, _rgb]
     std: Annotated[Rgb, _positive_rgb]
     pixel_scale: Positive = 255.0
+    interpolation: Annotated[Interpolation, _interpolation] = Interpolation.BICUBIC
 
     @property
     def crop_from(self) -> int:

@@ -29,7 +29,7 @@ from PIL import ExifTags, Image, ImageOps
 
 from engine.media.errors import MediaError
 from engine.media.kinds import regular_size
-from models.manifest import ImagePreprocessing, Resize
+from models.manifest import ImagePreprocessing, Interpolation, Resize
 
 # Pillow already refuses images over twice its limit (~179 MP) when it opens them; below that it
 # only warns, and our own limit, checked on the size actually decoded, replaces the warning.
@@ -88,10 +88,12 @@ def load_image(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     min_side: int = DEFAULT_MIN_SIDE,
     max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+    jpeg_scale: int = 8,
 ) -> Image.Image:
     """Decode ``path`` to an upright RGB image whose shorter side is at least ``min_side``
     (where the file has that many pixels); JPEGs, and photos over
-    :data:`REDUCE_EARLY_BYTES`, may come back smaller than full size.
+    :data:`REDUCE_EARLY_BYTES`, may come back smaller than full size: a JPEG reduced by at
+    most ``jpeg_scale`` (1, 2, 4 or 8) as libjpeg decodes it.
 
     Raises :class:`MediaError` for an empty, unreadable, truncated or corrupt file and
     :class:`ImageTooLargeError` when the decode would exceed ``max_pixels`` or
@@ -103,7 +105,7 @@ def load_image(
     try:
         with Image.open(path) as image:
             full_size = image.size
-            _reduce_on_decode(image, min_side)
+            _reduce_on_decode(image, min_side, jpeg_scale)
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageTooLargeError(
@@ -136,10 +138,13 @@ def load_image(
         raise MediaError(f"{path.name}: truncated or corrupt image ({error})") from error
 
 
-def _reduce_on_decode(image: Image.Image, min_side: int) -> None:
-    """Ask JPEG for 1/2, 1/4 or 1/8 scale while both sides stay at least ``min_side``."""
+def _reduce_on_decode(image: Image.Image, min_side: int, most: int) -> None:
+    """Ask JPEG for 1/2, 1/4 or 1/8 scale (at most 1/``most``) while both sides stay at least
+    ``min_side``."""
     if image.format == "JPEG":
-        image.draft(image.mode, (min_side, min_side))
+        # Pillow reduces by the largest of 8, 4, 2 that the asked size goes into both sides.
+        kept = max(min_side, min(image.size) // most)
+        image.draft(image.mode, (kept, kept))
 
 
 def decode_bytes(image: Image.Image, full_size: tuple[int, int]) -> int:
@@ -249,18 +254,38 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(scaled)
 
 
-def fit(image: Image.Image, pre: ImagePreprocessing) -> Image.Image:
-    """Resize (and centre-crop) one RGB image to the model's square input."""
-    side = pre.image_size
+# The manifest's interpolation -> Pillow's filter (antialiased when reducing, as torchvision's
+# resize of a PIL image is: it calls this very filter).
+FILTERS = {
+    Interpolation.BILINEAR: Image.Resampling.BILINEAR,
+    Interpolation.BICUBIC: Image.Resampling.BICUBIC,
+}
+
+
+def scaled(image: Image.Image, pre: ImagePreprocessing) -> Image.Image:
+    """The resize step of a model's preprocessing: the shorter side to ``crop_from`` (the
+    longer truncated, as torchvision computes it), or straight to the square for a squash."""
+    side, width, height = pre.image_size, image.width, image.height
     if pre.resize is Resize.SQUASH:
-        return image.resize((side, side), Image.Resampling.BICUBIC)
-    shorter = pre.crop_from
-    width, height = image.size
-    scale = shorter / min(width, height)
-    new_size = (max(side, round(width * scale)), max(side, round(height * scale)))
-    resized = image.resize(new_size, Image.Resampling.BICUBIC, reducing_gap=3.0)
-    left = (new_size[0] - side) // 2
-    top = (new_size[1] - side) // 2
+        size = (side, side)
+    elif width <= height:
+        size = (pre.crop_from, int(pre.crop_from * height / width))
+    else:
+        size = (int(pre.crop_from * width / height), pre.crop_from)
+    if size == image.size:
+        return image
+    return image.resize(size, FILTERS[pre.interpolation])
+
+
+def fit(image: Image.Image, pre: ImagePreprocessing) -> Image.Image:
+    """Resize and centre-crop one RGB image to the model's square input, as the model's own
+    evaluation transform does (torchvision's ``Resize`` then ``CenterCrop``)."""
+    resized = scaled(image, pre)
+    side, width, height = pre.image_size, resized.width, resized.height
+    if (width, height) == (side, side):
+        return resized
+    # torchvision's offsets: int(round(...)), rounding half to even as Python does.
+    left, top = int(round((width - side) / 2.0)), int(round((height - side) / 2.0))
     return resized.crop((left, top, left + side, top + side))
 
 

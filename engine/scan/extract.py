@@ -72,7 +72,7 @@ from engine.media.audio import (
     pieces,
 )
 from engine.media.errors import MediaError
-from engine.media.images import load_image
+from engine.media.images import DEFAULT_MIN_SIDE, REDUCING_GAP, load_image, scaled
 from engine.media.kinds import shown
 from models.manifest import ImagePreprocessing, ImageTextPreprocessing, Resize, Task
 
@@ -264,7 +264,9 @@ class Extractor:
         seeing = [models.entry(task) for task in (Task.IMAGE, Task.IMAGE_TEXT)]
         self.sees = any(seeing)
         self.reads = self.settings.read_text and models.entry(Task.OCR) is not None
-        self._image_side = _shrink_side([_image_input(e.preprocessing) for e in seeing if e])
+        inputs = [_image_input(e.preprocessing) for e in seeing if e]
+        self._image_side = _shrink_side(inputs)
+        self._scaling = _shared_scaling(inputs)
 
     @cached_property
     def image(self) -> ImageEncoder | None:
@@ -333,9 +335,16 @@ class Extractor:
         return DecodedSound(decoded.samples, decoded.sample_rate)
 
     def _decode_photo(self, path: Path) -> DecodedPhoto:
+        # A JPEG decoded at a reduced scale keeps three times the side the models scale to, at
+        # half size at the least: further down, libjpeg's scaling strays from the resize the
+        # models were trained with (BENCHMARKS.md, "Image preprocessing parity").
+        side = round(REDUCING_GAP * max(self._image_side, DEFAULT_MIN_SIDE))
         if not self.reads:
-            return DecodedPhoto(self._shrink(load_image(path)) if self.sees else _NO_IMAGE)
-        image = load_image(path, min_side=self.settings.text_min_side)
+            if not self.sees:
+                return DecodedPhoto(_NO_IMAGE)
+            return DecodedPhoto(self._shrink(load_image(path, min_side=side, jpeg_scale=2)))
+        side = max(side, self.settings.text_min_side)
+        image = load_image(path, min_side=side, jpeg_scale=2 if self.sees else 8)
         seen = self._shrink(image) if self.sees else _NO_IMAGE
         return DecodedPhoto(seen, bounded(image, self.settings.text_side))
 
@@ -361,14 +370,11 @@ class Extractor:
         return chunks
 
     def _shrink(self, image: Image.Image) -> Image.Image:
-        """Scale a photo down to the size the models resize it to, here on a decode thread,
-        so the inference thread's own resize is a copy and a queued photo stays small."""
-        side = self._image_side
-        if side <= 0 or min(image.size) <= side:
-            return image
-        scale = side / min(image.size)
-        size = (max(side, round(image.width * scale)), max(side, round(image.height * scale)))
-        return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
+        """A photo scaled as the models scale it, here on a decode thread, so the inference
+        thread's own resize is a no-op and a queued photo stays small; as decoded when the
+        models scale photos in different ways (each then scales it itself, from the same
+        pixels, as it was trained)."""
+        return image if self._scaling is None else scaled(image, self._scaling)
 
     # --- embedding: the inference thread -------------------------------------------------------
 
@@ -806,6 +812,16 @@ def _image_input(preprocessing: object) -> ImagePreprocessing:
         return preprocessing.image
     assert isinstance(preprocessing, ImagePreprocessing)  # the manifest's task says so
     return preprocessing
+
+
+def _shared_scaling(preprocessings: Sequence[ImagePreprocessing]) -> ImagePreprocessing | None:
+    """The one resize every model that looks at photos applies first, if they share one (the
+    same shorter side and filter; scaling twice would put every photo off what the models were
+    trained on); ``None`` when they differ or a model squashes."""
+    steps = {(pre.resize, pre.crop_from, pre.interpolation) for pre in preprocessings}
+    if len(steps) != 1 or next(iter(steps))[0] is not Resize.CROP:
+        return None
+    return preprocessings[0]
 
 
 def _shrink_side(preprocessings: Sequence[ImagePreprocessing]) -> int:

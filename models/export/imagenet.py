@@ -26,7 +26,14 @@ from models.export.common import (
     load_strict,
     parity,
 )
-from models.manifest import ImagePreprocessing, ModelEntry, Resize, Task, file_ref
+from models.manifest import (
+    ImagePreprocessing,
+    Interpolation,
+    ModelEntry,
+    Resize,
+    Task,
+    file_ref,
+)
 from models.sources import EFFICIENTNET_LITE0, IMAGENET_LABELS
 
 LITE0_ID = "efficientnet-lite0"
@@ -45,7 +52,8 @@ GRAPH = Graph(
 )
 
 # TensorFlow's EfficientNet evaluation crops the centre 224/(224+32) of the shorter side, which is
-# the same as shorter side -> 256, then a 224 centre crop; Lite models take (x - 127) / 128.
+# the same as shorter side -> 256, then a 224 centre crop, resampled bicubic
+# (tf.image.resize_bicubic); Lite models take (x - 127) / 128.
 LITE0_PREPROCESSING = ImagePreprocessing(
     image_size=IMAGE_SIZE,
     resize=Resize.CROP,
@@ -53,15 +61,18 @@ LITE0_PREPROCESSING = ImagePreprocessing(
     mean=(127.0, 127.0, 127.0),
     std=(128.0, 128.0, 128.0),
     pixel_scale=1.0,
+    interpolation=Interpolation.BICUBIC,
 )
-# torchvision's ImageNet evaluation transform for its ResNet-50 weights.
+# torchvision's evaluation transform for resnet50-11ad3fa6.pth, its IMAGENET1K_V2 weights:
+# ImageClassification(crop_size=224, resize_size=232), bilinear (V1's was resize 256).
 RESNET50_PREPROCESSING = ImagePreprocessing(
     image_size=IMAGE_SIZE,
     resize=Resize.CROP,
-    resize_to=256,
+    resize_to=232,
     mean=(0.485, 0.456, 0.406),
     std=(0.229, 0.224, 0.225),
     pixel_scale=255.0,
+    interpolation=Interpolation.BILINEAR,
 )
 
 

@@ -39,6 +39,7 @@ from models.export.common import (
 from models.manifest import (
     ImagePreprocessing,
     ImageTextPreprocessing,
+    Interpolation,
     Manifest,
     ModelEntry,
     Resize,
@@ -346,6 +347,8 @@ def preprocessing_of(config: Mapping[str, Mapping[str, Any]]) -> ImageTextPrepro
     except KeyError as error:
         raise UFormExportError(f"config has no image normalisation {error}") from None
     size = int(image["image_size"])
+    # As uform's own torch processor: Resize(image_size, BICUBIC), CenterCrop, Normalize. (Its
+    # numpy processor scales a portrait photo's width alone, squashing it: not followed.)
     image_preprocessing = ImagePreprocessing(
         image_size=size,
         resize=Resize.CROP,
@@ -353,6 +356,7 @@ def preprocessing_of(config: Mapping[str, Mapping[str, Any]]) -> ImageTextPrepro
         mean=(float(mean[0]), float(mean[1]), float(mean[2])),
         std=(float(std[0]), float(std[1]), float(std[2])),
         pixel_scale=255.0,
+        interpolation=Interpolation.BICUBIC,
     )
     max_tokens = int(config["text_encoder"]["max_position_embeddings"])
     return ImageTextPreprocessing(image_preprocessing, TextPreprocessing(max_tokens=max_tokens))
