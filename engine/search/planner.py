@@ -152,14 +152,16 @@ class Planner:
         probes: ProbeMaker,
         index: VectorSearch,
         catalog: ItemLookup,
-        calibration: CalibrationTable | None = None,
+        calibration: CalibrationTable,
         settings: PlannerSettings | None = None,
         words: lexical.WordLookup | None = None,
     ) -> None:
         self.probes = probes
         self.index = index
         self.catalog = catalog
-        self.calibration = calibration or CalibrationTable()
+        # Required: the lines fitted for the pack's models (CalibrationTable.of(manifest)); a
+        # table left out would silently be the cautious defaults.
+        self.calibration = calibration
         self.settings = settings or PlannerSettings()
         self.words = words
 

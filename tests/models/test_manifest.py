@@ -14,6 +14,7 @@ from models.manifest import (
     AudioPreprocessing,
     ImagePreprocessing,
     ImageTextPreprocessing,
+    Interpolation,
     Manifest,
     ModelEntry,
     OcrPreprocessing,
@@ -100,6 +101,15 @@ def test_optional_fields_take_their_defaults(tmp_path: Path) -> None:
     assert isinstance(pre, ImagePreprocessing)
     assert pre.resize_to is None and pre.crop_from == 8 and pre.pixel_scale == 255.0
     assert pre.std == (1.0, 1.0, 1.0) and isinstance(pre.std[0], float)
+    # A pack from before interpolation was recorded reads as what the engine did then.
+    assert pre.interpolation is Interpolation.BICUBIC
+
+
+def test_the_interpolation_is_recorded_and_read_back(tmp_path: Path) -> None:
+    pre = read_manifest(write_pack(tmp_path, Task.IMAGE, {**IMAGE, "interpolation": "bilinear"}))
+    found = pre.models[0].preprocessing
+    assert isinstance(found, ImagePreprocessing) and found.interpolation is Interpolation.BILINEAR
+    assert found.to_json()["interpolation"] == "bilinear"
 
 
 @pytest.mark.parametrize(
@@ -108,6 +118,7 @@ def test_optional_fields_take_their_defaults(tmp_path: Path) -> None:
         (Task.IMAGE, {"image_size": 0}, "preprocessing.image_size must be a whole number"),
         (Task.IMAGE, {"image_size": 22.5}, "preprocessing.image_size must be a whole number"),
         (Task.IMAGE, {"resize": "stretch"}, r"preprocessing.resize must be one of \['crop'"),
+        (Task.IMAGE, {"interpolation": "nearest"}, r"preprocessing.interpolation must be one of"),
         (Task.IMAGE, {"resize_to": -1}, "preprocessing.resize_to must be a whole number"),
         (Task.IMAGE, {"mean": [0.5, 0.5]}, "preprocessing.mean must be three numbers"),
         (Task.IMAGE, {"std": [0.2, 0.0, 0.2]}, "preprocessing.std must be three positive"),

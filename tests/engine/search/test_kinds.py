@@ -15,6 +15,7 @@ import pytest
 from engine.catalog.records import ItemKind
 from engine.inference.models import ModelSet
 from engine.scan.extract import Extractor
+from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner, PlannerSettings
 from engine.search.probes import ModelProbes
 from engine.search.query import parse
@@ -54,8 +55,10 @@ def world(dev_pack: Manifest) -> Iterator[World]:
     collection = MemoryCollection()
     collection.add_files(extractor, photos, kind_of, batch=16)
     probes = ModelProbes(models, kind_of=kind_of, extractor=extractor)
-    ranker = Planner(probes, collection, collection, settings=PlannerSettings(floor=0.0))
-    yield World(Planner(probes, collection, collection), ranker, collection, extractor, models)
+    table = CalibrationTable.of(dev_pack)  # the lines the app searches with
+    ranker = Planner(probes, collection, collection, table, PlannerSettings(floor=0.0))
+    app = Planner(probes, collection, collection, table)
+    yield World(app, ranker, collection, extractor, models)
 
 
 def _folder(path: Path) -> str:

@@ -12,6 +12,7 @@ import soundfile
 
 from engine.inference.models import ModelSet
 from engine.scan.extract import Extractor
+from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner, PlannerSettings
 from engine.search.probes import ModelProbes
 from engine.search.query import ExamplePart, Query, TextPart, parse
@@ -67,8 +68,9 @@ def world(dev_pack: Manifest, tmp_path_factory: pytest.TempPathFactory) -> Itera
     collection = MemoryCollection()
     collection.add_files(extractor, files, kind_of, batch=8)
     probes = ModelProbes(models, kind_of=kind_of, extractor=extractor)
-    ranker = Planner(probes, collection, collection, settings=PlannerSettings(floor=0.0))
-    yield World(Planner(probes, collection, collection), ranker, probes, folder, speech)
+    table = CalibrationTable.of(dev_pack)  # the lines the app searches with
+    ranker = Planner(probes, collection, collection, table, PlannerSettings(floor=0.0))
+    yield World(Planner(probes, collection, collection, table), ranker, probes, folder, speech)
 
 
 def names(result: SearchResult) -> list[str]:
