@@ -15,7 +15,7 @@ from models.arch.efficientnet_lite import EfficientNetLite0, same_padding
 from models.arch.resnet import ResNet50
 from models.export import imagenet
 from models.export.common import parity, run_onnx
-from models.manifest import ImagePreprocessing, ModelEntry, Task
+from models.manifest import ImagePreprocessing, Interpolation, ModelEntry, Task
 from tests.media import skimage_photos
 
 CAT_LABELS = {
@@ -100,7 +100,9 @@ def test_resnet50_entry_describes_the_files(resnet50: tuple[ResNet50, ModelEntry
     assert entry.outputs == {"model": ["embedding", "logits"]}
     assert entry.preprocessing == imagenet.RESNET50_PREPROCESSING
     assert imagenet.RESNET50_PREPROCESSING.pixel_scale == 255.0
-    assert imagenet.RESNET50_PREPROCESSING.resize_to == 256
+    # torchvision's IMAGENET1K_V2 evaluation: resize 232 bilinear, then the 224 centre crop.
+    pre = imagenet.RESNET50_PREPROCESSING
+    assert (pre.resize_to, pre.image_size, pre.interpolation) == (232, 224, Interpolation.BILINEAR)
     for ref in entry.files.values():
         assert (pack / ref.path).stat().st_size == ref.bytes
     labels = (pack / entry.files["labels"].path).read_text().splitlines()

@@ -35,6 +35,7 @@ IMAGE = {
     "mean": [127.0, 127.0, 127.0],
     "std": [128.0, 128.0, 128.0],
     "pixel_scale": 1.0,
+    "interpolation": "bicubic",
 }
 GOOD: dict[Task, dict[str, Any]] = {
     Task.TEXT: {"max_tokens": 256},
