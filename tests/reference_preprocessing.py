@@ -26,8 +26,8 @@ from PIL import Image
 
 from engine.catalog.records import FileKind
 from engine.inference.models import ModelSet
-from engine.media.images import DEFAULT_MIN_SIDE, REDUCING_GAP, preprocess
-from engine.scan.extract import DecodedPhoto, Extractor, ExtractSettings
+from engine.media.images import DEFAULT_MIN_SIDE, preprocess
+from engine.scan.extract import JPEG_HALF_GAP, DecodedPhoto, Extractor, ExtractSettings
 from models.manifest import ImagePreprocessing, Interpolation, Manifest, ModelEntry, Resize, Task
 
 
@@ -95,6 +95,7 @@ def photos(folder: Path) -> dict[str, Path]:
     made = {
         "portrait 267x400 (coffee)": (coffee.crop((150, 0, 417, 400)), "png"),
         "strip 640x160 (china)": (china.crop((0, 120, 640, 280)), "png"),
+        "3.4 MP JPEG (china)": (camera.resize((2133, 1600), Image.Resampling.BICUBIC), "jpg"),
         "12 MP JPEG (china)": (camera, "jpg"),
         "12 MP PNG (china)": (camera, "png"),
     }
@@ -143,10 +144,9 @@ def trove_pixels(path: Path, transform: Transform, read_text: bool = False) -> N
 
 def decoded_in_full(path: Path, transform: Transform) -> bool:
     """Whether the indexer decodes ``path`` at full size for a model of ``transform``: all but
-    JPEGs whose half size keeps three times the side the model scales to (256 at the least),
-    which libjpeg decodes at half size: the one shortcut the image path takes
+    JPEGs whose half size keeps ``JPEG_HALF_GAP`` times the side the model scales to (256 at
+    the least), which libjpeg decodes at half size: the one shortcut the image path takes
     (tests/benchmarks/preprocessing.py measures it)."""
+    kept = round(JPEG_HALF_GAP * max(transform.resize_size, DEFAULT_MIN_SIDE))
     with Image.open(path) as image:
-        if image.format != "JPEG":
-            return True
-        return min(image.size) / 2 < REDUCING_GAP * max(transform.resize_size, DEFAULT_MIN_SIDE)
+        return image.format != "JPEG" or min(image.size) // 2 < kept

@@ -89,11 +89,13 @@ def load_image(
     min_side: int = DEFAULT_MIN_SIDE,
     max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
     jpeg_scale: int = 8,
+    jpeg_min_side: int = 0,
 ) -> Image.Image:
     """Decode ``path`` to an upright RGB image whose shorter side is at least ``min_side``
     (where the file has that many pixels); JPEGs, and photos over
     :data:`REDUCE_EARLY_BYTES`, may come back smaller than full size: a JPEG reduced by at
-    most ``jpeg_scale`` (1, 2, 4 or 8) as libjpeg decodes it.
+    most ``jpeg_scale`` (1, 2, 4 or 8) as libjpeg decodes it, keeping at least
+    ``jpeg_min_side`` too.
 
     Raises :class:`MediaError` for an empty, unreadable, truncated or corrupt file and
     :class:`ImageTooLargeError` when the decode would exceed ``max_pixels`` or
@@ -105,7 +107,7 @@ def load_image(
     try:
         with Image.open(path) as image:
             full_size = image.size
-            _reduce_on_decode(image, min_side, jpeg_scale)
+            _reduce_on_decode(image, max(min_side, jpeg_min_side), jpeg_scale)
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageTooLargeError(

@@ -267,6 +267,12 @@ class Extractor:
         inputs = [_image_input(e.preprocessing) for e in seeing if e]
         self._image_side = _shrink_side(inputs)
         self._scaling = _shared_scaling(inputs)
+        # libjpeg decodes a JPEG the models see at half size only where that keeps
+        # JPEG_HALF_GAP times the side they scale to, never smaller: below, its scaling strays
+        # from the resize the models were trained with (BENCHMARKS.md, "Image preprocessing
+        # parity": a 12 MP photo at half size is within 0.02 of it, a 3.4 MP one is not).
+        kept = round(JPEG_HALF_GAP * max(self._image_side, DEFAULT_MIN_SIDE))
+        self._jpeg = {"jpeg_scale": 2, "jpeg_min_side": kept}
 
     @cached_property
     def image(self) -> ImageEncoder | None:
@@ -335,16 +341,13 @@ class Extractor:
         return DecodedSound(decoded.samples, decoded.sample_rate)
 
     def _decode_photo(self, path: Path) -> DecodedPhoto:
-        # A JPEG decoded at a reduced scale keeps three times the side the models scale to, at
-        # half size at the least: further down, libjpeg's scaling strays from the resize the
-        # models were trained with (BENCHMARKS.md, "Image preprocessing parity").
         side = round(REDUCING_GAP * max(self._image_side, DEFAULT_MIN_SIDE))
         if not self.reads:
             if not self.sees:
                 return DecodedPhoto(_NO_IMAGE)
-            return DecodedPhoto(self._shrink(load_image(path, min_side=side, jpeg_scale=2)))
+            return DecodedPhoto(self._shrink(load_image(path, min_side=side, **self._jpeg)))
         side = max(side, self.settings.text_min_side)
-        image = load_image(path, min_side=side, jpeg_scale=2 if self.sees else 8)
+        image = load_image(path, min_side=side, **(self._jpeg if self.sees else {}))
         seen = self._shrink(image) if self.sees else _NO_IMAGE
         return DecodedPhoto(seen, bounded(image, self.settings.text_side))
 
@@ -812,6 +815,10 @@ def _image_input(preprocessing: object) -> ImagePreprocessing:
         return preprocessing.image
     assert isinstance(preprocessing, ImagePreprocessing)  # the manifest's task says so
     return preprocessing
+
+
+# See ``Extractor._jpeg``: a 4:3 12 MP photo's half (1512 px) keeps 5.9 times 256.
+JPEG_HALF_GAP = 5.5
 
 
 def _shared_scaling(preprocessings: Sequence[ImagePreprocessing]) -> ImagePreprocessing | None:

@@ -2,10 +2,10 @@
 (:mod:`tests.reference_preprocessing`: torchvision's ImageClassification preset for ResNet-50's
 IMAGENET1K_V2 weights, uform's processor, EfficientNet-Lite0's crop), on real photos of several
 shapes and encodings: the indexer's decode, its decode-thread scaling and the encoder's crop and
-normalisation give the reference's pixels within 0.02 after normalisation, wherever the photo
-is decoded in full. A JPEG large enough to be decoded at a reduced scale strays further per
-pixel (BENCHMARKS.md, "Image preprocessing parity"): there the mean difference stays under
-0.02 and the dev pack's image model sees the same photo (cosine of the embeddings)."""
+normalisation give the reference's pixels within 0.02 after normalisation, whether the photo
+is decoded in full or, a JPEG of 12 MP, at half size by libjpeg (BENCHMARKS.md, "Image
+preprocessing parity"); and the dev pack's image model sees the half-size decode as the full
+photo (cosine of the embeddings)."""
 
 from __future__ import annotations
 
@@ -47,13 +47,13 @@ def test_photos_decoded_in_full_match_the_training_transform(
 
 
 @pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.name.split(" (")[0])
-def test_jpegs_decoded_at_a_reduced_scale_stay_close_on_average(
+def test_a_large_jpeg_decoded_at_half_size_matches_too(
     shots: dict[str, Path], transform: Transform
 ) -> None:
     reduced = [path for path in shots.values() if not decoded_in_full(path, transform)]
-    assert reduced  # the 12 MP JPEG at least
+    assert [path.name for path in reduced] == ["12-MP-JPEG.jpg"]  # the 3.4 MP one is not
     for path in reduced:
-        assert np.abs(trove_pixels(path, transform) - transform(path)).mean() < BOUND, path
+        assert np.abs(trove_pixels(path, transform) - transform(path)).max() < BOUND, path
 
 
 @pytest.mark.slow
