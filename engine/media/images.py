@@ -44,6 +44,10 @@ DEFAULT_MAX_DECODE_BYTES = 200 << 20
 # decoding, a strip at a time, so that turning, flattening and scaling it copy little. Smaller
 # photos go as before, byte for byte.
 REDUCE_EARLY_BYTES = 32 << 20
+# A JPEG asked to keep more of its pixels than the smallest scale gives keeps at most this many
+# decoded bytes (a 16 MP photo at half size): a 100 MP one still decodes at 1/8, within the
+# 300 MB that indexing may add, and its words and look are read from that.
+JPEG_KEPT_BYTES = 16 << 20
 # The reduced photo keeps this many times ``min_side``, as Pillow's own ``reducing_gap`` does.
 REDUCING_GAP = 3.0
 # Rows per strip of that reduction (a multiple of the factor is taken).
@@ -107,7 +111,7 @@ def load_image(
     try:
         with Image.open(path) as image:
             full_size = image.size
-            _reduce_on_decode(image, max(min_side, jpeg_min_side), jpeg_scale)
+            _reduce_on_decode(image, min_side, jpeg_min_side, jpeg_scale)
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageTooLargeError(
@@ -140,13 +144,18 @@ def load_image(
         raise MediaError(f"{path.name}: truncated or corrupt image ({error})") from error
 
 
-def _reduce_on_decode(image: Image.Image, min_side: int, most: int) -> None:
-    """Ask JPEG for 1/2, 1/4 or 1/8 scale (at most 1/``most``) while both sides stay at least
-    ``min_side``."""
-    if image.format == "JPEG":
-        # Pillow reduces by the largest of 8, 4, 2 that the asked size goes into both sides.
-        kept = max(min_side, min(image.size) // most)
-        image.draft(image.mode, (kept, kept))
+def _reduce_on_decode(image: Image.Image, min_side: int, exact_side: int, most: int) -> None:
+    """Ask JPEG for 1/2, 1/4 or 1/8 scale while both sides stay at least ``min_side``; and, where
+    that decodes at most :data:`JPEG_KEPT_BYTES` (memory comes first), at most 1/``most`` and
+    ``exact_side`` at the least."""
+    if image.format != "JPEG":
+        return
+    width, height = image.size
+    if (width // most) * (height // most) * 4 > JPEG_KEPT_BYTES:
+        most, exact_side = 8, 0
+    # Pillow reduces by the largest of 8, 4, 2 that the asked size goes into both sides.
+    kept = max(min_side, exact_side, min(width, height) // most)
+    image.draft(image.mode, (kept, kept))
 
 
 def decode_bytes(image: Image.Image, full_size: tuple[int, int]) -> int:
