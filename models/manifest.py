@@ -479,12 +479,17 @@ class Manifest:
         return target
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_digest(path: Path, algorithm: str) -> str:
+    """A file's digest by ``hashlib``'s ``algorithm`` name, read a chunk at a time."""
+    digest = hashlib.new(algorithm)
     with path.open("rb") as stream:
         while chunk := stream.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    return file_digest(path, "sha256")
 
 
 def file_ref(root: Path, path: Path) -> FileRef:

