@@ -29,6 +29,9 @@ after:2024-01-01``) lists the indexed files it chooses, newest first, a page at 
 Without a good match, ``search`` prints "no good match — closest:" and the nearest candidates
 below the line (exit code 1 still says that nothing was a good match).
 
+``--language zh_CN`` (or ``es``) names tags in that language where the pack has their names
+(the printed lines only; the JSON keeps each tag's English ``label``, its identity).
+
 ``--json`` prints one object: ``{"schema": 3, "generation", "query", "no_good_match",
 "spaces_used", "notes", "hits": [{"file_id", "path", "kind", "score" (0..1), "strength" (strong,
 good, weak), "start", "end" (seconds or null), "why": [{"route", "detail", "start", "end",
@@ -64,6 +67,7 @@ from engine.privacy import restrict_new_files
 
 if TYPE_CHECKING:
     from engine.facade import Trove
+    from engine.inference.tagnames import TagNames
     from engine.scan.pipeline import Progress, RunSummary
     from engine.search.query import ExamplePart, Query
     from engine.search.results import SearchResult
@@ -82,6 +86,7 @@ DEMO_QUERIES = (
     "去北京旅行",
 )
 KINDS = ("photo", "audio", "video", "note")
+TAG_LANGUAGES = ("en", "zh_CN", "es")  # the UI's languages (desktop/i18n.py SHIPPED)
 MAX_LIMIT = 10_000  # hits one search may ask for
 
 
@@ -128,6 +133,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--kind", action="append", choices=KINDS, default=[])
     search.add_argument("--limit", type=_limit, default=10, metavar="N", help="1 to 10,000")
     search.add_argument("--json", action="store_true")
+    search.add_argument(
+        "--language",
+        choices=TAG_LANGUAGES,
+        default="en",
+        help="tags in this language (the pack's label files); English by default",
+    )
 
     listing = commands.add_parser("list", help="list the files a filter chooses, newest first")
     listing.add_argument("query", nargs="?", default="", help='filters: kind:audio in:"~/Music"')
@@ -291,7 +302,9 @@ def _json_line(value: object) -> str:
     return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def _print_result(query: str, result: SearchResult, as_json: bool) -> None:
+def _print_result(
+    query: str, result: SearchResult, as_json: bool, names: TagNames | None = None
+) -> None:
     from engine.search.wording import hit_line, result_json
 
     if as_json:
@@ -300,7 +313,7 @@ def _print_result(query: str, result: SearchResult, as_json: bool) -> None:
     if result.no_good_match:
         print(f'"{query}": no good match' + (" \u2014 closest:" if result.weaker else ""))
     for rank, hit in enumerate(result.hits or result.weaker, 1):
-        print(hit_line(rank, hit))
+        print(hit_line(rank, hit, names=names) if names else hit_line(rank, hit))
     for note in result.notes:
         print(f"     ({note})")
 
@@ -467,7 +480,8 @@ def run(args: argparse.Namespace) -> int:
             if query.browsing:
                 return _list(trove, query, _said(args, examples), _Page(args.limit), args.json)
             result = trove.search(query, limit=args.limit)
-            _print_result(_said(args, examples), result, args.json)
+            names = trove.tag_names(args.language)
+            _print_result(_said(args, examples), result, args.json, names)
             return OK if result.hits else NO_RESULT
         if args.command == "list":
             query = _query(args, [])

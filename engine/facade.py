@@ -54,6 +54,7 @@ from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
 from engine.inference.providers import Device, DeviceUnavailableError, Placement, choose
 from engine.inference.speech import Segment
+from engine.inference.tagnames import TagNames
 from engine.media.previews import media_seconds, photo_thumbnail, video_frame, waveform_peaks
 from engine.privacy import make_private, persons_umask, restrict_new_files
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
@@ -100,6 +101,7 @@ __all__ = [
     "Span",
     "Status",
     "Strength",
+    "TagNames",
     "TextPart",
     "Trove",
     "available_devices",
@@ -453,6 +455,16 @@ class Trove:
             transcript=transcript,
             tags=tags,
         )
+
+    def tag_names(self, language: str) -> TagNames:
+        """The pack's tag names in ``language`` (``"zh_CN"``, ``"es"``) for the caller to show
+        tags and reasons in; English names where the pack has none in that language. A label
+        file that does not fit its model is reported in the log and left out."""
+        try:
+            return TagNames.of_pack(self.manifest, language)
+        except (PackError, OSError, UnicodeDecodeError) as error:
+            log.warning("tag names in %s left out: %s", language, error)
+            return TagNames()
 
     def file_id(self, path: Path) -> int | None:
         """The id of the indexed file at ``path`` (as given, or with links resolved)."""

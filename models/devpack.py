@@ -49,10 +49,11 @@ def _builders() -> list[Builder]:
 
 
 def source_key() -> str:
-    """Hash of every exporter source file: a change to any of them rebuilds the pack."""
+    """Hash of every exporter source file and translated label file: a change to any of
+    them rebuilds the pack."""
     digest = hashlib.sha256()
     root = Path(__file__).parent
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted([*root.rglob("*.py"), *root.glob("labels/*.txt")]):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

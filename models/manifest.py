@@ -450,12 +450,16 @@ class Manifest:
         except KeyError:
             raise PackError(f"model {entry.id!r} has no {role!r} file") from None
 
-    def labels(self, entry: ModelEntry) -> list[str] | None:
+    def labels(self, entry: ModelEntry, language: str | None = None) -> list[str] | None:
         """The model's class names, index-aligned with its scores; ``None`` if it has none.
-        Blank lines are kept as they are, since dropping one would shift every later label."""
-        if "labels" not in entry.files:
+        Blank lines are kept as they are, since dropping one would shift every later label.
+        With ``language`` (``"zh_CN"``, ``"es"``), the names in that language, from the file
+        of role ``labels.<language>`` (:func:`labels_role`); ``None`` if the pack has none
+        (packs built before they were written)."""
+        role = labels_role(language)
+        if role not in entry.files:
             return None
-        text = self.path(entry, "labels").read_text(encoding="utf-8")
+        text = self.path(entry, role).read_text(encoding="utf-8")
         return [line.strip() for line in text.splitlines()]
 
     def to_json(self) -> dict[str, Any]:
@@ -477,6 +481,12 @@ class Manifest:
         target = folder / MANIFEST_NAME
         target.write_text(json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n")
         return target
+
+
+def labels_role(language: str | None = None) -> str:
+    """The file role of a model's class names: ``labels`` (English, as the model was trained),
+    ``labels.zh_CN`` and so on for the same names, line for line, in another language."""
+    return "labels" if language is None else f"labels.{language}"
 
 
 def file_digest(path: Path, algorithm: str) -> str:

@@ -51,18 +51,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.inference.tagnames import IN_ENGLISH, TagNames
 from engine.search.browse import Listed, Listing
 from engine.search.results import Hit, Reason, Route, SearchResult
 
 SCHEMA = 3
 
 
-def detail(reason: Reason) -> str:
-    """The reason in a few English words: ``tag "tabby cat" 0.62``, ``said "…"``."""
+def detail(reason: Reason, names: TagNames = IN_ENGLISH) -> str:
+    """The reason in a few English words: ``tag "tabby cat" 0.62``, ``said "…"``; a tag's
+    name as ``names`` give it (``trove search --language zh_CN``: ``tag "虎斑猫" 0.62``)."""
     if reason.route is Route.TAG:
-        return f'tag "{reason.label}" {reason.probability or 0.0:.2f}'
+        return f'tag "{names.name(reason.label or "")}" {reason.probability or 0.0:.2f}'
     if reason.route is Route.SHOWS:
-        return f'shows "{reason.label}"'
+        return f'shows "{", ".join(names.shown(reason.label or ""))}"'
     if reason.route is Route.TRANSCRIPT:
         return f'said "{reason.excerpt}"'
     if reason.route is Route.NOTE:
@@ -81,10 +83,10 @@ def detail(reason: Reason) -> str:
     return "sounds similar" if sound else "looks similar"
 
 
-def hit_line(rank: int, hit: Hit, reasons: int = 2) -> str:
+def hit_line(rank: int, hit: Hit, reasons: int = 2, names: TagNames = IN_ENGLISH) -> str:
     """One hit as the command line lists it: rank, score, path, seconds, why."""
     when = f" @ {hit.start:.1f}-{hit.end:.1f} s" if hit.start is not None and hit.end else ""
-    why = "; ".join(detail(reason) for reason in hit.reasons[:reasons])
+    why = "; ".join(detail(reason, names) for reason in hit.reasons[:reasons])
     return f"{rank:3}. {hit.score:4.2f}  {hit.path}{when}  [{why}]"
 
 

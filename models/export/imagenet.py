@@ -35,6 +35,7 @@ from models.manifest import (
     file_ref,
 )
 from models.sources import EFFICIENTNET_LITE0, IMAGENET_LABELS
+from models.translations import IMAGENET, write_translations
 
 LITE0_ID = "efficientnet-lite0"
 RESNET50_ID = "resnet50"
@@ -44,6 +45,7 @@ _LEMMAS = "timm/data/_info/imagenet_synset_to_lemma.txt"
 IMAGE_SIZE = 224
 # Export is refused when ONNX Runtime drifts from torch beyond this (tests/benchmarks/parity.py).
 PARITY = ParityBound(relative=5e-4, cosine=3e-8)
+TRANSLATIONS_LICENCE = "labels in zh_CN and es: written for Trove, Apache-2.0"
 
 GRAPH = Graph(
     inputs=("pixel_values",),
@@ -132,8 +134,9 @@ def export_classifier(
     source: str,
     notes: str,
 ) -> ModelEntry:
-    """Write ``<pack>/<id>/model.onnx``, ``labels.txt`` and ``concepts.json`` (what each class
-    is, from WordNet: :mod:`models.export.wordnet`), check parity, describe them."""
+    """Write ``<pack>/<id>/model.onnx``, ``labels.txt`` (and the same names in the UI's other
+    languages: :mod:`models.translations`) and ``concepts.json`` (what each class is, from
+    WordNet: :mod:`models.export.wordnet`), check parity, describe them."""
     folder = pack_dir / model_id
     folder.mkdir(parents=True, exist_ok=True)
     # A batch of two proves the batch axis stays dynamic in the traced graph.
@@ -141,7 +144,8 @@ def export_classifier(
     model_path = export_onnx(network, example, GRAPH, folder / "model.onnx")
     found = check_export(network, model_path, example)
     labels_path = folder / "labels.txt"
-    labels_path.write_text("\n".join(imagenet_labels()) + "\n", encoding="utf-8")
+    labels = imagenet_labels()
+    labels_path.write_text("\n".join(labels) + "\n", encoding="utf-8")
     concepts_path = wordnet.write_concepts(folder / "concepts.json", imagenet_synsets())
     return ModelEntry(
         id=model_id,
@@ -149,6 +153,7 @@ def export_classifier(
         files={
             "model": file_ref(pack_dir, model_path),
             "labels": file_ref(pack_dir, labels_path),
+            **write_translations(IMAGENET, labels, folder, pack_dir),
             "concepts": file_ref(pack_dir, concepts_path),
         },
         dims={"embedding": embedding_dim, "logits": 1000},
@@ -156,7 +161,7 @@ def export_classifier(
         pooling="none",
         inputs={"model": list(GRAPH.inputs)},
         outputs={"model": list(GRAPH.outputs)},
-        licence=f"{licence}; concepts: {wordnet.LICENCE}",
+        licence=f"{licence}; concepts: {wordnet.LICENCE}; {TRANSLATIONS_LICENCE}",
         source=f"{source}; concepts (ancestors, glosses) from WordNet 3.0, Debian "
         f"{wordnet.PACKAGE}",
         notes=f"{notes} torch vs ONNX: {found.describe()}.",

@@ -33,6 +33,7 @@ from models.export.common import (
     parity,
 )
 from models.manifest import AudioPreprocessing, ModelEntry, Task, file_ref
+from models.translations import AUDIOSET, write_translations
 
 CNN14_ID = "panns-cnn14"
 SOURCE = (
@@ -41,6 +42,8 @@ SOURCE = (
 )
 WINDOW_SECONDS = 10.0
 HOP_SECONDS = 5.0
+# AudioSet's ontology (its names) is CC BY-SA 4.0, and so are the names translated from it.
+TRANSLATIONS_LICENCE = "labels in zh_CN and es: translated for Trove from AudioSet's, CC BY-SA 4.0"
 # Export is refused when ONNX Runtime drifts from torch beyond this (tests/benchmarks/parity.py).
 PARITY = ParityBound(relative=4e-4, cosine=3e-9)
 
@@ -120,9 +123,15 @@ def check_export(
 
 
 def export_network(
-    network: Cnn14, pack_dir: Path, labels: list[str] | None, model_id: str = CNN14_ID
+    network: Cnn14,
+    pack_dir: Path,
+    labels: list[str] | None,
+    model_id: str = CNN14_ID,
+    translations: str | None = None,
 ) -> ModelEntry:
-    """Write ``<pack>/<id>/model.onnx`` (and ``labels.txt``), check parity, describe them."""
+    """Write ``<pack>/<id>/model.onnx`` (and ``labels.txt``, with the label set
+    ``translations`` names in the UI's other languages: :mod:`models.translations`), check
+    parity, describe them."""
     classes = network.fc_audioset.out_features
     if labels is not None and len(labels) != classes:
         raise PannsExportError(f"{len(labels)} labels for {classes} classes")
@@ -139,6 +148,8 @@ def export_network(
         labels_path = folder / "labels.txt"
         labels_path.write_text("\n".join(labels) + "\n", encoding="utf-8")
         files["labels"] = file_ref(pack_dir, labels_path)
+        if translations is not None:
+            files.update(write_translations(translations, labels, folder, pack_dir))
     return ModelEntry(
         id=model_id,
         task=Task.AUDIO,
@@ -148,7 +159,7 @@ def export_network(
         pooling="none",
         inputs={"model": list(GRAPH.inputs)},
         outputs={"model": list(GRAPH.outputs)},
-        licence="MIT",
+        licence="MIT" if translations is None else f"MIT; {TRANSLATIONS_LICENCE}",
         source=SOURCE,
         notes=(
             "waveform mono float32 at 32 kHz, at least 0.4 s; log-mel front end inside the graph; "
@@ -162,5 +173,7 @@ def export_cnn14(checkpoint: Path, pack_dir: Path, labels_csv: Path | None) -> M
     """The release pack's sound model from ``Cnn14_mAP=0.431.pth`` and its label table."""
     network = load_cnn14(checkpoint)
     classes = network.fc_audioset.out_features
-    labels = read_labels(labels_csv, classes) if labels_csv is not None else None
-    return export_network(network, pack_dir, labels)
+    if labels_csv is None:
+        return export_network(network, pack_dir, None)
+    labels = read_labels(labels_csv, classes)
+    return export_network(network, pack_dir, labels, translations=AUDIOSET)

@@ -1,0 +1,78 @@
+"""A pack's tag names in one language: what the window and ``trove search --language`` show.
+
+A tag is stored as the English class name the model's ``labels`` file gives it ("African
+elephant, Loxodonta africana"); that name is its identity, kept in the catalog, the JSON and
+the reasons. Its name in another language is chosen only where it is shown, from the pack's
+``labels.<language>`` file (:meth:`models.manifest.Manifest.labels`) of the same model, line
+for line. What a picture shows (a SHOWS reason) names its likeliest classes by the first of
+their English names ("tabby, Egyptian cat"): those first names map too.
+
+A pack without the files (built before them), a language it has no file for, or a name it does
+not know (a concept from WordNet) stays in English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from models.manifest import Manifest, PackError
+
+ENGLISH = "en"
+# Where two classes share an English name (ImageNet has two "crane"s: the bird and the machine),
+# the stored tag cannot tell which was meant: its name says both.
+EITHER = " / "
+
+
+@dataclass(frozen=True)
+class TagNames:
+    """English tag name -> its name in ``language``."""
+
+    language: str = ENGLISH
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name(self, label: str) -> str:
+        """``label`` (an English tag name) in this language; itself where it has none."""
+        return self.names.get(label, label)
+
+    def shown(self, things: str) -> list[str]:
+        """What a picture shows (first English names joined by ", ") as names in this
+        language, in the same order, for the caller to join its own way."""
+        return [self.name(thing) for thing in things.split(", ")] if things else []
+
+    @classmethod
+    def of_pack(cls, manifest: Manifest, language: str) -> TagNames:
+        """The names the pack's classifiers give their classes in ``language`` (``"zh_CN"``,
+        ``"es"``); none for English or a pack without such files."""
+        if language == ENGLISH:
+            return cls()
+        labels: list[tuple[str, str]] = []
+        for entry in manifest.models:
+            english = manifest.labels(entry)
+            translated = manifest.labels(entry, language)
+            if english is None or translated is None:
+                continue
+            if len(translated) != len(english):
+                raise PackError(
+                    f"model {entry.id!r}: {len(translated)} {language} labels for "
+                    f"{len(english)} classes"
+                )
+            labels += zip(english, translated, strict=True)
+        # A SHOWS reason names each class by its first English name; a whole name wins
+        # ("maillot" is a class, and the first name of "maillot, tank suit").
+        firsts = [(label.split(", ")[0], name) for label, name in labels]
+        return cls(language, {**_one_name_each(firsts), **_one_name_each(labels)})
+
+
+def _one_name_each(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each English name with its translation; one with several (two classes called "crane")
+    gets them all, joined by :data:`EITHER`."""
+    found: dict[str, list[str]] = {}
+    for english, name in pairs:
+        names = found.setdefault(english, [])
+        if name not in names:
+            names.append(name)
+    return {english: EITHER.join(names) for english, names in found.items()}
+
+
+IN_ENGLISH = TagNames()  # the names as the models give them
