@@ -46,6 +46,14 @@ def install_translations(app: QCoreApplication, language: str, folder: Path | No
     return ours.language() or locale.name()
 
 
+def ui_language(app: QCoreApplication) -> str:
+    """The language the UI speaks now: that of Trove's installed translation, else English."""
+    for translator in app.findChildren(QTranslator, _TRANSLATOR_NAME):
+        if Path(translator.filePath()).name.startswith("trove_") and translator.language():
+            return translator.language()
+    return ENGLISH
+
+
 def remove_translations(app: QCoreApplication) -> None:
     """Back to the English of the source."""
     for translator in app.findChildren(QTranslator, _TRANSLATOR_NAME):

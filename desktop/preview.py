@@ -79,6 +79,7 @@ from desktop.results import ELLIPSIS, Marked, clock, excerpt, percent
 from desktop.reveal import open_in_default_app, reveal
 from desktop.worker import EngineClient
 from engine.facade import (
+    IN_ENGLISH,
     Box,
     EngineError,
     FileDetails,
@@ -87,6 +88,7 @@ from engine.facade import (
     Hit,
     Route,
     Segment,
+    TagNames,
 )
 
 log = logging.getLogger(__name__)
@@ -438,6 +440,7 @@ class PreviewPane(QWidget):
         self.engine = engine
         self.hit: Hit | None = None
         self.details_shown: FileDetails | None = None
+        self.tag_names = IN_ENGLISH  # how tags are named: the UI's language, once known
         self._token = 0
         self._render: Callable[[], None] | None = None  # redraws the text after a theme change
         self._pool = QThreadPool(self)
@@ -671,20 +674,29 @@ class PreviewPane(QWidget):
             return
         locale = self.locale()
         modified = QDateTime.fromMSecsSinceEpoch(round(details.modified * 1000))
-        tags = " \u00b7 ".join(  # labels may hold commas ("tabby, tabby cat")
-            f"{label} {percent(probability, locale)}"
-            for label, probability in details.tags[:TAGS_SHOWN]
-        )
         self.details.set_value("size", human_size(details.size, locale))
         self.details.set_value(
             "modified", locale.toString(modified, QLocale.FormatType.ShortFormat)
         )
-        self.details.set_value("tags", tags)
+        self._show_tags(details)
         spoken = ", ".join(language_name(code) for code in details.languages)
         self.details.set_value("spoken", spoken)
         self.details.set_value("problem", self._problem(details))
         if details.transcript and self.hit.kind in (FileKind.AUDIO, FileKind.VIDEO):
             self._show_transcript(self.hit, details.transcript)
+
+    def _show_tags(self, details: FileDetails) -> None:
+        tags = " \u00b7 ".join(  # labels may hold commas ("tabby, tabby cat")
+            f"{self.tag_names.name(label)} {percent(probability, self.locale())}"
+            for label, probability in details.tags[:TAGS_SHOWN]
+        )
+        self.details.set_value("tags", tags)
+
+    def set_tag_names(self, names: TagNames) -> None:
+        """Name tags as ``names`` do from now on, those shown included."""
+        self.tag_names = names
+        if self.details_shown is not None:
+            self._show_tags(self.details_shown)
 
     def _details_failed(self, token: int, error: EngineError) -> None:
         if token == self._token:

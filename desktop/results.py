@@ -75,6 +75,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.facade import (
+    IN_ENGLISH,
     FileKind,
     Hit,
     Listed,
@@ -82,6 +83,7 @@ from engine.facade import (
     Route,
     Span,
     Strength,
+    TagNames,
     media_seconds,
     photo_thumbnail,
     video_frame,
@@ -139,9 +141,10 @@ def percent(probability: float, locale: QLocale | None = None) -> str:
     return f"{locale.toString(round(probability * 100))}{locale.percent()}"
 
 
-def reason_line(reason: Reason) -> Marked:
+def reason_line(reason: Reason, names: TagNames = IN_ENGLISH) -> Marked:
     """One reason in a few words: “water the tomato…” at 0:12, tag: tabby cat (62%), looks like
-    dog.jpg; an excerpt with its matched words bold."""
+    dog.jpg; an excerpt with its matched words bold; tags named as ``names`` say (the UI's
+    language)."""
     translate = QCoreApplication.translate  # by this name, lupdate finds the strings
     where = ""
     if reason.start is not None:
@@ -168,13 +171,15 @@ def reason_line(reason: Reason) -> Marked:
         quoted = f"\u201c{shown.text}\u201d"
         return Marked(quoted + where, tuple(Span(s.start + 1, s.end + 1) for s in shown.bold))
     if reason.route is Route.TAG and reason.label is not None:
+        label = names.name(reason.label)
         if reason.probability is None:
-            return Marked(translate("ResultDelegate", "tag: {label}").format(label=reason.label))
+            return Marked(translate("ResultDelegate", "tag: {label}").format(label=label))
         said = translate("ResultDelegate", "tag: {label} ({percent})")
-        return Marked(said.format(label=reason.label, percent=percent(reason.probability)))
+        return Marked(said.format(label=label, percent=percent(reason.probability)))
     if reason.route is Route.SHOWS and reason.label is not None:
         said = translate("ResultDelegate", "shows: {things}")
-        return Marked(said.format(things=reason.label) + where)
+        between = translate("ResultDelegate", ", ", "between the names in a list: 、 in Chinese")
+        return Marked(said.format(things=between.join(names.shown(reason.label))) + where)
     sound = reason.route is Route.SOUND
     if reason.asked is not None:
         if sound:
@@ -217,18 +222,18 @@ def lead_in(excerpt: Marked) -> Marked:
     )
 
 
-def why_line(hit: Hit) -> Marked:
+def why_line(hit: Hit, names: TagNames = IN_ENGLISH) -> Marked:
     """The best evidence, in one line."""
     return (
-        reason_line(hit.reasons[0])
+        reason_line(hit.reasons[0], names)
         if hit.reasons
         else Marked(QCoreApplication.translate("ResultDelegate", "looks similar"))
     )
 
 
-def why_text(hit: Hit) -> str:
+def why_text(hit: Hit, names: TagNames = IN_ENGLISH) -> str:
     """Why a hit matched, best evidence first, one reason a line (for tooltips)."""
-    lines = [reason_line(reason).text for reason in hit.reasons]
+    lines = [reason_line(reason, names).text for reason in hit.reasons]
     return "\n".join(lines) or QCoreApplication.translate("ResultDelegate", "looks similar")
 
 
@@ -630,6 +635,7 @@ class ResultsModel(QAbstractListModel):
         self._modified: dict[int, float] = {}  # file id -> mtime, while showing a listing
         self._new: set[int] = set()  # file ids of hits marked new
         self._rows: dict[Path, list[int]] = {}
+        self.tag_names = IN_ENGLISH  # how tags are named: the UI's language, once known
         images.ready.connect(self._picture_ready)
         style = QApplication.style()
         pixmap = QStyle.StandardPixmap
@@ -741,6 +747,14 @@ class ResultsModel(QAbstractListModel):
             if isinstance(shown, Hit):
                 self._rows.setdefault(shown.path, []).append(row)
 
+    def set_tag_names(self, names: TagNames) -> None:
+        """Name tags as ``names`` do from now on; the tiles shown say so at once."""
+        self.tag_names = names
+        if self._rows_shown:
+            last = self.index(len(self._rows_shown) - 1)
+            roles = [WhyRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole]
+            self.dataChanged.emit(self.index(0), last, roles)
+
     def kind_name(self, kind: FileKind) -> str:
         return self._kinds[kind]
 
@@ -748,7 +762,7 @@ class ResultsModel(QAbstractListModel):
         """A tile's second line: why it matched, or, in a listing, when it was changed."""
         modified = self._modified.get(hit.file_id)
         if modified is None:
-            return why_line(hit)
+            return why_line(hit, self.tag_names)
         when = QDateTime.fromSecsSinceEpoch(int(modified))
         day = QLocale().toString(when, QLocale.FormatType.ShortFormat)
         return Marked(self.tr("changed {date}").format(date=day))
@@ -783,7 +797,8 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if hit.file_id in self._modified:
                 return f"{hit.path}\n{self.why(hit).text}"
-            return f"{hit.path}\n{self.strength_name(hit.strength)}\n{why_text(hit)}"
+            why = why_text(hit, self.tag_names)
+            return f"{hit.path}\n{self.strength_name(hit.strength)}\n{why}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             named = f"{self.kind_name(hit.kind)} {hit.path.name}"
             if hit.file_id in self._modified:

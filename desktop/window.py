@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.folders import FoldersDialog, pick_folder
+from desktop.i18n import ENGLISH, ui_language
 from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
@@ -67,6 +68,7 @@ from engine.facade import (
     RunState,
     SearchResult,
     Status,
+    TagNames,
     available_devices,
 )
 
@@ -208,6 +210,7 @@ class MainWindow(QMainWindow):
         self._folders_dialog: FoldersDialog | None = None
 
         engine.opened.connect(self.refresh_folders)
+        engine.opened.connect(self._ask_tag_names)
         engine.made_private.connect(self._made_private)
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
@@ -576,6 +579,22 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Could not keep the pasted picture"), 5000)
             return None
         return target
+
+    # --- tags in the UI's language -------------------------------------------------------------
+
+    def _ask_tag_names(self) -> None:
+        app = QCoreApplication.instance()
+        language = ui_language(app) if app is not None else ENGLISH
+        self.engine.tag_names(language, self._name_tags, lambda _error: None)
+
+    def _name_tags(self, names: TagNames) -> None:
+        self.results.set_tag_names(names)
+        self.preview.set_tag_names(names)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self._ask_tag_names()  # tags follow the UI into its new language
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         # Ctrl+V in the search box: text pastes as text; a picture or a file searches with it.

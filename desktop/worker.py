@@ -36,6 +36,7 @@ from engine.facade import (
     RepairReport,
     Root,
     Status,
+    TagNames,
     Trove,
     demo_folder,
     parse,
@@ -235,6 +236,12 @@ class EngineClient(QObject):
         self, file_id: int, on_done: Callable[[FileDetails | None], None], on_error: OnError
     ) -> None:
         self._ask(lambda trove: trove.details(file_id), on_done, on_error)
+
+    def tag_names(
+        self, language: str, on_done: Callable[[TagNames], None], on_error: OnError | None = None
+    ) -> None:
+        """The pack's tag names in ``language`` (read from its label files off this thread)."""
+        self._ask(lambda trove: trove.tag_names(language), on_done, on_error)
 
     def status(self, on_done: Callable[[Status], None], on_error: OnError | None = None) -> None:
         self._ask(lambda trove: trove.status(), on_done, on_error)

@@ -54,7 +54,7 @@ from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
 from engine.inference.providers import Device, DeviceUnavailableError, Placement, choose
 from engine.inference.speech import Segment
-from engine.inference.tagnames import TagNames
+from engine.inference.tagnames import IN_ENGLISH, TagNames
 from engine.media.previews import media_seconds, photo_thumbnail, video_frame, waveform_peaks
 from engine.privacy import make_private, persons_umask, restrict_new_files
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
@@ -71,6 +71,7 @@ from engine.search.results import Hit, Reason, Route, SearchResult, Span, Streng
 from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 
 __all__ = [
+    "IN_ENGLISH",
     "MANIFEST_NAME",
     "Box",
     "ChangeKind",

@@ -452,11 +452,14 @@ class Manifest:
 
     def labels(self, entry: ModelEntry, language: str | None = None) -> list[str] | None:
         """The model's class names, index-aligned with its scores; ``None`` if it has none.
-        Blank lines are kept as they are, since dropping one would shift every later label.
         With ``language`` (``"zh_CN"``, ``"es"``), the names in that language, from the file
-        of role ``labels.<language>`` (:func:`labels_role`); ``None`` if the pack has none
+        of role ``labels.<language>`` (:func:`in_language`); ``None`` if the pack has none
         (packs built before they were written)."""
-        role = labels_role(language)
+        return self.lines(entry, in_language("labels", language))
+
+    def lines(self, entry: ModelEntry, role: str) -> list[str] | None:
+        """The lines of a text file of the entry, stripped; ``None`` if it has no such file.
+        Blank lines are kept as they are, since dropping one would shift every later name."""
         if role not in entry.files:
             return None
         text = self.path(entry, role).read_text(encoding="utf-8")
@@ -483,10 +486,11 @@ class Manifest:
         return target
 
 
-def labels_role(language: str | None = None) -> str:
-    """The file role of a model's class names: ``labels`` (English, as the model was trained),
-    ``labels.zh_CN`` and so on for the same names, line for line, in another language."""
-    return "labels" if language is None else f"labels.{language}"
+def in_language(role: str, language: str | None = None) -> str:
+    """The file role of the names in ``role`` (``labels``: the classes', in English, as the
+    model was trained; ``concepts``: the concepts') in another language: ``labels.zh_CN``,
+    ``concepts.es``, the same names line for line."""
+    return role if language is None else f"{role}.{language}"
 
 
 def file_digest(path: Path, algorithm: str) -> str:

@@ -1,12 +1,13 @@
 """Class names in the UI's other languages, written beside a classifier in its pack.
 
 ``models/labels/<set>.<language>.txt`` holds, line for line, the names of one label set
-(``imagenet``: the 1000 ImageNet classes; ``audioset``: AudioSet's 527 sounds) in Simplified
-Chinese and in Spanish: the common name a person would search for ("African elephant, Loxodonta
+(``imagenet``: the 1000 ImageNet classes; ``concepts``: the WordNet concepts they group into,
+in ``concepts.json``'s order; ``audioset``: AudioSet's 527 sounds) in Simplified Chinese and in
+Spanish: the common name a person would search for ("African elephant, Loxodonta
 africana" is "非洲象", "elefante africano"), written for Trove (licences in
 ``models/labels/LICENCE.txt``). An exporter copies them into the pack as ``labels.<language>``
-files (:func:`models.manifest.labels_role`) after checking that they fit the English names it
-writes: same count, no empty line. Build-time only.
+(or ``concepts.<language>``) files (:func:`models.manifest.in_language`) after checking that
+they fit the English names it writes: same count, no empty line. Build-time only.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.manifest import FileRef, file_ref, labels_role
+from models.manifest import FileRef, file_ref, in_language
 
 LABELS_FOLDER = Path(__file__).with_name("labels")
 # The UI's languages besides English (desktop/i18n.py SHIPPED).
 LANGUAGES = ("zh_CN", "es")
 IMAGENET = "imagenet"
+CONCEPTS = "concepts"
 AUDIOSET = "audioset"
 
 
@@ -44,13 +46,13 @@ def translated(label_set: str, language: str, english: Sequence[str]) -> list[st
 
 
 def write_translations(
-    label_set: str, english: Sequence[str], folder: Path, pack_dir: Path
+    label_set: str, english: Sequence[str], folder: Path, pack_dir: Path, role: str = "labels"
 ) -> dict[str, FileRef]:
-    """Write ``<folder>/labels.<language>.txt`` per language; their manifest file roles."""
+    """Write ``<folder>/<role>.<language>.txt`` per language; their manifest file roles."""
     files = {}
     for language in LANGUAGES:
-        role = labels_role(language)
-        path = folder / f"{role}.txt"
+        named = in_language(role, language)
+        path = folder / f"{named}.txt"
         path.write_text("\n".join(translated(label_set, language, english)) + "\n", "utf-8")
-        files[role] = file_ref(pack_dir, path)
+        files[named] = file_ref(pack_dir, path)
     return files

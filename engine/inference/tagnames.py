@@ -1,14 +1,15 @@
 """A pack's tag names in one language: what the window and ``trove search --language`` show.
 
-A tag is stored as the English class name the model's ``labels`` file gives it ("African
-elephant, Loxodonta africana"); that name is its identity, kept in the catalog, the JSON and
-the reasons. Its name in another language is chosen only where it is shown, from the pack's
-``labels.<language>`` file (:meth:`models.manifest.Manifest.labels`) of the same model, line
-for line. What a picture shows (a SHOWS reason) names its likeliest classes by the first of
-their English names ("tabby, Egyptian cat"): those first names map too.
+A tag is stored as the English name the model's ``labels`` file gives its class ("African
+elephant, Loxodonta africana"), or its ``concepts`` file gives a concept the classes group into
+("elephant"); that name is its identity, kept in the catalog, the JSON and the reasons. Its
+name in another language is chosen only where it is shown, from the pack's ``labels.<language>``
+and ``concepts.<language>`` files of the same model, line for line. What a picture shows (a
+SHOWS reason) names its likeliest classes by the first of their English names ("tabby,
+Egyptian cat"): those first names map too.
 
 A pack without the files (built before them), a language it has no file for, or a name it does
-not know (a concept from WordNet) stays in English.
+not know stays in English.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from models.manifest import Manifest, PackError
+from engine.inference.concepts import Concepts
+from models.manifest import Manifest, PackError, in_language
 
 ENGLISH = "en"
 # Where two classes share an English name (ImageNet has two "crane"s: the bird and the machine),
@@ -47,21 +49,30 @@ class TagNames:
         if language == ENGLISH:
             return cls()
         labels: list[tuple[str, str]] = []
+        concepts: list[tuple[str, str]] = []
         for entry in manifest.models:
             english = manifest.labels(entry)
             translated = manifest.labels(entry, language)
             if english is None or translated is None:
                 continue
-            if len(translated) != len(english):
-                raise PackError(
-                    f"model {entry.id!r}: {len(translated)} {language} labels for "
-                    f"{len(english)} classes"
-                )
-            labels += zip(english, translated, strict=True)
+            labels += _paired(entry.id, english, translated)
+            named = manifest.lines(entry, in_language("concepts", language))
+            if named is not None and "concepts" in entry.files:
+                grouped = Concepts.read(manifest.path(entry, "concepts"), len(english))
+                concepts += _paired(entry.id, grouped.names, named)
         # A SHOWS reason names each class by its first English name; a whole name wins
         # ("maillot" is a class, and the first name of "maillot, tank suit").
         firsts = [(label.split(", ")[0], name) for label, name in labels]
-        return cls(language, {**_one_name_each(firsts), **_one_name_each(labels)})
+        return cls(
+            language,
+            {**_one_name_each(firsts), **_one_name_each(concepts), **_one_name_each(labels)},
+        )
+
+
+def _paired(model: str, english: list[str], translated: list[str]) -> list[tuple[str, str]]:
+    if len(translated) != len(english):
+        raise PackError(f"model {model!r}: {len(translated)} names for {len(english)}")
+    return list(zip(english, translated, strict=True))
 
 
 def _one_name_each(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -8,6 +8,7 @@ Build-time only.
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,7 +36,7 @@ from models.manifest import (
     file_ref,
 )
 from models.sources import EFFICIENTNET_LITE0, IMAGENET_LABELS
-from models.translations import IMAGENET, write_translations
+from models.translations import CONCEPTS, IMAGENET, write_translations
 
 LITE0_ID = "efficientnet-lite0"
 RESNET50_ID = "resnet50"
@@ -45,7 +46,7 @@ _LEMMAS = "timm/data/_info/imagenet_synset_to_lemma.txt"
 IMAGE_SIZE = 224
 # Export is refused when ONNX Runtime drifts from torch beyond this (tests/benchmarks/parity.py).
 PARITY = ParityBound(relative=5e-4, cosine=3e-8)
-TRANSLATIONS_LICENCE = "labels in zh_CN and es: written for Trove, Apache-2.0"
+TRANSLATIONS_LICENCE = "labels and concepts in zh_CN and es: written for Trove, Apache-2.0"
 
 GRAPH = Graph(
     inputs=("pixel_values",),
@@ -147,6 +148,7 @@ def export_classifier(
     labels = imagenet_labels()
     labels_path.write_text("\n".join(labels) + "\n", encoding="utf-8")
     concepts_path = wordnet.write_concepts(folder / "concepts.json", imagenet_synsets())
+    concepts = json.loads(concepts_path.read_text(encoding="utf-8"))["concepts"]
     return ModelEntry(
         id=model_id,
         task=Task.IMAGE,
@@ -155,6 +157,7 @@ def export_classifier(
             "labels": file_ref(pack_dir, labels_path),
             **write_translations(IMAGENET, labels, folder, pack_dir),
             "concepts": file_ref(pack_dir, concepts_path),
+            **write_translations(CONCEPTS, concepts, folder, pack_dir, role="concepts"),
         },
         dims={"embedding": embedding_dim, "logits": 1000},
         preprocessing=preprocessing,
