@@ -28,6 +28,12 @@ CAT_LABELS = {
 # torchvision documents 25,557,032 parameters for its ResNet-50.
 TORCHVISION_RESNET50_PARAMETERS = 25_557_032
 
+# The classes' and concepts' names, in English and in the UI's other languages.
+CLASSIFIER_FILES = {
+    "model",
+    *(f"{role}{suffix}" for role in ("labels", "concepts") for suffix in ("", ".zh_CN", ".es")),
+}
+
 
 def _calibrated(network: torch.nn.Module) -> torch.nn.Module:
     """Random weights with batch-norm statistics taken from data, so activations stay at a
@@ -107,7 +113,7 @@ def test_resnet50_entry_describes_the_files(resnet50: tuple[ResNet50, ModelEntry
         assert (pack / ref.path).stat().st_size == ref.bytes
     labels = (pack / entry.files["labels"].path).read_text().splitlines()
     assert len(labels) == 1000
-    assert set(entry.files) == {"model", "labels", "concepts"}
+    assert set(entry.files) == CLASSIFIER_FILES
     assert "WordNet" in entry.licence and "wordnet-base" in entry.source
 
 
@@ -185,7 +191,7 @@ def test_lite0_entry(lite0: tuple[ModelEntry, Path]) -> None:
     entry, _ = lite0
     assert entry.id == "efficientnet-lite0" and entry.task is Task.IMAGE
     assert entry.dims == {"embedding": 1280, "logits": 1000}
-    assert set(entry.files) == {"model", "labels", "concepts"}  # what the classes are: WordNet
+    assert set(entry.files) == CLASSIFIER_FILES  # what the classes are: WordNet
     pre = entry.preprocessing
     assert isinstance(pre, ImagePreprocessing)
     assert (pre.image_size, pre.resize, pre.resize_to, pre.pixel_scale) == (224, "crop", 256, 1.0)

@@ -174,11 +174,17 @@ def test_entry_describes_the_graph(exported: tuple[Path, ModelEntry], labels: li
     )
     assert entry.inputs == {"model": ["waveform"]}
     assert entry.outputs == {"model": ["embedding", "clipwise"]}
-    assert entry.licence == "MIT"
+    assert entry.licence.startswith("MIT; ") and "CC BY-SA 4.0" in entry.licence
     assert "zenodo.org/record/3987831" in entry.source
     assert entry.files["model"].path == "panns-cnn14/model.onnx"
     written = (pack / entry.files["labels"].path).read_text(encoding="utf-8").splitlines()
     assert written == labels
+    # AudioSet's names in the UI's other languages, line for line, beside the English ones.
+    for language, first in (("zh_CN", "说话声"), ("es", "habla")):
+        path = pack / entry.files[f"labels.{language}"].path
+        assert path.name == f"labels.{language}.txt"
+        names = path.read_text(encoding="utf-8").splitlines()
+        assert len(names) == CLASSES and names[0] == first
 
 
 def test_onnx_inputs_and_outputs_are_named_and_dynamic(exported: tuple[Path, ModelEntry]) -> None:

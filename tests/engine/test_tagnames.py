@@ -1,0 +1,81 @@
+"""Tag names in the UI's language, from the pack's label files, on the real dev pack and a real
+photo: the tag keeps its English name; the name shown is chosen at the edge."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from engine.catalog.records import FileKind
+from engine.facade import Hit, Reason, Route, TagNames, Trove
+from engine.search.wording import detail, hit_line, reason_json
+from models.manifest import Manifest
+from tests.labelled import pack_with_tag_names
+from tests.media import demo_folder
+
+ELEPHANT = "African elephant, Loxodonta africana"
+
+
+@pytest.fixture(scope="module")
+def named_pack(dev_pack: Manifest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return pack_with_tag_names(dev_pack, tmp_path_factory.mktemp("pack"))
+
+
+@pytest.fixture(scope="module")
+def trove(named_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Trove:
+    """The real engine on the pack with names, the demo's elephant photo indexed."""
+    folder = tmp_path_factory.mktemp("photos")
+    shutil.copy(demo_folder() / "Photos" / "elephant.png", folder / "elephant.png")
+    engine = Trove(tmp_path_factory.mktemp("data"), named_pack)
+    engine.add_folder(folder)
+    engine.index()
+    return engine
+
+
+def test_a_class_and_a_concept_are_named_in_chinese_and_spanish(trove: Trove) -> None:
+    chinese, spanish = trove.tag_names("zh_CN"), trove.tag_names("es")
+    assert (chinese.name(ELEPHANT), spanish.name(ELEPHANT)) == ("非洲象", "elefante africano")
+    # A WordNet concept the classes group into: "elephant" is the photo's likeliest tag.
+    assert (chinese.name("elephant"), spanish.name("elephant")) == ("大象", "elefante")
+    # What a picture shows names classes by their first English name.
+    assert chinese.shown("African elephant, tusker") == ["非洲象", "长牙象"]
+    # ImageNet's two cranes (the bird, the machine) share a name: it says both.
+    assert chinese.name("crane") == "鹤 / 起重机"
+
+
+def test_english_and_unknown_names_stay_as_they_are(trove: Trove) -> None:
+    assert trove.tag_names("en") == TagNames()
+    assert trove.tag_names("fr").name(ELEPHANT) == ELEPHANT  # no French file in the pack
+    assert trove.tag_names("zh_CN").name("not a tag") == "not a tag"
+
+
+def test_a_pack_without_the_files_keeps_english_names(dev_pack: Manifest) -> None:
+    """A pack built before the label files: its image model lists none, and names stay."""
+    image = next(entry for entry in dev_pack.models if "concepts" in entry.files)
+    roles = {role: ref for role, ref in image.files.items() if "." not in role}
+    old = dev_pack.with_models((replace(image, files=roles),), dev_pack.root)
+    names = TagNames.of_pack(old, "zh_CN")
+    assert names.names == {} and names.name(ELEPHANT) == ELEPHANT
+
+
+def test_the_photo_s_tags_keep_their_english_names_and_read_in_chinese(trove: Trove) -> None:
+    found = trove.search("elephant", limit=1)
+    assert found.hits and found.hits[0].path.name == "elephant.png"
+    tags = [reason for reason in found.hits[0].reasons if reason.route is Route.TAG]
+    assert tags and tags[0].label == "elephant"  # the catalog's name: its identity
+    chinese = trove.tag_names("zh_CN")
+    assert detail(tags[0], chinese).startswith('tag "大象" ')
+    assert detail(tags[0]).startswith('tag "elephant" ')  # the CLI's English by default
+    assert reason_json(tags[0])["label"] == "elephant"  # the JSON keeps the identity
+
+
+def test_the_command_line_names_tags_as_asked() -> None:
+    shows = Reason(Route.SHOWS, 0.8, label="African elephant, tusker")
+    tag = Reason(Route.TAG, 0.9, label=ELEPHANT, probability=0.62)
+    hit = Hit(1, FileKind.PHOTO, Path("/p/elephant.png"), 0.9, reasons=(tag, shows))
+    names = TagNames("es", {ELEPHANT: "elefante africano", "tusker": "elefante colmilludo"})
+    line = hit_line(1, hit, names=names)
+    assert '[tag "elefante africano" 0.62; shows "African elephant, elefante colmilludo"]' in line
