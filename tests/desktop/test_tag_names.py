@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from desktop.i18n import ENGLISH, install_translations, ui_language
 from desktop.results import WhyRole, why_text
 from desktop.window import MainWindow
-from desktop.worker import EngineClient, EngineSettings
 from models.manifest import Manifest
+from tests.desktop.windows import open_window
 from tests.labelled import pack_with_tag_names
 from tests.media import demo_folder
 
@@ -46,14 +46,7 @@ def speaking(qapp: QApplication) -> Iterator[QApplication]:
 
 def _window(qtbot: QtBot, library: tuple[Path, Path, Path], cache: Path) -> MainWindow:
     folder, data, pack = library
-    engine = EngineClient(EngineSettings(data=data, pack=pack))
-    window = MainWindow(engine, cache=cache)
-    qtbot.addWidget(window)
-    engine.start()
-    engine.ensure_folder(folder)
-    engine.start_watching()
-    window.show()
-    return window
+    return open_window(qtbot, folder, data, cache, pack)
 
 
 def _search(qtbot: QtBot, window: MainWindow, query: str) -> None:

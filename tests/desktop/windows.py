@@ -11,9 +11,11 @@ from desktop.worker import EngineClient, EngineSettings
 from tests.conftest import dev_pack_path
 
 
-def open_window(qtbot: QtBot, folder: Path, data: Path, cache: Path) -> MainWindow:
-    """A shown window whose engine (dev pack, ``data``) watches ``folder``."""
-    engine = EngineClient(EngineSettings(data=data, pack=dev_pack_path()))
+def open_window(
+    qtbot: QtBot, folder: Path, data: Path, cache: Path, pack: Path | None = None
+) -> MainWindow:
+    """A shown window whose engine (``pack``, else the dev pack; ``data``) watches ``folder``."""
+    engine = EngineClient(EngineSettings(data=data, pack=pack or dev_pack_path()))
     window = MainWindow(engine, cache=cache)
     qtbot.addWidget(window)
     engine.start()
