@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from models.devpack import is_current, source_key
 from models.manifest import Manifest, in_language, load_manifest
 from models.translations import (
     AUDIOSET,
@@ -166,6 +167,8 @@ def test_the_exporter_writes_them_beside_the_labels_and_refuses_a_misfit(
 
 def test_the_dev_pack_lists_its_label_files_per_language(dev_pack: Manifest) -> None:
     """Once built by today's exporters, the pack holds the files and the manifest names them."""
+    if not is_current(dev_pack.root, source_key()):
+        pytest.skip("the dev pack predates these exporters: `python -m models.devpack` rebuilds")
     pack = load_manifest(dev_pack.root)
     entry = next(entry for entry in pack.models if "concepts" in entry.files)
     for language in LANGUAGES:
