@@ -69,6 +69,27 @@ class TagNames:
         )
 
 
+def tags_named(manifest: Manifest) -> dict[str, list[str]]:
+    """Every name the pack gives a tag in another language, with the first English names of
+    the tags it stands for (what a person asking in English types): ``"狮子"`` -> ``["lion"]``
+    (of "lion, king of beasts, Panthera leo"), ``"plátano"`` -> ``["banana"]``."""
+    languages = sorted(
+        {
+            role.removeprefix("labels.")
+            for entry in manifest.models
+            for role in entry.files
+            if role.startswith("labels.")
+        }
+    )
+    found: dict[str, list[str]] = {}
+    for language in languages:
+        for english, name in TagNames.of_pack(manifest, language).names.items():
+            first = english.split(", ")[0]
+            if EITHER not in name and first not in found.setdefault(name, []):
+                found[name].append(first)
+    return found
+
+
 def _paired(model: str, english: list[str], translated: list[str]) -> list[tuple[str, str]]:
     if len(translated) != len(english):
         raise PackError(f"model {model!r}: {len(translated)} names for {len(english)}")

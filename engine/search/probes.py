@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -40,8 +41,10 @@ from engine.catalog.records import (
     ItemKind,
     ItemRow,
 )
+from engine.catalog.words import fold
 from engine.errors import QueryError
 from engine.inference.models import ModelSet
+from engine.inference.tagnames import tags_named
 from engine.inference.vectors import l2_normalize
 from engine.media import kinds
 from engine.media.errors import MediaError
@@ -117,6 +120,7 @@ TEXT_ROUTES = frozenset({Route.TAG, Route.SHOWS, Route.TRANSCRIPT, Route.NOTE, R
 WORDS = frozenset({ItemKind.TAG, ItemKind.SHOWS, ItemKind.PICTURE_TEXT})
 PASSAGE_ROUTES = frozenset({Route.TRANSCRIPT, Route.NOTE})
 VISUAL = frozenset({Route.VISUAL})
+TAG_ROUTES = frozenset({Route.TAG, Route.SHOWS})  # a tag's English name, asked in another language
 SOUND = frozenset({Route.SOUND})
 
 
@@ -131,6 +135,9 @@ class ModelProbes:
         catalog: StoredExamples | None = None,
     ) -> None:
         self.models = models
+        # A text that is a tag's name in another language also probes with the tag's English
+        # name (off: measured without, tests/benchmarks/tag_languages.py).
+        self.by_tag_names = True
         self.kind_of = kind_of or kinds.kind_of
         self._extractor = extractor
         self.catalog = catalog
@@ -142,11 +149,31 @@ class ModelProbes:
             self._extractor = Extractor(self.models, ExtractSettings(read_text=False, shows=False))
         return self._extractor
 
+    @cached_property
+    def _tag_names(self) -> dict[str, list[str]]:
+        """The pack's tag names in other languages, folded, with their English tag names."""
+        found: dict[str, list[str]] = {}
+        for name, english in tags_named(self.models.manifest).items():
+            found.setdefault(fold(name), []).extend(english)
+        return found
+
     def for_text(self, text: str) -> Probes:
+        """Probes of ``text`` in every text space; where the text is a tag's name in another
+        language ("大象", "plátano"), also of the tag's English name, for tags only (a text
+        space that is not multilingual, and a multilingual one on short words, miss them:
+        EVALUATION.md, "Tags asked in Chinese and Spanish")."""
         probes = [
             Probe(encoder.entry.id, vector, "text", TEXT_ROUTES, asked=text)
             for encoder in self.models.text_encoders()
             for vector in encoder.encode([text], "query")
+        ]
+        asked = fold(text.strip())
+        tags = self._tag_names.get(asked, []) if self.by_tag_names else []
+        tags = [tag for tag in tags if fold(tag) != asked]  # "piano" is Spanish too
+        probes += [
+            Probe(encoder.entry.id, vector, "text", TAG_ROUTES, asked=text)
+            for encoder in self.models.text_encoders()
+            for vector in (encoder.encode(tags, "query") if tags else [])
         ]
         notes = []
         image_text = self.models.image_text()

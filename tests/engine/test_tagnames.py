@@ -11,6 +11,7 @@ import pytest
 
 from engine.catalog.records import FileKind
 from engine.facade import Hit, Reason, Route, TagNames, Trove
+from engine.search.probes import TAG_ROUTES
 from engine.search.wording import detail, hit_line, reason_json
 from models.manifest import Manifest
 from tests.labelled import pack_with_tag_names
@@ -79,3 +80,18 @@ def test_the_command_line_names_tags_as_asked() -> None:
     names = TagNames("es", {ELEPHANT: "elefante africano", "tusker": "elefante colmilludo"})
     line = hit_line(1, hit, names=names)
     assert '[tag "elefante africano" 0.62; shows "African elephant, elefante colmilludo"]' in line
+
+
+def test_a_tag_s_name_in_another_language_also_probes_with_its_english_name(
+    trove: Trove,
+) -> None:
+    probes = trove.planner.probes
+    plain = len(probes.for_text("elephant").probes)
+    asked = probes.for_text("大象").probes
+    added = asked[plain:]
+    assert len(asked) == 2 * plain  # "elephant" once more in each text space, for tags only
+    assert all(probe.routes == TAG_ROUTES and probe.asked == "大象" for probe in added)
+    assert len(probes.for_text("elefante").probes) == 2 * plain
+    assert len(probes.for_text("piano").probes) == plain  # Spanish too: nothing to add
+    found = trove.search("大象", limit=1)
+    assert found.hits and found.hits[0].path.name == "elephant.png"
