@@ -41,7 +41,9 @@ from desktop.folders import FoldersDialog, pick_folder
 from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
+from desktop.progress import ProgressTally
 from desktop.results import ResultsModel, ResultsView, Thumbnails, default_cache_folder
+from desktop.reveal import reveal
 from desktop.searchbar import SearchBar
 from desktop.settings import (
     DEVICES,
@@ -53,10 +55,12 @@ from desktop.settings import (
     save_window_state,
 )
 from desktop.theme import apply_theme
-from desktop.worker import EngineClient
+from desktop.toast import Toast
+from desktop.worker import EngineClient, search_key
 from engine.facade import (
     ChangeKind,
     EngineError,
+    ExamplePart,
     Hit,
     IndexChanges,
     Listing,
@@ -73,13 +77,6 @@ from engine.facade import (
 TYPING_PAUSE_MS = 250
 RERUN_PAUSE_MS = 400  # after the last index change of a burst, the query shown runs again
 SETTLED_STATES = (RunState.WATCHING, RunState.DONE, RunState.POLLING)
-
-
-def like_query(path: Path, start: float | None = None, end: float | None = None) -> str:
-    """The query that searches by example with ``path``, or a time range of it (quoted: names
-    may hold spaces)."""
-    span = f"@{start:g}-{end:g}" if start is not None and end is not None else ""
-    return f'like:"{path}{span}"'
 
 
 def status_text(progress: Progress) -> str:
@@ -161,9 +158,9 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.grid)
 
         self.preview = PreviewPane(engine, self)
-        self.preview.find_similar.connect(lambda path: self.search(like_query(Path(path))))
+        self.preview.find_similar.connect(lambda path: self.search_example(ExamplePart(path)))
         self.preview.search_range.connect(
-            lambda path, start, end: self.search(like_query(Path(path), start, end))
+            lambda path, start, end: self.search_example(ExamplePart(path, start=start, end=end))
         )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -182,6 +179,13 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
+        self.toast = Toast(central)
+        self.preview.path_copied.connect(
+            lambda _path: self.toast.show_message(self.tr("Path copied"))
+        )
+        self.preview.open_failed.connect(self._could_not_open)
+
+        self._tally = ProgressTally()
         self._build_status_bar()
         self._build_menus()
 
@@ -192,7 +196,9 @@ class MainWindow(QMainWindow):
         self._typing.timeout.connect(self._run_query)
         self.search_bar.query_changed.connect(lambda _query: self._typing.start())
         self.search_bar.submitted.connect(lambda _query: self._run_query())
-        self._asked: str | None = None  # the latest query sent; older answers are dropped
+        self._asked: str | None = None  # the latest search's key; older answers are dropped
+        self._asked_text = ""  # ... and what it asked: the query text and files to search with
+        self._asked_examples: tuple[ExamplePart, ...] = ()
         self.last_result: SearchResult | None = None
         self.last_listing: Listing | None = None
         # The index changed since the results shown were found: asking again runs again.
@@ -236,6 +242,7 @@ class MainWindow(QMainWindow):
         self.pause_button.setAutoRaise(True)
         self.pause_button.toggled.connect(self._pause_toggled)
         self._pause_toggled(False)
+        self.pause_button.hide()  # until indexing runs
         bar = self.statusBar()
         bar.addPermanentWidget(self.status_label, 1)
         bar.addPermanentWidget(self.failures_button)
@@ -293,6 +300,7 @@ class MainWindow(QMainWindow):
         self.pause_action = self._action(
             indexing, self.tr("&Pause indexing"), self.pause_button.toggle, "Ctrl+Shift+P"
         )
+        self.pause_action.setEnabled(False)
         self._action(
             indexing, self.tr("&Files that could not be read…"), lambda: self.show_folders(True)
         )
@@ -309,22 +317,33 @@ class MainWindow(QMainWindow):
         self.search_bar.focus_search()
 
     def search(self, query: str) -> None:
-        """Show ``query`` in the box and run it now."""
+        """Show ``query`` in the box (instead of any file searched with) and run it now."""
+        self.search_bar.clear_example()
         self.search_bar.set_text(query)
+        self._run_query()
+
+    def search_example(self, example: ExamplePart, picture: QImage | None = None) -> None:
+        """Search with a file (or a part of a recording), shown as a chip in the box;
+        ``picture``: a pasted one, shown as its thumbnail."""
+        self.search_bar.set_example(example, picture)
         self._run_query()
 
     def _run_query(self) -> None:
         self._typing.stop()
         query = self.search_bar.query().strip()
-        if query == self._asked and not self._stale:
+        examples = self.search_bar.examples()
+        key = search_key(query, examples)
+        if key == self._asked and not self._stale:
             return
-        self._asked = query
+        self._asked = key
+        self._asked_examples = examples
+        self._asked_text = query
         self._stale = False
         self._refreshing = None
-        if not query:
+        if not key:
             self._show_empty(self.tr("Type to search, or drop a file to find things like it."))
             return
-        self.engine.search(query)
+        self.engine.search(query, examples)
 
     def _searched(self, query: str, result: SearchResult) -> None:
         if query != self._asked:
@@ -420,7 +439,7 @@ class MainWindow(QMainWindow):
             return
         self._stale = False
         self._refreshing = {hit.file_id for hit in self.results.hits()}
-        self.engine.search(self._asked)
+        self.engine.search(self._asked_text, self._asked_examples)
 
     def _made_private(self, count: int) -> None:
         """Trove's own files were readable by other accounts (made by hand, or by an older
@@ -511,7 +530,7 @@ class MainWindow(QMainWindow):
     def find_similar(self) -> None:
         hit = self.current_hit()
         if hit is not None:
-            self.search(like_query(hit.path))
+            self.search_example(ExamplePart(hit.path))
 
     def _grid_menu(self, position: Any) -> None:
         index = self.grid.indexAt(position)
@@ -539,13 +558,15 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         path = self._dropped_file(event)
+        picture = None
         if path is None and event.mimeData().hasImage():
-            path = self._save_picture(QImage(event.mimeData().imageData()))
+            picture = QImage(event.mimeData().imageData())
+            path = self._save_picture(picture)
         if path is None:
             event.ignore()
             return
         event.acceptProposedAction()
-        self.search(like_query(path))
+        self.search_example(ExamplePart(path), picture)
 
     def paste_example(self) -> bool:
         """Search with what the clipboard holds: a picture, or a copied file. False if neither."""
@@ -554,12 +575,13 @@ class MainWindow(QMainWindow):
             return False
         for url in mime.urls():
             if url.isLocalFile() and Path(url.toLocalFile()).is_file():
-                self.search(like_query(Path(url.toLocalFile())))
+                self.search_example(ExamplePart(Path(url.toLocalFile())))
                 return True
         if mime.hasImage():
-            path = self._save_picture(QImage(mime.imageData()))
+            picture = QImage(mime.imageData())
+            path = self._save_picture(picture)
             if path is not None:
-                self.search(like_query(path))
+                self.search_example(ExamplePart(path), picture)
                 return True
         return False
 
@@ -590,7 +612,11 @@ class MainWindow(QMainWindow):
     # --- indexing and folders -----------------------------------------------------------------
 
     def _progress(self, progress: Progress) -> None:
-        self.status_label.setText(status_text(progress))
+        self.status_label.setText(status_text(self._tally.add(progress)))
+        # Pausing means something only while files are being indexed.
+        busy = progress.state in (RunState.INDEXING, RunState.PAUSED)
+        self.pause_button.setVisible(busy)
+        self.pause_action.setEnabled(busy)
         if progress.state is RunState.POLLING and progress.folder is not None:
             problem = EngineError(Problem.CANNOT_WATCH, progress.message or "", progress.folder)
             self.message_bar.show_error(problem)
@@ -636,12 +662,38 @@ class MainWindow(QMainWindow):
             self.add_folder(folder)
 
     def add_folder(self, folder: Path) -> None:
-        self.engine.add_folder(folder, lambda _root: self.refresh_folders())
+        def added(root: Root) -> None:
+            self.refresh_folders()
+            self._folder_added(Path(root.path))
+
+        self.engine.add_folder(folder, added)
+
+    def _folder_added(self, folder: Path) -> None:
+        self.toast.show_message(
+            self.tr("Added {folder}: Trove is looking through it.").format(folder=folder.name)
+        )
+
+    def _folder_removed(self, folder: Path) -> None:
+        self.toast.show_message(
+            self.tr("Removed {folder}: its files were not touched.").format(folder=folder.name)
+        )
+
+    def _could_not_open(self, path: Path) -> None:
+        """No app opened the file: say so, and offer its folder instead."""
+        if path.suffix:
+            text = self.tr("Could not open: no application for {suffix} files.").format(
+                suffix=path.suffix.lower()
+            )
+        else:
+            text = self.tr("Could not open {name}: no application for it.").format(name=path.name)
+        self.toast.show_message(text, self.tr("Show in folder instead"), lambda: reveal(path, self))
 
     def show_folders(self, failures: bool = False) -> None:
         if self._folders_dialog is None:
             self._folders_dialog = FoldersDialog(self.engine, self)
             self._folders_dialog.finished.connect(lambda _result: self.refresh_folders())
+            self._folders_dialog.folder_added.connect(self._folder_added)
+            self._folders_dialog.folder_removed.connect(self._folder_removed)
         dialog = self._folders_dialog
         dialog.refresh()
         if failures:

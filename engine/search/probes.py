@@ -40,7 +40,7 @@ from engine.catalog.records import (
     ItemKind,
     ItemRow,
 )
-from engine.errors import QueryError
+from engine.errors import QueryError, QueryProblem
 from engine.inference.models import ModelSet
 from engine.inference.vectors import l2_normalize
 from engine.media import kinds
@@ -76,7 +76,7 @@ class ExampleError(QueryError):
     path: Path
 
     def __init__(self, path: Path, message: str) -> None:
-        super().__init__(message, path=path)
+        super().__init__(message, path=path, problem=QueryProblem.UNUSABLE_EXAMPLE)
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ def test_error_state_shows_until_the_next_edit(bar: SearchBar, qtbot: QtBot) -> 
     bar.setPalette(palette_for(dark=False))
     bar.resize(500, bar.sizeHint().height())
     bar.set_text('cat "')
-    bar.show_error(ParseError("unterminated quote", 4, 'cat "'))
+    bar.show_error(ParseError("unterminated quote", 4, 'cat "', QueryProblem.UNCLOSED_QUOTE))
     assert bar.has_error() and bar.edit.toolTip() == (
         "Trove cannot read this query from the marked character on."
     )
