@@ -419,16 +419,7 @@ class DetailsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        titles = {
-            "kind": self.tr("Kind"),
-            "size": self.tr("Size"),
-            "length": self.tr("Length"),
-            "modified": self.tr("Modified"),
-            "folder": self.tr("Folder"),
-            "spoken": self.tr("Spoken language"),
-            "tags": self.tr("Tags"),
-            "problem": self.tr("Problem"),
-        }
+        titles = self._titles()
         self._form = QFormLayout(self)
         self._form.setContentsMargins(0, 0, 0, 0)
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -442,6 +433,27 @@ class DetailsView(QWidget):
             self._form.addRow(titles[key], value)
             self.values[key] = value
         self.set_values({})
+
+    def _titles(self) -> dict[str, str]:
+        return {
+            "kind": self.tr("Kind"),
+            "size": self.tr("Size"),
+            "length": self.tr("Length"),
+            "modified": self.tr("Modified"),
+            "folder": self.tr("Folder"),
+            "spoken": self.tr("Spoken language"),
+            "tags": self.tr("Tags"),
+            "problem": self.tr("Problem"),
+        }
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            for key, title in self._titles().items():
+                label = self._form.labelForField(self.values[key])
+                if isinstance(label, QLabel):
+                    label.setText(title)
+                self.values[key].setAccessibleName(title)
+        super().changeEvent(event)
 
     def set_values(self, values: dict[str, str]) -> None:
         for row, key in enumerate(self.ROWS):
@@ -483,12 +495,7 @@ class PreviewPane(QWidget):
         self._relay.done.connect(self._task_done)
         self._waiting: dict[int, Callable[[Any], None]] = {}
         self._media: MediaPlayer | None = None
-        self._kinds = {
-            FileKind.PHOTO: self.tr("Photo"),
-            FileKind.AUDIO: self.tr("Audio"),
-            FileKind.VIDEO: self.tr("Video"),
-            FileKind.NOTE: self.tr("Note"),
-        }
+        self._kinds: dict[FileKind, str] = {}
 
         self.title = QLabel(self)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -514,22 +521,11 @@ class PreviewPane(QWidget):
 
         self.details = DetailsView(self)
 
-        self.open_button = self._button(
-            self.tr("Open"), self.tr("Open with the default app"), self.open_file
-        )
-        self.reveal_button = self._button(
-            self.tr("Show in folder"),
-            self.tr("Show the file selected in its folder"),
-            self.reveal_file,
-        )
-        self.copy_button = self._button(
-            self.tr("Copy path"), self.tr("Copy the file's full path"), self.copy_path
-        )
-        self.similar_button = self._button(
-            self.tr("Find similar"),
-            self.tr("Search for files that look or sound like this one"),
-            self._find_similar,
-        )
+        self.open_button = self._button(self.open_file)
+        self.reveal_button = self._button(self.reveal_file)
+        self.copy_button = self._button(self.copy_path)
+        self.similar_button = self._button(self._find_similar)
+        self._retranslate()
         self.actions_row = QHBoxLayout()
         for button in (self.open_button, self.reveal_button, self.copy_button):
             self.actions_row.addWidget(button)
@@ -544,12 +540,42 @@ class PreviewPane(QWidget):
         self._layout.addLayout(self.actions_row)
         self.clear()
 
-    def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(text)
-        button.setToolTip(tip)
+    def _button(self, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(self)
         button.clicked.connect(slot)
         return button
+
+    def _retranslate(self) -> None:
+        self._kinds = {
+            FileKind.PHOTO: self.tr("Photo"),
+            FileKind.AUDIO: self.tr("Audio"),
+            FileKind.VIDEO: self.tr("Video"),
+            FileKind.NOTE: self.tr("Note"),
+        }
+        words = (
+            (self.open_button, self.tr("Open"), self.tr("Open with the default app")),
+            (
+                self.reveal_button,
+                self.tr("Show in folder"),
+                self.tr("Show the file selected in its folder"),
+            ),
+            (self.copy_button, self.tr("Copy path"), self.tr("Copy the file's full path")),
+            (
+                self.similar_button,
+                self.tr("Find similar"),
+                self.tr("Search for files that look or sound like this one"),
+            ),
+        )
+        for button, text, tip in words:
+            button.setText(text)
+            button.setAccessibleName(text)
+            button.setToolTip(tip)
+        self.title.setAccessibleName(self.tr("File name"))
+        self.message.setAccessibleName(self.tr("Preview status"))
+        if self.hit is None:
+            self.message.setText(self.tr("Pick a result to see it here."))
+        else:
+            self.details.set_value("kind", self._kinds[self.hit.kind])
 
     # --- the player, made on the first recording or video --------------------------------------
 
@@ -793,3 +819,5 @@ class PreviewPane(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._render is not None:
             self._render()  # the highlight follows a switch between light and dark
+        elif event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()

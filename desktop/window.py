@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.folders import FoldersDialog, pick_folder
+from desktop.i18n import install_translations
 from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
@@ -177,7 +178,10 @@ class MainWindow(QMainWindow):
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
         layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
+        # The window's whole inside: the search and results, or a page over them (the welcome).
+        self.main_pages = QStackedWidget(self)
+        self.main_pages.addWidget(central)
+        self.setCentralWidget(self.main_pages)
 
         self.toast = Toast(central)
         self.preview.path_copied.connect(
@@ -186,6 +190,7 @@ class MainWindow(QMainWindow):
         self.preview.open_failed.connect(self._could_not_open)
 
         self._tally = ProgressTally()
+        self._shown_progress: Progress | None = None
         self._build_status_bar()
         self._build_menus()
 
@@ -612,7 +617,8 @@ class MainWindow(QMainWindow):
     # --- indexing and folders -----------------------------------------------------------------
 
     def _progress(self, progress: Progress) -> None:
-        self.status_label.setText(status_text(self._tally.add(progress)))
+        self._shown_progress = self._tally.add(progress)
+        self.status_label.setText(status_text(self._shown_progress))
         # Pausing means something only while files are being indexed.
         busy = progress.state in (RunState.INDEXING, RunState.PAUSED)
         self.pause_button.setVisible(busy)
@@ -644,10 +650,15 @@ class MainWindow(QMainWindow):
     def _pause_toggled(self, paused: bool) -> None:
         if paused:
             self.engine.pause()
+        else:
+            self.engine.resume()
+        self._name_pause(paused)
+
+    def _name_pause(self, paused: bool) -> None:
+        if paused:
             self.pause_button.setText(self.tr("Resume"))
             self.pause_button.setToolTip(self.tr("Resume indexing"))
         else:
-            self.engine.resume()
             self.pause_button.setText(self.tr("Pause"))
             self.pause_button.setToolTip(self.tr("Pause indexing (searching still works)"))
         self.pause_button.setAccessibleName(self.pause_button.toolTip())
@@ -713,6 +724,9 @@ class MainWindow(QMainWindow):
             app = QGuiApplication.instance()
             if chosen.theme != before.theme and app is not None:
                 apply_theme(app, chosen.theme)  # type: ignore[arg-type]
+            if chosen.language != before.language and app is not None:
+                # Every widget hears LanguageChange and words itself again, at once.
+                install_translations(app, chosen.language)
             if dialog.needs_reopen():
                 self.status_label.setText(self.tr("Opening…"))
                 self.engine.reopen(pack=chosen.pack, device=chosen.device, threads=chosen.threads)
@@ -728,6 +742,19 @@ class MainWindow(QMainWindow):
         if current.device in DEVICES:
             device = current.device
         return Preferences(pack=current.pack, device=device, threads=current.threads)
+
+    def show_page(self, page: QWidget) -> None:
+        """Show ``page`` (the welcome) in place of the search and results, until
+        :meth:`close_page`."""
+        self.main_pages.addWidget(page)
+        self.main_pages.setCurrentWidget(page)
+
+    def close_page(self, page: QWidget) -> None:
+        """Back to the search and results; ``page`` goes."""
+        self.main_pages.removeWidget(page)
+        page.deleteLater()
+        self.main_pages.setCurrentIndex(0)
+        self.focus_search()
 
     # --- help ------------------------------------------------------------------------------------
 
@@ -751,6 +778,50 @@ class MainWindow(QMainWindow):
                 "show or say. Everything runs on this computer; nothing is sent anywhere.</p>"
             ),
         )
+
+    # --- the UI language -------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        """The UI language changed: the window words itself again in place; what is shown,
+        selected and typed stays. (Its children retranslate themselves.)"""
+        results_enabled = self.result_actions[0].isEnabled()
+        pausable = self.pause_action.isEnabled()
+        menu_bar = self.menuBar()
+        for action in self.actions():
+            self.removeAction(action)
+            action.deleteLater()
+        for menu in menu_bar.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            menu.deleteLater()
+        menu_bar.clear()
+        self._build_menus()
+        self._enable_result_actions(results_enabled)
+        self.pause_action.setEnabled(pausable)
+        self._name_pause(self.pause_button.isChecked())
+        self.grid.setAccessibleName(self.tr("Results"))
+        self.empty.setAccessibleName(self.tr("Search status"))
+        self.status_label.setAccessibleName(self.tr("Indexing status"))
+        self.failures_button.setAccessibleName(self.tr("Files that could not be read"))
+        if self._shown_progress is not None:
+            self.status_label.setText(status_text(self._shown_progress))
+        if self.last_status is not None:
+            self._show_status(self.last_status)
+        if self.pages.currentWidget() is self.empty:
+            if self._asked:  # "No good match" and the like: asked again, worded anew
+                self._stale = True
+                self._run_query()
+            else:
+                self.empty.setText(
+                    self.tr("Type to search, or drop a file to find things like it.")
+                )
+        if self._folders_dialog is not None and not self._folders_dialog.isVisible():
+            self._folders_dialog.deleteLater()  # made again, in the new language, when asked
+            self._folders_dialog = None
+        self.grid.viewport().update()
 
     # --- life ------------------------------------------------------------------------------------
 
