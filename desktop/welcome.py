@@ -113,7 +113,7 @@ class WelcomePage(QWidget):
         examples = QHBoxLayout()
         examples.addWidget(QLabel(self.tr("Try it on the demo:"), self.column))
         for query in (photo, recording):
-            button = QPushButton(f"“{query}”", self.column)
+            button = QPushButton(self.tr("“{query}”").format(query=query), self.column)
             button.setAutoDefault(False)
             button.setAccessibleName(self.tr("Search the demo for {query}").format(query=query))
             button.clicked.connect(lambda _checked=False, text=query: self._try(text))
