@@ -232,12 +232,14 @@ class PreferencesDialog(QDialog):
                 )
             )
             ok_button.setEnabled(False)
+            self.details_button.setChecked(True)  # the reason is shown, not folded away
             return
         try:
             manifest = read_manifest(folder)
         except PackError as error:
             self.pack_info.setText(str(error))
             ok_button.setEnabled(False)
+            self.details_button.setChecked(True)
             return
         models = ", ".join(f"{entry.id} ({entry.task.value})" for entry in manifest.models)
         self.pack_info.setText(
