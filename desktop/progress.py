@@ -30,7 +30,7 @@ class ProgressTally:
                 self.reset()
             return progress  # the watcher's own news (scanning, watching): no counts
         last = self._run
-        if last is not None and progress.elapsed < last.elapsed:  # a new run began
+        if last is not None and self._new_run(last, progress):
             if self._finished(last):
                 self._carried = 0
             else:
@@ -45,6 +45,15 @@ class ProgressTally:
     def reset(self) -> None:
         self._carried = 0
         self._run = None
+
+    @staticmethod
+    def _new_run(last: Progress, progress: Progress) -> bool:
+        # A run's total is fixed, and its count and clock only go up.
+        return (
+            progress.files_total != last.files_total
+            or progress.files_done < last.files_done
+            or progress.elapsed < last.elapsed
+        )
 
     @staticmethod
     def _finished(run: Progress) -> bool:

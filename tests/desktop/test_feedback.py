@@ -216,6 +216,13 @@ def test_counters_hold_still_when_a_folder_comes_in_mid_run() -> None:
     ]
 
 
+def test_a_new_run_is_told_by_its_counts_not_only_by_its_clock() -> None:
+    tally = ProgressTally()
+    tally.add(_run(RunState.INDEXING, 2, 5, 0.05))  # a short run, stopped at once
+    shown = tally.add(_run(RunState.INDEXING, 0, 4, 0.2))  # its clock already past the last
+    assert (shown.files_done, shown.files_total) == (2, 6)
+
+
 # --- the welcome, inside the window -------------------------------------------------------------
 
 
