@@ -94,6 +94,7 @@ def test_a_file_no_app_opens_offers_its_folder_instead(
     assert revealed == [hit.path] and toast.message() == ""
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the offscreen platform's
 def test_adding_and_removing_a_folder_is_said(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,9 +143,11 @@ def test_a_new_language_applies_to_the_open_window_at_once(
     dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("zh_CN"))
     try:
         dialog.accept()
-        # Chinese now, in the same window: menus, search box, status, preview, toasts.
-        file_menu = window.menuBar().actions()[0].text()
-        assert file_menu == translate("MainWindow", "&File") != "&File"
+        # Chinese now, in the same window (once the posted LanguageChange is handled):
+        # menus, search box, status, preview, toasts.
+        chinese_file = translate("MainWindow", "&File")
+        assert chinese_file != "&File"
+        qtbot.waitUntil(lambda: window.menuBar().actions()[0].text() == chinese_file)
         assert len(window.menuBar().actions()) == len(menus)
         assert window.search_bar.edit.placeholderText() == translate(
             "SearchBar", "Search photos, recordings, videos and notes — or drop a file"
@@ -161,7 +164,7 @@ def test_a_new_language_applies_to_the_open_window_at_once(
         assert window.toast.message() == translate("MainWindow", "Path copied")
     finally:
         install_translations(qapp, ENGLISH)
-    assert window.menuBar().actions()[0].text() == "&File"
+    qtbot.waitUntil(lambda: window.menuBar().actions()[0].text() == "&File")
     assert window.preview.open_button.text() == "Open"
 
 
