@@ -22,7 +22,7 @@ from desktop.i18n import install_translations
 from desktop.results import default_cache_folder
 from desktop.settings import ORGANISATION, load_preferences, save_preferences, store
 from desktop.theme import apply_theme
-from desktop.welcome import WelcomeDialog
+from desktop.welcome import WelcomePage
 from desktop.window import MainWindow, pasted_images_folder
 from desktop.worker import EngineClient, EngineSettings
 from engine.facade import demo_data_dir, demo_folder, make_private, restrict_new_files
@@ -86,26 +86,27 @@ def open_window(args: argparse.Namespace, settings: QSettings) -> MainWindow:
         engine.ensure_folder(demo_folder())
         engine.start_watching()
         if not preferences.welcomed:
-            QTimer.singleShot(0, lambda: welcome(window, settings))
+            welcome(window, settings)  # the first page the window shows
     if args.query:
         window.search(args.query)
     return window
 
 
 def welcome(window: MainWindow, settings: QSettings) -> None:
-    """The first run's question: which folders? Indexing starts as soon as it is answered."""
-    dialog = WelcomeDialog(parent=window)
+    """The first run's question, as the window's first page: which folders? Indexing starts
+    as soon as it is answered; an example clicked searches the demo with it."""
+    page = WelcomePage(parent=window)
 
-    def answered() -> None:
-        chosen = dialog.chosen_folders()
+    def answered(chosen: list[Path]) -> None:
         if chosen:  # their own folders replace the demo, so its files never mix in
             window.engine.replace_demo(chosen, lambda _roots: window.refresh_folders())
         preferences = dataclasses.replace(load_preferences(settings), welcomed=True)
         save_preferences(settings, preferences)
-        dialog.deleteLater()
+        window.close_page(page)
 
-    dialog.finished.connect(lambda _result: answered())
-    dialog.open()
+    page.answered.connect(answered)
+    page.example_chosen.connect(window.search)
+    window.show_page(page)
 
 
 def keep_private(settings: QSettings) -> None:

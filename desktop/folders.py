@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -67,6 +67,9 @@ def parse_globs(text: str) -> list[str]:
 
 class FoldersDialog(QDialog):
     """Non-modal: ``show()`` it beside the window; it stays current while indexing runs."""
+
+    folder_added = Signal(object)  # the folder's Path, once the engine watches it
+    folder_removed = Signal(object)  # the folder's Path, once the engine forgot it
 
     def __init__(self, engine: EngineClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -223,8 +226,12 @@ class FoldersDialog(QDialog):
             self.add_folder(folder)
 
     def add_folder(self, folder: Path) -> None:
+        def added(root: Root) -> None:
+            self.folder_added.emit(Path(root.path))
+            self._changed()
+
         self.engine.add_folder(
-            folder, _while_alive(self, self._changed), _while_alive(self, self.show_error)
+            folder, _while_alive(self, added), _while_alive(self, self.show_error)
         )
 
     def remove_selected(self) -> None:
@@ -243,8 +250,14 @@ class FoldersDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
+        folder = Path(root.path)
+
+        def removed(_files: object) -> None:
+            self.folder_removed.emit(folder)
+            self._changed()
+
         self.engine.remove_folder(
-            Path(root.path), _while_alive(self, self._changed), _while_alive(self, self.show_error)
+            folder, _while_alive(self, removed), _while_alive(self, self.show_error)
         )
 
     def apply_exclusions(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from engine.facade import EngineError, Problem
@@ -51,7 +51,7 @@ _ADVICE: dict[Problem, tuple[object, object]] = {
     Problem.CANNOT_OPEN: (
         QT_TRANSLATE_NOOP("MessageBar", "Trove could not open its index or its models."),
         QT_TRANSLATE_NOOP(
-            "MessageBar", "Check Preferences (model pack and device), then try again."
+            "MessageBar", "Check Preferences (search models, graphics chip), then try again."
         ),
     ),
     Problem.UNEXPECTED: (
@@ -95,16 +95,28 @@ class MessageBar(QFrame):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.close_button)
         self.problem: Problem | None = None
+        self._error: EngineError | None = None  # shown now: worded again in a new language
         self.hide()
 
     def show_error(self, error: EngineError) -> None:
         what, todo = advice(error)
         self.problem = error.problem
+        self._error = error
         self.text.setText(f"<b>{html.escape(what)}</b> {html.escape(todo)}")
         self.setToolTip(str(error))
         self.show()
 
     def dismiss(self) -> None:
         self.problem = None
+        self._error = None
         self.hide()
         self.dismissed.emit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.setAccessibleName(self.tr("Problem"))
+            self.close_button.setToolTip(self.tr("Dismiss"))
+            self.close_button.setAccessibleName(self.tr("Dismiss"))
+            if self._error is not None:
+                self.show_error(self._error)
+        super().changeEvent(event)

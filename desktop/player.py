@@ -285,6 +285,10 @@ class MediaPlayer(QWidget):
         cue = self._cue_ms or 0
         self._cue_ms = None
         self.player.setPosition(cue)
+        if self.video.isVisibleTo(self):
+            # Paused, not stopped: the player decodes the frame at the cue and shows it, so
+            # the picture at the matched moment is there before Play (stopped shows black).
+            self.player.pause()
         self.cued.emit(cue / 1000)
 
     def _state_changed(self, state: QMediaPlayer.PlaybackState) -> None:

@@ -1,7 +1,10 @@
-"""The settings dialog: model pack, device, threads, theme and language.
+"""The settings dialog: search models, the graphics chip, theme and language.
 
-It edits a :class:`Preferences` and hands it back; the window stores it and applies it (the
-engine is reopened for a new pack, device or thread count). Nothing here touches the engine.
+It speaks of what a person chooses ("Search models", "Use the graphics chip"); the technical
+side (the model pack's folder and contents, the execution provider, threads) sits behind a
+"Details" disclosure. It edits a :class:`Preferences` and hands it back; the window stores it
+and applies it (the engine is reopened for new models, device or thread count; a new language
+applies at once). Nothing here touches the engine.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -61,10 +67,10 @@ class PreferencesDialog(QDialog):
         self._original = preferences
         offered = available_devices() if devices is None else list(devices)
 
-        # Model pack: empty means "let Trove find one".
+        # Search models (a model pack): empty means "the ones that came with Trove".
         self.pack_edit = QLineEdit(shown(preferences.pack) if preferences.pack else "", self)
-        self.pack_edit.setPlaceholderText(self.tr("Automatic (the pack that came with Trove)"))
-        self.pack_edit.setAccessibleName(self.tr("Model pack folder"))
+        self.pack_edit.setPlaceholderText(self.tr("The ones that came with Trove"))
+        self.pack_edit.setAccessibleName(self.tr("Folder of the search models"))
         self.pack_edit.textChanged.connect(self._check_pack)
         choose_pack = QPushButton(self.tr("Choose…"), self)
         choose_pack.clicked.connect(self.choose_pack)
@@ -94,6 +100,14 @@ class PreferencesDialog(QDialog):
             self,
         )
         device_help.setWordWrap(True)
+        # The plain choice: the graphics chip when there is one ("auto"), or the processor.
+        self.gpu_check = QCheckBox(self.tr("Use the graphics chip"), self)
+        self.gpu_check.setToolTip(
+            self.tr("Faster indexing where this computer has a graphics chip Trove can use")
+        )
+        self.gpu_check.toggled.connect(self._gpu_toggled)
+        self.device_combo.currentIndexChanged.connect(self._device_changed)
+        self._device_changed()
 
         self.threads_spin = QSpinBox(self)
         self.threads_spin.setRange(
@@ -120,17 +134,30 @@ class PreferencesDialog(QDialog):
             label = _LANGUAGE_NAMES[language] or self.tr("Same as the system")
             self.language_combo.addItem(label, language)
         self._select(self.language_combo, preferences.language)
-        language_help = QLabel(self.tr("A new language takes effect when Trove restarts."), self)
 
         form = QFormLayout()
-        form.addRow(self.tr("Model pack:"), pack_row)
-        form.addRow("", self.pack_info)
-        form.addRow(self.tr("Device:"), self.device_combo)
-        form.addRow("", device_help)
-        form.addRow(self.tr("Threads:"), self.threads_spin)
+        form.addRow(self.tr("Search models:"), pack_row)
+        form.addRow("", self.gpu_check)
         form.addRow(self.tr("Theme:"), self.theme_combo)
         form.addRow(self.tr("Language:"), self.language_combo)
-        form.addRow("", language_help)
+
+        # The technical side, folded away: what the pack holds, the provider, the threads.
+        self.details_button = QToolButton(self)
+        self.details_button.setText(self.tr("Details"))
+        self.details_button.setAccessibleName(self.tr("Details"))
+        self.details_button.setCheckable(True)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details = QWidget(self)
+        details_form = QFormLayout(self.details)
+        details_form.setContentsMargins(0, 0, 0, 0)
+        details_form.addRow(self.tr("Model pack:"), self.pack_info)
+        details_form.addRow(self.tr("Device:"), self.device_combo)
+        details_form.addRow("", device_help)
+        details_form.addRow(self.tr("Threads:"), self.threads_spin)
+        self.details.hide()
+        self.details_button.toggled.connect(self._show_details)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -140,8 +167,30 @@ class PreferencesDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.details)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._check_pack()
+
+    def _show_details(self, shown_now: bool) -> None:
+        self.details.setVisible(shown_now)
+        arrow = Qt.ArrowType.DownArrow if shown_now else Qt.ArrowType.RightArrow
+        self.details_button.setArrowType(arrow)
+        self.adjustSize()
+
+    def _gpu_toggled(self, use: bool) -> None:
+        device = self.device_combo.currentData()
+        if use and device == "cpu":
+            self._select(self.device_combo, "auto")
+        elif not use and device != "cpu":
+            self._select(self.device_combo, "cpu")
+
+    def _device_changed(self, _index: int = 0) -> None:
+        """The box follows the device chosen under Details: ticked for all but the processor."""
+        blocked = self.gpu_check.blockSignals(True)
+        self.gpu_check.setChecked(self.device_combo.currentData() != "cpu")
+        self.gpu_check.blockSignals(blocked)
 
     def _device_names(self) -> dict[DeviceName, str]:
         return {
@@ -173,7 +222,7 @@ class PreferencesDialog(QDialog):
         ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         folder = self.pack()
         if folder is None:
-            self.pack_info.setText(self.tr("Trove uses the pack it finds on its own."))
+            self.pack_info.setText(self.tr("The search models that came with Trove."))
             ok_button.setEnabled(True)
             return
         if not (folder / MANIFEST_NAME).is_file():
@@ -183,12 +232,14 @@ class PreferencesDialog(QDialog):
                 )
             )
             ok_button.setEnabled(False)
+            self.details_button.setChecked(True)  # the reason is shown, not folded away
             return
         try:
             manifest = read_manifest(folder)
         except PackError as error:
             self.pack_info.setText(str(error))
             ok_button.setEnabled(False)
+            self.details_button.setChecked(True)
             return
         models = ", ".join(f"{entry.id} ({entry.task.value})" for entry in manifest.models)
         self.pack_info.setText(

@@ -44,6 +44,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QDesktopServices,
     QFont,
     QGuiApplication,
     QImage,
@@ -75,7 +76,7 @@ from PySide6.QtWidgets import (
 from desktop.languages import language_name
 from desktop.messages import advice
 from desktop.player import AROUND_SECONDS, MediaPlayer
-from desktop.results import ELLIPSIS, Marked, clock, excerpt, percent
+from desktop.results import ELLIPSIS, Marked, clock, excerpt, length_text, percent
 from desktop.reveal import open_in_default_app, reveal
 from desktop.worker import EngineClient
 from engine.facade import (
@@ -98,6 +99,8 @@ NOTE_LIMIT = 200_000  # characters of a note shown; the rest is cut
 HIGHLIGHT_ALPHA = 90  # the palette's Highlight over Base, light enough to read through
 TAGS_SHOWN = 5
 SEEK_SCHEME = "seek"
+MARKDOWN_SUFFIXES = (".md", ".markdown")  # the notes rendered as Markdown
+CJK_START = 0x2E80  # from here on, scripts that do not space their words
 
 
 # --- work for the pool thread ---------------------------------------------------------------
@@ -273,28 +276,60 @@ def transcript_bold(hit: Hit, segments: Sequence[Segment]) -> dict[int, list[tup
     return bold
 
 
+def _in_word(char: str) -> bool:
+    # Letters and digits of scripts that space their words: a Chinese run is not one word.
+    return char.isalnum() and ord(char) < CJK_START
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start..end`` of ``text`` widened to the words it cuts: an excerpt that begins inside
+    "trunks" highlights all of it, never "t|runks"."""
+    while 0 < start < len(text) and _in_word(text[start - 1]) and _in_word(text[start]):
+        start -= 1
+    while 0 < end < len(text) and _in_word(text[end - 1]) and _in_word(text[end]):
+        end += 1
+    return start, end
+
+
+def is_markdown(path: Path) -> bool:
+    return path.suffix.lower() in MARKDOWN_SUFFIXES
+
+
 def render_note(
-    document: QTextDocument, text: str, shown: Marked | None, background: QColor
+    document: QTextDocument,
+    text: str,
+    shown: Marked | None,
+    background: QColor,
+    markdown: bool = False,
 ) -> int:
-    """The note's text with the excerpt on ``background`` and its matched words bold; returns
-    where the excerpt starts (-1 when it is not found)."""
-    document.setPlainText(text)
-    placed = place_excerpt(text, shown) if shown is not None else None
+    """The note's text (``markdown``: rendered, headings, lists and links as such) with the
+    excerpt on ``background`` and its matched words bold, both in whole words; returns where
+    the excerpt starts (-1 when it is not found)."""
+    if markdown:
+        document.setMarkdown(text)
+    else:
+        document.setPlainText(text)
+    # The excerpt is of the text the engine read (Markdown's marks taken out), which is what
+    # the rendered document shows: it is found there, in the document's own positions.
+    shown_text = document.toPlainText()
+    placed = place_excerpt(shown_text, shown) if shown is not None else None
     if placed is None:
         return -1
+    start, end = whole_words(shown_text, placed.start, placed.end)
     cursor = QTextCursor(document)
-    cursor.setPosition(placed.start)
-    cursor.setPosition(placed.end, QTextCursor.MoveMode.KeepAnchor)
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
     marked = QTextCharFormat()
     marked.setBackground(background)
     cursor.mergeCharFormat(marked)
     strong = QTextCharFormat()
     strong.setFontWeight(QFont.Weight.Bold)
-    for start, end in placed.bold:
-        cursor.setPosition(start)
-        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    for bold in placed.bold:
+        first, last = whole_words(shown_text, *bold)
+        cursor.setPosition(first)
+        cursor.setPosition(last, QTextCursor.MoveMode.KeepAnchor)
         cursor.mergeCharFormat(strong)
-    return placed.start
+    return start
 
 
 # --- the picture ----------------------------------------------------------------------------
@@ -386,16 +421,7 @@ class DetailsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        titles = {
-            "kind": self.tr("Kind"),
-            "size": self.tr("Size"),
-            "length": self.tr("Length"),
-            "modified": self.tr("Modified"),
-            "folder": self.tr("Folder"),
-            "spoken": self.tr("Spoken language"),
-            "tags": self.tr("Tags"),
-            "problem": self.tr("Problem"),
-        }
+        titles = self._titles()
         self._form = QFormLayout(self)
         self._form.setContentsMargins(0, 0, 0, 0)
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -409,6 +435,27 @@ class DetailsView(QWidget):
             self._form.addRow(titles[key], value)
             self.values[key] = value
         self.set_values({})
+
+    def _titles(self) -> dict[str, str]:
+        return {
+            "kind": self.tr("Kind"),
+            "size": self.tr("Size"),
+            "length": self.tr("Length"),
+            "modified": self.tr("Modified"),
+            "folder": self.tr("Folder"),
+            "spoken": self.tr("Spoken language"),
+            "tags": self.tr("Tags"),
+            "problem": self.tr("Problem"),
+        }
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            for key, title in self._titles().items():
+                label = self._form.labelForField(self.values[key])
+                if isinstance(label, QLabel):
+                    label.setText(title)
+                self.values[key].setAccessibleName(title)
+        super().changeEvent(event)
 
     def set_values(self, values: dict[str, str]) -> None:
         for row, key in enumerate(self.ROWS):
@@ -434,6 +481,8 @@ class PreviewPane(QWidget):
 
     find_similar = Signal(object)  # the file's Path
     search_range = Signal(object, float, float)  # the file's Path, start, end in seconds
+    path_copied = Signal(object)  # the file's Path, now on the clipboard
+    open_failed = Signal(object)  # the file's Path: no app opened it
 
     def __init__(self, engine: EngineClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -449,12 +498,7 @@ class PreviewPane(QWidget):
         self._relay.done.connect(self._task_done)
         self._waiting: dict[int, Callable[[Any], None]] = {}
         self._media: MediaPlayer | None = None
-        self._kinds = {
-            FileKind.PHOTO: self.tr("Photo"),
-            FileKind.AUDIO: self.tr("Audio"),
-            FileKind.VIDEO: self.tr("Video"),
-            FileKind.NOTE: self.tr("Note"),
-        }
+        self._kinds: dict[FileKind, str] = {}
 
         self.title = QLabel(self)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -480,22 +524,11 @@ class PreviewPane(QWidget):
 
         self.details = DetailsView(self)
 
-        self.open_button = self._button(
-            self.tr("Open"), self.tr("Open with the default app"), self.open_file
-        )
-        self.reveal_button = self._button(
-            self.tr("Show in folder"),
-            self.tr("Show the file selected in its folder"),
-            self.reveal_file,
-        )
-        self.copy_button = self._button(
-            self.tr("Copy path"), self.tr("Copy the file's full path"), self.copy_path
-        )
-        self.similar_button = self._button(
-            self.tr("Find similar"),
-            self.tr("Search for files that look or sound like this one"),
-            self._find_similar,
-        )
+        self.open_button = self._button(self.open_file)
+        self.reveal_button = self._button(self.reveal_file)
+        self.copy_button = self._button(self.copy_path)
+        self.similar_button = self._button(self._find_similar)
+        self._retranslate()
         self.actions_row = QHBoxLayout()
         for button in (self.open_button, self.reveal_button, self.copy_button):
             self.actions_row.addWidget(button)
@@ -510,12 +543,42 @@ class PreviewPane(QWidget):
         self._layout.addLayout(self.actions_row)
         self.clear()
 
-    def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(text)
-        button.setToolTip(tip)
+    def _button(self, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(self)
         button.clicked.connect(slot)
         return button
+
+    def _retranslate(self) -> None:
+        self._kinds = {
+            FileKind.PHOTO: self.tr("Photo"),
+            FileKind.AUDIO: self.tr("Audio"),
+            FileKind.VIDEO: self.tr("Video"),
+            FileKind.NOTE: self.tr("Note"),
+        }
+        words = (
+            (self.open_button, self.tr("Open"), self.tr("Open with the default app")),
+            (
+                self.reveal_button,
+                self.tr("Show in folder"),
+                self.tr("Show the file selected in its folder"),
+            ),
+            (self.copy_button, self.tr("Copy path"), self.tr("Copy the file's full path")),
+            (
+                self.similar_button,
+                self.tr("Find similar"),
+                self.tr("Search for files that look or sound like this one"),
+            ),
+        )
+        for button, text, tip in words:
+            button.setText(text)
+            button.setAccessibleName(text)
+            button.setToolTip(tip)
+        self.title.setAccessibleName(self.tr("File name"))
+        self.message.setAccessibleName(self.tr("Preview status"))
+        if self.hit is None:
+            self.message.setText(self.tr("Pick a result to see it here."))
+        else:
+            self.details.set_value("kind", self._kinds[self.hit.kind])
 
     # --- the player, made on the first recording or video --------------------------------------
 
@@ -602,6 +665,7 @@ class PreviewPane(QWidget):
     def open_file(self) -> None:
         if self.path is not None and not open_in_default_app(self.path):
             log.warning("no app opened %s", self.path)
+            self.open_failed.emit(self.path)
 
     def reveal_file(self) -> None:
         if self.path is not None:
@@ -610,6 +674,7 @@ class PreviewPane(QWidget):
     def copy_path(self) -> None:
         if self.path is not None:
             QGuiApplication.clipboard().setText(QDir.toNativeSeparators(str(self.path)))
+            self.path_copied.emit(self.path)
 
     # --- pieces of show_hit -----------------------------------------------------------------
 
@@ -657,8 +722,11 @@ class PreviewPane(QWidget):
             return
         shown = excerpt(self.hit) if self.hit is not None else None
 
+        markdown = self.hit is not None and is_markdown(self.hit.path)
+
         def render() -> None:
-            at = render_note(self.text.document(), answer, shown, highlight_color(self.palette()))
+            background = highlight_color(self.palette())
+            at = render_note(self.text.document(), answer, shown, background, markdown)
             if at >= 0:
                 self._scroll_to(at)
 
@@ -737,7 +805,10 @@ class PreviewPane(QWidget):
     # --- answers to the person ---------------------------------------------------------------
 
     def _link_clicked(self, url: QUrl) -> None:
-        if url.scheme() == SEEK_SCHEME and self._media is not None:
+        if url.scheme() != SEEK_SCHEME:  # a note's link: the person's browser or app opens it
+            QDesktopServices.openUrl(url)
+            return
+        if self._media is not None:
             try:
                 seconds = float(url.path())
             except ValueError:
@@ -754,9 +825,11 @@ class PreviewPane(QWidget):
 
     def _media_duration(self, ms: int) -> None:
         if self.hit is not None and ms > 0:
-            self.details.set_value("length", clock(ms / 1000))
+            self.details.set_value("length", length_text(ms / 1000, self.locale()))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._render is not None:
             self._render()  # the highlight follows a switch between light and dark
+        elif event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()

@@ -135,6 +135,14 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def length_text(seconds: float, locale: QLocale | None = None) -> str:
+    """A recording's length: 0:07, 1:02:03; under a second in tenths, "0.4 s" (not "0:00")."""
+    if seconds >= 1:
+        return clock(seconds)
+    shown = (locale or QLocale()).toString(max(round(seconds, 1), 0.1), "f", 1)
+    return QCoreApplication.translate("ResultDelegate", "{seconds} s").format(seconds=shown)
+
+
 def percent(probability: float, locale: QLocale | None = None) -> str:
     """62 %, in the locale's digits and sign."""
     locale = locale or QLocale()

@@ -3,6 +3,11 @@
 The chips write the engine's own filter words (``Filters.format``: ``kind:audio,photo``,
 ``in:"/a folder"``, ``after:2024-01-01 before:2024-02-01``) after the typed text, so what the
 window sends is one query string the engine parses, and filters typed in the box still work.
+
+A file to search with (dropped, pasted, "Find similar", a part of a recording) is no text: it
+sits in the box as a removable chip ("Similar to dog.png", "Part of talk.m4a 0:12–0:20", a
+pasted picture's thumbnail) and goes to the engine as a typed :class:`ExamplePart`, so no path
+is ever written into the box or read back from it.
 """
 
 from __future__ import annotations
@@ -14,14 +19,36 @@ from enum import Enum
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QDate, QEvent, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QDate,
+    QEvent,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMenu,
     QSizePolicy,
@@ -30,12 +57,101 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.results import clock
 from desktop.theme import attention_color
-from engine.facade import FileKind, Filters, QueryError
+from desktop.worker import search_key
+from engine.facade import ExamplePart, FileKind, Filters, QueryError, QueryProblem
 
 Role = QPalette.ColorRole
 
 KINDS: Final = (FileKind.PHOTO, FileKind.AUDIO, FileKind.VIDEO, FileKind.NOTE)
+
+
+# What to do about each kind of query mistake, in plain words (translated where shown; the
+# engine's English message, with its character position, is only for the command line and log).
+# (QT_TRANSLATE_NOOP is typed as returning object: it returns its text.)
+_QUERY_ADVICE: dict[QueryProblem, object] = {
+    QueryProblem.UNREADABLE: QT_TRANSLATE_NOOP(
+        "SearchBar", "Trove cannot read this search. Try plain words, like “dog on a beach”."
+    ),
+    QueryProblem.UNCLOSED_QUOTE: QT_TRANSLATE_NOOP(
+        "SearchBar", "A quotation mark is not closed: add the closing one, or remove it."
+    ),
+    QueryProblem.NOTHING_AFTER_SIGN: QT_TRANSLATE_NOOP(
+        "SearchBar", "A + or − needs something after it: add a word, or remove the sign."
+    ),
+    QueryProblem.BAD_WEIGHT: QT_TRANSLATE_NOOP(
+        "SearchBar", "A weight is a positive number and a * before a word, as in 2*dog."
+    ),
+    QueryProblem.EMPTY_QUOTE: QT_TRANSLATE_NOOP(
+        "SearchBar", "The quotation marks hold nothing: type words between them, or remove them."
+    ),
+    QueryProblem.BAD_KIND: QT_TRANSLATE_NOOP(
+        "SearchBar", "kind: takes photo, audio, video or note; or use the buttons below the box."
+    ),
+    QueryProblem.BAD_DATE: QT_TRANSLATE_NOOP(
+        "SearchBar",
+        "Write a date as year-month-day, as in after:2024-05-01, or use the date filter.",
+    ),
+    QueryProblem.BAD_SIZE: QT_TRANSLATE_NOOP(
+        "SearchBar", "Write a size as a number and a unit, as in size>10MB."
+    ),
+    QueryProblem.BAD_TIME_RANGE: QT_TRANSLATE_NOOP(
+        "SearchBar", "Write a part as start-end in minutes:seconds, as in 0:12-0:20, the end last."
+    ),
+    QueryProblem.FILTER_WEIGHTED: QT_TRANSLATE_NOOP(
+        "SearchBar", "A filter cannot take a + , − or weight: remove the sign before it."
+    ),
+    QueryProblem.NO_SUCH_FILE: QT_TRANSLATE_NOOP(
+        "SearchBar", "No such file. Check its name, or drop the file on the window."
+    ),
+    QueryProblem.NO_FOLDER: QT_TRANSLATE_NOOP(
+        "SearchBar", "Name a folder after in:, or choose one with the folder filter."
+    ),
+    QueryProblem.UNUSABLE_EXAMPLE: QT_TRANSLATE_NOOP(
+        "SearchBar", "This file cannot be used to search with. Try another one."
+    ),
+    QueryProblem.NOTHING_TO_SEARCH: QT_TRANSLATE_NOOP(
+        "SearchBar", "Type what you are looking for."
+    ),
+    QueryProblem.ALL_SUBTRACTED: QT_TRANSLATE_NOOP(
+        "SearchBar", "Everything is subtracted: add something to look for, without a − before it."
+    ),
+    QueryProblem.FILTER_ALONE: QT_TRANSLATE_NOOP("SearchBar", "Type what you are looking for."),
+}
+
+
+def query_advice(error: QueryError) -> str:
+    """What to do about a query the engine could not read, in the UI's language."""
+    if error.path is not None and error.problem in (
+        QueryProblem.NO_SUCH_FILE,
+        QueryProblem.UNUSABLE_EXAMPLE,
+    ):
+        if error.problem is QueryProblem.NO_SUCH_FILE:
+            text = QCoreApplication.translate(
+                "SearchBar", "{name} was not found. Check its name, or drop the file on the window."
+            )
+        else:
+            text = QCoreApplication.translate(
+                "SearchBar", "{name} cannot be used to search with. Try another file."
+            )
+        return text.format(name=error.path.name)
+    return QCoreApplication.translate("SearchBar", str(_QUERY_ADVICE[error.problem]))
+
+
+def example_label(example: ExamplePart) -> str:
+    """The chip's words for a file searched with: "Similar to dog.png", "Part of talk.m4a
+    0:12–0:20"."""
+    name = example.path.name
+    if example.start is None:
+        return QCoreApplication.translate("SearchBar", "Similar to {name}").format(name=name)
+    if example.end is None:
+        return QCoreApplication.translate("SearchBar", "Part of {name} from {start}").format(
+            name=name, start=clock(example.start)
+        )
+    return QCoreApplication.translate("SearchBar", "Part of {name} {start}–{end}").format(
+        name=name, start=clock(example.start), end=clock(example.end)
+    )
 
 
 class DatePreset(Enum):
@@ -184,12 +300,119 @@ def _day(day: QDate) -> date:
     return date(day.year(), day.month(), day.day())
 
 
+class ExampleChip(QFrame):
+    """The file searched with, inside the box: a thumbnail for a pasted picture, else words,
+    and a button that removes it."""
+
+    THUMB: Final = 20
+    removed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exampleChip")
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(Role.AlternateBase)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.thumbnail = QLabel(self)
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.remove_button = QToolButton(self)
+        self.remove_button.setAutoRaise(True)
+        self.remove_button.setText("\u00d7")
+        self.remove_button.clicked.connect(self.removed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.thumbnail)
+        layout.addWidget(self.label)
+        layout.addWidget(self.remove_button)
+        self.example: ExamplePart | None = None
+        self.picture = QImage()
+        self.hide()
+
+    def show_example(self, example: ExamplePart, picture: QImage | None = None) -> None:
+        """``picture``: the pasted picture itself, shown small instead of its cache name."""
+        self.example = example
+        self.picture = QImage() if picture is None else picture
+        self._retranslate()
+        if self.picture.isNull():
+            self.thumbnail.clear()
+            self.thumbnail.hide()
+        else:
+            ratio = self.devicePixelRatioF()
+            side = round(self.THUMB * ratio)
+            pixmap = QPixmap.fromImage(
+                self.picture.scaled(
+                    side,
+                    side,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+            pixmap.setDevicePixelRatio(ratio)
+            self.thumbnail.setPixmap(pixmap)
+            self.thumbnail.show()
+        self.adjustSize()
+        self.show()
+
+    def clear_example(self) -> None:
+        self.example = None
+        self.picture = QImage()
+        self.hide()
+
+    def _retranslate(self) -> None:
+        self.remove_button.setToolTip(self.tr("Stop searching with this file"))
+        self.remove_button.setAccessibleName(self.tr("Stop searching with this file"))
+        if self.example is None:
+            return
+        if self.picture.isNull():
+            text = example_label(self.example)
+            self.label.setText(text)
+            self.label.show()
+        else:  # its cache name means nothing to the person: the picture says it
+            text = self.tr("Similar to the pasted picture")
+            self.label.clear()
+            self.label.hide()
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self.adjustSize()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+
 class _SearchEdit(QLineEdit):
-    """The line edit, with an error border drawn over the style's frame when asked."""
+    """The line edit, with an error border drawn over the style's frame when asked, and the
+    example chip inside it at the start (the text begins after it)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.error = False
+        self.chip = ExampleChip(self)
+
+    def place_chip(self) -> None:
+        if self.chip.isHidden():
+            self.setTextMargins(0, 0, 0, 0)
+            return
+        size = self.chip.sizeHint()
+        height = min(size.height(), self.height() - 4)
+        self.chip.setGeometry(3, (self.height() - height) // 2, size.width(), height)
+        self.setTextMargins(size.width() + 4, 0, 0, 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.place_chip()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        # Backspace at the very start removes the chip, as a mail client removes an address.
+        at_start = self.cursorPosition() == 0 and not self.hasSelectedText()
+        if event.key() == Qt.Key.Key_Backspace and at_start and not self.chip.isHidden():
+            self.chip.removed.emit()
+            return
+        super().keyPressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
@@ -222,6 +445,12 @@ class SearchBar(QWidget):
         self.edit.setClearButtonEnabled(True)
         self.edit.textChanged.connect(self._changed)
         self.edit.returnPressed.connect(lambda: self.submitted.emit(self.query()))
+        self.example_chip = self.edit.chip
+        self.example_chip.removed.connect(self.clear_example)
+        self.error_label = QLabel(self)  # what to do about a query that cannot be read
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_label.hide()
 
         self.kind_chips: dict[FileKind, Chip] = {}
         for kind in KINDS:
@@ -269,6 +498,7 @@ class SearchBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.edit)
+        layout.addWidget(self.error_label)
         layout.addLayout(chips)
 
         self._retranslate()
@@ -288,11 +518,38 @@ class SearchBar(QWidget):
         after, before = self._date_bounds()
         return Filters(kinds=kinds, folders=folders, after=after, before=before)
 
+    def examples(self) -> tuple[ExamplePart, ...]:
+        """The file searched with (the chip in the box), if any, as a typed value."""
+        example = self.example_chip.example
+        return () if example is None else (example,)
+
+    def search_key(self) -> str:
+        """One string that tells two searches apart: the query and the example's own form."""
+        return search_key(self.query(), self.examples())
+
     def text(self) -> str:
         return self.edit.text()
 
     def set_text(self, text: str) -> None:
         self.edit.setText(text)
+
+    def set_example(self, example: ExamplePart, picture: QImage | None = None) -> None:
+        """Search with ``example``: its chip replaces what was typed (filters stay)."""
+
+        def change() -> None:
+            self.edit.clear()
+            self.example_chip.show_example(example, picture)
+            self.edit.place_chip()
+
+        self._batch(change)
+
+    def clear_example(self) -> None:
+        if self.example_chip.example is None:
+            return
+        self.example_chip.clear_example()
+        self.edit.place_chip()
+        self._changed()
+        self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def focus_search(self) -> None:
         self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -366,15 +623,12 @@ class SearchBar(QWidget):
         at = error.position
         if at is not None and at < len(self.edit.text()):
             self.edit.setSelection(at, 1)
-        if error.path is not None:
-            message = self.tr("{name} cannot be used to search with.").format(name=error.path.name)
-        elif at is not None and at < len(self.edit.text()):
-            message = self.tr("Trove cannot read this query from the marked character on.")
-        else:
-            message = self.tr("Trove cannot read this query; it looks unfinished.")
+        message = query_advice(error)
         self.edit.error = True
         self.edit.setToolTip(message)
         self.edit.setAccessibleDescription(message)
+        self.error_label.setText(message)
+        self.error_label.show()
         self.edit.update()
 
     def clear_error(self) -> None:
@@ -382,6 +636,8 @@ class SearchBar(QWidget):
             self.edit.error = False
             self.edit.setToolTip("")
             self.edit.setAccessibleDescription("")
+            self.error_label.clear()
+            self.error_label.hide()
             self.edit.update()
 
     def has_error(self) -> bool:
@@ -402,10 +658,10 @@ class SearchBar(QWidget):
             return
         self.clear_error()
         self.clear_chip.setVisible(self.filters() != Filters())
-        query = self.query()
-        if query != self._last_query:
-            self._last_query = query
-            self.query_changed.emit(query)
+        key = self.search_key()
+        if key != self._last_query:
+            self._last_query = key
+            self.query_changed.emit(self.query())
 
     def _folder_action(self, folder: str | None, text: str) -> QAction:
         action = QAction(text, self)

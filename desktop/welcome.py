@@ -1,7 +1,9 @@
 """The first-run welcome: what Trove does, and which folders to watch.
 
-The window shows it once (``Preferences.welcomed``). "Start" watches the ticked folders; "Just
-show me the demo" (or closing it) chooses none, and the app then watches its demo folder.
+A page inside the main window, centred, shown once (``Preferences.welcomed``): no window of
+its own. "Start" watches the ticked folders; "Just show me the demo" chooses none, and the app
+then watches its demo folder. Its example searches, in the UI's language, find their files in
+the demo: one click tries one there.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QStandardPaths
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -68,20 +71,29 @@ def standard_folders() -> list[StandardFolder]:
     return found
 
 
-class WelcomeDialog(QDialog):
-    """``exec()`` it, then read :meth:`chosen_folders` (empty: the person wants the demo)."""
+COLUMN_WIDTH = 620  # the page's text column: lines short enough to read
+
+
+class WelcomePage(QWidget):
+    """Show it in the window; :attr:`answered` brings the chosen folders (empty: the demo),
+    :attr:`example_chosen` an example search to run on the demo."""
+
+    answered = Signal(list)  # list[Path]; [] for the demo
+    example_chosen = Signal(str)
 
     def __init__(
         self, folders: Sequence[StandardFolder] | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Welcome to Trove"))
-        self.setMinimumWidth(520)
+        self.setAccessibleName(self.tr("Welcome to Trove"))
         self._demo = False
         offered = standard_folders() if folders is None else list(folders)
         self.checkboxes: list[tuple[QCheckBox, Path]] = []
+        self.column = QWidget(self)
+        self.column.setMaximumWidth(COLUMN_WIDTH)
 
-        heading = QLabel(self.tr("<h2>Find anything by describing it</h2>"), self)
+        heading = QLabel(self.tr("<h2>Find anything by describing it</h2>"), self.column)
+        heading.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         photo, recording = example_queries()
         intro = QLabel(
             self.tr(
@@ -92,20 +104,33 @@ class WelcomeDialog(QDialog):
                 "Which folders should Trove look through? You can search as soon as it starts; "
                 "it keeps working in the background."
             ).format(photo=photo, recording=recording),
-            self,
+            self.column,
         )
         intro.setWordWrap(True)
+
+        # The examples, as buttons that search the demo with them.
+        self.example_buttons: list[QPushButton] = []
+        examples = QHBoxLayout()
+        examples.addWidget(QLabel(self.tr("Try it on the demo:"), self.column))
+        for query in (photo, recording):
+            button = QPushButton(self.tr("“{query}”").format(query=query), self.column)
+            button.setAutoDefault(False)
+            button.setAccessibleName(self.tr("Search the demo for {query}").format(query=query))
+            button.clicked.connect(lambda _checked=False, text=query: self._try(text))
+            examples.addWidget(button)
+            self.example_buttons.append(button)
+        examples.addStretch(1)
 
         self._folders_layout = QVBoxLayout()
         for folder in offered:
             if folder.path.is_dir():  # only what exists: a missing Music folder is no choice
                 self._add_checkbox(f"{folder.label}  ({shown(folder.path)})", folder.path)
 
-        another = QPushButton(self.tr("Add another folder…"), self)
+        another = QPushButton(self.tr("Add another folder…"), self.column)
         another.setAutoDefault(False)
         another.clicked.connect(self.choose_folder)
 
-        buttons = QDialogButtonBox(self)
+        buttons = QDialogButtonBox(self.column)
         self.start_button = buttons.addButton(
             self.tr("Start"), QDialogButtonBox.ButtonRole.AcceptRole
         )
@@ -116,13 +141,35 @@ class WelcomeDialog(QDialog):
         self.start_button.clicked.connect(self.accept)
         self.demo_button.clicked.connect(self.reject)
 
+        column = QVBoxLayout(self.column)
+        column.addWidget(heading)
+        column.addWidget(intro)
+        column.addLayout(examples)
+        column.addSpacing(12)
+        column.addLayout(self._folders_layout)
+        column.addWidget(another, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addSpacing(12)
+        column.addWidget(buttons)
+
+        # Centred both ways in the window; scrolls where the window is too small for it.
+        holder = QWidget(self)
+        centred = QHBoxLayout(holder)
+        centred.addStretch(1)
+        centred.addWidget(self.column, 100)
+        centred.addStretch(1)
+        outer = QVBoxLayout()
+        outer.addStretch(1)
+        outer.addWidget(holder)
+        outer.addStretch(1)
+        frame = QWidget(self)
+        frame.setLayout(outer)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(frame)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(intro)
-        layout.addLayout(self._folders_layout)
-        layout.addWidget(another)
-        layout.addStretch()
-        layout.addWidget(buttons)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
         self._update_start()
 
     def _add_checkbox(self, label: str, path: Path) -> None:
@@ -132,6 +179,11 @@ class WelcomeDialog(QDialog):
         box.toggled.connect(self._update_start)
         self._folders_layout.addWidget(box)
         self.checkboxes.append((box, path))
+
+    def _try(self, query: str) -> None:
+        """An example clicked: the demo it is about, and the search."""
+        self.reject()
+        self.example_chosen.emit(query)
 
     def choose_folder(self) -> None:
         folder = pick_folder(self, self.tr("Choose a folder for Trove to look through"))
@@ -151,12 +203,16 @@ class WelcomeDialog(QDialog):
         # Start with nothing ticked would be the demo by another name: say so by disabling it.
         self.start_button.setEnabled(any(box.isChecked() for box, _ in self.checkboxes))
 
+    def accept(self) -> None:
+        self.answered.emit(self.chosen_folders())
+
     def reject(self) -> None:
+        """The demo, not the person's folders."""
         self._demo = True
-        super().reject()
+        self.answered.emit([])
 
     def chosen_folders(self) -> list[Path]:
-        """The ticked folders, in the order shown; none after "demo" or closing the dialog."""
+        """The ticked folders, in the order shown; none after "demo"."""
         if self._demo:
             return []
         return [path for box, path in self.checkboxes if box.isChecked()]

@@ -38,11 +38,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.folders import FoldersDialog, pick_folder
-from desktop.i18n import ENGLISH, ui_language
+from desktop.i18n import ENGLISH, install_translations, ui_language
 from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
+from desktop.progress import ProgressTally
 from desktop.results import ResultsModel, ResultsView, Thumbnails, default_cache_folder
+from desktop.reveal import reveal
 from desktop.searchbar import SearchBar
 from desktop.settings import (
     DEVICES,
@@ -54,10 +56,12 @@ from desktop.settings import (
     save_window_state,
 )
 from desktop.theme import apply_theme
-from desktop.worker import EngineClient
+from desktop.toast import Toast
+from desktop.worker import EngineClient, search_key
 from engine.facade import (
     ChangeKind,
     EngineError,
+    ExamplePart,
     Hit,
     IndexChanges,
     Listing,
@@ -75,13 +79,6 @@ from engine.facade import (
 TYPING_PAUSE_MS = 250
 RERUN_PAUSE_MS = 400  # after the last index change of a burst, the query shown runs again
 SETTLED_STATES = (RunState.WATCHING, RunState.DONE, RunState.POLLING)
-
-
-def like_query(path: Path, start: float | None = None, end: float | None = None) -> str:
-    """The query that searches by example with ``path``, or a time range of it (quoted: names
-    may hold spaces)."""
-    span = f"@{start:g}-{end:g}" if start is not None and end is not None else ""
-    return f'like:"{path}{span}"'
 
 
 def status_text(progress: Progress) -> str:
@@ -163,9 +160,9 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.grid)
 
         self.preview = PreviewPane(engine, self)
-        self.preview.find_similar.connect(lambda path: self.search(like_query(Path(path))))
+        self.preview.find_similar.connect(lambda path: self.search_example(ExamplePart(path)))
         self.preview.search_range.connect(
-            lambda path, start, end: self.search(like_query(Path(path), start, end))
+            lambda path, start, end: self.search_example(ExamplePart(path, start=start, end=end))
         )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -182,8 +179,19 @@ class MainWindow(QMainWindow):
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
         layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
+        # The window's whole inside: the search and results, or a page over them (the welcome).
+        self.main_pages = QStackedWidget(self)
+        self.main_pages.addWidget(central)
+        self.setCentralWidget(self.main_pages)
 
+        self.toast = Toast(central)
+        self.preview.path_copied.connect(
+            lambda _path: self.toast.show_message(self.tr("Path copied"))
+        )
+        self.preview.open_failed.connect(self._could_not_open)
+
+        self._tally = ProgressTally()
+        self._shown_progress: Progress | None = None
         self._build_status_bar()
         self._build_menus()
 
@@ -194,7 +202,9 @@ class MainWindow(QMainWindow):
         self._typing.timeout.connect(self._run_query)
         self.search_bar.query_changed.connect(lambda _query: self._typing.start())
         self.search_bar.submitted.connect(lambda _query: self._run_query())
-        self._asked: str | None = None  # the latest query sent; older answers are dropped
+        self._asked: str | None = None  # the latest search's key; older answers are dropped
+        self._asked_text = ""  # ... and what it asked: the query text and files to search with
+        self._asked_examples: tuple[ExamplePart, ...] = ()
         self.last_result: SearchResult | None = None
         self.last_listing: Listing | None = None
         # The index changed since the results shown were found: asking again runs again.
@@ -239,6 +249,7 @@ class MainWindow(QMainWindow):
         self.pause_button.setAutoRaise(True)
         self.pause_button.toggled.connect(self._pause_toggled)
         self._pause_toggled(False)
+        self.pause_button.hide()  # until indexing runs
         bar = self.statusBar()
         bar.addPermanentWidget(self.status_label, 1)
         bar.addPermanentWidget(self.failures_button)
@@ -296,6 +307,7 @@ class MainWindow(QMainWindow):
         self.pause_action = self._action(
             indexing, self.tr("&Pause indexing"), self.pause_button.toggle, "Ctrl+Shift+P"
         )
+        self.pause_action.setEnabled(False)
         self._action(
             indexing, self.tr("&Files that could not be read…"), lambda: self.show_folders(True)
         )
@@ -312,22 +324,33 @@ class MainWindow(QMainWindow):
         self.search_bar.focus_search()
 
     def search(self, query: str) -> None:
-        """Show ``query`` in the box and run it now."""
+        """Show ``query`` in the box (instead of any file searched with) and run it now."""
+        self.search_bar.clear_example()
         self.search_bar.set_text(query)
+        self._run_query()
+
+    def search_example(self, example: ExamplePart, picture: QImage | None = None) -> None:
+        """Search with a file (or a part of a recording), shown as a chip in the box;
+        ``picture``: a pasted one, shown as its thumbnail."""
+        self.search_bar.set_example(example, picture)
         self._run_query()
 
     def _run_query(self) -> None:
         self._typing.stop()
         query = self.search_bar.query().strip()
-        if query == self._asked and not self._stale:
+        examples = self.search_bar.examples()
+        key = search_key(query, examples)
+        if key == self._asked and not self._stale:
             return
-        self._asked = query
+        self._asked = key
+        self._asked_examples = examples
+        self._asked_text = query
         self._stale = False
         self._refreshing = None
-        if not query:
+        if not key:
             self._show_empty(self.tr("Type to search, or drop a file to find things like it."))
             return
-        self.engine.search(query)
+        self.engine.search(query, examples)
 
     def _searched(self, query: str, result: SearchResult) -> None:
         if query != self._asked:
@@ -423,7 +446,7 @@ class MainWindow(QMainWindow):
             return
         self._stale = False
         self._refreshing = {hit.file_id for hit in self.results.hits()}
-        self.engine.search(self._asked)
+        self.engine.search(self._asked_text, self._asked_examples)
 
     def _made_private(self, count: int) -> None:
         """Trove's own files were readable by other accounts (made by hand, or by an older
@@ -514,7 +537,7 @@ class MainWindow(QMainWindow):
     def find_similar(self) -> None:
         hit = self.current_hit()
         if hit is not None:
-            self.search(like_query(hit.path))
+            self.search_example(ExamplePart(hit.path))
 
     def _grid_menu(self, position: Any) -> None:
         index = self.grid.indexAt(position)
@@ -542,13 +565,15 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         path = self._dropped_file(event)
+        picture = None
         if path is None and event.mimeData().hasImage():
-            path = self._save_picture(QImage(event.mimeData().imageData()))
+            picture = QImage(event.mimeData().imageData())
+            path = self._save_picture(picture)
         if path is None:
             event.ignore()
             return
         event.acceptProposedAction()
-        self.search(like_query(path))
+        self.search_example(ExamplePart(path), picture)
 
     def paste_example(self) -> bool:
         """Search with what the clipboard holds: a picture, or a copied file. False if neither."""
@@ -557,12 +582,13 @@ class MainWindow(QMainWindow):
             return False
         for url in mime.urls():
             if url.isLocalFile() and Path(url.toLocalFile()).is_file():
-                self.search(like_query(Path(url.toLocalFile())))
+                self.search_example(ExamplePart(Path(url.toLocalFile())))
                 return True
         if mime.hasImage():
-            path = self._save_picture(QImage(mime.imageData()))
+            picture = QImage(mime.imageData())
+            path = self._save_picture(picture)
             if path is not None:
-                self.search(like_query(path))
+                self.search_example(ExamplePart(path), picture)
                 return True
         return False
 
@@ -591,11 +617,6 @@ class MainWindow(QMainWindow):
         self.results.set_tag_names(names)
         self.preview.set_tag_names(names)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.LanguageChange:
-            self._ask_tag_names()  # tags follow the UI into its new language
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         # Ctrl+V in the search box: text pastes as text; a picture or a file searches with it.
         if watched is self.search_box and event.type() == QEvent.Type.KeyPress:
@@ -609,7 +630,12 @@ class MainWindow(QMainWindow):
     # --- indexing and folders -----------------------------------------------------------------
 
     def _progress(self, progress: Progress) -> None:
-        self.status_label.setText(status_text(progress))
+        self._shown_progress = self._tally.add(progress)
+        self.status_label.setText(status_text(self._shown_progress))
+        # Pausing means something only while files are being indexed.
+        busy = progress.state in (RunState.INDEXING, RunState.PAUSED)
+        self.pause_button.setVisible(busy)
+        self.pause_action.setEnabled(busy)
         if progress.state is RunState.POLLING and progress.folder is not None:
             problem = EngineError(Problem.CANNOT_WATCH, progress.message or "", progress.folder)
             self.message_bar.show_error(problem)
@@ -637,10 +663,15 @@ class MainWindow(QMainWindow):
     def _pause_toggled(self, paused: bool) -> None:
         if paused:
             self.engine.pause()
+        else:
+            self.engine.resume()
+        self._name_pause(paused)
+
+    def _name_pause(self, paused: bool) -> None:
+        if paused:
             self.pause_button.setText(self.tr("Resume"))
             self.pause_button.setToolTip(self.tr("Resume indexing"))
         else:
-            self.engine.resume()
             self.pause_button.setText(self.tr("Pause"))
             self.pause_button.setToolTip(self.tr("Pause indexing (searching still works)"))
         self.pause_button.setAccessibleName(self.pause_button.toolTip())
@@ -655,12 +686,38 @@ class MainWindow(QMainWindow):
             self.add_folder(folder)
 
     def add_folder(self, folder: Path) -> None:
-        self.engine.add_folder(folder, lambda _root: self.refresh_folders())
+        def added(root: Root) -> None:
+            self.refresh_folders()
+            self._folder_added(Path(root.path))
+
+        self.engine.add_folder(folder, added)
+
+    def _folder_added(self, folder: Path) -> None:
+        self.toast.show_message(
+            self.tr("Added {folder}: Trove is looking through it.").format(folder=folder.name)
+        )
+
+    def _folder_removed(self, folder: Path) -> None:
+        self.toast.show_message(
+            self.tr("Removed {folder}: its files were not touched.").format(folder=folder.name)
+        )
+
+    def _could_not_open(self, path: Path) -> None:
+        """No app opened the file: say so, and offer its folder instead."""
+        if path.suffix:
+            text = self.tr("Could not open: no application for {suffix} files.").format(
+                suffix=path.suffix.lower()
+            )
+        else:
+            text = self.tr("Could not open {name}: no application for it.").format(name=path.name)
+        self.toast.show_message(text, self.tr("Show in folder instead"), lambda: reveal(path, self))
 
     def show_folders(self, failures: bool = False) -> None:
         if self._folders_dialog is None:
             self._folders_dialog = FoldersDialog(self.engine, self)
             self._folders_dialog.finished.connect(lambda _result: self.refresh_folders())
+            self._folders_dialog.folder_added.connect(self._folder_added)
+            self._folders_dialog.folder_removed.connect(self._folder_removed)
         dialog = self._folders_dialog
         dialog.refresh()
         if failures:
@@ -680,6 +737,9 @@ class MainWindow(QMainWindow):
             app = QGuiApplication.instance()
             if chosen.theme != before.theme and app is not None:
                 apply_theme(app, chosen.theme)  # type: ignore[arg-type]
+            if chosen.language != before.language and app is not None:
+                # Every widget hears LanguageChange and words itself again, at once.
+                install_translations(app, chosen.language)
             if dialog.needs_reopen():
                 self.status_label.setText(self.tr("Opening…"))
                 self.engine.reopen(pack=chosen.pack, device=chosen.device, threads=chosen.threads)
@@ -695,6 +755,19 @@ class MainWindow(QMainWindow):
         if current.device in DEVICES:
             device = current.device
         return Preferences(pack=current.pack, device=device, threads=current.threads)
+
+    def show_page(self, page: QWidget) -> None:
+        """Show ``page`` (the welcome) in place of the search and results, until
+        :meth:`close_page`."""
+        self.main_pages.addWidget(page)
+        self.main_pages.setCurrentWidget(page)
+
+    def close_page(self, page: QWidget) -> None:
+        """Back to the search and results; ``page`` goes."""
+        self.main_pages.removeWidget(page)
+        page.deleteLater()
+        self.main_pages.setCurrentIndex(0)
+        self.focus_search()
 
     # --- help ------------------------------------------------------------------------------------
 
@@ -718,6 +791,51 @@ class MainWindow(QMainWindow):
                 "show or say. Everything runs on this computer; nothing is sent anywhere.</p>"
             ),
         )
+
+    # --- the UI language -------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+            self._ask_tag_names()  # tags follow the UI into its new language
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        """The UI language changed: the window words itself again in place; what is shown,
+        selected and typed stays. (Its children retranslate themselves.)"""
+        results_enabled = self.result_actions[0].isEnabled()
+        pausable = self.pause_action.isEnabled()
+        menu_bar = self.menuBar()
+        for action in self.actions():
+            self.removeAction(action)
+            action.deleteLater()
+        for menu in menu_bar.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            menu.deleteLater()
+        menu_bar.clear()
+        self._build_menus()
+        self._enable_result_actions(results_enabled)
+        self.pause_action.setEnabled(pausable)
+        self._name_pause(self.pause_button.isChecked())
+        self.grid.setAccessibleName(self.tr("Results"))
+        self.empty.setAccessibleName(self.tr("Search status"))
+        self.status_label.setAccessibleName(self.tr("Indexing status"))
+        self.failures_button.setAccessibleName(self.tr("Files that could not be read"))
+        if self._shown_progress is not None:
+            self.status_label.setText(status_text(self._shown_progress))
+        if self.last_status is not None:
+            self._show_status(self.last_status)
+        if self.pages.currentWidget() is self.empty:
+            if self._asked:  # "No good match" and the like: asked again, worded anew
+                self._stale = True
+                self._run_query()
+            else:
+                self.empty.setText(
+                    self.tr("Type to search, or drop a file to find things like it.")
+                )
+        if self._folders_dialog is not None and not self._folders_dialog.isVisible():
+            self._folders_dialog.deleteLater()  # made again, in the new language, when asked
+            self._folders_dialog = None
+        self.grid.viewport().update()
 
     # --- life ------------------------------------------------------------------------------------
 

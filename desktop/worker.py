@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.facade import (
     EngineError,
+    ExamplePart,
     FileDetails,
     Problem,
     QueryError,
@@ -59,6 +60,12 @@ class EngineSettings:
 
 
 OnError = Callable[[EngineError], None]
+
+
+def search_key(query: str, examples: Sequence[ExamplePart] = ()) -> str:
+    """The one string that names a search, in its answers' signals: the query text, then
+    each example file in the query language's own form (only compared, never parsed)."""
+    return " ".join([query, *(example.format() for example in examples)]).strip()
 
 
 def _as_engine_error(error: BaseException) -> EngineError:
@@ -94,7 +101,8 @@ class EngineClient(QObject):
         self._trove: Future[Trove] = Future()
         self._running = False
         self._pending_lock = threading.Lock()
-        self._pending: str | None = None  # the latest query not yet taken by the pool
+        # The latest query (text, files to search with) not yet taken by the pool.
+        self._pending: tuple[str, tuple[ExamplePart, ...]] | None = None
         self._deliver.connect(self._call)
         self._watch_after_open = False
         self._before_start: list[Callable[[], object]] = []
@@ -223,13 +231,14 @@ class EngineClient(QObject):
 
     # --- query lane ------------------------------------------------------------------------------
 
-    def search(self, query: str) -> None:
-        """Ask for ``query``; ``searched`` or ``query_failed`` follows unless a newer query
-        was asked before this one ran."""
+    def search(self, query: str, examples: Sequence[ExamplePart] = ()) -> None:
+        """Ask for ``query`` with the files to search with (typed values, never written into
+        the text); ``searched`` or ``query_failed`` follows, with :func:`search_key` of the
+        two, unless a newer query was asked before this one ran."""
         if self._closed:
             return
         with self._pending_lock:
-            self._pending = query
+            self._pending = (query, tuple(examples))
         self._queries.submit(self._search)
 
     def details(
@@ -366,14 +375,16 @@ class EngineClient(QObject):
 
     def _search(self) -> None:
         with self._pending_lock:
-            query, self._pending = self._pending, None
-        if query is None:
+            pending, self._pending = self._pending, None
+        if pending is None:
             return  # an earlier wake-up already ran the latest query
         trove = self._opened()
         if trove is None:
             return
+        text, examples = pending
+        query = search_key(text, examples)
         try:
-            parsed = parse(query)
+            parsed = parse(text, examples=examples)
             if parsed.browsing:  # a chip or a typed filter alone: its files, newest first
                 self.listed.emit(query, trove.browse(parsed.filters, limit=SEARCH_LIMIT))
                 return

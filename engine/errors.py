@@ -18,15 +18,44 @@ from enum import StrEnum
 from pathlib import Path
 
 
-class QueryError(ValueError):
-    """A query that cannot be answered as asked. ``position`` is the 0-based character of the
-    culprit in the query text (None when it is not one character); ``path`` the example file
-    at fault, if any."""
+class QueryProblem(StrEnum):
+    """What is wrong with a query, for words at the edge that say what to do about it."""
 
-    def __init__(self, message: str, position: int | None = None, path: Path | None = None) -> None:
+    UNREADABLE = "unreadable"  # anything not named below
+    UNCLOSED_QUOTE = "unclosed-quote"
+    NOTHING_AFTER_SIGN = "nothing-after-sign"  # a + or - (or a weight) with no part after it
+    BAD_WEIGHT = "bad-weight"  # not a positive number, or two in a row, or a stray *
+    EMPTY_QUOTE = "empty-quote"
+    BAD_KIND = "bad-kind"
+    BAD_DATE = "bad-date"
+    BAD_SIZE = "bad-size"
+    BAD_TIME_RANGE = "bad-time-range"
+    FILTER_WEIGHTED = "filter-weighted"  # a filter behind a sign or a weight
+    NO_SUCH_FILE = "no-such-file"
+    NO_FOLDER = "no-folder"  # in: with nothing after it
+    UNUSABLE_EXAMPLE = "unusable-example"  # the file exists but cannot be searched with
+    NOTHING_TO_SEARCH = "nothing-to-search"
+    ALL_SUBTRACTED = "all-subtracted"
+    FILTER_ALONE = "filter-alone"  # a filter alone lists files; it is not a search
+
+
+class QueryError(ValueError):
+    """A query that cannot be answered as asked. ``problem`` says what kind of mistake (the
+    message is English, for the command line and the log); ``position`` is the 0-based
+    character of the culprit in the query text (None when it is not one character); ``path``
+    the example file at fault, if any."""
+
+    def __init__(
+        self,
+        message: str,
+        position: int | None = None,
+        path: Path | None = None,
+        problem: QueryProblem = QueryProblem.UNREADABLE,
+    ) -> None:
         super().__init__(message)
         self.position = position
         self.path = path
+        self.problem = problem
 
 
 class Problem(StrEnum):

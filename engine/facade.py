@@ -48,7 +48,7 @@ from engine.catalog.records import (
     Root,
 )
 from engine.datadir import DataDirError, check_not_inside, data_dir, demo_data_dir, demo_folder
-from engine.errors import EngineError, Problem, QueryError
+from engine.errors import EngineError, Problem, QueryError, QueryProblem
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
@@ -66,7 +66,7 @@ from engine.search.browse import DEFAULT_PAGE, Listed, Listing, Order, list_page
 from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
-from engine.search.query import Filters, Query, TextPart, parse
+from engine.search.query import ExamplePart, Filters, Query, TextPart, parse
 from engine.search.results import Hit, Reason, Route, SearchResult, Span, Strength
 from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 
@@ -76,6 +76,7 @@ __all__ = [
     "Box",
     "ChangeKind",
     "EngineError",
+    "ExamplePart",
     "Failure",
     "FileChange",
     "FileDetails",
@@ -91,6 +92,7 @@ __all__ = [
     "Problem",
     "Progress",
     "QueryError",
+    "QueryProblem",
     "Reason",
     "RepairReport",
     "Root",
@@ -410,7 +412,10 @@ class Trove:
         must not be read as query language (``parse(text, examples=...)`` makes one)."""
         parsed = parse(query, base) if isinstance(query, str) else query
         if parsed.browsing:
-            raise QueryError("a filter alone lists files (browse), it is not a search")
+            raise QueryError(
+                "a filter alone lists files (browse), it is not a search",
+                problem=QueryProblem.FILTER_ALONE,
+            )
         return self.planner.search(parsed, limit)
 
     def browse(

@@ -71,7 +71,8 @@ class RunState(StrEnum):
 
 @dataclass(frozen=True)
 class Progress:
-    """One report to the progress callback; rates are over the indexing so far."""
+    """One report to the progress callback; the rate and the estimate are over the last
+    :data:`RATE_WINDOW_S` seconds of work (see :class:`RecentRate`)."""
 
     state: RunState
     files_done: int = 0
@@ -81,14 +82,50 @@ class Progress:
     bytes_done: int = 0
     bytes_total: int = 0
     elapsed: float = 0.0
-    rate: float = 0.0  # files per second
-    eta: float | None = None  # seconds left, from the byte rate
+    rate: float = 0.0  # files per second, lately
+    eta: float | None = None  # seconds left, from the recent byte rate; None until measured
     current: str | None = None
     message: str | None = None  # English, for the log and the command line
     folder: Path | None = None  # the folder a message is about (one that cannot be watched)
 
 
 ProgressCallback = Callable[[Progress], None]
+
+RATE_WINDOW_S = 30.0  # the rate is of the work in this many seconds, not of the whole run
+RATE_MIN_FILES = 4  # no estimate until this many files were measured
+
+
+class RecentRate:
+    """Files and bytes per second over a sliding window of the run's counts.
+
+    Measuring starts at the first count with a file done: the time before it (the models
+    loading, the first batch decoding) says nothing about the pace of the rest, and an average
+    over it once told "1711 s left" for a minute's work. Counts older than the window drop
+    out, so the estimate follows the pace of the files now being read (photos, then videos).
+    """
+
+    def __init__(self, window: float = RATE_WINDOW_S, min_files: int = RATE_MIN_FILES) -> None:
+        self.window = window
+        self.min_files = min_files
+        self._counts: deque[tuple[float, int, int]] = deque()  # (time, files, bytes)
+
+    def add(self, now: float, files: int, done_bytes: int) -> None:
+        if files <= 0:
+            return
+        self._counts.append((now, files, done_bytes))
+        # Keep the newest count at or before the window's start: the span covers the window.
+        while len(self._counts) > 2 and self._counts[1][0] <= now - self.window:
+            self._counts.popleft()
+
+    def rates(self) -> tuple[float, float] | None:
+        """(files, bytes) per second, or None while too little was measured."""
+        if len(self._counts) < 2:
+            return None
+        (first, files0, bytes0), (last, files1, bytes1) = self._counts[0], self._counts[-1]
+        if last <= first or files1 - files0 < self.min_files:
+            return None
+        span = last - first
+        return (files1 - files0) / span, (bytes1 - bytes0) / span
 
 
 @dataclass(frozen=True)
@@ -631,6 +668,7 @@ class _Run:
     started: float = field(default_factory=time.monotonic)
     files_done: int = 0
     changes: list[FileChange] = field(default_factory=list)
+    pace: RecentRate = field(default_factory=RecentRate)
 
     def changed(self, change: ChangeKind, record: FileRecord, moved_to: Path | None = None) -> None:
         """``record`` as it was before the change; ``moved_to`` where a moved file is now."""
@@ -655,7 +693,9 @@ class _Run:
 
     def progress(self, state: RunState, current: str | None, now: float) -> Progress:
         elapsed = now - self.started
-        byte_rate = self.summary.bytes / elapsed if elapsed > 0 else 0.0
+        self.pace.add(now, self.files_done, self.summary.bytes)
+        rates = self.pace.rates()
+        file_rate, byte_rate = rates if rates is not None else (0.0, 0.0)
         left = max(0, self.bytes_total - self.summary.bytes)
         return Progress(
             state=state,
@@ -666,7 +706,7 @@ class _Run:
             bytes_done=self.summary.bytes,
             bytes_total=self.bytes_total,
             elapsed=elapsed,
-            rate=self.files_done / elapsed if elapsed > 0 else 0.0,
+            rate=file_rate,
             eta=left / byte_rate if byte_rate > 0 else None,
             current=current,
         )

@@ -42,7 +42,7 @@ from engine.catalog.records import (
     ItemRow,
 )
 from engine.catalog.words import fold
-from engine.errors import QueryError
+from engine.errors import QueryError, QueryProblem
 from engine.inference.models import ModelSet
 from engine.inference.tagnames import tags_named
 from engine.inference.vectors import l2_normalize
@@ -79,7 +79,7 @@ class ExampleError(QueryError):
     path: Path
 
     def __init__(self, path: Path, message: str) -> None:
-        super().__init__(message, path=path)
+        super().__init__(message, path=path, problem=QueryProblem.UNUSABLE_EXAMPLE)
 
 
 @dataclass(frozen=True)

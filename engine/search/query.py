@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.catalog.records import FileKind
-from engine.errors import QueryError
+from engine.errors import QueryError, QueryProblem
 
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
 _TIME = r"(?:\d+(?::\d{1,2}){0,2}(?:\.\d+)?)"
@@ -68,8 +68,17 @@ class ParseError(QueryError):
 
     position: int
 
-    def __init__(self, message: str, position: int, query: str, path: Path | None = None) -> None:
-        super().__init__(f"{message} (at position {position})", position=position, path=path)
+    def __init__(
+        self,
+        message: str,
+        position: int,
+        query: str,
+        problem: QueryProblem,
+        path: Path | None = None,
+    ) -> None:
+        super().__init__(
+            f"{message} (at position {position})", position=position, path=path, problem=problem
+        )
         self.message = message
         self.query = query
 
@@ -237,7 +246,7 @@ def _tokens(query: str) -> Iterator[_Token]:
 def _closing_quote(query: str, opening: int) -> int:
     end = query.find('"', opening + 1)
     if end < 0:
-        raise ParseError("unterminated quote", opening, query)
+        raise ParseError("unterminated quote", opening, query, QueryProblem.UNCLOSED_QUOTE)
     return end
 
 
@@ -268,8 +277,10 @@ class _Parser:
         self.words: list[str] = []
         self.words_weight = 1.0
 
-    def error(self, message: str, position: int, path: Path | None = None) -> ParseError:
-        return ParseError(message, position, self.query, path)
+    def error(
+        self, message: str, position: int, problem: QueryProblem, path: Path | None = None
+    ) -> ParseError:
+        return ParseError(message, position, self.query, problem, path)
 
     def run(self) -> Query:
         tokens = list(_tokens(self.query))
@@ -280,11 +291,19 @@ class _Parser:
             if token.kind == "op":
                 self.flush_words()
                 if self.pending_at is not None:
-                    raise self.error(f"expected a part after {token.text!r}", token.position)
+                    raise self.error(
+                        f"expected a part after {token.text!r}",
+                        token.position,
+                        QueryProblem.NOTHING_AFTER_SIGN,
+                    )
                 self.sign = -1.0 if token.text == "-" else 1.0
                 self.pending_at = token.position
             elif token.kind == "star":
-                raise self.error("'*' must follow a weight, as in 0.5*\"dog\"", token.position)
+                raise self.error(
+                    "'*' must follow a weight, as in 0.5*\"dog\"",
+                    token.position,
+                    QueryProblem.BAD_WEIGHT,
+                )
             elif token.kind == "word" and following is not None and following.kind == "star":
                 self.read_weight(token)
                 index += 1
@@ -292,7 +311,7 @@ class _Parser:
                 self.flush_words()
                 text = token.text.strip()
                 if not text:
-                    raise self.error("empty quoted text", token.position)
+                    raise self.error("empty quoted text", token.position, QueryProblem.EMPTY_QUOTE)
                 # A quoted word is that word; quoted words are that phrase.
                 phrase = len(text.split()) > 1
                 self.parts.append(TextPart(_readable(text), self.take_weight(), phrase=phrase))
@@ -301,20 +320,30 @@ class _Parser:
             index += 1
         self.flush_words()
         if self.pending_at is not None:
-            raise self.error("expected a part after this", self.pending_at)
+            raise self.error(
+                "expected a part after this", self.pending_at, QueryProblem.NOTHING_AFTER_SIGN
+            )
         return self.finish()
 
     def read_weight(self, token: _Token) -> None:
         self.flush_words()
         if not _NUMBER.fullmatch(token.text):
-            raise self.error(f"weight {token.text!r} is not a number", token.position)
+            raise self.error(
+                f"weight {token.text!r} is not a number", token.position, QueryProblem.BAD_WEIGHT
+            )
         if self.weight is not None:
-            raise self.error("two weights in a row", token.position)
+            raise self.error("two weights in a row", token.position, QueryProblem.BAD_WEIGHT)
         weight = float(token.text)
         if not math.isfinite(weight):
-            raise self.error(f"weight {token.text[:10]}... is too large", token.position)
+            raise self.error(
+                f"weight {token.text[:10]}... is too large", token.position, QueryProblem.BAD_WEIGHT
+            )
         if weight <= 0:
-            raise self.error("a weight must be positive (use '-' to subtract)", token.position)
+            raise self.error(
+                "a weight must be positive (use '-' to subtract)",
+                token.position,
+                QueryProblem.BAD_WEIGHT,
+            )
         self.weight = weight
         if self.pending_at is None:
             self.pending_at = token.position
@@ -341,7 +370,7 @@ class _Parser:
                 self.read_kinds(value, position)
             elif name == "in":
                 if not value:
-                    raise self.error("in: needs a folder", position)
+                    raise self.error("in: needs a folder", position, QueryProblem.NO_FOLDER)
                 self.folders.append(self.path(value))
             else:
                 self.read_date(name, value, position)
@@ -355,10 +384,12 @@ class _Parser:
             position = token.value_position if token.value is not None else token.position + 5
             self.flush_words()
             if not value:
-                raise self.error("like: needs a file", position)
+                raise self.error("like: needs a file", position, QueryProblem.NO_SUCH_FILE)
             example = self.example(value, position)
             if example is None:
-                raise self.error(f"no such file: {value}", position, Path(value))
+                raise self.error(
+                    f"no such file: {value}", position, QueryProblem.NO_SUCH_FILE, Path(value)
+                )
             self.parts.append(example)
             return
         if token.value is None and _looks_like_path(token.text):
@@ -378,7 +409,11 @@ class _Parser:
     def refuse_sign(self, token: _Token) -> None:
         self.flush_words()
         if self.pending_at is not None:
-            raise self.error("a filter cannot be weighted or subtracted", self.pending_at)
+            raise self.error(
+                "a filter cannot be weighted or subtracted",
+                self.pending_at,
+                QueryProblem.FILTER_WEIGHTED,
+            )
 
     def path(self, text: str) -> Path:
         try:
@@ -402,7 +437,7 @@ class _Parser:
         try:
             return time_range(span)
         except ValueError as error:
-            raise self.error(str(error), position) from None
+            raise self.error(str(error), position, QueryProblem.BAD_TIME_RANGE) from None
 
     def read_kinds(self, value: str, position: int) -> None:
         for name in value.split(","):
@@ -410,7 +445,9 @@ class _Parser:
                 self.kinds.add(FileKind(name.lower().removesuffix("s")))
             except ValueError:
                 raise self.error(
-                    f"unknown kind {name!r}; expected one of {_KIND_NAMES}", position
+                    f"unknown kind {name!r}; expected one of {_KIND_NAMES}",
+                    position,
+                    QueryProblem.BAD_KIND,
                 ) from None
             position += len(name) + 1
 
@@ -423,9 +460,9 @@ class _Parser:
             when = date(year, month, day)
         except ValueError:
             message = f"{name}: wants a date YYYY[-MM[-DD]], got {value!r}"
-            raise self.error(message, position) from None
+            raise self.error(message, position, QueryProblem.BAD_DATE) from None
         if name in self.dates:
-            raise self.error(f"{name}: given twice", position)
+            raise self.error(f"{name}: given twice", position, QueryProblem.BAD_DATE)
         self.dates[name] = when
 
     def read_size(self, operator: str, value: str, position: int) -> None:
@@ -433,16 +470,18 @@ class _Parser:
         unit = match.group(2).lower() if match else ""
         if match is None or unit not in _UNITS:
             message = f"size wants a number and a unit (B, KB, MB, GB, KiB...), got {value!r}"
-            raise self.error(message, position)
+            raise self.error(message, position, QueryProblem.BAD_SIZE)
         size = float(match.group(1)) * _UNITS[unit]
         if not math.isfinite(size):
-            raise self.error(f"size {value[:10]}... is too large", position)
+            raise self.error(f"size {value[:10]}... is too large", position, QueryProblem.BAD_SIZE)
         low = {">": int(size) + 1, ">=": -int(-size // 1), "=": -int(-size // 1)}.get(operator)
         high = {"<": -int(-size // 1) - 1, "<=": int(size), "=": int(size)}.get(operator)
         for key, bound in (("min", low), ("max", high)):
             if bound is not None:
                 if key in self.sizes:
-                    raise self.error(f"a {key}imum size is given twice", position)
+                    raise self.error(
+                        f"a {key}imum size is given twice", position, QueryProblem.BAD_SIZE
+                    )
                 self.sizes[key] = bound
 
     def finish(self) -> Query:
@@ -457,9 +496,17 @@ class _Parser:
         )
         self.parts.extend(self.examples)
         if not self.parts and filters == Filters():
-            raise self.error("nothing to search for: give text, an example file or a filter", 0)
+            raise self.error(
+                "nothing to search for: give text, an example file or a filter",
+                0,
+                QueryProblem.NOTHING_TO_SEARCH,
+            )
         if self.parts and not any(part.weight > 0 for part in self.parts):
-            raise self.error("every part is subtracted: add something to look for", 0)
+            raise self.error(
+                "every part is subtracted: add something to look for",
+                0,
+                QueryProblem.ALL_SUBTRACTED,
+            )
         return Query(tuple(self.parts), filters)
 
 

@@ -20,10 +20,11 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.theme import apply_theme
-from desktop.welcome import StandardFolder, WelcomeDialog
+from desktop.welcome import StandardFolder, WelcomePage
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
 from engine.datadir import demo_folder
+from engine.facade import ExamplePart
 
 SIZE = (1320, 820)
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -54,9 +55,12 @@ def save(widget: QWidget, folder: Path, name: str) -> Path:
     return target
 
 
-def search_and_wait(app: QApplication, window: MainWindow, query: str) -> None:
+def search_and_wait(app: QApplication, window: MainWindow, query: str | ExamplePart) -> None:
     window.last_result = None
-    window.search(query)
+    if isinstance(query, ExamplePart):
+        window.search_example(query)
+    else:
+        window.search(query)
     wait_until(app, lambda: window.last_result is not None)
     wait_until(app, lambda: not window.thumbnails.busy, timeout=60)
     settle(app, 2.0)
@@ -96,7 +100,8 @@ def main(argv: list[str]) -> int:
         settle(app, 1.0)
         save(window, out, "recording-preview.png")
 
-        search_and_wait(app, window, f'like:"{demo / "Sounds" / "dog.ogg"}"')
+        # Searched with the file: it shows as a chip in the box.
+        search_and_wait(app, window, ExamplePart(demo / "Sounds" / "dog.ogg"))
         save(window, out, "search-by-sound.png")
 
         window.show_folders(failures=True)
@@ -117,11 +122,11 @@ def main(argv: list[str]) -> int:
         for label, name in (("Pictures", "Pictures"), ("Music", "Music"), ("Documents", "Docs")):
             (home / name).mkdir(parents=True)
             offered.append(StandardFolder(label, home / name))
-        welcome = WelcomeDialog(offered, window)
-        welcome.show()
+        welcome = WelcomePage(offered, window)
+        window.show_page(welcome)
         settle(app, 0.5)
-        save(welcome, out, "welcome.png")
-        welcome.close()
+        save(window, out, "welcome.png")
+        window.close_page(welcome)
 
         window.close()
     return 0

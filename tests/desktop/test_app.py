@@ -6,43 +6,26 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.app import open_window, parse_args, settings_for
+from desktop.app import parse_args, settings_for
 from desktop.settings import load_preferences
-from desktop.welcome import WelcomeDialog
+from desktop.welcome import WelcomePage
 from desktop.window import MainWindow
 from engine.datadir import demo_folder
 from models.manifest import Manifest
-from tests.conftest import dev_pack_path
+from tests.desktop.windows import start_app
 
 WAIT_MS = 240_000
 
 
-def _start(qtbot: QtBot, tmp_path: Path, *extra: str) -> MainWindow:
-    args = parse_args(
-        [
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--pack",
-            str(dev_pack_path()),
-            "--settings",
-            str(tmp_path / "settings.ini"),
-            *extra,
-        ]
-    )
-    window = open_window(args, settings_for(args))
-    qtbot.addWidget(window)
-    window.show()
-    return window
+_start = start_app
 
 
-def _welcome() -> WelcomeDialog | None:
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, WelcomeDialog) and widget.isVisible():
-            return widget
-    return None
+def _welcome(window: MainWindow) -> WelcomePage | None:
+    """The welcome, if the window shows it (as its page: it has no window of its own)."""
+    page = window.main_pages.currentWidget()
+    return page if isinstance(page, WelcomePage) and page.isVisible() else None
 
 
 def _watched(qtbot: QtBot, window: MainWindow) -> list[str]:
@@ -64,8 +47,8 @@ def test_a_first_run_asks_and_the_demo_answer_watches_the_demo(
     qtbot: QtBot, dev_pack: Manifest, tmp_path: Path
 ) -> None:
     window = _start(qtbot, tmp_path)
-    qtbot.waitUntil(lambda: _welcome() is not None, timeout=WAIT_MS)
-    dialog = _welcome()
+    qtbot.waitUntil(lambda: _welcome(window) is not None, timeout=WAIT_MS)
+    dialog = _welcome(window)
     assert dialog is not None
     dialog.demo_button.click()
     qtbot.waitUntil(lambda: _watched(qtbot, window) == [str(demo_folder())], timeout=WAIT_MS)
@@ -77,7 +60,7 @@ def test_a_first_run_asks_and_the_demo_answer_watches_the_demo(
     # The next start does not ask again, and finds the same index.
     again = _start(qtbot, tmp_path)
     qtbot.wait(200)
-    assert _welcome() is None
+    assert _welcome(again) is None
     assert _watched(qtbot, again) == [str(demo_folder())]
     again.close()
 
@@ -90,8 +73,8 @@ def test_a_first_run_with_chosen_folders_watches_those(
     pictures.mkdir()
     shutil.copy(demo_folder() / "Photos" / "chelsea.png", pictures / "chelsea.png")
     window = _start(qtbot, tmp_path)
-    qtbot.waitUntil(lambda: _welcome() is not None, timeout=WAIT_MS)
-    dialog = _welcome()
+    qtbot.waitUntil(lambda: _welcome(window) is not None, timeout=WAIT_MS)
+    dialog = _welcome(window)
     assert dialog is not None
     for box, _path in dialog.checkboxes:
         box.setChecked(False)  # whatever this machine offers, only the folder chosen here
@@ -112,7 +95,7 @@ def test_a_folder_on_the_command_line_skips_the_question(
     (notes / "a.txt").write_text("The budget meeting moved to Friday.\n")
     window = _start(qtbot, tmp_path, "--folder", str(notes))
     qtbot.wait(200)
-    assert _welcome() is None
+    assert _welcome(window) is None
     assert _watched(qtbot, window) == [str(notes)]
     window.close()
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+import soundfile
 from PIL import Image
-from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtCore import QLocale, QPoint, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -44,8 +45,9 @@ from desktop.preview import (
     render_note,
     render_transcript,
     transcript_bold,
+    whole_words,
 )
-from desktop.results import Marked, clock
+from desktop.results import Marked, clock, length_text
 from desktop.reveal import Command, reveal_command, start_detached
 from desktop.worker import EngineClient, EngineSettings
 from engine.catalog.records import FileKind
@@ -170,6 +172,20 @@ def _fragments(block: QTextBlock) -> list[tuple[str, QTextCharFormat]]:
         found.append((fragment.text(), fragment.charFormat()))
         it += 1
     return found
+
+
+def _is_bold(style: QTextCharFormat) -> bool:
+    return style.fontWeight() >= QFont.Weight.Bold.value
+
+
+def _styled(document: QTextDocument, keep: Callable[[QTextCharFormat], bool]) -> str:
+    """The characters of ``document`` whose format ``keep`` accepts, in order."""
+    text, cursor, chosen = document.toPlainText(), QTextCursor(document), []
+    for position in range(len(text)):
+        cursor.setPosition(position + 1)
+        if keep(cursor.charFormat()):
+            chosen.append(text[position])
+    return "".join(chosen)
 
 
 def _bold_words(block: QTextBlock) -> list[str]:
@@ -322,6 +338,38 @@ def test_a_video_shows_its_picture_and_is_cued_at_the_hit(
     qtbot.waitUntil(lambda: pane.details.values["length"].text() == "0:12", timeout=MEDIA_MS)
 
 
+def test_a_video_shows_the_frame_at_the_matched_time_before_play(
+    qtbot: QtBot, pane: PreviewPane, library: Library
+) -> None:
+    frames: list[float] = []
+    pane.media.video.videoSink().videoFrameChanged.connect(
+        lambda frame: frames.append(frame.startTime() / 1e6) if frame.isValid() else None
+    )
+    pane.show_hit(replace(library.video, start=7.0, end=9.0))
+    _cued(qtbot, pane, 7.0)
+    qtbot.waitUntil(lambda: bool(frames), timeout=MEDIA_MS)  # a picture, not black
+    # The frame of the matched moment (to a frame's length), and nothing plays yet.
+    assert abs(frames[-1] - 7.0) < 0.25
+    assert pane.player.playbackState() != QMediaPlayer.PlaybackState.PlayingState
+    assert pane.media.play_button.accessibleName() == "Play"
+    qtbot.mouseClick(pane.media.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.player.position() >= 7_500, timeout=MEDIA_MS)
+
+
+def test_a_clip_under_a_second_shows_its_length_in_tenths(
+    qtbot: QtBot, pane: PreviewPane, tmp_path: Path
+) -> None:
+    samples, rate = soundfile.read(demo_folder() / "Sounds" / "dog.ogg", dtype="float32")
+    clip = tmp_path / "bark.wav"
+    soundfile.write(clip, samples[: int(rate * 0.4)], rate)  # 0.4 s of a real bark
+    pane.show_hit(Hit(0, FileKind.AUDIO, clip, 0.5))
+    length = pane.details.values["length"]
+    qtbot.waitUntil(lambda: length.text() != "", timeout=MEDIA_MS)
+    assert length.text() == "0.4 s"  # not "0:00"
+    assert length_text(0.4, QLocale(QLocale.Language.Spanish)) == "0,4 s"
+    assert length_text(0.02) == "0.1 s" and length_text(12.0) == "0:12"
+
+
 def _wait_for_text(qtbot: QtBot, label: QLabel, text: str) -> None:
     qtbot.waitUntil(lambda: label.text() == text, timeout=WAIT_MS)
 
@@ -419,6 +467,10 @@ def test_a_note_shows_its_text_with_the_matched_excerpt_highlighted(
     document = pane.text.document()
     qtbot.waitUntil(lambda: "Zoo trip" in document.toPlainText(), timeout=MEDIA_MS)
     text = document.toPlainText()
+    # The Markdown note rendered: its "# Zoo trip" is a heading, with no "#" shown.
+    first = document.firstBlock()
+    assert first.text() == "Zoo trip" and first.blockFormat().headingLevel() == 1
+    assert "#" not in text
     at = text.index("lions")
     cursor = pane.text.textCursor()
     cursor.setPosition(at + 1)
@@ -474,6 +526,34 @@ def test_transcript_words_are_bold_where_the_reason_matched_them(
     assert [_bold_words(block) for block in blocks] == [[], bold, []]
 
 
+def test_a_markdown_note_is_rendered_with_headings_lists_and_links() -> None:
+    text = "# Packing\n\n- swimming trunks\n- a [map](https://example.org/map) of the park\n"
+    rendered = QTextDocument()
+    render_note(rendered, text, None, QColor("yellow"), markdown=True)
+    blocks = [rendered.findBlockByNumber(n) for n in range(rendered.blockCount())]
+    assert [block.text() for block in blocks] == ["Packing", "swimming trunks", "a map of the park"]
+    assert blocks[0].blockFormat().headingLevel() == 1
+    assert all(block.textList() is not None for block in blocks[1:])  # a list
+    anchors = [style.anchorHref() for _text, style in _fragments(blocks[2]) if style.isAnchor()]
+    assert anchors == ["https://example.org/map"]
+    # A plain-text note stays as written: a "#" there is no heading.
+    render_note(rendered, text, None, QColor("yellow"), markdown=False)
+    assert rendered.firstBlock().text() == "# Packing"
+
+
+def test_highlights_cover_whole_words_never_half_of_one() -> None:
+    text = "Packing list\n\nTowels, swimming trunks and sun cream for the beach."
+    # An excerpt cut inside a word, its match cut too, as a narrow window may give them.
+    shown = Marked("\u2026runks and sun cream", (Span(1, 4),))
+    document = QTextDocument()
+    at = render_note(document, text, shown, QColor("yellow"))
+    assert at == text.index("trunks")
+    marked = _styled(document, lambda style: style.background().color() == QColor("yellow"))
+    assert marked == "trunks and sun cream"  # not "runks..."
+    assert _styled(document, _is_bold) == "trunks"
+    assert whole_words("数据库和番茄", 2, 3) == (2, 3)  # an unspaced script keeps its span
+
+
 def test_a_note_keeps_bold_only_what_its_reason_matched() -> None:
     text = "Zoo trip\n\nSaturday at the zoo with the kids.\nThe lions were asleep in the sun."
     chunk = text[10:]
@@ -481,13 +561,7 @@ def test_a_note_keeps_bold_only_what_its_reason_matched() -> None:
     document = QTextDocument()
     at = render_note(document, text, Marked(shown.text, shown.matched), QColor("yellow"))
     assert at == 10
-    cursor = QTextCursor(document)
-    strong = []
-    for position in range(len(text)):
-        cursor.setPosition(position + 1)
-        if cursor.charFormat().fontWeight() >= QFont.Weight.Bold.value:
-            strong.append(position)
-    assert "".join(text[p] for p in strong) == "lionssun"
+    assert _styled(document, _is_bold) == "lionssun"
     assert render_note(document, text, None, QColor("yellow")) == -1
 
 

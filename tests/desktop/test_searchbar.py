@@ -8,14 +8,17 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.searchbar import KINDS, Chip, DatePreset, DateRange, SearchBar
+from desktop.searchbar import KINDS, Chip, DatePreset, DateRange, SearchBar, query_advice
 from desktop.theme import attention_color, palette_for
 from engine.catalog.records import FileKind
+from engine.errors import QueryError, QueryProblem
+from engine.facade import ExamplePart
 from engine.search.query import Filters, ParseError, Query, TextPart, parse
+from tests.media import demo_folder
 
 TODAY = date(2024, 3, 31)  # a month back is 29 February: the calendar edge
 CUSTOM = DateRange(date(2024, 1, 10), date(2024, 1, 20))
@@ -172,9 +175,9 @@ def test_error_state_shows_until_the_next_edit(bar: SearchBar, qtbot: QtBot) -> 
     bar.setPalette(palette_for(dark=False))
     bar.resize(500, bar.sizeHint().height())
     bar.set_text('cat "')
-    bar.show_error(ParseError("unterminated quote", 4, 'cat "'))
+    bar.show_error(ParseError("unterminated quote", 4, 'cat "', QueryProblem.UNCLOSED_QUOTE))
     assert bar.has_error() and bar.edit.toolTip() == (
-        "Trove cannot read this query from the marked character on."
+        "A quotation mark is not closed: add the closing one, or remove it."
     )
     assert bar.edit.selectedText() == '"'  # the culprit, marked
     image = bar.edit.grab().toImage()
@@ -232,3 +235,102 @@ def test_search_box_and_chips_are_named_and_reachable_by_keyboard(
 def _close(got: QColor, want: QColor, tolerance: int = 12) -> bool:
     pairs = ((got.red(), want.red()), (got.green(), want.green()), (got.blue(), want.blue()))
     return all(abs(a - b) <= tolerance for a, b in pairs)
+
+
+# --- a file to search with: a chip in the box, never a path in the text ------------------------
+
+
+def test_an_example_shows_as_a_chip_and_goes_to_the_engine_typed(
+    bar: SearchBar, qtbot: QtBot
+) -> None:
+    dog = demo_folder() / "Photos" / "dog.png"
+    bar.resize(600, bar.sizeHint().height())
+    bar.show()
+    bar.set_text("on a beach")
+    with qtbot.waitSignal(bar.query_changed):
+        bar.set_example(ExamplePart(dog))
+    assert bar.edit.text() == "" and "like:" not in bar.query() and str(dog) not in bar.query()
+    assert bar.examples() == (ExamplePart(dog),)
+    chip = bar.example_chip
+    assert chip.isVisible() and chip.label.text() == "Similar to dog.png"
+    assert chip.accessibleName() == "Similar to dog.png"
+    # The text typed after it starts past the chip, inside the box.
+    assert chip.parentWidget() is bar.edit
+    assert bar.edit.textMargins().left() >= chip.width()
+    assert bar.edit.rect().contains(chip.geometry())
+    # Typed words and the chip make one query: a combination the engine reads as typed values.
+    qtbot.keyClicks(bar.edit, "at night")
+    parsed = parse(bar.query(), examples=bar.examples())
+    assert [type(part).__name__ for part in parsed.parts] == ["TextPart", "ExamplePart"]
+    assert parsed.parts[1] == ExamplePart(dog)
+
+
+def test_a_part_of_a_recording_reads_as_its_name_and_times(bar: SearchBar) -> None:
+    talk = Path("/recordings/talk.m4a")
+    bar.set_example(ExamplePart(talk, start=12.0, end=20.0))
+    assert bar.example_chip.label.text() == "Part of talk.m4a 0:12–0:20"
+    bar.set_example(ExamplePart(talk, start=75.0))
+    assert bar.example_chip.label.text() == "Part of talk.m4a from 1:15"
+
+
+def test_a_pasted_picture_shows_its_thumbnail_not_its_cache_name(
+    bar: SearchBar, tmp_path: Path
+) -> None:
+    picture = QImage(str(demo_folder() / "Photos" / "dog.png"))
+    cached = tmp_path / "pasted-435e0a1b2c3d4e5f.png"
+    picture.save(str(cached))
+    bar.show()
+    bar.set_example(ExamplePart(cached), picture)
+    chip = bar.example_chip
+    assert chip.thumbnail.isVisible() and not chip.thumbnail.pixmap().isNull()
+    assert not chip.label.isVisible() and "pasted-" not in chip.accessibleName()
+    assert chip.accessibleName() == "Similar to the pasted picture"
+
+
+def test_the_chip_is_removed_by_its_button_or_backspace(bar: SearchBar, qtbot: QtBot) -> None:
+    dog = demo_folder() / "Photos" / "dog.png"
+    bar.show()
+    bar.set_example(ExamplePart(dog))
+    with qtbot.waitSignal(bar.query_changed):
+        qtbot.mouseClick(bar.example_chip.remove_button, Qt.MouseButton.LeftButton)
+    assert bar.examples() == () and not bar.example_chip.isVisible()
+    assert bar.edit.textMargins().left() == 0
+    bar.set_example(ExamplePart(dog))
+    bar.edit.setFocus()
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Backspace)  # at the start of an empty box
+    assert bar.examples() == ()
+    qtbot.keyClicks(bar.edit, "cat")
+    bar.set_example(ExamplePart(dog))  # a new example replaces what was typed
+    assert bar.edit.text() == "" and bar.examples() == (ExamplePart(dog),)
+
+
+@pytest.mark.parametrize(
+    ("typed", "advice"),
+    [
+        ('cat "', "A quotation mark is not closed: add the closing one, or remove it."),
+        ("cat +", "A + or − needs something after it: add a word, or remove the sign."),
+        ("kind:pic", "kind: takes photo, audio, video or note; or use the buttons below the box."),
+        ("x after:2024-13-01", "Write a date as year-month-day, as in after:2024-05-01, or use"),
+        ("x size>ten", "Write a size as a number and a unit, as in size>10MB."),
+        ("- cat", "Everything is subtracted: add something to look for, without a − before it."),
+        ('like:"/no/such/dog.jpg"', "dog.jpg was not found. Check its name, or drop the file"),
+    ],
+)
+def test_query_errors_say_what_to_do_in_plain_words(
+    bar: SearchBar, typed: str, advice: str
+) -> None:
+    with pytest.raises(QueryError) as caught:
+        read(typed)
+    bar.set_text(typed)
+    bar.show_error(caught.value)
+    shown = bar.error_label.text()
+    assert shown.startswith(advice) and shown == bar.edit.toolTip()
+    assert "position" not in shown and "(at" not in shown  # the engine's words stay in the log
+    assert not bar.error_label.isHidden()
+    bar.set_text(typed + " ")
+    assert bar.error_label.isHidden()
+
+
+def test_every_query_problem_has_words(bar: SearchBar) -> None:
+    for problem in QueryProblem:
+        assert query_advice(QueryError("for the log", problem=problem))

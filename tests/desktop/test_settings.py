@@ -162,3 +162,34 @@ def test_a_stored_device_missing_here_stays_visible(qtbot: QtBot) -> None:
     assert dialog.device_combo.currentData() == "cuda"
     assert "not available" in dialog.device_combo.currentText()
     assert dialog.device_combo.findData("directml") == -1
+
+
+def test_the_dialog_speaks_plainly_with_the_technical_side_behind_details(qtbot: QtBot) -> None:
+    dialog = PreferencesDialog(Preferences(), devices=["auto", "cpu"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    shown = " ".join(
+        label.text() for label in dialog.findChildren(QLabel) if label.isVisibleTo(dialog)
+    )
+    assert "Search models:" in shown and "Model pack" not in shown
+    assert "onnxruntime" not in shown and "minilm" not in shown  # no package or model names
+    assert dialog.gpu_check.text() == "Use the graphics chip" and dialog.gpu_check.isVisible()
+    assert not dialog.device_combo.isVisible() and not dialog.threads_spin.isVisible()
+    # The box and the device under Details are one choice.
+    assert dialog.gpu_check.isChecked() and dialog.preferences().device == "auto"
+    dialog.gpu_check.setChecked(False)
+    assert dialog.preferences().device == "cpu"
+    dialog.gpu_check.setChecked(True)
+    assert dialog.preferences().device == "auto"
+    # Details: what the pack holds, the device and the threads.
+    qtbot.mouseClick(dialog.details_button, Qt.MouseButton.LeftButton)
+    assert dialog.device_combo.isVisible() and dialog.threads_spin.isVisible()
+    assert dialog.pack_info.isVisible()
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    assert not dialog.gpu_check.isChecked()
+    # A folder that is no pack opens Details, where the reason is.
+    qtbot.mouseClick(dialog.details_button, Qt.MouseButton.LeftButton)
+    assert not dialog.details.isVisible()
+    dialog.pack_edit.setText("/no/such/models")
+    assert dialog.details.isVisible() and "manifest.json" in dialog.pack_info.text()

@@ -1,4 +1,5 @@
-"""The first-run welcome: offers only folders that exist, returns the ticked ones or none."""
+"""The first-run welcome page: offers only folders that exist, answers the ticked ones or none;
+its examples try the demo."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 import desktop.welcome
 from desktop.i18n import ENGLISH, SHIPPED, install_translations
-from desktop.welcome import StandardFolder, WelcomeDialog, example_queries, standard_folders
+from desktop.welcome import StandardFolder, WelcomePage, example_queries, standard_folders
 from engine.facade import Trove
 from tests.conftest import dev_pack_path
 from tests.desktop.test_i18n import TS_FILES, load_update
@@ -38,8 +39,8 @@ def offered(tmp_path: Path) -> list[StandardFolder]:
     ]
 
 
-def _dialog(qtbot: QtBot, offered: list[StandardFolder]) -> WelcomeDialog:
-    dialog = WelcomeDialog(offered)
+def _dialog(qtbot: QtBot, offered: list[StandardFolder]) -> WelcomePage:
+    dialog = WelcomePage(offered)
     qtbot.addWidget(dialog)
     return dialog
 
@@ -58,9 +59,9 @@ def test_start_returns_the_ticked_folders(
 ) -> None:
     dialog = _dialog(qtbot, offered)
     dialog.checkboxes[1][0].setChecked(False)  # not Music
-    with qtbot.waitSignal(dialog.accepted):
+    with qtbot.waitSignal(dialog.answered) as answer:
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-    assert dialog.chosen_folders() == [tmp_path / "Pictures"]
+    assert answer.args == [[tmp_path / "Pictures"]] == [dialog.chosen_folders()]
 
 
 def test_start_needs_a_folder(qtbot: QtBot, offered: list[StandardFolder]) -> None:
@@ -88,16 +89,24 @@ def test_another_folder_can_be_added(
 
 def test_the_demo_button_returns_no_folders(qtbot: QtBot, offered: list[StandardFolder]) -> None:
     dialog = _dialog(qtbot, offered)
-    with qtbot.waitSignal(dialog.rejected):
+    with qtbot.waitSignal(dialog.answered) as answer:
         qtbot.mouseClick(dialog.demo_button, Qt.MouseButton.LeftButton)
-    assert dialog.chosen_folders() == []
+    assert answer.args == [[]] and dialog.chosen_folders() == []
 
 
-def test_closing_means_the_demo(qtbot: QtBot, offered: list[StandardFolder]) -> None:
+def test_an_example_tries_the_demo_with_it(qtbot: QtBot, offered: list[StandardFolder]) -> None:
     dialog = _dialog(qtbot, offered)
-    dialog.show()
-    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
-    assert dialog.chosen_folders() == []
+    photo, recording = example_queries()
+    assert [button.text() for button in dialog.example_buttons] == [
+        f"“{photo}”",
+        f"“{recording}”",
+    ]
+    with (
+        qtbot.waitSignal(dialog.answered) as answer,
+        qtbot.waitSignal(dialog.example_chosen) as example,
+    ):
+        qtbot.mouseClick(dialog.example_buttons[1], Qt.MouseButton.LeftButton)
+    assert answer.args == [[]] and example.args == [recording]
 
 
 def test_the_home_folder_itself_is_never_offered(

@@ -20,10 +20,11 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
 from desktop.results import HeadingRole
-from desktop.window import MainWindow, like_query, plain_text
+from desktop.window import MainWindow, plain_text
 from engine.catalog.records import FileKind
+from engine.facade import ExamplePart
 from models.manifest import Manifest
-from tests.desktop.windows import open_window
+from tests.desktop.windows import window_on
 from tests.media import demo_folder
 
 PHOTOS = ["chelsea.png", "dog.png", "coffee.png", "astronaut.png"]
@@ -58,10 +59,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def window(
     qtbot: QtBot, dev_pack: Manifest, library: tuple[Path, Path], tmp_path: Path
 ) -> Iterator[MainWindow]:
-    folder, data = library
-    window = open_window(qtbot, folder, data, tmp_path / "cache")
-    yield window
-    window.close()
+    yield from window_on(qtbot, library, tmp_path)
 
 
 def _paths(window: MainWindow) -> list[str]:
@@ -117,7 +115,9 @@ def test_dropping_a_photo_searches_by_example(
     _up_to_date(qtbot, window)
     photo = library[0] / "dog.png"
     _drop(window, photo)
-    assert window.search_box.text() == f'like:"{photo}"'
+    # A chip in the box, not developer text.
+    assert window.search_box.text() == "" and window.search_bar.examples() == (ExamplePart(photo),)
+    assert window.search_bar.example_chip.label.text() == "Similar to dog.png"
     qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=WAIT_MS)
     assert window.last_result is not None and not window.last_result.no_good_match
     # The edited copy looks most like it; the photo itself is the question, not an answer.
@@ -149,8 +149,14 @@ def test_pasting_a_picture_searches_with_it_from_trove_s_cache(
     pasted = list((tmp_path / "cache" / "pasted").glob("*.png"))
     assert len(pasted) == 1  # kept in Trove's cache, never in the watched folder
     assert not list(library[0].glob("pasted-*"))
-    assert window.search_box.text() == like_query(pasted[0])
+    assert window.search_bar.examples() == (ExamplePart(pasted[0]),)
+    chip = window.search_bar.example_chip
+    assert window.search_box.text() == "" and "pasted-" not in chip.accessibleName()
+    assert not chip.thumbnail.pixmap().isNull()  # the picture itself, small
     assert _paths(window)[0] == "dog.png"  # the pasted pixels are dog.png's
+    # Removing the chip empties the search.
+    qtbot.mouseClick(chip.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=WAIT_MS)
 
 
 def test_a_kind_chip_narrows_the_results_and_reruns_the_query(
@@ -214,7 +220,23 @@ def test_the_keyboard_moves_through_results_and_finds_similar(
         Qt.Key.Key_F,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
-    assert window.search_box.text() == like_query(Path(first))
+    assert window.search_box.text() == ""
+    assert window.search_bar.examples() == (ExamplePart(first),)
+    assert window.search_bar.example_chip.label.text() == f"Similar to {first.name}"
+
+
+def test_searching_with_a_part_of_a_recording_shows_its_chip(
+    qtbot: QtBot, window: MainWindow, library: tuple[Path, Path]
+) -> None:
+    _up_to_date(qtbot, window)
+    recording = library[0] / RECORDING
+    window.last_result = None
+    window.preview.search_range.emit(recording, 1.0, 3.5)  # "Search with this part"
+    assert window.search_bar.example_chip.label.text() == f"Part of {RECORDING} 0:01–0:03"
+    assert window.search_box.text() == "" and "@" not in window.search_bar.query()
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
+    assert window.search_bar.examples() == (ExamplePart(recording, start=1.0, end=3.5),)
+    assert not window.search_bar.has_error()
 
 
 def test_adding_a_folder_indexes_it_and_reaches_up_to_date(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from desktop import app
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
 from tests.conftest import dev_pack_path
@@ -21,5 +23,33 @@ def open_window(
     engine.start()
     engine.ensure_folder(folder)
     engine.start_watching()
+    window.show()
+    return window
+
+
+def window_on(qtbot: QtBot, library: tuple[Path, Path], tmp_path: Path) -> Iterator[MainWindow]:
+    """A module's ``window`` fixture: a window on ``library`` (its folder and data dir) for
+    one test, closed after it."""
+    folder, data = library
+    window = open_window(qtbot, folder, data, tmp_path / "cache")
+    yield window
+    window.close()
+
+
+def start_app(qtbot: QtBot, tmp_path: Path, *extra: str) -> MainWindow:
+    """The window as ``trove-desktop`` opens it (settings, data and welcome in ``tmp_path``)."""
+    args = app.parse_args(
+        [
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--pack",
+            str(dev_pack_path()),
+            "--settings",
+            str(tmp_path / "settings.ini"),
+            *extra,
+        ]
+    )
+    window = app.open_window(args, app.settings_for(args))
+    qtbot.addWidget(window)
     window.show()
     return window

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.catalog.records import FileKind
+from engine.errors import QueryProblem
 from engine.search.query import (
     ExamplePart,
     Filters,
@@ -170,33 +171,36 @@ def test_filters_accept() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "position", "words"),
+    ("text", "position", "words", "problem"),
     [
-        ('"beach', 0, "unterminated quote"),
-        ('beach + ""', 8, "empty quoted text"),
-        ("a + + b", 4, "expected a part"),
-        ("a -", 2, "expected a part"),
-        ("kind:pic", 5, "unknown kind 'pic'"),
-        ("x after:2024-13-01", 8, "wants a date"),
-        ("x size>ten", 7, "size wants a number"),
-        ("talk.wav@20-10", 9, "ends (10 s) before it starts"),
-        ("talk.wav@soon", 9, "is not START-END"),
-        ("like:nope.jpg", 5, "no such file"),
-        ("- cat", 0, "every part is subtracted"),
-        ("", 0, "nothing to search for"),
-        ("x - kind:photo", 2, "filter cannot be weighted"),
-        ("x * y", 0, "weight 'x' is not a number"),
-        ("cat + * y", 6, "'*' must follow a weight"),
-        ("0*x", 0, "weight must be positive"),
-        ("9" * 400 + "*x", 0, "is too large"),
-        ("x size>" + "9" * 400, 7, "is too large"),
-        ("talk.wav@" + "9" * 400 + "-", 9, "is too large"),
+        ('"beach', 0, "unterminated quote", QueryProblem.UNCLOSED_QUOTE),
+        ('beach + ""', 8, "empty quoted text", QueryProblem.EMPTY_QUOTE),
+        ("a + + b", 4, "expected a part", QueryProblem.NOTHING_AFTER_SIGN),
+        ("a -", 2, "expected a part", QueryProblem.NOTHING_AFTER_SIGN),
+        ("kind:pic", 5, "unknown kind 'pic'", QueryProblem.BAD_KIND),
+        ("x after:2024-13-01", 8, "wants a date", QueryProblem.BAD_DATE),
+        ("x size>ten", 7, "size wants a number", QueryProblem.BAD_SIZE),
+        ("talk.wav@20-10", 9, "ends (10 s) before it starts", QueryProblem.BAD_TIME_RANGE),
+        ("talk.wav@soon", 9, "is not START-END", QueryProblem.BAD_TIME_RANGE),
+        ("like:nope.jpg", 5, "no such file", QueryProblem.NO_SUCH_FILE),
+        ("- cat", 0, "every part is subtracted", QueryProblem.ALL_SUBTRACTED),
+        ("", 0, "nothing to search for", QueryProblem.NOTHING_TO_SEARCH),
+        ("x - kind:photo", 2, "filter cannot be weighted", QueryProblem.FILTER_WEIGHTED),
+        ("x * y", 0, "weight 'x' is not a number", QueryProblem.BAD_WEIGHT),
+        ("cat + * y", 6, "'*' must follow a weight", QueryProblem.BAD_WEIGHT),
+        ("0*x", 0, "weight must be positive", QueryProblem.BAD_WEIGHT),
+        ("9" * 400 + "*x", 0, "is too large", QueryProblem.BAD_WEIGHT),
+        ("x size>" + "9" * 400, 7, "is too large", QueryProblem.BAD_SIZE),
+        ("talk.wav@" + "9" * 400 + "-", 9, "is too large", QueryProblem.BAD_TIME_RANGE),
     ],
 )
-def test_errors_say_what_and_where(text: str, position: int, words: str) -> None:
+def test_errors_say_what_and_where(
+    text: str, position: int, words: str, problem: QueryProblem
+) -> None:
     with pytest.raises(ParseError) as caught:
         read(text)
     assert words in caught.value.message
+    assert caught.value.problem is problem  # typed, for words at the edge in the UI language
     assert caught.value.position == position
     assert f"(at position {position})" in str(caught.value)
     assert caught.value.pointer().splitlines()[1].index("^") == position
