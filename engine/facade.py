@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
@@ -55,6 +55,7 @@ from engine.inference.pack import open_pack
 from engine.inference.providers import Device, DeviceUnavailableError, Placement, choose
 from engine.inference.speech import Segment
 from engine.media.previews import media_seconds, photo_thumbnail, video_frame, waveform_peaks
+from engine.places import Gazetteer, Place
 from engine.privacy import make_private, persons_umask, restrict_new_files
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
 from engine.scan.extract import Extractor, ExtractSettings
@@ -65,7 +66,7 @@ from engine.search.browse import DEFAULT_PAGE, Listed, Listing, Order, list_page
 from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
-from engine.search.query import Filters, Query, TextPart, parse
+from engine.search.query import Filters, PlaceName, Query, TextPart, parse
 from engine.search.results import Hit, Reason, Route, SearchResult, Span, Strength
 from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 
@@ -86,6 +87,8 @@ __all__ = [
     "Listing",
     "Order",
     "PackError",
+    "Place",
+    "PlaceName",
     "Problem",
     "Progress",
     "QueryError",
@@ -159,6 +162,9 @@ class FileDetails:
     error: str | None
     transcript: list[Segment]  # in time order; empty for photos and notes
     tags: list[tuple[str, float]]  # label, probability; best first
+    taken: float | None = None  # seconds since the epoch, when taken or recorded, if it says
+    place: Place | None = None  # the town it was taken near (its name in any UI language)
+    camera: str | None = None  # "Make Model"
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -223,6 +229,7 @@ class Trove:
         self.models = ModelSet(self.manifest, self.placement)
         self._on_progress = on_progress
         self._writer = threading.Lock()  # the indexing lane's one writer when nothing watches
+        self.places = Gazetteer()  # shared by both lanes; read on first use
         self._watcher: Watcher | None = None
 
     # Parts made on first use: a text search needs neither the pipeline nor the extractors.
@@ -239,6 +246,7 @@ class Trove:
             Extractor(self.models),
             on_progress=self._on_progress,
             on_change=self.on_change,
+            places=self.places,
         )
 
     @cached_property
@@ -408,7 +416,8 @@ class Trove:
         parsed = parse(query, base) if isinstance(query, str) else query
         if parsed.browsing:
             raise QueryError("a filter alone lists files (browse), it is not a search")
-        return self.planner.search(parsed, limit)
+        located = replace(parsed, filters=self._located(parsed.filters))
+        return self.planner.search(located, limit)
 
     def browse(
         self,
@@ -419,7 +428,14 @@ class Trove:
     ) -> Listing:
         """The indexed files ``filters`` chooses, newest (or oldest) first, one page from
         ``offset``: what a filter alone (``kind:audio``) shows, and the library's view."""
-        return list_page(self.catalog, filters, offset, limit, order)
+        return list_page(self.catalog, self._located(filters), offset, limit, order)
+
+    def _located(self, filters: Filters) -> Filters:
+        """``filters`` with the towns its ``place:`` names looked up."""
+        if filters.place is None or filters.place.ids is not None:
+            return filters
+        name = filters.place.name
+        return replace(filters, place=PlaceName(name, self.places.ids_named(name)))
 
     def details(self, file_id: int) -> FileDetails | None:
         """The catalog's record of a file with its transcript and tags; None when it is no
@@ -452,6 +468,9 @@ class Trove:
             error=None if failure is None else failure.reason,
             transcript=transcript,
             tags=tags,
+            taken=None if record.facts.taken_ns is None else record.facts.taken_ns / 1e9,
+            place=None if record.place_id is None else self.places.place(record.place_id),
+            camera=record.facts.camera,
         )
 
     def file_id(self, path: Path) -> int | None:

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from engine.catalog import words
 from engine.catalog.records import (
+    NO_FACTS,
     Box,
     CatalogDamagedError,
     CatalogError,
@@ -42,6 +43,7 @@ from engine.catalog.records import (
     Item,
     ItemKind,
     ItemRow,
+    MediaFacts,
     ReplaceResult,
     Root,
     RootRemoval,
@@ -55,7 +57,12 @@ Ids = NDArray[np.int64]
 Vectors = NDArray[np.float32]
 
 _BUSY_TIMEOUT_MS = 30_000
-_FILE_COLUMNS = "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status"
+_FILE_COLUMNS = (
+    "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status, "
+    "f.taken_ns, f.latitude, f.longitude, f.camera, f.place_id"
+)
+# A file's date (:attr:`FileRecord.dated_ns`), as the ``files_by_date`` index holds it.
+_DATED = "coalesce(f.taken_ns, f.mtime_ns)"
 # An item's own columns, in the order of :class:`Item`'s fields (vectors apart).
 _ITEM_COLUMNS = (
     "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score, i.language, i.box"
@@ -154,6 +161,8 @@ def _file_record(row: Sequence[Any]) -> FileRecord:
         content_hash=row[5],
         kind=FileKind(row[6]),
         status=FileStatus(row[7]),
+        facts=MediaFacts(row[8], row[9], row[10], row[11]),
+        place_id=row[12],
     )
 
 
@@ -577,7 +586,7 @@ class Catalog:
             total = conn.execute(f"SELECT count(*) FROM files f WHERE {where}", values).fetchone()
             rows = conn.execute(
                 f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
-                f"WHERE {where} ORDER BY f.mtime_ns {direction}, f.id {direction} "
+                f"WHERE {where} ORDER BY {_DATED} {direction}, f.id {direction} "
                 "LIMIT ? OFFSET ?",
                 (*values, limit, offset),
             ).fetchall()
@@ -593,14 +602,18 @@ class Catalog:
             clauses.append(f"f.kind IN ({', '.join('?' * len(kinds))})")
             values += kinds
         for column, operator, bound in (
-            ("mtime_ns", ">=", selection.modified_from_ns),
-            ("mtime_ns", "<", selection.modified_before_ns),
-            ("size", ">=", selection.min_size),
-            ("size", "<=", selection.max_size),
+            (_DATED, ">=", selection.modified_from_ns),
+            (_DATED, "<", selection.modified_before_ns),
+            ("f.size", ">=", selection.min_size),
+            ("f.size", "<=", selection.max_size),
         ):
             if bound is not None:
-                clauses.append(f"f.{column} {operator} ?")
+                clauses.append(f"{column} {operator} ?")
                 values.append(bound)
+        if selection.place_ids is not None:
+            # One bound JSON list however many places a name takes in (a country's towns).
+            clauses.append("f.place_id IN (SELECT value FROM json_each(?))")
+            values.append(json.dumps(sorted(selection.place_ids)))
         if selection.folders:
             below = self._below_sql(selection.folders)
             clauses.append(f"({' OR '.join(below[0]) or '0'})")
@@ -634,22 +647,29 @@ class Catalog:
         mtime_ns: int,
         content_hash: str,
         kind: FileKind,
+        facts: MediaFacts = NO_FACTS,
+        place_id: int | None = None,
     ) -> FileRecord:
-        """Record a file seen on disk. New, or different bytes or kind: PENDING (its old items
-        stay until ``replace_items``) and its failure is forgotten. Same bytes with a new mtime:
-        status and failure kept."""
+        """Record a file seen on disk, with what its metadata says (``facts``, the town nearest
+        its position). New, or different bytes or kind: PENDING (its old items stay until
+        ``replace_items``) and its failure is forgotten. Same bytes with a new mtime: status and
+        failure kept."""
         blob = _name_to_blob(relpath)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM roots WHERE id = ?", (root_id,)).fetchone() is None:
                 raise CatalogError(f"no root with id {root_id}")
             conn.execute(
-                "INSERT INTO files (root_id, relpath, size, mtime_ns, content_hash, kind, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "INSERT INTO files (root_id, relpath, size, mtime_ns, content_hash, kind, status, "
+                "taken_ns, latitude, longitude, camera, place_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (root_id, relpath) DO UPDATE SET "
                 "status = CASE WHEN files.content_hash = excluded.content_hash "
                 "  AND files.kind = excluded.kind THEN files.status ELSE excluded.status END, "
                 "size = excluded.size, mtime_ns = excluded.mtime_ns, "
-                "content_hash = excluded.content_hash, kind = excluded.kind",
+                "content_hash = excluded.content_hash, kind = excluded.kind, "
+                "taken_ns = excluded.taken_ns, latitude = excluded.latitude, "
+                "longitude = excluded.longitude, camera = excluded.camera, "
+                "place_id = excluded.place_id",
                 (
                     root_id,
                     blob,
@@ -658,6 +678,11 @@ class Catalog:
                     content_hash,
                     FileKind(kind).value,
                     FileStatus.PENDING.value,
+                    facts.taken_ns,
+                    facts.latitude,
+                    facts.longitude,
+                    facts.camera,
+                    place_id,
                 ),
             )
             row = conn.execute(

@@ -48,11 +48,14 @@ from engine.catalog.records import (
     FileRecord,
     FileStatus,
     Item,
+    MediaFacts,
     ReplaceResult,
     Root,
 )
 from engine.inference.session import InferenceError
 from engine.media.errors import MediaError
+from engine.media.metadata import read_facts
+from engine.places import Gazetteer
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
 from engine.scan.scanner import Copy, Plan, Unreadable, Work
 
@@ -136,6 +139,8 @@ class CatalogWriter(Protocol):
         mtime_ns: int,
         content_hash: str,
         kind: FileKind,
+        facts: MediaFacts = ...,
+        place_id: int | None = None,
     ) -> FileRecord: ...
 
     def mark_failed(self, file_id: int, reason: str) -> None: ...
@@ -269,10 +274,12 @@ class Pipeline:
         settings: PipelineSettings | None = None,
         on_progress: ProgressCallback | None = None,
         on_change: ChangeCallback | None = None,
+        places: Gazetteer | None = None,
     ) -> None:
         self.catalog = catalog
         self.indexes = indexes
         self.extract = extract
+        self.places = places or Gazetteer()  # read on the first file with a GPS position
         self.settings = settings or PipelineSettings()
         self.on_progress = on_progress
         self.on_change = on_change
@@ -402,8 +409,20 @@ class Pipeline:
 
     def _store(self, work: Work) -> _Job:
         found = work.found
+        # The header only: a few milliseconds beside the seconds that decoding and embedding take.
+        facts = read_facts(found.path, found.kind)
+        place = None
+        if facts.latitude is not None and facts.longitude is not None:
+            place = self.places.nearest(facts.latitude, facts.longitude)
         record = self.catalog.upsert_file(
-            found.root_id, found.relpath, found.size, found.mtime_ns, work.content_hash, found.kind
+            found.root_id,
+            found.relpath,
+            found.size,
+            found.mtime_ns,
+            work.content_hash,
+            found.kind,
+            facts,
+            None if place is None else place.id,
         )
         return _Job(work, record)
 
