@@ -46,6 +46,14 @@ def install_translations(app: QCoreApplication, language: str, folder: Path | No
     return ours.language() or locale.name()
 
 
+def ui_language() -> str:
+    """The language the UI speaks now: the installed translation's (``zh_CN``, ``es``), else
+    English."""
+    app = QCoreApplication.instance()
+    installed = app.findChildren(QTranslator, _TRANSLATOR_NAME) if app is not None else []
+    return next((found.language() for found in installed if found.language()), ENGLISH)
+
+
 def remove_translations(app: QCoreApplication) -> None:
     """Back to the English of the source."""
     for translator in app.findChildren(QTranslator, _TRANSLATOR_NAME):

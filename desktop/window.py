@@ -598,6 +598,7 @@ class MainWindow(QMainWindow):
             self.message_bar.show_error(EngineError(Problem.UNEXPECTED, progress.message))
         if progress.state in SETTLED_STATES:
             self.engine.status(self._show_status, lambda _error: None)
+            self.refresh_places()
 
     def _show_status(self, status: Status) -> None:
         self.last_status = status
@@ -611,6 +612,14 @@ class MainWindow(QMainWindow):
     def refresh_folders(self) -> None:
         """Ask for the watched folders again: the folder chip follows."""
         self.engine.folders(self._show_folders)
+        self.refresh_places()
+
+    def refresh_places(self) -> None:
+        """Ask for the library's towns again: the place chip follows."""
+        self.engine.places(
+            lambda places: self.search_bar.set_places([place for place, _count in places]),
+            lambda _error: None,  # the chip keeps what it offered
+        )
 
     def _show_folders(self, roots: list[Root]) -> None:
         self.search_bar.set_folders([root.path for root in roots])

@@ -31,6 +31,7 @@ from PySide6.QtCore import QObject, Signal
 from engine.facade import (
     EngineError,
     FileDetails,
+    Place,
     Problem,
     QueryError,
     RepairReport,
@@ -243,6 +244,12 @@ class EngineClient(QObject):
         self, on_done: Callable[[list[Root]], None], on_error: OnError | None = None
     ) -> None:
         self._ask(lambda trove: trove.folders(), on_done, on_error)
+
+    def places(
+        self, on_done: Callable[[list[tuple[Place, int]]], None], on_error: OnError | None = None
+    ) -> None:
+        """The towns the library's files were taken near, most files first."""
+        self._ask(lambda trove: trove.places(), on_done, on_error)
 
     # --- the threads' side -----------------------------------------------------------------------
 

@@ -229,7 +229,7 @@ class Trove:
         self.models = ModelSet(self.manifest, self.placement)
         self._on_progress = on_progress
         self._writer = threading.Lock()  # the indexing lane's one writer when nothing watches
-        self.places = Gazetteer()  # shared by both lanes; read on first use
+        self.gazetteer = Gazetteer()  # shared by both lanes; read on first use
         self._watcher: Watcher | None = None
 
     # Parts made on first use: a text search needs neither the pipeline nor the extractors.
@@ -246,7 +246,7 @@ class Trove:
             Extractor(self.models),
             on_progress=self._on_progress,
             on_change=self.on_change,
-            places=self.places,
+            places=self.gazetteer,
         )
 
     @cached_property
@@ -435,7 +435,7 @@ class Trove:
         if filters.place is None or filters.place.ids is not None:
             return filters
         name = filters.place.name
-        return replace(filters, place=PlaceName(name, self.places.ids_named(name)))
+        return replace(filters, place=PlaceName(name, self.gazetteer.ids_named(name)))
 
     def details(self, file_id: int) -> FileDetails | None:
         """The catalog's record of a file with its transcript and tags; None when it is no
@@ -469,7 +469,7 @@ class Trove:
             transcript=transcript,
             tags=tags,
             taken=None if record.facts.taken_ns is None else record.facts.taken_ns / 1e9,
-            place=None if record.place_id is None else self.places.place(record.place_id),
+            place=None if record.place_id is None else self.gazetteer.place(record.place_id),
             camera=record.facts.camera,
         )
 
@@ -480,6 +480,19 @@ class Trove:
 
     def folders(self) -> list[Root]:
         return self.catalog.roots()
+
+    def places(self) -> list[tuple[Place, int]]:
+        """The towns the indexed files were taken near, each with how many: most first (ties
+        by name), for a place filter to offer."""
+        counts = self.catalog.place_counts()
+        if not counts:
+            return []  # no GPS anywhere: the place names are not even read
+        found = [
+            (place, n)
+            for place_id, n in counts.items()
+            if (place := self.gazetteer.place(place_id))
+        ]
+        return sorted(found, key=lambda pair: (-pair[1], pair[0].name))
 
     def generation(self) -> int:
         """The catalog's change counter: a query asked again answers differently only after

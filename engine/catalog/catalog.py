@@ -933,6 +933,17 @@ class Catalog:
             yield ids, vectors.reshape(len(rows), dim)
             last = int(ids[-1])
 
+    def place_counts(self) -> dict[int, int]:
+        """GeoNames id -> how many indexed files were taken near that town (the
+        ``files_by_place`` index answers it)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT place_id, count(*) FROM files "
+                "WHERE place_id IS NOT NULL AND status = ? GROUP BY place_id",
+                (FileStatus.INDEXED.value,),
+            ).fetchall()
+        return dict(rows)
+
     def spaces(self) -> dict[str, int]:
         """Every space that has held vectors -> its dimension."""
         with self._read() as conn:

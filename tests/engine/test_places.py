@@ -127,6 +127,7 @@ def test_place_filters_take_any_name_of_the_town_or_its_country(trove: Trove) ->
     assert names(trove, 'place:"Madrid" kind:photo') == ["madrid.jpg"]
     assert names(trove, "place:Spain") == ["madrid.jpg"]
     assert names(trove, "place:Atlantis") == []
+    assert [(place.name, n) for place, n in trove.places()] == [("Lisbon", 1), ("Madrid", 1)]
     # A search applies it as a browse does.
     found = trove.search("a photo place:lisboa", limit=10)
     assert {hit.path.name for hit in found.hits + found.weaker} == {"lisbon.jpg"}
