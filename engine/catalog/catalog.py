@@ -31,7 +31,6 @@ from numpy.typing import NDArray
 
 from engine.catalog import words
 from engine.catalog.records import (
-    NO_FACTS,
     Box,
     CatalogDamagedError,
     CatalogError,
@@ -647,29 +646,22 @@ class Catalog:
         mtime_ns: int,
         content_hash: str,
         kind: FileKind,
-        facts: MediaFacts = NO_FACTS,
-        place_id: int | None = None,
     ) -> FileRecord:
-        """Record a file seen on disk, with what its metadata says (``facts``, the town nearest
-        its position). New, or different bytes or kind: PENDING (its old items stay until
-        ``replace_items``) and its failure is forgotten. Same bytes with a new mtime: status and
-        failure kept."""
+        """Record a file seen on disk. New, or different bytes or kind: PENDING (its old items
+        stay until ``replace_items``) and its failure is forgotten. Same bytes with a new mtime:
+        status and failure kept. What its metadata says is kept too (``set_facts`` writes it)."""
         blob = _name_to_blob(relpath)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM roots WHERE id = ?", (root_id,)).fetchone() is None:
                 raise CatalogError(f"no root with id {root_id}")
             conn.execute(
-                "INSERT INTO files (root_id, relpath, size, mtime_ns, content_hash, kind, status, "
-                "taken_ns, latitude, longitude, camera, place_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "INSERT INTO files (root_id, relpath, size, mtime_ns, content_hash, kind, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (root_id, relpath) DO UPDATE SET "
                 "status = CASE WHEN files.content_hash = excluded.content_hash "
                 "  AND files.kind = excluded.kind THEN files.status ELSE excluded.status END, "
                 "size = excluded.size, mtime_ns = excluded.mtime_ns, "
-                "content_hash = excluded.content_hash, kind = excluded.kind, "
-                "taken_ns = excluded.taken_ns, latitude = excluded.latitude, "
-                "longitude = excluded.longitude, camera = excluded.camera, "
-                "place_id = excluded.place_id",
+                "content_hash = excluded.content_hash, kind = excluded.kind",
                 (
                     root_id,
                     blob,
@@ -678,11 +670,6 @@ class Catalog:
                     content_hash,
                     FileKind(kind).value,
                     FileStatus.PENDING.value,
-                    facts.taken_ns,
-                    facts.latitude,
-                    facts.longitude,
-                    facts.camera,
-                    place_id,
                 ),
             )
             row = conn.execute(
@@ -698,6 +685,39 @@ class Catalog:
             if record.status is not FileStatus.FAILED:
                 conn.execute("DELETE FROM failures WHERE file_id = ?", (record.id,))
         return record
+
+    def unread_facts(self) -> list[tuple[FileRecord, str]] | None:
+        """The indexed files whose metadata was never read, with their roots' paths (files
+        indexed before schema 8); None once ``set_facts(..., caught_up=True)`` said so."""
+        with self._read() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = 'facts'").fetchone()[0]:
+                return None
+            rows = conn.execute(
+                f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
+                "WHERE f.status = ? AND f.kind != ? ORDER BY f.id",
+                (FileStatus.INDEXED.value, FileKind.NOTE.value),
+            ).fetchall()
+        return [(_file_record(row[:-1]), _blob_to_name(row[-1])) for row in rows]
+
+    def set_facts(
+        self, facts: Sequence[tuple[int, MediaFacts, int | None]], caught_up: bool = False
+    ) -> None:
+        """Write what files' metadata says: ``(file_id, facts, place_id)`` each, the town
+        nearest its position by GeoNames id. Written as their items are (the generation moves
+        with those); ``caught_up``: these were the last of :meth:`unread_facts`, and the
+        generation moves, as the library's order may have changed."""
+        with self._write() as conn:
+            if caught_up:
+                conn.execute("UPDATE meta SET value = 1 WHERE key = 'facts'")
+                self._bump_generation(conn)
+            conn.executemany(
+                "UPDATE files SET taken_ns = ?, latitude = ?, longitude = ?, camera = ?, "
+                "place_id = ? WHERE id = ?",
+                [
+                    (one.taken_ns, one.latitude, one.longitude, one.camera, place_id, file_id)
+                    for file_id, one, place_id in facts
+                ],
+            )
 
     def mark_failed(self, file_id: int, reason: str) -> None:
         """The file cannot be decoded or embedded: FAILED, with a failure saying why, and skipped
@@ -844,6 +864,13 @@ class Catalog:
                 is None
             ):
                 raise CatalogError(f"no file with id {source_file_id}")
+            # Same bytes, same metadata: its date, place and camera come along.
+            conn.execute(
+                "UPDATE files SET (taken_ns, latitude, longitude, camera, place_id) = "
+                "(SELECT taken_ns, latitude, longitude, camera, place_id FROM files WHERE id = ?) "
+                "WHERE id = ?",
+                (source_file_id, target_file_id),
+            )
             source = self._item_rows(conn, "i.file_id = ?", source_file_id, with_vectors=True)
             return self._replace(conn, target_file_id, source, _WHOLE)
 

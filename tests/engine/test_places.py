@@ -4,6 +4,7 @@ with the dev pack; and the gazetteer on GeoNames' own data."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,3 +133,27 @@ def test_place_filters_take_any_name_of_the_town_or_its_country(trove: Trove) ->
     found = trove.search("a photo place:lisboa", limit=10)
     assert {hit.path.name for hit in found.hits + found.weaker} == {"lisbon.jpg"}
     assert all(hit.taken is not None for hit in found.hits + found.weaker)
+
+
+@pytest.mark.slow
+def test_a_catalog_from_before_dates_and_places_reads_them_once(trove: Trove) -> None:
+    """Files indexed by a Trove that did not read metadata (schema 7, migrated: the columns
+    empty, ``meta.facts`` 0) get their dates and places on the next run, without being
+    indexed again."""
+    with sqlite3.connect(trove.data_dir / "catalog.sqlite3") as conn:
+        conn.execute(
+            "UPDATE files SET taken_ns = NULL, latitude = NULL, longitude = NULL, "
+            "camera = NULL, place_id = NULL"
+        )
+        conn.execute("UPDATE meta SET value = 0 WHERE key = 'facts'")
+    conn.close()
+    assert details(trove, "lisbon.jpg").place is None
+    before = trove.generation()
+    summary = trove.index()
+    assert summary.indexed == 0  # nothing embedded again
+    lisbon = details(trove, "lisbon.jpg")
+    assert lisbon.place is not None and lisbon.place.id == LISBON_ID
+    assert lisbon.camera == "Canon EOS R5" and lisbon.taken is not None
+    assert trove.generation() > before  # the library's order may have changed: views refresh
+    assert names(trove, "place:Spain") == ["madrid.jpg"]
+    assert trove.catalog.unread_facts() is None  # once only

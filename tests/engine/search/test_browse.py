@@ -59,9 +59,8 @@ def catalog(tmp_path: Path) -> Catalog:
         if n % 3 == 0:
             facts = MediaFacts(taken_ns=int((seconds + rng.integers(-2, 3) * 3e7) * 1e9))
             place = (LISBON, PORTO, None)[n % 9 // 3]
-        record = catalog.upsert_file(
-            root.id, relpath, size, int(seconds * 1e9), str(n), kind, facts, place
-        )
+        record = catalog.upsert_file(root.id, relpath, size, int(seconds * 1e9), str(n), kind)
+        catalog.set_facts([(record.id, facts, place)])
         if n % 7 == 3:
             catalog.mark_failed(record.id, "unreadable")
         elif n % 7 != 5:  # 5: left pending
