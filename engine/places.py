@@ -5,7 +5,8 @@ A position becomes the nearest such town within :data:`NEAREST_KM` (a great-circ
 neighbour over the towns' unit vectors in NumPy, about 34,000 of them); a name written in a
 query (``place:Lisbon``, ``place:Lisboa``, ``place:里斯本``, ``place:Portugal``) becomes the ids
 of the towns that go by it, in any of their GeoNames names, or of every town in a country of
-that name. The data is read on first use (about 0.3 s), not when the engine starts.
+that name. The data is read on first use, not when the engine starts (its cost, and the
+lookups', are in BENCHMARKS.md, "Dates and places").
 
 GeoNames lists a town's other names without saying which language each is in. A Chinese name
 is the one written in Han characters that are all in GB 2312 (simplified Chinese; a traditional
@@ -148,7 +149,7 @@ class _Towns:
         wanted = fold(name)
         if not wanted:
             return frozenset()
-        if self._folded is None:  # on the first place: query only (about 0.4 s)
+        if self._folded is None:  # on the first place: query only
             self._folded = [
                 _SEPARATOR + fold(_SEPARATOR.join((self.names[row], self.others[row]))) + _SEPARATOR
                 for row in range(len(self.names))

@@ -240,7 +240,7 @@ class _LookAhead:
             job = self._jobs.popleft()
             found = job.work.found
             job.future = self._pool.submit(self._extract.decode, found.path, found.kind)
-            # The header only, beside the decode: a video's takes ~0.1 s to open.
+            # The header only, beside the decode (a video's takes some milliseconds to open).
             job.facts = self._pool.submit(read_facts, found.path, found.kind)
             self._ahead.append(job)
 
@@ -444,8 +444,8 @@ class Pipeline:
 
     def _catch_up_facts(self, run: _Run) -> None:
         """Once, in a catalog from before Trove read metadata: the dates, places and cameras
-        of the files it had indexed (headers only, in parallel: about 0.25 ms a photo, 0.1 s a
-        video), so that an updated Trove need not index them again to know them."""
+        of the files it had indexed (headers only, in parallel: BENCHMARKS.md, "Dates and
+        places"), so that an updated Trove need not index them again to know them."""
         backlog = self.catalog.unread_facts()
         if backlog is None:
             return

@@ -4,6 +4,7 @@ with the dev pack; and the gazetteer on GeoNames' own data."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -133,6 +134,23 @@ def test_place_filters_take_any_name_of_the_town_or_its_country(trove: Trove) ->
     found = trove.search("a photo place:lisboa", limit=10)
     assert {hit.path.name for hit in found.hits + found.weaker} == {"lisbon.jpg"}
     assert all(hit.taken is not None for hit in found.hits + found.weaker)
+
+
+@pytest.mark.slow
+def test_a_copy_takes_its_sources_facts_and_a_touched_file_keeps_them(trove: Trove) -> None:
+    folder = Path(trove.folders()[0].path)
+    shutil.copy(folder / "lisbon.jpg", folder / "lisbon copy.jpg")  # copied, not embedded
+    os.utime(folder / "madrid.jpg")  # touched: same bytes, a new time
+    summary = trove.index()
+    assert (summary.copied, summary.indexed) == (1, 0)
+    copy = details(trove, "lisbon copy.jpg")
+    assert copy.place is not None and copy.place.id == LISBON_ID
+    assert copy.camera == "Canon EOS R5" and copy.taken == details(trove, "lisbon.jpg").taken
+    madrid = details(trove, "madrid.jpg")
+    assert madrid.place is not None and madrid.place.name == "Madrid"
+    assert names(trove, "place:Lisbon") == ["lisbon copy.jpg", "lisbon.jpg"]  # same date: by id
+    (folder / "lisbon copy.jpg").unlink()
+    trove.index()
 
 
 @pytest.mark.slow
