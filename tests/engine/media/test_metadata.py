@@ -11,8 +11,10 @@ import av
 import numpy as np
 import pytest
 import soundfile as sf
+from PIL import Image
 
 from engine.catalog.records import NO_FACTS, FileKind, MediaFacts
+from engine.media.images import _open_heif_too
 from engine.media.metadata import read_facts
 from tests import media
 from tests.exif import LISBON, Written, photo_with_exif
@@ -34,6 +36,21 @@ def test_a_photo_says_when_where_and_with_what_it_was_taken(cat: Path, tmp_path:
     assert facts.latitude == pytest.approx(LISBON[0], abs=1e-6)
     assert facts.longitude == pytest.approx(LISBON[1], abs=1e-6)
     assert facts.camera == "Canon EOS R5"  # the make once, not "Canon Canon EOS R5"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "format"), [(".png", "PNG"), (".webp", "WEBP"), (".heic", "HEIF"), (".tif", "TIFF")]
+)
+def test_every_photo_format_with_exif_says_the_same(
+    cat: Path, tmp_path: Path, suffix: str, format: str
+) -> None:
+    written = Written("2019:06:13 18:30:05", "+01:00", LISBON, "Canon", "Canon EOS R5")
+    jpeg = photo_with_exif(cat, tmp_path / "a.jpg", written)
+    _open_heif_too()
+    with Image.open(jpeg) as image:
+        image.save(tmp_path / f"a{suffix}", format, exif=image.getexif())
+    assert read_facts(tmp_path / f"a{suffix}", FileKind.PHOTO) == read_facts(jpeg, FileKind.PHOTO)
+    assert read_facts(jpeg, FileKind.PHOTO).camera == "Canon EOS R5"
 
 
 def test_a_time_without_offset_is_this_computers_local_time(cat: Path, tmp_path: Path) -> None:
