@@ -17,6 +17,7 @@ town's own GeoNames name stands (``Lisbon`` under Spanish too, though ``place:Li
 from __future__ import annotations
 
 import json
+import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,7 @@ EARTH_RADIUS_KM = 6371.0
 # wilderness): a name from 200 km away would mislead more than none.
 NEAREST_KM = 50.0
 _CITIES = "cities15000.json"
+_NAMES_KEPT = 256  # names looked up, kept for the next query
 _COUNTRIES = "countries.json"
 
 
@@ -120,7 +122,9 @@ class _Towns:
             _SEPARATOR.join(map(str, _listed(town.get("alternatenames")))) for town in towns
         ]
         self.country_codes = {fold(name): code for code, name in countries.items()}
-        self._folded: list[str] | None = None
+        self.country_column = np.array(self.countries)
+        self._folded: tuple[str, NDArray[np.int64]] | None = None  # every name, where rows start
+        self._named: dict[str, frozenset[int]] = {}
 
     @classmethod
     def load(cls) -> _Towns:
@@ -149,18 +153,30 @@ class _Towns:
         wanted = fold(name)
         if not wanted:
             return frozenset()
+        if wanted not in self._named:  # typing the rest of a query asks the same name again
+            if len(self._named) >= _NAMES_KEPT:
+                self._named.clear()
+            self._named[wanted] = self._look_up(wanted)
+        return self._named[wanted]
+
+    def _look_up(self, wanted: str) -> frozenset[int]:
         if self._folded is None:  # on the first place: query only
-            self._folded = [
+            towns = [
                 _SEPARATOR + fold(_SEPARATOR.join((self.names[row], self.others[row]))) + _SEPARATOR
                 for row in range(len(self.names))
             ]
+            offsets = np.cumsum([0, *(len(names) for names in towns[:-1])], dtype=np.int64)
+            self._folded = ("".join(towns), offsets)
+        # One scan of every town's names in one string: a name matches whole, between the
+        # separators (two of them stand between towns, so no match spans two).
+        every, starts = self._folded
+        key = re.escape(_SEPARATOR + wanted + _SEPARATOR)
+        found = [match.start() for match in re.finditer(key, every)]
+        rows = {int(row) for row in np.searchsorted(starts, found, side="right") - 1}
         code = self.country_codes.get(wanted)
-        key = _SEPARATOR + wanted + _SEPARATOR
-        return frozenset(
-            int(self.ids[row])
-            for row, names in enumerate(self._folded)
-            if key in names or self.countries[row] == code
-        )
+        if code is not None:
+            rows |= {int(row) for row in np.flatnonzero(self.country_column == code)}
+        return frozenset(int(self.ids[row]) for row in rows)
 
     def _place(self, row: int) -> Place:
         chinese = chinese_name(self.others[row].split(_SEPARATOR))

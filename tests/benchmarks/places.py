@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -116,7 +117,8 @@ def gazetteer_figures() -> dict[str, float]:
 
 def report(rows: list[tuple[str, int, float]], places: dict[str, float]) -> str:
     lines = [
-        f"`{COMMAND}` on {machine()}, {today()}.",
+        f"`{COMMAND}` on {machine()}, {today()}; load average {os.getloadavg()[0]:.1f} at "
+        "the start (other jobs shared the cores: the times are upper bounds).",
         "",
         "Reading what a file's metadata says (header only; median of "
         f"{ROUNDS} reads per file, then over the files):",
