@@ -46,9 +46,12 @@ def install_translations(app: QCoreApplication, language: str, folder: Path | No
     return ours.language() or locale.name()
 
 
-def ui_language(app: QCoreApplication) -> str:
-    """The language the UI speaks now: that of Trove's installed translation, else English."""
-    for translator in app.findChildren(QTranslator, _TRANSLATOR_NAME):
+def ui_language() -> str:
+    """The language the UI speaks now: that of Trove's installed translation (``zh_CN``,
+    ``es``), else English."""
+    app = QCoreApplication.instance()
+    installed = app.findChildren(QTranslator, _TRANSLATOR_NAME) if app is not None else []
+    for translator in installed:
         if Path(translator.filePath()).name.startswith("trove_") and translator.language():
             return translator.language()
     return ENGLISH

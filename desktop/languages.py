@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QLocale
 
+from desktop.i18n import ui_language
+from engine.facade import Place
+
 
 def _named() -> dict[str, str]:
     # Built on each call: the UI language may have changed since the last one.
@@ -42,3 +45,8 @@ def language_name(code: str) -> str:
     if locale.language() in (QLocale.Language.C, QLocale.Language.AnyLanguage):
         return code
     return locale.nativeLanguageName() or code
+
+
+def place_name(place: Place) -> str:
+    """A town's name in the UI's language, where the place data has one (else its own)."""
+    return place.name_in(ui_language())

@@ -73,7 +73,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.languages import language_name
+from desktop.languages import language_name, place_name
 from desktop.messages import advice
 from desktop.player import AROUND_SECONDS, MediaPlayer
 from desktop.results import ELLIPSIS, Marked, clock, excerpt, length_text, percent
@@ -417,7 +417,20 @@ class ImageView(QLabel):
 class DetailsView(QWidget):
     """The file's facts as labelled rows; rows without a value are hidden."""
 
-    ROWS = ("kind", "size", "length", "modified", "folder", "spoken", "tags", "problem")
+    ROWS = (
+        "kind",
+        "size",
+        "length",
+        "taken",
+        "recorded",
+        "place",
+        "camera",
+        "modified",
+        "folder",
+        "spoken",
+        "tags",
+        "problem",
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -441,6 +454,10 @@ class DetailsView(QWidget):
             "kind": self.tr("Kind"),
             "size": self.tr("Size"),
             "length": self.tr("Length"),
+            "taken": self.tr("Taken"),
+            "recorded": self.tr("Recorded"),
+            "place": self.tr("Place"),
+            "camera": self.tr("Camera"),
             "modified": self.tr("Modified"),
             "folder": self.tr("Folder"),
             "spoken": self.tr("Spoken language"),
@@ -747,6 +764,7 @@ class PreviewPane(QWidget):
             "modified", locale.toString(modified, QLocale.FormatType.ShortFormat)
         )
         self._show_tags(details)
+        self._show_origin(details, locale)
         spoken = ", ".join(language_name(code) for code in details.languages)
         self.details.set_value("spoken", spoken)
         self.details.set_value("problem", self._problem(details))
@@ -765,6 +783,19 @@ class PreviewPane(QWidget):
         self.tag_names = names
         if self.details_shown is not None:
             self._show_tags(self.details_shown)
+
+    def _show_origin(self, details: FileDetails, locale: QLocale) -> None:
+        """When it was taken or recorded, near which town (named in the UI's language where
+        the data has the name), and with which camera."""
+        taken = ""
+        if details.taken is not None:
+            moment = QDateTime.fromMSecsSinceEpoch(round(details.taken * 1000))
+            taken = locale.toString(moment, QLocale.FormatType.ShortFormat)
+        photo = details.kind is FileKind.PHOTO
+        self.details.set_value("taken", taken if photo else "")
+        self.details.set_value("recorded", "" if photo else taken)
+        self.details.set_value("place", "" if details.place is None else place_name(details.place))
+        self.details.set_value("camera", details.camera or "")
 
     def _details_failed(self, token: int, error: EngineError) -> None:
         if token == self._token:

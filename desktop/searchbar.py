@@ -1,7 +1,8 @@
-"""The search box and its filter chips: kind (several at once), folder and date.
+"""The search box and its filter chips: kind (several at once), folder, date and place.
 
 The chips write the engine's own filter words (``Filters.format``: ``kind:audio,photo``,
-``in:"/a folder"``, ``after:2024-01-01 before:2024-02-01``) after the typed text, so what the
+``in:"/a folder"``, ``after:2024-01-01 before:2024-02-01``, ``place:"Lisbon"``) after the
+typed text, so what the
 window sends is one query string the engine parses, and filters typed in the box still work.
 
 A file to search with (dropped, pasted, "Find similar", a part of a recording) is no text: it
@@ -57,10 +58,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.languages import place_name
 from desktop.results import clock
 from desktop.theme import attention_color
 from desktop.worker import search_key
-from engine.facade import ExamplePart, FileKind, Filters, QueryError, QueryProblem
+from engine.facade import (
+    ExamplePart,
+    FileKind,
+    Filters,
+    Place,
+    PlaceName,
+    QueryError,
+    QueryProblem,
+)
 
 Role = QPalette.ColorRole
 
@@ -104,6 +114,9 @@ _QUERY_ADVICE: dict[QueryProblem, object] = {
     ),
     QueryProblem.NO_SUCH_FILE: QT_TRANSLATE_NOOP(
         "SearchBar", "No such file. Check its name, or drop the file on the window."
+    ),
+    QueryProblem.BAD_PLACE: QT_TRANSLATE_NOOP(
+        "SearchBar", "Name one town or country after place:, as in place:Lisbon."
     ),
     QueryProblem.NO_FOLDER: QT_TRANSLATE_NOOP(
         "SearchBar", "Name a folder after in:, or choose one with the folder filter."
@@ -483,6 +496,16 @@ class SearchBar(QWidget):
         self._date_group.triggered.connect(self._date_chosen)
         self.range_dialog: DateRangeDialog | None = None
 
+        # Offered only once some file says where it was taken: the towns of the library.
+        self._places: list[Place] = []
+        self._place: Place | None = None
+        self.place_chip = Chip(self)
+        self.place_menu = QMenu(self)
+        self.place_chip.setMenu(self.place_menu)
+        self.place_chip.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._place_group = QActionGroup(self)
+        self._place_group.triggered.connect(lambda action: self.set_place(action.data()))
+
         self.clear_chip = QToolButton(self)
         self.clear_chip.setAutoRaise(True)
         self.clear_chip.clicked.connect(self.clear_filters)
@@ -490,7 +513,7 @@ class SearchBar(QWidget):
         chips = QHBoxLayout()
         chips.setContentsMargins(0, 0, 0, 0)
         chips.setSpacing(6)
-        for chip in (*self.kind_chips.values(), self.folder_chip, self.date_chip):
+        for chip in (*self.kind_chips.values(), self.folder_chip, self.date_chip, self.place_chip):
             chips.addWidget(chip)
         chips.addWidget(self.clear_chip)
         chips.addStretch(1)
@@ -503,6 +526,7 @@ class SearchBar(QWidget):
 
         self._retranslate()
         self.set_folders([])
+        self.set_places([])
 
     # --- public --------------------------------------------------------------------------
 
@@ -516,7 +540,9 @@ class SearchBar(QWidget):
         kinds = frozenset(kind for kind, chip in self.kind_chips.items() if chip.isChecked())
         folders = (Path(self._folder),) if self._folder is not None else ()
         after, before = self._date_bounds()
-        return Filters(kinds=kinds, folders=folders, after=after, before=before)
+        # By the town's GeoNames name: the engine takes it in any of the town's names.
+        place = None if self._place is None else PlaceName(self._place.name)
+        return Filters(kinds=kinds, folders=folders, after=after, before=before, place=place)
 
     def examples(self) -> tuple[ExamplePart, ...]:
         """The file searched with (the chip in the box), if any, as a typed value."""
@@ -581,6 +607,27 @@ class SearchBar(QWidget):
         self._show_folder()
         self._changed()
 
+    def places(self) -> list[Place]:
+        """The towns the place chip offers."""
+        return list(self._places)
+
+    def set_places(self, places: list[Place]) -> None:
+        """The towns the place chip offers (the library's, most files first); a chosen one
+        that left falls back to "Any place". No towns: the chip hides."""
+        self._places = list(places)
+        if self._place is not None and self._place not in self._places:
+            self._place = None
+        self._show_places()
+        self._changed()
+
+    def set_place(self, place: Place | None) -> None:
+        """Choose one of the offered towns (or ``None``: any)."""
+        if place is not None and place not in self._places:
+            raise ValueError(f"{place.name!r} is not a place of the library")
+        self._place = place
+        self._show_places()
+        self._changed()
+
     def set_kinds(self, kinds: set[FileKind]) -> None:
         def check() -> None:
             for kind, chip in self.kind_chips.items():
@@ -613,6 +660,7 @@ class SearchBar(QWidget):
                 chip.setChecked(False)
             self.set_folder(None)
             self.set_date(DatePreset.ANY)
+            self.set_place(None)
 
         self._batch(clear)
 
@@ -688,6 +736,31 @@ class SearchBar(QWidget):
             self.folder_chip.setToolTip(self._folder)
         self.folder_chip.set_active(self._folder is not None)
 
+    def _show_places(self) -> None:
+        """The place menu and chip, named in the UI's language (called again on a change)."""
+        for action in self._place_group.actions():
+            self._place_group.removeAction(action)
+            action.deleteLater()
+        self.place_menu.clear()
+        for place in (None, *self._places):
+            text = self.tr("Any place") if place is None else place_name(place)
+            action = QAction(text, self)
+            action.setCheckable(True)
+            action.setData(place)
+            action.setChecked(place == self._place)
+            self._place_group.addAction(action)
+            self.place_menu.addAction(action)
+            if place is None and self._places:
+                self.place_menu.addSeparator()
+        if self._place is None:
+            self.place_chip.setText(self.tr("Any place"))
+            self.place_chip.setToolTip(self.tr("Only photos and videos taken near one place"))
+        else:
+            self.place_chip.setText(place_name(self._place))
+            self.place_chip.setToolTip(place_name(self._place))
+        self.place_chip.set_active(self._place is not None)
+        self.place_chip.setVisible(bool(self._places))
+
     def _date_chosen(self, action: QAction) -> None:
         preset = DatePreset(action.data())
         if preset is not DatePreset.CUSTOM:
@@ -741,6 +814,7 @@ class SearchBar(QWidget):
             chip.setToolTip(self.tr("Show only %1").replace("%1", kind_names[kind].lower()))
         self.folder_chip.setAccessibleName(self.tr("Folder filter"))
         self.date_chip.setAccessibleName(self.tr("Date filter"))
+        self.place_chip.setAccessibleName(self.tr("Place filter"))
         date_names = {
             DatePreset.ANY: self.tr("Any time"),
             DatePreset.WEEK: self.tr("Past week"),
@@ -756,6 +830,7 @@ class SearchBar(QWidget):
             self._folder_group.actions()[0].setText(self.tr("Any folder"))
         self._show_folder()
         self._show_date()
+        self._show_places()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:

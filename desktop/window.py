@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.folders import FoldersDialog, pick_folder
-from desktop.i18n import ENGLISH, install_translations, ui_language
+from desktop.i18n import install_translations, ui_language
 from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
@@ -609,9 +609,7 @@ class MainWindow(QMainWindow):
     # --- tags in the UI's language -------------------------------------------------------------
 
     def _ask_tag_names(self) -> None:
-        app = QCoreApplication.instance()
-        language = ui_language(app) if app is not None else ENGLISH
-        self.engine.tag_names(language, self._name_tags, lambda _error: None)
+        self.engine.tag_names(ui_language(), self._name_tags, lambda _error: None)
 
     def _name_tags(self, names: TagNames) -> None:
         self.results.set_tag_names(names)
@@ -643,6 +641,7 @@ class MainWindow(QMainWindow):
             self.message_bar.show_error(EngineError(Problem.UNEXPECTED, progress.message))
         if progress.state in SETTLED_STATES:
             self.engine.status(self._show_status, lambda _error: None)
+            self.refresh_places()
 
     def _show_status(self, status: Status) -> None:
         self.last_status = status
@@ -656,6 +655,14 @@ class MainWindow(QMainWindow):
     def refresh_folders(self) -> None:
         """Ask for the watched folders again: the folder chip follows."""
         self.engine.folders(self._show_folders)
+        self.refresh_places()
+
+    def refresh_places(self) -> None:
+        """Ask for the library's towns again: the place chip follows."""
+        self.engine.places(
+            lambda places: self.search_bar.set_places([place for place, _count in places]),
+            lambda _error: None,  # the chip keeps what it offered
+        )
 
     def _show_folders(self, roots: list[Root]) -> None:
         self.search_bar.set_folders([root.path for root in roots])

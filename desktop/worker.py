@@ -32,6 +32,7 @@ from engine.facade import (
     EngineError,
     ExamplePart,
     FileDetails,
+    Place,
     Problem,
     QueryError,
     RepairReport,
@@ -259,6 +260,12 @@ class EngineClient(QObject):
         self, on_done: Callable[[list[Root]], None], on_error: OnError | None = None
     ) -> None:
         self._ask(lambda trove: trove.folders(), on_done, on_error)
+
+    def places(
+        self, on_done: Callable[[list[tuple[Place, int]]], None], on_error: OnError | None = None
+    ) -> None:
+        """The towns the library's files were taken near, most files first."""
+        self._ask(lambda trove: trove.places(), on_done, on_error)
 
     # --- the threads' side -----------------------------------------------------------------------
 

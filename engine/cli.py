@@ -24,7 +24,8 @@ video at most 30 s are used (a note says so). ``--limit`` is 1 to 10,000 hits (d
 A filter alone (``trove search kind:audio``, ``trove search --kind audio``, ``trove list
 after:2024-01-01``) lists the indexed files it chooses, newest first, a page at a time
 (``--limit``, ``--offset``); ``--json`` prints ``{"schema", "generation", "query", "total",
-"offset", "files": [{"file_id", "path", "kind", "size", "modified"}]}``.
+"offset", "files": [{"file_id", "path", "kind", "size", "modified", "taken"}]}``; the date
+a listing goes by is ``taken`` (from the file's EXIF or tags) where there is one, else ``modified``.
 
 Without a good match, ``search`` prints "no good match — closest:" and the nearest candidates
 below the line (exit code 1 still says that nothing was a good match).

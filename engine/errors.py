@@ -29,6 +29,7 @@ class QueryProblem(StrEnum):
     BAD_KIND = "bad-kind"
     BAD_DATE = "bad-date"
     BAD_SIZE = "bad-size"
+    BAD_PLACE = "bad-place"  # place: with no name, or given twice
     BAD_TIME_RANGE = "bad-time-range"
     FILTER_WEIGHTED = "filter-weighted"  # a filter behind a sign or a weight
     NO_SUCH_FILE = "no-such-file"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
@@ -56,6 +56,7 @@ from engine.inference.providers import Device, DeviceUnavailableError, Placement
 from engine.inference.speech import Segment
 from engine.inference.tagnames import IN_ENGLISH, TagNames
 from engine.media.previews import media_seconds, photo_thumbnail, video_frame, waveform_peaks
+from engine.places import Gazetteer, Place
 from engine.privacy import make_private, persons_umask, restrict_new_files
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
 from engine.scan.extract import Extractor, ExtractSettings
@@ -66,7 +67,7 @@ from engine.search.browse import DEFAULT_PAGE, Listed, Listing, Order, list_page
 from engine.search.calibration import CalibrationTable
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
-from engine.search.query import ExamplePart, Filters, Query, TextPart, parse
+from engine.search.query import ExamplePart, Filters, PlaceName, Query, TextPart, parse
 from engine.search.results import Hit, Reason, Route, SearchResult, Span, Strength
 from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 
@@ -89,6 +90,8 @@ __all__ = [
     "Listing",
     "Order",
     "PackError",
+    "Place",
+    "PlaceName",
     "Problem",
     "Progress",
     "QueryError",
@@ -164,6 +167,9 @@ class FileDetails:
     error: str | None
     transcript: list[Segment]  # in time order; empty for photos and notes
     tags: list[tuple[str, float]]  # label, probability; best first
+    taken: float | None = None  # seconds since the epoch, when taken or recorded, if it says
+    place: Place | None = None  # the town it was taken near (its name in any UI language)
+    camera: str | None = None  # "Make Model"
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -228,6 +234,7 @@ class Trove:
         self.models = ModelSet(self.manifest, self.placement)
         self._on_progress = on_progress
         self._writer = threading.Lock()  # the indexing lane's one writer when nothing watches
+        self.gazetteer = Gazetteer()  # shared by both lanes; read on first use
         self._watcher: Watcher | None = None
 
     # Parts made on first use: a text search needs neither the pipeline nor the extractors.
@@ -244,6 +251,7 @@ class Trove:
             Extractor(self.models),
             on_progress=self._on_progress,
             on_change=self.on_change,
+            places=self.gazetteer,
         )
 
     @cached_property
@@ -416,7 +424,8 @@ class Trove:
                 "a filter alone lists files (browse), it is not a search",
                 problem=QueryProblem.FILTER_ALONE,
             )
-        return self.planner.search(parsed, limit)
+        located = replace(parsed, filters=self._located(parsed.filters))
+        return self.planner.search(located, limit)
 
     def browse(
         self,
@@ -427,7 +436,14 @@ class Trove:
     ) -> Listing:
         """The indexed files ``filters`` chooses, newest (or oldest) first, one page from
         ``offset``: what a filter alone (``kind:audio``) shows, and the library's view."""
-        return list_page(self.catalog, filters, offset, limit, order)
+        return list_page(self.catalog, self._located(filters), offset, limit, order)
+
+    def _located(self, filters: Filters) -> Filters:
+        """``filters`` with the towns its ``place:`` names looked up."""
+        if filters.place is None or filters.place.ids is not None:
+            return filters
+        name = filters.place.name
+        return replace(filters, place=PlaceName(name, self.gazetteer.ids_named(name)))
 
     def details(self, file_id: int) -> FileDetails | None:
         """The catalog's record of a file with its transcript and tags; None when it is no
@@ -460,6 +476,9 @@ class Trove:
             error=None if failure is None else failure.reason,
             transcript=transcript,
             tags=tags,
+            taken=None if record.facts.taken_ns is None else record.facts.taken_ns / 1e9,
+            place=None if record.place_id is None else self.gazetteer.place(record.place_id),
+            camera=record.facts.camera,
         )
 
     def tag_names(self, language: str) -> TagNames:
@@ -479,6 +498,19 @@ class Trove:
 
     def folders(self) -> list[Root]:
         return self.catalog.roots()
+
+    def places(self) -> list[tuple[Place, int]]:
+        """The towns the indexed files were taken near, each with how many: most first (ties
+        by name), for a place filter to offer."""
+        counts = self.catalog.place_counts()
+        if not counts:
+            return []  # no GPS anywhere: the place names are not even read
+        found = [
+            (place, n)
+            for place_id, n in counts.items()
+            if (place := self.gazetteer.place(place_id))
+        ]
+        return sorted(found, key=lambda pair: (-pair[1], pair[0].name))
 
     def generation(self) -> int:
         """The catalog's change counter: a query asked again answers differently only after

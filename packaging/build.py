@@ -45,6 +45,7 @@ _SOURCE_FILES = (
     "packaging/icons.py",
     "packaging/demo-media-licences.txt",
     "packaging/label-licences.txt",
+    "packaging/place-names-licence.txt",
 )
 _SKIP_PARTS = {"__pycache__", ".mypy_cache", ".ruff_cache"}
 # The demo shipped in the bundle: a few real files of each kind from the developers' demo folder.
@@ -71,6 +72,7 @@ DEMO_FILES = (
 )
 DEMO_LICENCES = ROOT / "packaging" / "demo-media-licences.txt"
 LABEL_LICENCES = ROOT / "packaging" / "label-licences.txt"  # the pack's tag names
+PLACE_NAMES_LICENCE = ROOT / "packaging" / "place-names-licence.txt"  # GeoNames asks credit
 # A fixed date for the demo files: a rebuilt package must not look like changed files to the index.
 DEMO_MTIME = 1_767_225_600  # 2026-01-01 UTC
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
@@ -279,6 +281,7 @@ class Builder:
         licences.mkdir(exist_ok=True)
         shutil.copyfile(DEMO_LICENCES, licences / "demo-media.txt")
         shutil.copyfile(LABEL_LICENCES, licences / "tag-names.txt")
+        shutil.copyfile(PLACE_NAMES_LICENCE, licences / "place-names.txt")
 
     # --- macOS ------------------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from engine.catalog.records import (
     Item,
     ItemKind,
     ItemRow,
+    MediaFacts,
     ReplaceResult,
     Root,
     RootRemoval,
@@ -55,7 +56,12 @@ Ids = NDArray[np.int64]
 Vectors = NDArray[np.float32]
 
 _BUSY_TIMEOUT_MS = 30_000
-_FILE_COLUMNS = "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status"
+_FILE_COLUMNS = (
+    "f.id, f.root_id, f.relpath, f.size, f.mtime_ns, f.content_hash, f.kind, f.status, "
+    "f.taken_ns, f.latitude, f.longitude, f.camera, f.place_id"
+)
+# A file's date (:attr:`FileRecord.dated_ns`), as the ``files_by_date`` index holds it.
+_DATED = "coalesce(f.taken_ns, f.mtime_ns)"
 # An item's own columns, in the order of :class:`Item`'s fields (vectors apart).
 _ITEM_COLUMNS = (
     "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score, i.language, i.box"
@@ -154,6 +160,8 @@ def _file_record(row: Sequence[Any]) -> FileRecord:
         content_hash=row[5],
         kind=FileKind(row[6]),
         status=FileStatus(row[7]),
+        facts=MediaFacts(row[8], row[9], row[10], row[11]),
+        place_id=row[12],
     )
 
 
@@ -577,7 +585,7 @@ class Catalog:
             total = conn.execute(f"SELECT count(*) FROM files f WHERE {where}", values).fetchone()
             rows = conn.execute(
                 f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
-                f"WHERE {where} ORDER BY f.mtime_ns {direction}, f.id {direction} "
+                f"WHERE {where} ORDER BY {_DATED} {direction}, f.id {direction} "
                 "LIMIT ? OFFSET ?",
                 (*values, limit, offset),
             ).fetchall()
@@ -593,14 +601,18 @@ class Catalog:
             clauses.append(f"f.kind IN ({', '.join('?' * len(kinds))})")
             values += kinds
         for column, operator, bound in (
-            ("mtime_ns", ">=", selection.modified_from_ns),
-            ("mtime_ns", "<", selection.modified_before_ns),
-            ("size", ">=", selection.min_size),
-            ("size", "<=", selection.max_size),
+            (_DATED, ">=", selection.modified_from_ns),
+            (_DATED, "<", selection.modified_before_ns),
+            ("f.size", ">=", selection.min_size),
+            ("f.size", "<=", selection.max_size),
         ):
             if bound is not None:
-                clauses.append(f"f.{column} {operator} ?")
+                clauses.append(f"{column} {operator} ?")
                 values.append(bound)
+        if selection.place_ids is not None:
+            # One bound JSON list however many places a name takes in (a country's towns).
+            clauses.append("f.place_id IN (SELECT value FROM json_each(?))")
+            values.append(json.dumps(sorted(selection.place_ids)))
         if selection.folders:
             below = self._below_sql(selection.folders)
             clauses.append(f"({' OR '.join(below[0]) or '0'})")
@@ -637,7 +649,7 @@ class Catalog:
     ) -> FileRecord:
         """Record a file seen on disk. New, or different bytes or kind: PENDING (its old items
         stay until ``replace_items``) and its failure is forgotten. Same bytes with a new mtime:
-        status and failure kept."""
+        status and failure kept. What its metadata says is kept too (``set_facts`` writes it)."""
         blob = _name_to_blob(relpath)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM roots WHERE id = ?", (root_id,)).fetchone() is None:
@@ -673,6 +685,39 @@ class Catalog:
             if record.status is not FileStatus.FAILED:
                 conn.execute("DELETE FROM failures WHERE file_id = ?", (record.id,))
         return record
+
+    def unread_facts(self) -> list[tuple[FileRecord, str]] | None:
+        """The indexed files whose metadata was never read, with their roots' paths (files
+        indexed before schema 8); None once ``set_facts(..., caught_up=True)`` said so."""
+        with self._read() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = 'facts'").fetchone()[0]:
+                return None
+            rows = conn.execute(
+                f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
+                "WHERE f.status = ? AND f.kind != ? ORDER BY f.id",
+                (FileStatus.INDEXED.value, FileKind.NOTE.value),
+            ).fetchall()
+        return [(_file_record(row[:-1]), _blob_to_name(row[-1])) for row in rows]
+
+    def set_facts(
+        self, facts: Sequence[tuple[int, MediaFacts, int | None]], caught_up: bool = False
+    ) -> None:
+        """Write what files' metadata says: ``(file_id, facts, place_id)`` each, the town
+        nearest its position by GeoNames id. Written as their items are (the generation moves
+        with those); ``caught_up``: these were the last of :meth:`unread_facts`, and the
+        generation moves, as the library's order may have changed."""
+        with self._write() as conn:
+            if caught_up:
+                conn.execute("UPDATE meta SET value = 1 WHERE key = 'facts'")
+                self._bump_generation(conn)
+            conn.executemany(
+                "UPDATE files SET taken_ns = ?, latitude = ?, longitude = ?, camera = ?, "
+                "place_id = ? WHERE id = ?",
+                [
+                    (one.taken_ns, one.latitude, one.longitude, one.camera, place_id, file_id)
+                    for file_id, one, place_id in facts
+                ],
+            )
 
     def mark_failed(self, file_id: int, reason: str) -> None:
         """The file cannot be decoded or embedded: FAILED, with a failure saying why, and skipped
@@ -819,6 +864,13 @@ class Catalog:
                 is None
             ):
                 raise CatalogError(f"no file with id {source_file_id}")
+            # Same bytes, same metadata: its date, place and camera come along.
+            conn.execute(
+                "UPDATE files SET (taken_ns, latitude, longitude, camera, place_id) = "
+                "(SELECT taken_ns, latitude, longitude, camera, place_id FROM files WHERE id = ?) "
+                "WHERE id = ?",
+                (source_file_id, target_file_id),
+            )
             source = self._item_rows(conn, "i.file_id = ?", source_file_id, with_vectors=True)
             return self._replace(conn, target_file_id, source, _WHOLE)
 
@@ -907,6 +959,17 @@ class Catalog:
             vectors = np.frombuffer(buffer, dtype=_VECTOR_DTYPE).astype(np.float32, copy=False)
             yield ids, vectors.reshape(len(rows), dim)
             last = int(ids[-1])
+
+    def place_counts(self) -> dict[int, int]:
+        """GeoNames id -> how many indexed files were taken near that town (the
+        ``files_by_place`` index answers it)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT place_id, count(*) FROM files "
+                "WHERE place_id IS NOT NULL AND status = ? GROUP BY place_id",
+                (FileStatus.INDEXED.value,),
+            ).fetchall()
+        return dict(rows)
 
     def spaces(self) -> dict[str, int]:
         """Every space that has held vectors -> its dimension."""

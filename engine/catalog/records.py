@@ -63,6 +63,21 @@ class Root:
 
 
 @dataclass(frozen=True)
+class MediaFacts:
+    """What a file's own metadata says about it: when it was taken or recorded (EXIF
+    DateTimeOriginal, a recording's or video's creation time), where (EXIF GPS, degrees north
+    and east) and with what camera ("Make Model"). Each is None where the file does not say."""
+
+    taken_ns: int | None = None  # nanoseconds since the epoch
+    latitude: float | None = None
+    longitude: float | None = None
+    camera: str | None = None
+
+
+NO_FACTS = MediaFacts()  # a file whose metadata says nothing (a note, a bare WAV)
+
+
+@dataclass(frozen=True)
 class FileRecord:
     id: int
     root_id: int
@@ -72,6 +87,14 @@ class FileRecord:
     content_hash: str
     kind: FileKind
     status: FileStatus
+    facts: MediaFacts = NO_FACTS
+    place_id: int | None = None  # the GeoNames id of the town nearest its GPS position
+
+    @property
+    def dated_ns(self) -> int:
+        """The file's date: when it was taken or recorded, else when it was last modified.
+        Browsing orders by it and date filters read it."""
+        return self.mtime_ns if self.facts.taken_ns is None else self.facts.taken_ns
 
 
 @dataclass(frozen=True)
@@ -81,10 +104,11 @@ class FileSelection:
 
     kinds: frozenset[FileKind] = frozenset()
     folders: tuple[Path, ...] = ()  # absolute: files at any depth below one of them
-    modified_from_ns: int | None = None  # mtime_ns at or after
-    modified_before_ns: int | None = None  # mtime_ns strictly before
+    modified_from_ns: int | None = None  # FileRecord.dated_ns at or after
+    modified_before_ns: int | None = None  # FileRecord.dated_ns strictly before
     min_size: int | None = None  # bytes, inclusive
     max_size: int | None = None
+    place_ids: frozenset[int] | None = None  # FileRecord.place_id among them
 
 
 @dataclass(frozen=True)

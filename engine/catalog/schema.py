@@ -142,7 +142,24 @@ _V6 = (
 # every file (:mod:`engine.search.browse`).
 _V7 = ("CREATE INDEX files_by_mtime ON files (mtime_ns)",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# v8: what a file's metadata says (:class:`engine.catalog.records.MediaFacts`): when it was
+# taken or recorded (NULL: the file does not say, and its modification time stands in), its GPS
+# position, its camera, and the GeoNames id of the town nearest that position. ``meta.facts`` 0:
+# the files indexed before have not had theirs read; the next indexing run reads them once and
+# sets it to 1. The date index is on the expression that browsing orders and filters by, so a
+# page of the library stays one index walk.
+_V8 = (
+    "ALTER TABLE files ADD COLUMN taken_ns INTEGER",
+    "ALTER TABLE files ADD COLUMN latitude REAL",
+    "ALTER TABLE files ADD COLUMN longitude REAL",
+    "ALTER TABLE files ADD COLUMN camera TEXT",
+    "ALTER TABLE files ADD COLUMN place_id INTEGER",
+    "CREATE INDEX files_by_date ON files (coalesce(taken_ns, mtime_ns))",
+    "CREATE INDEX files_by_place ON files (place_id)",
+    "INSERT INTO meta (key, value) VALUES ('facts', 0)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 LATEST_VERSION = len(MIGRATIONS)
 
 # Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:

@@ -44,15 +44,19 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from engine.catalog.records import (
+    NO_FACTS,
     FileKind,
     FileRecord,
     FileStatus,
     Item,
+    MediaFacts,
     ReplaceResult,
     Root,
 )
 from engine.inference.session import InferenceError
 from engine.media.errors import MediaError
+from engine.media.metadata import read_facts
+from engine.places import Gazetteer
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
 from engine.scan.scanner import Copy, Plan, Unreadable, Work
 
@@ -175,6 +179,12 @@ class CatalogWriter(Protocol):
         kind: FileKind,
     ) -> FileRecord: ...
 
+    def unread_facts(self) -> list[tuple[FileRecord, str]] | None: ...
+
+    def set_facts(
+        self, facts: Sequence[tuple[int, MediaFacts, int | None]], caught_up: bool = False
+    ) -> None: ...
+
     def mark_failed(self, file_id: int, reason: str) -> None: ...
 
     def record_failures(self, root_id: int, found: Sequence[tuple[Path, str]]) -> None: ...
@@ -233,6 +243,7 @@ class _Job:
     work: Work
     record: FileRecord
     future: Future[Decoded] | None = None
+    facts: Future[MediaFacts] | None = None  # what its metadata says (never raises)
 
 
 class _LookAhead:
@@ -266,6 +277,8 @@ class _LookAhead:
             job = self._jobs.popleft()
             found = job.work.found
             job.future = self._pool.submit(self._extract.decode, found.path, found.kind)
+            # The header only, beside the decode (a video's takes some milliseconds to open).
+            job.facts = self._pool.submit(read_facts, found.path, found.kind)
             self._ahead.append(job)
 
     def take(self, limit: int) -> list[_Job]:
@@ -286,8 +299,9 @@ class _LookAhead:
 
     def close(self) -> None:
         for job in self._ahead:
-            if job.future is not None:
-                job.future.cancel()
+            for future in (job.future, job.facts):
+                if future is not None:
+                    future.cancel()
         self._ahead.clear()
         self._jobs.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -306,10 +320,12 @@ class Pipeline:
         settings: PipelineSettings | None = None,
         on_progress: ProgressCallback | None = None,
         on_change: ChangeCallback | None = None,
+        places: Gazetteer | None = None,
     ) -> None:
         self.catalog = catalog
         self.indexes = indexes
         self.extract = extract
+        self.places = places or Gazetteer()  # read on the first file with a GPS position
         self.settings = settings or PipelineSettings()
         self.on_progress = on_progress
         self.on_change = on_change
@@ -382,6 +398,7 @@ class Pipeline:
             roots={root.id: Path(root.path) for root in self.catalog.roots()},
         )
         try:
+            self._catch_up_facts(run)
             self._apply_structure(plan, run)
             jobs = [self._store(work) for work in plan.work]
             for copy in plan.copies:
@@ -443,6 +460,42 @@ class Pipeline:
             found.root_id, found.relpath, found.size, found.mtime_ns, work.content_hash, found.kind
         )
         return _Job(work, record)
+
+    def _write_facts(self, jobs: Sequence[_Job]) -> None:
+        """What the files' metadata says (read in the decode pool), and the towns nearest
+        their positions, written just before their items."""
+        facts = [NO_FACTS if job.facts is None else job.facts.result() for job in jobs]
+        self.catalog.set_facts(self._placed([job.record.id for job in jobs], facts))
+
+    def _placed(
+        self, file_ids: Sequence[int], facts: Sequence[MediaFacts]
+    ) -> list[tuple[int, MediaFacts, int | None]]:
+        """Each file's facts with the GeoNames id of the town nearest its position."""
+        placed = []
+        for file_id, one in zip(file_ids, facts, strict=True):
+            place = None
+            if one.latitude is not None and one.longitude is not None:
+                place = self.places.nearest(one.latitude, one.longitude)
+            placed.append((file_id, one, None if place is None else place.id))
+        return placed
+
+    def _catch_up_facts(self, run: _Run) -> None:
+        """Once, in a catalog from before Trove read metadata: the dates, places and cameras
+        of the files it had indexed (headers only, in parallel: BENCHMARKS.md, "Dates and
+        places"), so that an updated Trove need not index them again to know them."""
+        backlog = self.catalog.unread_facts()
+        if backlog is None:
+            return
+        paths = [(Path(root) / record.relpath, record.kind) for record, root in backlog]
+        threads = max(1, self.settings.decode_threads)
+        with ThreadPoolExecutor(threads, thread_name_prefix="trove-facts") as pool:
+            facts = list(pool.map(lambda pair: read_facts(*pair), paths))
+        records = [record for record, _root in backlog]
+        self.catalog.set_facts(self._placed([r.id for r in records], facts), caught_up=True)
+        for record, one in zip(records, facts, strict=True):
+            if one != NO_FACTS:
+                run.changed(ChangeKind.CHANGED, record)
+        self._publish(run)
 
     def _copy(self, copy: Copy, source: FileRecord, run: _Run) -> None:
         target = self._store(copy.work).record
@@ -524,6 +577,7 @@ class Pipeline:
             if items is not None and self._still_valid(job, items, run)
         ]
         if ready:
+            self._write_facts([job for job, _ in ready])
             self._apply(self.catalog.replace_many([(job.record.id, items) for job, items in ready]))
             for job, items in ready:
                 run.indexed(job.work, job.record)
@@ -558,6 +612,8 @@ class Pipeline:
                     continue  # a piece that completed nothing
                 if not self._still_valid(job, items, run):
                     return
+                if first:
+                    self._write_facts([job])
                 self._apply(self.catalog.write_part(job.record.id, items, first, last))
                 if first:
                     run.indexed(job.work, job.record)  # searchable (again) from here

@@ -25,7 +25,7 @@ INT64_LIMIT = 2**63 - 1
 
 
 class Order(StrEnum):
-    NEWEST = "newest"  # last modified first
+    NEWEST = "newest"  # latest date first (taken or recorded, else last modified)
     OLDEST = "oldest"
 
 
@@ -38,6 +38,12 @@ class Listed:
     path: Path
     size: int  # bytes
     modified: float  # seconds since the epoch, the file's modification time
+    taken: float | None = None  # seconds since the epoch, when taken or recorded, if it says
+
+    @property
+    def dated(self) -> float:
+        """The date the listing orders by: taken or recorded, else last modified."""
+        return self.modified if self.taken is None else self.taken
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,8 @@ class DatedFiles(Protocol):
 
 def selection_of(filters: Filters) -> FileSelection:
     """The filter in the catalog's terms: a day bound becomes the local midnight that starts
-    it, as ``Filters.accepts`` reads a file's date in local time."""
+    it, as ``Filters.accepts`` reads a file's date in local time; a place, the ids of its towns
+    (none before the engine looked the name up)."""
     return FileSelection(
         kinds=filters.kinds,
         folders=filters.folders,
@@ -75,6 +82,7 @@ def selection_of(filters: Filters) -> FileSelection:
         modified_before_ns=None if filters.before is None else _midnight_ns(filters.before),
         min_size=filters.min_size,
         max_size=filters.max_size,
+        place_ids=None if filters.place is None else filters.place.ids or frozenset(),
     )
 
 
@@ -92,7 +100,12 @@ def list_page(
     page, total = catalog.list_files(selection_of(filters), offset, limit, order is Order.NEWEST)
     files = [
         Listed(
-            record.id, record.kind, Path(root) / record.relpath, record.size, record.mtime_ns / 1e9
+            record.id,
+            record.kind,
+            Path(root) / record.relpath,
+            record.size,
+            record.mtime_ns / 1e9,
+            None if record.facts.taken_ns is None else record.facts.taken_ns / 1e9,
         )
         for record, root in page
     ]

@@ -320,7 +320,7 @@ class Planner:
             if combined <= 0:
                 continue
             file = row.file
-            if not query.filters.accepts(path, file.kind, file.size, file.mtime_ns):
+            if not query.filters.accepts(path, file.kind, file.size, file.dated_ns, file.place_id):
                 filtered += strongest >= self.settings.floor
                 continue
             gathered = [
@@ -371,7 +371,10 @@ class Planner:
         # Where to play: the best evidence inside the file (a name has no place in it).
         top = next((reason for reason in reasons if reason.route is not Route.NAME), reasons[0])
         file = candidate.row.file
-        return Hit(file.id, file.kind, candidate.path, candidate.score, top.start, top.end, reasons)
+        taken = None if file.facts.taken_ns is None else file.facts.taken_ns / 1e9
+        return Hit(
+            file.id, file.kind, candidate.path, candidate.score, top.start, top.end, reasons, taken
+        )
 
     def _reason(self, evidence: _Evidence, asked: _Words) -> Reason:
         route, row, probe = evidence.route, evidence.row, evidence.probe

@@ -10,7 +10,10 @@ The language, by example::
     talk.wav@90-                   ... from 90 s to the end
     kind:photo  kind:audio,video   filters: kind (photo, audio, video, note; repeat = any of)
     in:~/Pictures                  only files under this folder (repeat = any of)
-    after:2024-01-01 before:2024-07  file date on or after / strictly before (YYYY[-MM[-DD]])
+    after:2024-01-01 before:2024-07  file date on or after / strictly before (YYYY[-MM[-DD]]):
+                                   when it was taken or recorded, else last modified
+    place:Lisbon  place:"São Paulo"  taken near a town (any of its names: Lisboa, 里斯本) or in
+                                   a country (place:Portugal)
     size>10MB  size<=1.5GiB        size bounds (B, KB, MB, GB are powers of 1000; KiB... of 1024)
 
 A bare word is an example file when it names an existing file (optionally with ``@START-END``)
@@ -120,6 +123,15 @@ Part = TextPart | ExamplePart
 
 
 @dataclass(frozen=True)
+class PlaceName:
+    """A ``place:`` filter: the name as written, and the GeoNames ids of the towns it names,
+    which the engine looks up before the filter is applied (None until then)."""
+
+    name: str
+    ids: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
 class Filters:
     """Every set field must hold for a file to be shown; empty collections mean "any"."""
 
@@ -129,8 +141,13 @@ class Filters:
     before: date | None = None  # file date strictly before this day
     min_size: int | None = None  # bytes, inclusive
     max_size: int | None = None  # bytes, inclusive
+    place: PlaceName | None = None
 
-    def accepts(self, path: Path, kind: FileKind, size: int, mtime_ns: int) -> bool:
+    def accepts(
+        self, path: Path, kind: FileKind, size: int, dated_ns: int, place_id: int | None = None
+    ) -> bool:
+        """Whether a file passes: ``dated_ns`` is its date (``FileRecord.dated_ns``: taken,
+        else modified), ``place_id`` the town it was taken near."""
         if self.kinds and kind not in self.kinds:
             return False
         if self.folders and not any(path.is_relative_to(folder) for folder in self.folders):
@@ -140,11 +157,13 @@ class Filters:
         if self.max_size is not None and size > self.max_size:
             return False
         if self.after is not None or self.before is not None:
-            day = date.fromtimestamp(mtime_ns / 1e9)
+            day = date.fromtimestamp(dated_ns / 1e9)
             if self.after is not None and day < self.after:
                 return False
             if self.before is not None and day >= self.before:
                 return False
+        if self.place is not None and (self.place.ids is None or place_id not in self.place.ids):
+            return False
         return True
 
     def format(self) -> list[str]:
@@ -160,6 +179,8 @@ class Filters:
             words.append(f"size>={self.min_size}B")
         if self.max_size is not None:
             words.append(f"size<={self.max_size}B")
+        if self.place is not None:
+            words.append(f'place:"{self.place.name}"')
         return words
 
 
@@ -270,6 +291,7 @@ class _Parser:
         self.folders: list[Path] = []
         self.dates: dict[str, date] = {}
         self.sizes: dict[str, int] = {}
+        self.place: PlaceName | None = None
         # A pending operator/weight: (sign, weight, position of the operator or weight)
         self.sign = 1.0
         self.weight: float | None = None
@@ -361,7 +383,7 @@ class _Parser:
     def read_word(self, token: _Token) -> None:
         name, colon, rest = token.text.partition(":")
         name = name.lower()
-        if colon and name in ("kind", "in", "after", "before"):
+        if colon and name in ("kind", "in", "after", "before", "place"):
             self.refuse_sign(token)
             value = token.value if token.value is not None else rest
             position = token.value_position if token.value is not None else token.position
@@ -372,6 +394,8 @@ class _Parser:
                 if not value:
                     raise self.error("in: needs a folder", position, QueryProblem.NO_FOLDER)
                 self.folders.append(self.path(value))
+            elif name == "place":
+                self.read_place(value, position)
             else:
                 self.read_date(name, value, position)
             return
@@ -465,6 +489,13 @@ class _Parser:
             raise self.error(f"{name}: given twice", position, QueryProblem.BAD_DATE)
         self.dates[name] = when
 
+    def read_place(self, value: str, position: int) -> None:
+        if not value.strip():
+            raise self.error("place: needs a name", position, QueryProblem.BAD_PLACE)
+        if self.place is not None:
+            raise self.error("place: given twice", position, QueryProblem.BAD_PLACE)
+        self.place = PlaceName(value.strip())
+
     def read_size(self, operator: str, value: str, position: int) -> None:
         match = _SIZE_VALUE.fullmatch(value)
         unit = match.group(2).lower() if match else ""
@@ -493,6 +524,7 @@ class _Parser:
             before=before,
             min_size=self.sizes.get("min"),
             max_size=self.sizes.get("max"),
+            place=self.place,
         )
         self.parts.extend(self.examples)
         if not self.parts and filters == Filters():

@@ -102,6 +102,7 @@ class Hit:
     start: float | None = None
     end: float | None = None
     reasons: tuple[Reason, ...] = ()
+    taken: float | None = None  # seconds since the epoch, when taken or recorded, if it says
 
     @property
     def strength(self) -> Strength:

@@ -133,15 +133,16 @@ def reason_json(reason: Reason) -> dict[str, Any]:
 
 
 def listed_line(rank: int, listed: Listed) -> str:
-    """One listed file: rank, date and time modified (local), kind, path."""
-    when = datetime.fromtimestamp(listed.modified).strftime("%Y-%m-%d %H:%M")
+    """One listed file: rank, its date and time (local: when taken or recorded, else last
+    modified, the date the listing goes by), kind, path."""
+    when = datetime.fromtimestamp(listed.dated).strftime("%Y-%m-%d %H:%M")
     return f"{rank:3}. {when}  {listed.kind.value:5}  {listed.path}"
 
 
 def listing_json(listing: Listing) -> dict[str, Any]:
     """``trove list --json``: ``files`` newest first from ``offset``, of ``total``; each with
-    its catalog id, absolute path, kind, size in bytes and modification time (seconds since
-    the epoch)."""
+    its catalog id, absolute path, kind, size in bytes, modification time and when it was taken
+    or recorded (seconds since the epoch; ``taken`` null where the file does not say)."""
     return {
         "schema": SCHEMA,
         "generation": listing.generation,
@@ -154,6 +155,7 @@ def listing_json(listing: Listing) -> dict[str, Any]:
                 "kind": listed.kind.value,
                 "size": listed.size,
                 "modified": round(listed.modified, 3),
+                "taken": None if listed.taken is None else round(listed.taken, 3),
             }
             for listed in listing.files
         ],

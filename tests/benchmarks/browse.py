@@ -77,10 +77,14 @@ def accepted(catalog: Catalog, filters: Filters, newest: bool = True) -> list[in
         record
         for record in catalog.files(status=FileStatus.INDEXED)
         if filters.accepts(
-            roots[record.root_id] / record.relpath, record.kind, record.size, record.mtime_ns
+            roots[record.root_id] / record.relpath,
+            record.kind,
+            record.size,
+            record.dated_ns,
+            record.place_id,
         )
     ]
-    kept.sort(key=lambda record: (record.mtime_ns, record.id), reverse=newest)
+    kept.sort(key=lambda record: (record.dated_ns, record.id), reverse=newest)
     return [record.id for record in kept]
 
 

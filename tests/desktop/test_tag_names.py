@@ -77,7 +77,7 @@ def test_tags_and_reasons_read_in_the_ui_language(
     said: str,
 ) -> None:
     assert install_translations(speaking, language) == language
-    assert ui_language(speaking) == language
+    assert ui_language() == language
     window = _window(qtbot, library, tmp_path / "cache")
     _search(qtbot, window, "大象" if language == "zh_CN" else "elefante")
     best = window.results.index(window.results.first_row() or 0)

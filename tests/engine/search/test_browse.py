@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind
+from engine.catalog.records import FileKind, MediaFacts
 from engine.search.browse import Order, list_page
-from engine.search.query import Filters
+from engine.search.query import Filters, PlaceName
 from tests.benchmarks.browse import accepted
 
 HOME = Path("/home/someone")
@@ -30,10 +30,14 @@ NAMES = [
 ]
 
 
+LISBON, PORTO = 2267057, 2735943  # GeoNames ids
+
+
 @pytest.fixture
 def catalog(tmp_path: Path) -> Catalog:
     """Files of both roots (one inside a folder of the other's name space) over three years,
-    some pending or failed (never listed)."""
+    some pending or failed (never listed); a third say when they were taken (a date apart from
+    their modification time, years earlier or later), and some of those where."""
     rng = np.random.default_rng(7)
     catalog = Catalog(tmp_path / "catalog.sqlite3")
     homes = [catalog.add_root(str(HOME)), catalog.add_root(str(HOME / "Phone" / "DCIM"))]
@@ -51,7 +55,12 @@ def catalog(tmp_path: Path) -> Catalog:
         seconds = time.mktime(date.fromordinal(day).timetuple()) + int(rng.integers(0, 86400))
         kind = kinds[Path(name).suffix]
         size = int(rng.integers(10, 10_000))
+        facts, place = MediaFacts(), None
+        if n % 3 == 0:
+            facts = MediaFacts(taken_ns=int((seconds + rng.integers(-2, 3) * 3e7) * 1e9))
+            place = (LISBON, PORTO, None)[n % 9 // 3]
         record = catalog.upsert_file(root.id, relpath, size, int(seconds * 1e9), str(n), kind)
+        catalog.set_facts([(record.id, facts, place)])
         if n % 7 == 3:
             catalog.mark_failed(record.id, "unreadable")
         elif n % 7 != 5:  # 5: left pending
@@ -76,6 +85,10 @@ FILTERS = [
     Filters(after=date(9999, 1, 1)),  # past what 64-bit nanoseconds hold
     Filters(before=date(9999, 1, 1)),
     Filters(after=date(1, 1, 1), before=date(1, 1, 2)),
+    Filters(place=PlaceName("Lisbon", frozenset({LISBON}))),
+    Filters(place=PlaceName("Portugal", frozenset({LISBON, PORTO})), after=date(2023, 1, 1)),
+    Filters(place=PlaceName("Nowhere", frozenset())),
+    Filters(place=PlaceName("not looked up")),  # takes nothing rather than everything
 ]
 
 

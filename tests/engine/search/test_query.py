@@ -15,6 +15,7 @@ from engine.search.query import (
     ExamplePart,
     Filters,
     ParseError,
+    PlaceName,
     Query,
     TextPart,
     parse,
@@ -281,3 +282,18 @@ def test_any_text_parses_or_fails_with_a_position_inside_it(text: str) -> None:
 @given(st.lists(_words, min_size=1, max_size=6))
 def test_bare_words_always_make_one_text_part(words: list[str]) -> None:
     assert read(" ".join(words)).parts == (TextPart(" ".join(words)),)
+
+
+def test_a_place_filter_keeps_its_name_for_the_engine_to_look_up() -> None:
+    query = read('place:"São Paulo" kind:photo')
+    assert query.browsing and query.filters.place == PlaceName("São Paulo")
+    assert read(query.format()).filters == query.filters
+    looked_up = Filters(place=PlaceName("Lisbon", frozenset({1, 2})))
+    photo = Path("/a.jpg")
+    assert looked_up.accepts(photo, FileKind.PHOTO, 1, 0, place_id=2)
+    assert not looked_up.accepts(photo, FileKind.PHOTO, 1, 0, place_id=3)
+    assert not looked_up.accepts(photo, FileKind.PHOTO, 1, 0)  # taken nowhere known
+    assert not query.filters.accepts(photo, FileKind.PHOTO, 1, 0, place_id=2)  # not looked up
+    for text, message in (("place:", "needs a name"), ("place:a place:b", "given twice")):
+        with pytest.raises(ParseError, match=message):
+            read(text)
