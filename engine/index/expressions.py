@@ -25,15 +25,12 @@ def literal(value: str) -> str:
 
 
 def _prefix_pattern(prefix: str) -> str:
-    """A ``like`` pattern matching names that begin with ``prefix``: its own ``%`` and ``_``
-    are escaped so that they match themselves."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return literal_raw(escaped + "%")
-
-
-def literal_raw(escaped: str) -> str:
-    """A literal of text whose backslashes are already escapes (for ``like``)."""
-    return '"' + escaped.replace('"', '\\"') + '"'
+    """A ``like`` pattern for names that begin with ``prefix``: its ``%`` and ``_`` are escaped
+    to match themselves. Milvus's ``like`` has no escape for a backslash, so the prefix is cut
+    at its first one: the pattern then matches more names than asked, never fewer, and the
+    planner's own filter (``Filters.accepts``) drops the extra ones."""
+    kept = prefix.split("\\", 1)[0]
+    return literal(kept.replace("%", "\\%").replace("_", "\\_") + "%")
 
 
 def _day_start(day: date) -> int:
@@ -42,16 +39,17 @@ def _day_start(day: date) -> int:
 
 
 def _folder(folder: Path, roots: Sequence[str]) -> str:
-    """Rows whose file lies in ``folder``: under a root that is the folder or inside it, or
-    under the part of a root that the folder is."""
+    """Rows whose file is ``folder`` or lies in it: under a root that is the folder or inside
+    it, or in the part of a root that the folder is."""
     text = str(folder)
     clauses = [f"root == {literal(text)}", f"root like {_prefix_pattern(text.rstrip('/') + '/')}"]
     for root in roots:
         inner = Path(root)
         if folder != inner and folder.is_relative_to(inner):
             relative = folder.relative_to(inner).as_posix()
+            below = f"relpath like {_prefix_pattern(relative + '/')}"
             clauses.append(
-                f"(root == {literal(root)} and relpath like {_prefix_pattern(relative + '/')})"
+                f"(root == {literal(root)} and (relpath == {literal(relative)} or {below}))"
             )
     return "(" + " or ".join(clauses) + ")"
 
