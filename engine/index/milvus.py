@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 MAX_K = 16384
 # Seconds a server may take to answer before it counts as unreachable.
 CONNECT_TIMEOUT = 10.0
+LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0}
 # VARCHAR limits (bytes): longer paths and texts are cut at a character boundary.
 PATH_BYTES = 4096
 TEXT_BYTES = 8192
@@ -71,7 +72,9 @@ def connect(library: Library) -> MilvusClient:
 
     try:
         if library.backend is Backend.MILVUS_LITE:
-            return MilvusClient(library.uri)
+            # Milvus Lite serves in this process and refuses pings more often than every five
+            # minutes (it closes the channel, and gRPC logs it): ping no more often.
+            return MilvusClient(library.uri, grpc_options=LITE_GRPC_OPTIONS)
         return MilvusClient(library.uri, token=library.token, timeout=CONNECT_TIMEOUT)
     except Exception as error:  # pymilvus raises its own, grpc's and the OS's errors alike
         raise unreachable(library, error) from error
@@ -128,9 +131,11 @@ class Collection:
             metric_type="IP",
             params={"M": self.hnsw.m, "efConstruction": self.hnsw.ef_construction},
         )
-        self.client.create_collection(
-            self.name, schema=schema, index_params=index, consistency_level="Strong"
-        )
+        self.client.create_collection(self.name, schema=schema, consistency_level="Strong")
+        # Not waited for: the wait asks for a timestamp, which Milvus Lite does not serve (its
+        # log fills with tracebacks); loading waits for the index on every kind alike.
+        self.client.create_index(self.name, index, sync=False)
+        self.client.load_collection(self.name)
 
     def drop(self) -> None:
         if self.exists():
