@@ -19,10 +19,10 @@ import logging
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from engine.search.query import Filters
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Milvus answers at most this many neighbours per query.
 MAX_K = 16384
@@ -142,8 +143,11 @@ class Collection:
             self.client.drop_collection(self.name)
 
     def ensure(self) -> None:
+        """Made if missing, loaded if not (a reopened Lite file has every collection released)."""
         if not self.exists():
             self.create()
+        elif "Loaded" not in str(self.client.get_load_state(self.name).get("state")):
+            self.load()
 
     def load(self) -> None:
         """Make it searchable (a reopened Lite file or a restarted server needs it)."""
@@ -156,8 +160,10 @@ class Collection:
     def present(self, ids: Ids) -> list[int]:
         if not len(ids):
             return []
-        found = self.client.query(
-            self.name, filter=f"item_id in {[int(i) for i in ids]}", output_fields=["item_id"]
+        found = self._loaded(
+            lambda: self.client.query(
+                self.name, filter=f"item_id in {[int(i) for i in ids]}", output_fields=["item_id"]
+            )
         )
         return [int(row["item_id"]) for row in found]
 
@@ -166,13 +172,31 @@ class Collection:
             self.client.delete(self.name, ids=[int(i) for i in ids])
 
     def count(self) -> int:
-        found = self.client.query(self.name, filter="", output_fields=["count(*)"])
+        found = self._loaded(
+            lambda: self.client.query(self.name, filter="", output_fields=["count(*)"])
+        )
         return int(found[0]["count(*)"])
+
+    def _loaded(self, ask: Callable[[], T]) -> T:
+        """``ask()``; if the collection was released (a restarted server, a Lite file opened
+        again), load it and ask once more."""
+        try:
+            return ask()
+        except Exception as error:
+            text = str(error).lower()
+            if "not loaded" not in text and "released" not in text:
+                raise
+        self.load()
+        return ask()
 
     def search(self, queries: Vectors, k: int, where: str = "") -> tuple[NDArray[np.float32], Ids]:
         k = min(k, MAX_K)
         params = {"metric_type": "IP", "params": {"ef": max(self.hnsw.ef_search, k)}}
-        answers = self._searched(queries, k, where, params)
+        answers = self._loaded(
+            lambda: self.client.search(
+                self.name, data=list(queries), limit=k, filter=where, search_params=params
+            )
+        )
         width = max((len(hits) for hits in answers), default=0)
         scores, ids = empty_result(len(queries), width)
         for row, hits in enumerate(answers):
@@ -180,24 +204,6 @@ class Collection:
                 ids[row, column] = int(hit["item_id"] if "item_id" in hit else hit["id"])
                 scores[row, column] = float(hit["distance"])
         return scores, ids
-
-    def _searched(
-        self, queries: Vectors, k: int, where: str, params: dict[str, Any]
-    ) -> list[list[dict[str, Any]]]:
-        def ask() -> list[list[dict[str, Any]]]:
-            answered = self.client.search(
-                self.name, data=list(queries), limit=k, filter=where, search_params=params
-            )
-            return [list(hits) for hits in answered]
-
-        try:
-            return ask()
-        except Exception as error:
-            if "not loaded" not in str(error).lower():
-                raise
-        # A restarted server, or a Lite file opened again: load, then ask once more.
-        self.load()
-        return ask()
 
     def export(self, batch: int) -> Iterator[tuple[Ids, Vectors]]:
         iterator = self.client.query_iterator(
@@ -366,15 +372,21 @@ class MilvusSpaces:
         that is missing or of another dimension (all of them when the catalog delivered to
         another library before), then deliver what is waiting. Returns the spaces rebuilt."""
         self._catalog = catalog
-        client = self._connected()
+        self._connected()
         changed = catalog.set_outbox_target(self.library.uri)
         rebuilt = []
-        for space, dim in catalog.spaces().items():
-            collection = self._collection(space, dim)
-            if changed or collection.stored_dim() != dim:
-                self._rebuild(collection)
-                rebuilt.append(space)
-        log.debug("Milvus library %s open (%s)", self.library.uri, client.get_server_version())
+        try:
+            for space, dim in catalog.spaces().items():
+                collection = self._collection(space, dim)
+                if changed or collection.stored_dim() != dim:
+                    self._rebuild(collection)
+                    rebuilt.append(space)
+                else:
+                    collection.ensure()
+        except LibraryError:
+            raise
+        except Exception as error:
+            raise unreachable(self.library, error) from error
         self.deliver()
         return rebuilt
 
