@@ -15,7 +15,7 @@ from engine.index.base import VectorIndex
 from engine.index.flat import FlatIndex
 from engine.index.hnsw import HnswIndex, HnswParams
 from engine.index.library import Library
-from engine.index.milvus import MilvusIndex
+from engine.index.milvus import Collection, MilvusIndex, connect
 from engine.index.spaces import SpaceIndexes
 from engine.index.storage import IndexFileError
 from engine.search.planner import VectorSearch
@@ -27,7 +27,8 @@ Index = FlatIndex | HnswIndex | MilvusIndex
 # A Milvus collection lives in its library, not in a file of its own: each test gets a fresh
 # Milvus Lite file, and every index the test makes is that library's one collection.
 FILE_KINDS = ("flat", "hnsw")
-MILVUS_KINDS = ("milvus-lite",)
+# The server (one per session, tests/engine/index/milvus_server.py): a fresh collection per test.
+MILVUS_KINDS = ("milvus-lite", "milvus-server")
 
 
 def as_protocol(flat: FlatIndex, hnsw: HnswIndex, milvus: MilvusIndex) -> list[VectorIndex]:
@@ -43,14 +44,25 @@ def make(
     if request.param == "hnsw":
         # never rebuilt here, so that tombstones are what the contract exercises
         return lambda dim: HnswIndex(dim, HnswParams(rebuild_fraction=1.0))
-    library = Library.parse(str(tmp_path_factory.mktemp("milvus") / "library.db"))
+    if request.param == "milvus-lite":
+        library = Library.parse(str(tmp_path_factory.mktemp("milvus") / "library.db"))
+        return lambda dim: MilvusIndex(library, "contract", dim)
+    # One collection for the session, emptied for each test: making one on the server takes
+    # 3-4 s (its index and load), emptying it a few milliseconds.
+    library = Library.parse(request.getfixturevalue("milvus_server").uri)
+    MilvusIndex(library, "contract", DIM).close()  # made once
+    emptied = Collection(connect(library), "contract", DIM, HnswParams())
+    emptied.client.delete(emptied.name, filter="item_id >= 0")
+    emptied.client.close()
     return lambda dim: MilvusIndex(library, "contract", dim)
 
 
 @pytest.fixture
-def file_kind(make: Callable[[int], Index]) -> Callable[[int], Index]:
+def file_kind(
+    request: pytest.FixtureRequest, make: Callable[[int], Index]
+) -> Callable[[int], Index]:
     """Only the kinds that keep an index in a file of its own (the file tests' subject)."""
-    if not isinstance(make(1), FlatIndex | HnswIndex):
+    if request.node.callspec.params["make"] not in FILE_KINDS:
         pytest.skip("a Milvus collection is kept by Milvus, not in a file Trove writes")
     return make
 
