@@ -14,10 +14,12 @@ count right after an insert one short).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -43,10 +45,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+COLLECTION_PREFIX = "trove_"
 # Milvus answers at most this many neighbours per query.
 MAX_K = 16384
-# Seconds a server may take to answer before it counts as unreachable.
+# Seconds a server may take to connect, and to answer one call (retries included), before it
+# counts as unreachable; after a failed delivery the next waits ``RETRY_AFTER`` seconds, so
+# that indexing while the server is away does not wait on it for every file.
 CONNECT_TIMEOUT = 10.0
+CALL_TIMEOUT = 10.0
+RETRY_AFTER = 30.0
 LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0}
 # VARCHAR limits (bytes): longer paths and texts are cut at a character boundary.
 PATH_BYTES = 4096
@@ -59,7 +66,7 @@ def collection_name(space: str) -> str:
     """A Milvus collection name for ``space`` (letters, digits and ``_`` only): readable, and
     distinct even when two names clean up alike."""
     readable = re.sub(r"[^A-Za-z0-9_]", "_", space)[:60]
-    return f"trove_{readable}_{hashlib.sha1(space.encode()).hexdigest()[:8]}"
+    return f"{COLLECTION_PREFIX}{readable}_{hashlib.sha1(space.encode()).hexdigest()[:8]}"
 
 
 def _cut(text: str, limit: int) -> str:
@@ -97,13 +104,13 @@ class Collection:
         self.name = collection_name(space)
 
     def exists(self) -> bool:
-        return bool(self.client.has_collection(self.name))
+        return bool(self.client.has_collection(self.name, timeout=CALL_TIMEOUT))
 
     def stored_dim(self) -> int | None:
         """The dimension of the collection's vectors, if it exists."""
         if not self.exists():
             return None
-        for described in self.client.describe_collection(self.name)["fields"]:
+        for described in self.client.describe_collection(self.name, timeout=CALL_TIMEOUT)["fields"]:
             if described["name"] == "vector":
                 return int(described["params"]["dim"])
         return None
@@ -136,44 +143,51 @@ class Collection:
         # Not waited for: the wait asks for a timestamp, which Milvus Lite does not serve (its
         # log fills with tracebacks); loading waits for the index on every kind alike.
         self.client.create_index(self.name, index, sync=False)
-        self.client.load_collection(self.name)
+        self.client.load_collection(self.name, timeout=CALL_TIMEOUT)
 
     def drop(self) -> None:
         if self.exists():
-            self.client.drop_collection(self.name)
+            self.client.drop_collection(self.name, timeout=CALL_TIMEOUT)
 
     def ensure(self) -> None:
         """Made if missing, loaded if not (a reopened Lite file has every collection released)."""
         if not self.exists():
             self.create()
-        elif "Loaded" not in str(self.client.get_load_state(self.name).get("state")):
+        elif "Loaded" not in str(
+            self.client.get_load_state(self.name, timeout=CALL_TIMEOUT).get("state")
+        ):
             self.load()
 
     def load(self) -> None:
         """Make it searchable (a reopened Lite file or a restarted server needs it)."""
-        self.client.load_collection(self.name)
+        self.client.load_collection(self.name, timeout=CALL_TIMEOUT)
 
     def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.client.upsert(self.name, list(rows))
+            self.client.upsert(self.name, list(rows), timeout=CALL_TIMEOUT)
 
     def present(self, ids: Ids) -> list[int]:
         if not len(ids):
             return []
         found = self._loaded(
             lambda: self.client.query(
-                self.name, filter=f"item_id in {[int(i) for i in ids]}", output_fields=["item_id"]
+                self.name,
+                filter=f"item_id in {[int(i) for i in ids]}",
+                output_fields=["item_id"],
+                timeout=CALL_TIMEOUT,
             )
         )
         return [int(row["item_id"]) for row in found]
 
     def delete(self, ids: Sequence[int]) -> None:
         if ids:
-            self.client.delete(self.name, ids=[int(i) for i in ids])
+            self.client.delete(self.name, ids=[int(i) for i in ids], timeout=CALL_TIMEOUT)
 
     def count(self) -> int:
         found = self._loaded(
-            lambda: self.client.query(self.name, filter="", output_fields=["count(*)"])
+            lambda: self.client.query(
+                self.name, filter="", output_fields=["count(*)"], timeout=CALL_TIMEOUT
+            )
         )
         return int(found[0]["count(*)"])
 
@@ -194,7 +208,12 @@ class Collection:
         params = {"metric_type": "IP", "params": {"ef": max(self.hnsw.ef_search, k)}}
         answers = self._loaded(
             lambda: self.client.search(
-                self.name, data=list(queries), limit=k, filter=where, search_params=params
+                self.name,
+                data=list(queries),
+                limit=k,
+                filter=where,
+                search_params=params,
+                timeout=CALL_TIMEOUT,
             )
         )
         width = max((len(hits) for hits in answers), default=0)
@@ -392,6 +411,7 @@ class MilvusSpaces:
         self._collections: dict[str, Collection] = {}
         self._lock = threading.RLock()  # one delivery at a time; searches take it briefly
         self._warned = False
+        self._retry_at = 0.0  # time.monotonic() before which deliveries do not try
 
     # --- opening ------------------------------------------------------------------------
 
@@ -404,6 +424,8 @@ class MilvusSpaces:
         changed = catalog.set_outbox_target(self.library.uri)
         rebuilt = []
         try:
+            if changed:
+                self._forget_other_catalogs()
             for space, dim in catalog.spaces().items():
                 collection = self._collection(space, dim)
                 if changed or collection.stored_dim() != dim:
@@ -417,6 +439,15 @@ class MilvusSpaces:
             raise unreachable(self.library, error) from error
         self.deliver()
         return rebuilt
+
+    def _forget_other_catalogs(self) -> None:
+        """A library is written by one catalog: when this catalog first delivers to it, Trove's
+        collections there (of another catalog, or of this one's older self) go, and are made
+        again from this catalog, each space as it comes."""
+        client = self._connected()
+        for name in client.list_collections():
+            if name.startswith(COLLECTION_PREFIX):
+                client.drop_collection(name)
 
     def _connected(self) -> MilvusClient:
         if self._client is None:
@@ -460,25 +491,41 @@ class MilvusSpaces:
 
     # --- changes: delivered from the outbox -----------------------------------------------
 
-    def deliver(self, limit: int = 4096) -> int:
+    def deliver(self, limit: int = 4096, force: bool = False) -> int:
         """Send every outbox note to Milvus; returns how many rows went. A library that cannot
-        be reached leaves the notes for the next call (logged once until it is back)."""
+        be reached leaves the notes for a later call (logged once until it is back), and calls
+        in the next ``RETRY_AFTER`` seconds do not try unless ``force``d."""
         catalog = self._source()
         sent = 0
         with self._lock:
+            if not force and time.monotonic() < self._retry_at:
+                return 0
             while (batch := catalog.outbox_pending(limit)).last_id:
                 try:
                     self._send(batch)
                 except Exception as error:
-                    if not self._warned:
-                        log.warning("%s; the changes wait in the catalog", unreachable(
-                            self.library, error))  # fmt: skip
-                        self._warned = True
+                    self._lost(error)
                     return sent
                 catalog.outbox_delivered(batch)
-                self._warned = False
+                self._warned, self._retry_at = False, 0.0
                 sent += len(batch.upserts) + len(batch.deletes)
         return sent
+
+    def _lost(self, error: Exception) -> None:
+        """The library did not answer: say so once, start afresh with the next try (a client
+        whose server went away does not always find it back)."""
+        if not self._warned:
+            log.warning("%s; the changes wait in the catalog", unreachable(self.library, error))
+            self._warned = True
+        self._retry_at = time.monotonic() + RETRY_AFTER
+        self._drop_client()
+
+    def _drop_client(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+        self._client = None
+        self._collections = {}
 
     def _send(self, batch: OutboxBatch) -> None:
         spaces = self._source().spaces()
@@ -508,7 +555,8 @@ class MilvusSpaces:
         return count
 
     def save(self) -> None:
-        self.deliver()
+        """The writer's checkpoint: try the library even if it was just away."""
+        self.deliver(force=True)
 
     # --- queries ------------------------------------------------------------------------
 
@@ -531,6 +579,7 @@ class MilvusSpaces:
                 return empty_result(len(rows))
             return collection.search(checked, k, where)
         except Exception as error:
+            self._drop_client()
             raise unreachable(self.library, error) from error
 
     def count(self, name: str) -> int:
@@ -560,7 +609,4 @@ class MilvusSpaces:
 
     def close(self) -> None:
         with self._lock:
-            if self._client is not None:
-                self._client.close()
-            self._client = None
-            self._collections = {}
+            self._drop_client()

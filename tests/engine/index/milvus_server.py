@@ -26,9 +26,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+SESSION_TTL = 3
 # Files the server leaves outside its data folder.
 LEFTOVERS = ("/run/milvus/standalone.pid", "/tmp/milvus/server_id_*")
 
@@ -41,15 +43,19 @@ def _pump(source: socket.socket, target: socket.socket) -> None:
         target.shutdown(socket.SHUT_WR)
 
 
-def relay(listener: socket.socket, connect: tuple[int, str | tuple[str, int]]) -> None:
-    """Forward every connection ``listener`` accepts to a new socket of ``connect``'s family
-    and address, both ways, until the listener is closed."""
-    family, address = connect
+Target = tuple[int, str | tuple[str, int]]
+
+
+def relay(listener: socket.socket, target: Callable[[], Target]) -> None:
+    """Forward every connection ``listener`` accepts to a new socket of the family and address
+    ``target()`` names then (a restarted server may listen on another port), both ways, until
+    the listener is closed."""
     while True:
         try:
             accepted, _ = listener.accept()
         except OSError:
             return
+        family, address = target()
         outgoing = socket.socket(family, socket.SOCK_STREAM)
         try:
             outgoing.connect(address)
@@ -80,12 +86,15 @@ def _serve(data_dir: Path, socket_path: Path) -> None:
     before = {path for pattern in LEFTOVERS for path in glob.glob(pattern)}
     server = MilvusServer()
     server.set_base_dir(str(data_dir))
+    # A killed server's session lease must run out before a new one starts: 30 s by default
+    # (a restart took 54 s), 3 s here.
+    server.config.set("common.session.ttl", SESSION_TTL)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(socket_path))
     listener.listen(64)
     threading.Thread(
         target=relay,
-        args=(listener, (socket.AF_INET, ("127.0.0.1", server.listen_port))),
+        args=(listener, lambda: (socket.AF_INET, ("127.0.0.1", server.listen_port))),
         daemon=True,
     ).start()
     try:
@@ -142,7 +151,9 @@ class NamespacedMilvus:
         port = self._listener.getsockname()[1]
         self.uri = f"http://127.0.0.1:{port}"
         threading.Thread(
-            target=relay, args=(self._listener, (socket.AF_UNIX, str(self._socket))), daemon=True
+            target=relay,
+            args=(self._listener, lambda: (socket.AF_UNIX, str(self._socket))),
+            daemon=True,
         ).start()
         self.start()
 
