@@ -8,8 +8,9 @@ hands it, so a write the process did not live to deliver is delivered by the nex
 
 Each row carries what a hit is shown with (file, kind, root, relative path, times, size, text),
 and the root is the partition key, so a folder filter reads only that root's partitions.
-Reads are "Strong": a writer sees its own writes (a server's default, "Bounded", may answer a
-count right after an insert one short).
+Counts are read "Strong" and searches "Session": either way a writer sees its own writes (a
+server's default, "Bounded", may answer a count right after an insert one short), and a search
+does not wait for the server's next time tick.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ MAX_K = 16384
 # that indexing while the server is away does not wait on it for every file.
 CONNECT_TIMEOUT = 10.0
 CALL_TIMEOUT = 10.0
+# Loading a large collection (a restarted server, a reopened Lite file) waits for its index.
+LOAD_TIMEOUT = 600.0
 RETRY_AFTER = 30.0
 LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_without_calls": 0}
 # VARCHAR limits (bytes): longer paths and texts are cut at a character boundary.
@@ -143,7 +146,7 @@ class Collection:
         # Not waited for: the wait asks for a timestamp, which Milvus Lite does not serve (its
         # log fills with tracebacks); loading waits for the index on every kind alike.
         self.client.create_index(self.name, index, sync=False)
-        self.client.load_collection(self.name, timeout=CALL_TIMEOUT)
+        self.client.load_collection(self.name, timeout=LOAD_TIMEOUT)
 
     def drop(self) -> None:
         if self.exists():
@@ -160,7 +163,7 @@ class Collection:
 
     def load(self) -> None:
         """Make it searchable (a reopened Lite file or a restarted server needs it)."""
-        self.client.load_collection(self.name, timeout=CALL_TIMEOUT)
+        self.client.load_collection(self.name, timeout=LOAD_TIMEOUT)
 
     def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -214,6 +217,9 @@ class Collection:
                 filter=where,
                 search_params=params,
                 timeout=CALL_TIMEOUT,
+                # Strong waits for the server's next time tick (about 200 ms a query on 2.3.5);
+                # Session still sees every write this client made.
+                consistency_level="Session",
             )
         )
         width = max((len(hits) for hits in answers), default=0)

@@ -157,6 +157,11 @@ class NamespacedMilvus:
         ).start()
         self.start()
 
+    @property
+    def pid(self) -> int:
+        """The namespace's first process: the server runs below it."""
+        return self._child.pid
+
     def _ask(self, command: str) -> None:
         stdin, stdout = self._child.stdin, self._child.stdout
         assert stdin is not None and stdout is not None
