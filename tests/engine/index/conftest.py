@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from engine.catalog.catalog import Catalog
 from tests.engine.index.milvus_server import NamespacedMilvus, unshare_refusal
 
 
@@ -28,3 +30,11 @@ def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Namespac
     server = NamespacedMilvus(tmp_path_factory.mktemp("milvus-server"))
     yield server
     server.close()
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
+    """A fresh catalog, for the tests of what it delivers to Milvus."""
+    opened = Catalog(tmp_path / "catalog.sqlite3")
+    yield opened
+    opened.close()

@@ -31,13 +31,6 @@ def items(rng: np.random.Generator, count: int) -> list[Item]:
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    opened = Catalog(tmp_path / "catalog.sqlite3")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def spaces(tmp_path: Path, catalog: Catalog) -> Iterator[MilvusSpaces]:
     opened = MilvusSpaces(Library.parse(str(tmp_path / "library.db")))
     opened.open(catalog)

@@ -21,13 +21,6 @@ from tests.engine.index.test_milvus_outbox import SPACE, catalog_ids, items
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    opened = Catalog(tmp_path / "catalog.sqlite3")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def spaces(milvus_server: NamespacedMilvus, catalog: Catalog) -> Iterator[MilvusSpaces]:
     opened = MilvusSpaces(Library.parse(milvus_server.uri))
     opened.open(catalog)  # a new catalog: its collections are made afresh
