@@ -520,6 +520,8 @@ class Trove:
         if "pipeline" in self.__dict__:  # made: it may be running
             self.pipeline.cancel()
         self.indexes.save()
+        if isinstance(self.indexes, MilvusSpaces):
+            self.indexes.close()  # its connection; FAISS indexes are left to the process
         self.catalog.close()
 
     def __enter__(self) -> Trove:

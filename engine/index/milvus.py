@@ -382,6 +382,8 @@ class OutboxSource(Protocol):
 
     def roots(self) -> list[Root]: ...
 
+    def outbox_target(self) -> str | None: ...
+
     def set_outbox_target(self, uri: str | None) -> bool: ...
 
     def outbox_pending(self, limit: int = 4096) -> OutboxBatch: ...
@@ -427,7 +429,9 @@ class MilvusSpaces:
         another library before), then deliver what is waiting. Returns the spaces rebuilt."""
         self._catalog = catalog
         self._connected()
-        changed = catalog.set_outbox_target(self.library.uri)
+        # A new target is set only once every collection is made (open runs before any
+        # writer): a rebuild cut short is started again by the next open, not taken as done.
+        changed = catalog.outbox_target() != self.library.uri
         rebuilt = []
         try:
             if changed:
@@ -443,6 +447,8 @@ class MilvusSpaces:
             raise
         except Exception as error:
             raise unreachable(self.library, error) from error
+        if changed:
+            catalog.set_outbox_target(self.library.uri)
         self.deliver()
         return rebuilt
 
@@ -585,7 +591,8 @@ class MilvusSpaces:
                 return empty_result(len(rows))
             return collection.search(checked, k, where)
         except Exception as error:
-            self._drop_client()
+            with self._lock:  # the next call connects afresh
+                self._drop_client()
             raise unreachable(self.library, error) from error
 
     def count(self, name: str) -> int:

@@ -4,11 +4,12 @@ then through a Milvus Lite file and the real Milvus server, each made from the s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from engine.cli import DEMO_QUERIES
+from engine.cli import DEMO_QUERIES, ENGINE_ERROR, OK, main
 from engine.facade import Library, Trove
 from models.manifest import Manifest
 from tests import media
@@ -69,3 +70,33 @@ def test_each_backend_gives_the_demo_queries_the_same_top_hits_as_faiss(
             [score for _, score in expected], abs=2e-3
         ), query
         assert {name for name, _ in got} == {name for name, _ in expected}, query
+
+
+@pytest.mark.slow
+def test_the_command_line_takes_a_library(
+    indexed: tuple[Path, dict[str, list[tuple[str, float]]]],
+    dev_pack: Manifest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data, faiss_hits = indexed
+    options = ["--data-dir", str(data), "--pack", str(dev_pack.root)]
+    library = ["--library", str(tmp_path / "library.db")]
+    capsys.readouterr()
+    assert main([*options, "search", "a cat", "--json", *library]) == OK
+    found = json.loads(capsys.readouterr().out)
+    assert [Path(hit["path"]).name for hit in found["hits"][:TOP]] == [
+        name for name, _ in faiss_hits["a cat"]
+    ]
+    assert main([*options, "doctor", *library]) == OK
+    said = capsys.readouterr().out
+    assert f"library: milvus-lite {tmp_path / 'library.db'}, Milvus milvus_lite-" in said
+    assert "consistent with the catalog" in said
+    assert main([*options, "rebuild", *library]) == OK
+    assert "rebuilt" in capsys.readouterr().out
+    assert main([*options, "rebuild"]) == ENGINE_ERROR  # FAISS files rebuild themselves
+    away = ["--library", "http://127.0.0.1:9"]  # the discard port: nobody there
+    assert main([*options, "search", "a cat", *away]) == ENGINE_ERROR
+    error = capsys.readouterr().err
+    assert error.startswith("trove: cannot reach the Milvus library http://127.0.0.1:9: ")
+    assert error.count("\n") == 1 and "Traceback" not in error
