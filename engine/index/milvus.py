@@ -54,6 +54,10 @@ MAX_K = 16384
 # that indexing while the server is away does not wait on it for every file.
 CONNECT_TIMEOUT = 10.0
 CALL_TIMEOUT = 10.0
+# A write of a few thousand rows to Milvus Lite, in this process (it cannot be unreachable):
+# it took over 10 s for 2,000 on a busy two-core machine once it held tens of thousands. A
+# server's write that times out is simply delivered again later, so it keeps CALL_TIMEOUT.
+LITE_WRITE_TIMEOUT = 120.0
 # Loading a large collection (a restarted server, a reopened Lite file) waits for its index.
 LOAD_TIMEOUT = 600.0
 RETRY_AFTER = 30.0
@@ -102,9 +106,24 @@ def unreachable(library: Library, error: BaseException) -> LibraryError:
 class Collection:
     """One space's collection in a library: create, write, search. Not locked: callers are."""
 
-    def __init__(self, client: MilvusClient, space: str, dim: int, hnsw: HnswParams) -> None:
+    def __init__(
+        self,
+        client: MilvusClient,
+        space: str,
+        dim: int,
+        hnsw: HnswParams,
+        write_timeout: float = CALL_TIMEOUT,
+    ) -> None:
         self.client, self.space, self.dim, self.hnsw = client, space, dim, hnsw
+        self.write_timeout = write_timeout
         self.name = collection_name(space)
+
+    @classmethod
+    def of(cls, library: Library, client: MilvusClient, space: str, dim: int,
+           hnsw: HnswParams) -> Collection:  # fmt: skip
+        """The collection of ``space`` in ``library``, with the write timeout its kind needs."""
+        lite = library.backend is Backend.MILVUS_LITE
+        return cls(client, space, dim, hnsw, LITE_WRITE_TIMEOUT if lite else CALL_TIMEOUT)
 
     def exists(self) -> bool:
         return bool(self.client.has_collection(self.name, timeout=CALL_TIMEOUT))
@@ -167,7 +186,7 @@ class Collection:
 
     def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.client.upsert(self.name, list(rows), timeout=CALL_TIMEOUT)
+            self.client.upsert(self.name, list(rows), timeout=self.write_timeout)
 
     def present(self, ids: Ids) -> list[int]:
         if not len(ids):
@@ -184,7 +203,7 @@ class Collection:
 
     def delete(self, ids: Sequence[int]) -> None:
         if ids:
-            self.client.delete(self.name, ids=[int(i) for i in ids], timeout=CALL_TIMEOUT)
+            self.client.delete(self.name, ids=[int(i) for i in ids], timeout=self.write_timeout)
 
     def count(self) -> int:
         found = self._loaded(
@@ -324,7 +343,9 @@ class MilvusIndex:
         self._collection: Collection | None = self._opened()
 
     def _opened(self) -> Collection:
-        collection = Collection(connect(self.library), self.space, self.dim, self.hnsw)
+        collection = Collection.of(
+            self.library, connect(self.library), self.space, self.dim, self.hnsw
+        )
         found = collection.stored_dim()
         if found is not None and found != self.dim:
             raise ValueError(f"{collection.name} holds {found}-d vectors, not {self.dim}-d")
@@ -470,7 +491,7 @@ class MilvusSpaces:
         with self._lock:
             found = self._collections.get(space)
             if found is None:
-                found = Collection(self._connected(), space, dim, self.hnsw)
+                found = Collection.of(self.library, self._connected(), space, dim, self.hnsw)
                 self._collections[space] = found
             return found
 

@@ -140,7 +140,8 @@ def milvus_row(
 ) -> Row:  # fmt: skip
     gc.collect()
     before = rss_mib()
-    collection = Collection(connect(Library.parse(uri)), "benchmark", DIM, HnswParams())
+    library = Library.parse(uri)
+    collection = Collection.of(library, connect(library), "benchmark", DIM, HnswParams())
     collection.drop()
     collection.create()
     began = time.perf_counter()

@@ -68,10 +68,24 @@ def relay(listener: socket.socket, target: Callable[[], Target]) -> None:
 
 
 def _clean_leftovers(before: set[str]) -> None:
+    """Delete what the server wrote outside its data folder (not what was there before), and
+    its folders when they are empty and were not there before either."""
     for pattern in LEFTOVERS:
         for path in set(glob.glob(pattern)) - before:
             with contextlib.suppress(OSError):
                 os.unlink(path)
+        folder = os.path.dirname(pattern)
+        if folder not in before:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # only an empty one goes
+
+
+def _present() -> set[str]:
+    """The server's files and folders outside its data folder that exist now."""
+    found = {path for pattern in LEFTOVERS for path in glob.glob(pattern)}
+    return found | {
+        os.path.dirname(pattern) for pattern in LEFTOVERS if os.path.isdir(os.path.dirname(pattern))
+    }
 
 
 def _serve(data_dir: Path, socket_path: Path) -> None:
@@ -83,7 +97,7 @@ def _serve(data_dir: Path, socket_path: Path) -> None:
     # the server's own output) to stderr.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    before = {path for pattern in LEFTOVERS for path in glob.glob(pattern)}
+    before = _present()
     server = MilvusServer()
     server.set_base_dir(str(data_dir))
     # A killed server's session lease must run out before a new one starts: 30 s by default
