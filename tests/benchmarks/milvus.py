@@ -253,8 +253,10 @@ its build.
 
 When to choose which: FAISS files (the default) for one laptop: the fastest queries, nothing \
 to run. Milvus Lite when a library should live in one file that another Trove can be pointed \
-at, or to try Milvus before a server; it is slower than FAISS per query and to write, it keeps \
-its index in this process's memory like FAISS, and one process at a time may open it. A Milvus \
+at, or to try Milvus before a server; it is the slowest here, to build its index and per \
+query (tens of times FAISS's), it keeps that index in Trove's own memory, and one process at a \
+time may open it. A kind filter inside Milvus keeps recall where FAISS's ask-for-more-and-keep \
+loses some. A Milvus \
 server when the library must be shared by several machines or outgrow one process's memory: \
 indexed once on an always-on machine, searched from every laptop over the network; the \
 vectors and their index live in the server's memory, not Trove's, and queries pay a network \
