@@ -95,6 +95,7 @@ def test_the_command_line_takes_a_library(
     assert main([*options, "rebuild", *library]) == OK
     assert "rebuilt" in capsys.readouterr().out
     assert main([*options, "rebuild"]) == ENGINE_ERROR  # FAISS files rebuild themselves
+    assert "rebuild is for a Milvus library" in capsys.readouterr().err
     away = ["--library", "http://127.0.0.1:9"]  # the discard port: nobody there
     assert main([*options, "search", "a cat", *away]) == ENGINE_ERROR
     error = capsys.readouterr().err
