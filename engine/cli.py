@@ -9,7 +9,13 @@
     trove status                             counts per kind, files that could not be read
     trove doctor                             execution providers, model pack, index health
     trove repair                             rebuild a damaged catalog, index what was lost
+    trove rebuild --library URI              make a Milvus library's collections again
     trove demo [FOLDER]                      index the demo folder and search it
+
+Every command but ``repair`` takes ``--library URI``: where the vectors are searched. FAISS files
+in the data folder by default; ``FILE.db`` a Milvus Lite file; ``http(s)://host:port`` a Milvus
+server or cluster, its token read from the OS keyring or ``--token-file`` (a file only its owner
+may read). The catalog in the data folder stays the source of truth either way.
 
 Global options: ``--data-dir DIR`` (default: the user's data folder, or $TROVE_DATA), ``--pack``,
 ``--device``, ``--threads``. Exit codes: 0 ok, 1 no result, 2 bad usage (a malformed query, an
@@ -110,16 +116,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=0, help="inference threads (0: auto)")
     parser.add_argument("-v", "--verbose", action="store_true")
     commands = parser.add_subparsers(dest="command", required=True)
+    where = _OneLineParser(add_help=False)
+    where.add_argument("--library", metavar="URI", help="FILE.db or http(s)://host:port")
+    where.add_argument("--token-file", type=Path, metavar="FILE", help="a Milvus server's token")
 
-    add = commands.add_parser("add", help="watch a folder")
+    add = commands.add_parser("add", parents=[where], help="watch a folder")
     add.add_argument("folder", type=Path)
     add.add_argument("--exclude", action="append", default=[], metavar="GLOB")
-    remove = commands.add_parser("remove", help="forget a folder")
+    remove = commands.add_parser("remove", parents=[where], help="forget a folder")
     remove.add_argument("folder", type=Path)
-    index = commands.add_parser("index", help="bring the index up to date")
+    index = commands.add_parser("index", parents=[where], help="bring the index up to date")
     index.add_argument("--watch", action="store_true", help="then keep it current until Ctrl-C")
 
-    search = commands.add_parser("search", help="search by text or by example")
+    search = commands.add_parser("search", parents=[where], help="search by text or by example")
     search.add_argument("query", nargs="?", default="")
     search.add_argument(
         "--like",
@@ -141,7 +150,9 @@ def _parser() -> argparse.ArgumentParser:
         help="tags in this language (the pack's label files); English by default",
     )
 
-    listing = commands.add_parser("list", help="list the files a filter chooses, newest first")
+    listing = commands.add_parser(
+        "list", parents=[where], help="list the files a filter chooses, newest first"
+    )
     listing.add_argument("query", nargs="?", default="", help='filters: kind:audio in:"~/Music"')
     listing.add_argument("--kind", action="append", choices=KINDS, default=[])
     listing.add_argument("--limit", type=_limit, default=50, metavar="N", help="1 to 10,000")
@@ -149,10 +160,13 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--oldest", action="store_true", help="oldest first")
     listing.add_argument("--json", action="store_true")
 
-    commands.add_parser("status", help="counts and unreadable files")
-    commands.add_parser("doctor", help="execution providers, model pack, index health")
+    commands.add_parser("status", parents=[where], help="counts and unreadable files")
+    commands.add_parser(
+        "doctor", parents=[where], help="execution providers, model pack, index health"
+    )
     commands.add_parser("repair", help="rebuild a damaged catalog, then index what was lost")
-    demo = commands.add_parser("demo", help="index the demo folder and search it")
+    commands.add_parser("rebuild", parents=[where], help="make a Milvus library again")
+    demo = commands.add_parser("demo", parents=[where], help="index the demo folder and search it")
     demo.add_argument("folder", type=Path, nargs="?")
     return parser
 
@@ -405,9 +419,26 @@ def _doctor(trove: Trove, pack: Path | None) -> int:
     else:
         taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup.stat().st_mtime))
         print(f"backup: {backup} (taken {taken})")
+    return _doctor_library(trove)
+
+
+def _doctor_library(trove: Trove) -> int:
+    """Where the vectors are searched, and whether they are in step with the catalog."""
+    report = trove.library_report()
+    if report is None:
+        print(f"library: FAISS files in {trove.data_dir}")
+    else:
+        print(f"library: {report.backend.value} {report.uri}, Milvus {report.version}")
+        for space, rows in report.collections.items():
+            print(f"  collection of {space:21} {rows} rows")
+        if report.undelivered:
+            print(f"  {report.undelivered} changes wait in the catalog's outbox")
     status = trove.status()
     for space, (stored, indexed) in status.spaces.items():
         print(f"  {space:26} {stored} vectors in the catalog, {indexed} in the index")
+    if not status.consistent and report is not None:
+        print("index: out of step with the catalog; `trove rebuild --library URI` mends it")
+        return ENGINE_ERROR
     if not status.consistent:
         print("index: out of step with the catalog; it is rebuilt on the next start")
         return ENGINE_ERROR
@@ -444,7 +475,7 @@ def _repair(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from engine.datadir import demo_data_dir, demo_folder
-    from engine.facade import Trove
+    from engine.facade import Library, Trove
 
     if args.command == "repair":
         return _repair(args)
@@ -455,7 +486,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"trove: no demo folder at {args.folder} (./dev demo makes one)", file=sys.stderr)
             return BAD_USAGE
         data = data or demo_data_dir()
-    with Trove(data, args.pack, args.device, args.threads, on_progress=ProgressLine()) as trove:
+    library = Library.parse(args.library, args.token_file)
+    with Trove(
+        data, args.pack, args.device, args.threads, on_progress=ProgressLine(), library=library
+    ) as trove:
         if trove.made_private:
             print(
                 f"trove: made {trove.data_dir} private to you: other accounts could read "
@@ -498,6 +532,12 @@ def run(args: argparse.Namespace) -> int:
             return _status(trove)
         if args.command == "doctor":
             return _doctor(trove, args.pack)
+        if args.command == "rebuild":
+            built = trove.rebuild_library()
+            for space, rows in built.items():
+                print(f"  {space:26} {rows} vectors in {trove.library.uri}")
+            print(f"rebuilt {len(built)} collections from the catalog")
+            return OK
         return _demo(trove, args.folder)
 
 

@@ -49,6 +49,8 @@ from engine.catalog.records import (
 )
 from engine.datadir import DataDirError, check_not_inside, data_dir, demo_data_dir, demo_folder
 from engine.errors import EngineError, Problem, QueryError, QueryProblem
+from engine.index.library import Library, LibraryError
+from engine.index.milvus import LibraryReport, MilvusSpaces
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
@@ -86,6 +88,9 @@ __all__ = [
     "Filters",
     "Hit",
     "IndexChanges",
+    "Library",
+    "LibraryError",
+    "LibraryReport",
     "Listed",
     "Listing",
     "Order",
@@ -209,9 +214,12 @@ class Trove:
         threads: int = 0,
         on_progress: ProgressCallback | None = None,
         on_change: ChangeCallback | None = None,
+        library: Library | str | None = None,
     ) -> None:
         """``on_progress`` hears how indexing goes, ``on_change`` of every committed change of
-        the index; both on the indexing lane's thread."""
+        the index; both on the indexing lane's thread. ``library`` is where the vectors are
+        searched: FAISS files in the data folder (the default), or a Milvus library by URI
+        (:class:`Library`); the catalog in the data folder stays the source of truth."""
         self.data_dir = data_dir(data)
         self.on_change = on_change
         # Paths that other accounts could read before (a folder made by hand, an older Trove):
@@ -227,8 +235,17 @@ class Trove:
             (self.data_dir / _OLD_UNREADABLE_FILE).unlink(missing_ok=True)
         except OSError:
             pass  # a read-only data folder: the file is ignored all the same
-        self.indexes = SpaceIndexes(self.data_dir / INDEX_FOLDER)
-        rebuilt = self.indexes.open(self.catalog)
+        self.library = library if isinstance(library, Library) else Library.parse(library)
+        self.indexes: SpaceIndexes | MilvusSpaces = (
+            MilvusSpaces(self.library)
+            if self.library.is_milvus
+            else SpaceIndexes(self.data_dir / INDEX_FOLDER)
+        )
+        try:
+            rebuilt = self.indexes.open(self.catalog)
+        except LibraryError:
+            self.catalog.close()
+            raise
         if rebuilt:
             log.info("rebuilt vector indexes from the catalog: %s", ", ".join(rebuilt))
         self.models = ModelSet(self.manifest, self.placement)
@@ -527,6 +544,25 @@ class Trove:
         }
         return Status(self.catalog.roots(), counts, failures, spaces, self.catalog.generation())
 
+    # --- the library: FAISS files or Milvus ---------------------------------------------------
+
+    def library_report(self) -> LibraryReport | None:
+        """Server version, rows per collection and undelivered changes of a Milvus library
+        (None for FAISS files)."""
+        if isinstance(self.indexes, MilvusSpaces):
+            return self.indexes.report()
+        return None
+
+    def rebuild_library(self) -> dict[str, int]:
+        """Make every collection of a Milvus library again from the catalog; rows per space.
+        FAISS files need no command: a stale or damaged one is rebuilt when Trove opens."""
+        if not isinstance(self.indexes, MilvusSpaces):
+            raise LibraryError(
+                "rebuild is for a Milvus library (--library FILE.db or http(s)://host:port): "
+                "FAISS index files rebuild themselves when they are stale or damaged"
+            )
+        return self._indexing(self.indexes.rebuild)
+
     # --- life --------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -534,6 +570,8 @@ class Trove:
         if "pipeline" in self.__dict__:  # made: it may be running
             self.pipeline.cancel()
         self.indexes.save()
+        if isinstance(self.indexes, MilvusSpaces):
+            self.indexes.close()  # its connection; FAISS indexes are left to the process
         self.catalog.close()
 
     def __enter__(self) -> Trove:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.catalog import words
+from engine.catalog import outbox, words
 from engine.catalog.records import (
     Box,
     CatalogDamagedError,
@@ -1109,3 +1109,39 @@ class Catalog:
             },
             removed=removed,
         )
+
+    # -- the outbox of a Milvus library (engine.catalog.outbox) ---------------------------------
+
+    def outbox_target(self) -> str | None:
+        """The Milvus library whose changes the outbox notes, if any."""
+        with self._read() as conn:
+            return outbox.target(conn)
+
+    def set_outbox_target(self, uri: str | None) -> bool:
+        """Note changes for ``uri`` from now on; True if that is a change of library (the old
+        notes are dropped: rebuild the new library's collections)."""
+        with self._write() as conn:
+            return outbox.set_target(conn, uri)
+
+    def outbox_pending(self, limit: int = 4096) -> outbox.OutboxBatch:
+        with self._read() as conn:
+            return outbox.pending(conn, limit)
+
+    def outbox_delivered(self, batch: outbox.OutboxBatch) -> None:
+        with self._write() as conn:
+            outbox.delivered(conn, batch.last_id)
+
+    def outbox_size(self) -> int:
+        with self._read() as conn:
+            return outbox.size(conn)
+
+    def vector_rows(self, space: str, batch: int = 4096) -> Iterator[list[outbox.VectorRow]]:
+        """Every vector of ``space`` with its shown fields, in id order, a snapshot per batch."""
+        last = -1
+        while True:
+            with self._read() as conn:
+                found = outbox.rows(conn, space, last, batch)
+            if not found:
+                return
+            yield found
+            last = found[-1].item_id

@@ -159,7 +159,38 @@ _V8 = (
     "INSERT INTO meta (key, value) VALUES ('facts', 0)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+# v9: the outbox of a Milvus library (:mod:`engine.catalog.outbox`). While ``outbox_target``
+# names a library, triggers note every (space, item) whose vector or file changed, in the same
+# transaction as the change, so a crash after a commit cannot lose a write to Milvus; delivering
+# sends each noted pair's state now (upsert or delete, both idempotent) and deletes the notes it
+# read. A FAISS-only catalog names no target, and the triggers then write nothing.
+_OUTBOX_WHEN = "WHEN EXISTS (SELECT 1 FROM outbox_target)"
+_V9 = (
+    "CREATE TABLE outbox_target (uri TEXT PRIMARY KEY)",
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        space_id INTEGER NOT NULL,
+        item_id INTEGER NOT NULL
+    )""",
+    f"""CREATE TRIGGER outbox_vector_added AFTER INSERT ON vectors {_OUTBOX_WHEN} BEGIN
+        INSERT INTO outbox (space_id, item_id) VALUES (new.space_id, new.item_id);
+    END""",
+    f"""CREATE TRIGGER outbox_vector_changed AFTER UPDATE ON vectors {_OUTBOX_WHEN} BEGIN
+        INSERT INTO outbox (space_id, item_id) VALUES (new.space_id, new.item_id);
+    END""",
+    f"""CREATE TRIGGER outbox_vector_gone AFTER DELETE ON vectors {_OUTBOX_WHEN} BEGIN
+        INSERT INTO outbox (space_id, item_id) VALUES (old.space_id, old.item_id);
+    END""",
+    # A moved or renamed file: Milvus keeps its path beside each vector.
+    f"""CREATE TRIGGER outbox_file_moved AFTER UPDATE OF root_id, relpath, size, mtime_ns, kind
+        ON files {_OUTBOX_WHEN} BEGIN
+        INSERT INTO outbox (space_id, item_id)
+            SELECT v.space_id, v.item_id FROM items i JOIN vectors v ON v.item_id = i.id
+            WHERE i.file_id = new.id;
+    END""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 LATEST_VERSION = len(MIGRATIONS)
 
 # Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:

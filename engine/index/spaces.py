@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import faiss
 import numpy as np
@@ -40,6 +40,9 @@ from engine.index.checks import as_vectors, check_k, empty_result
 from engine.index.flat import FlatIndex
 from engine.index.hnsw import HnswIndex, HnswParams
 from engine.index.storage import IndexFileError, atomic_write, check_ends
+
+if TYPE_CHECKING:
+    from engine.search.query import Filters
 
 log = logging.getLogger(__name__)
 
@@ -276,9 +279,11 @@ class SpaceIndexes:
 
     # --- queries ------------------------------------------------------------------------
 
-    def search(self, name: str, queries: ArrayLike, k: int) -> tuple[NDArray[np.float32], Ids]:
+    def search(
+        self, name: str, queries: ArrayLike, k: int, filters: Filters | None = None
+    ) -> tuple[NDArray[np.float32], Ids]:
         """Best ``k`` (at most) per query row by inner product, best first; a space with no
-        vectors yet gives zero columns."""
+        vectors yet gives zero columns. ``filters`` are not read: the planner filters hits."""
         check_k(k)
         with self._lock:
             space = self._spaces.get(name)

@@ -49,7 +49,7 @@ from engine.search import lexical
 from engine.search.calibration import GOOD_MATCH, CalibrationTable
 from engine.search.excerpts import QueryWords, excerpt, word_boxes
 from engine.search.probes import VISUAL, Probe, ProbeMaker, Probes
-from engine.search.query import ExamplePart, Query, TextPart
+from engine.search.query import ExamplePart, Filters, Query, TextPart
 from engine.search.results import ROUTE_OF_ITEM, Hit, Reason, Route, SearchResult, Span
 
 # Only an example's look is expanded. Measured on the Tux Paint stamps (quality benchmark):
@@ -67,8 +67,11 @@ class VectorSearch(Protocol):
     :class:`engine.index.spaces.SpaceIndexes` does."""
 
     def search(
-        self, space: str, queries: NDArray[np.float32], k: int
-    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]: ...
+        self, space: str, queries: NDArray[np.float32], k: int, filters: Filters | None = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """``filters`` may narrow the search where the index can (Milvus); the planner filters
+        the hits itself all the same."""
+        ...
 
 
 class ItemLookup(Protocol):
@@ -183,7 +186,8 @@ class Planner:
                 made = self.expand(made)
             k = self.settings.k if part.weight > 0 else self.settings.negative_k
             for probe in made.probes:
-                scores, ids = self.index.search(probe.space, probe.vector[None, :], k)
+                wanted = query.filters if part.weight > 0 else None  # a negative one is any
+                scores, ids = self.index.search(probe.space, probe.vector[None, :], k, wanted)
                 if ids.shape[1] == 0:
                     _extend_unique(notes, [f"nothing is indexed in space {probe.space!r} yet"])
                     continue

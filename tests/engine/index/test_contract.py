@@ -14,6 +14,8 @@ from numpy.typing import NDArray
 from engine.index.base import VectorIndex
 from engine.index.flat import FlatIndex
 from engine.index.hnsw import HnswIndex, HnswParams
+from engine.index.library import Library
+from engine.index.milvus import Collection, MilvusIndex, connect
 from engine.index.spaces import SpaceIndexes
 from engine.index.storage import IndexFileError
 from engine.search.planner import VectorSearch
@@ -21,21 +23,48 @@ from tests.engine.index.conftest import unit_vectors
 from tests.engine.search.memory import MemorySpaces
 
 DIM = 16
-Index = FlatIndex | HnswIndex
-KINDS: dict[str, Callable[[int], Index]] = {
-    "flat": FlatIndex,
-    # never rebuilt here, so that tombstones are what the contract exercises
-    "hnsw": lambda dim: HnswIndex(dim, HnswParams(rebuild_fraction=1.0)),
-}
+Index = FlatIndex | HnswIndex | MilvusIndex
+# A Milvus collection lives in its library, not in a file of its own: each test gets a fresh
+# Milvus Lite file, and every index the test makes is that library's one collection.
+FILE_KINDS = ("flat", "hnsw")
+# The server (one per session, tests/engine/index/milvus_server.py): a fresh collection per test.
+MILVUS_KINDS = ("milvus-lite", "milvus-server")
 
 
-def as_protocol(flat: FlatIndex, hnsw: HnswIndex) -> list[VectorIndex]:
-    return [flat, hnsw]  # mypy checks that both kinds offer the protocol's methods
+def as_protocol(flat: FlatIndex, hnsw: HnswIndex, milvus: MilvusIndex) -> list[VectorIndex]:
+    return [flat, hnsw, milvus]  # mypy checks that every kind offers the protocol's methods
 
 
-@pytest.fixture(params=sorted(KINDS))
-def make(request: pytest.FixtureRequest) -> Callable[[int], Index]:
-    return KINDS[request.param]
+@pytest.fixture(params=[*FILE_KINDS, *MILVUS_KINDS])
+def make(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[int], Index]:
+    if request.param == "flat":
+        return FlatIndex
+    if request.param == "hnsw":
+        # never rebuilt here, so that tombstones are what the contract exercises
+        return lambda dim: HnswIndex(dim, HnswParams(rebuild_fraction=1.0))
+    if request.param == "milvus-lite":
+        library = Library.parse(str(tmp_path_factory.mktemp("milvus") / "library.db"))
+        return lambda dim: MilvusIndex(library, "contract", dim)
+    # One collection for the session, emptied for each test: making one on the server takes
+    # 3-4 s (its index and load), emptying it a few milliseconds.
+    library = Library.parse(request.getfixturevalue("milvus_server").uri)
+    MilvusIndex(library, "contract", DIM).close()  # made once
+    emptied = Collection(connect(library), "contract", DIM, HnswParams())
+    emptied.client.delete(emptied.name, filter="item_id >= 0")
+    emptied.client.close()
+    return lambda dim: MilvusIndex(library, "contract", dim)
+
+
+@pytest.fixture
+def file_kind(
+    request: pytest.FixtureRequest, make: Callable[[int], Index]
+) -> Callable[[int], Index]:
+    """Only the kinds that keep an index in a file of its own (the file tests' subject)."""
+    if request.node.callspec.params["make"] not in FILE_KINDS:
+        pytest.skip("a Milvus collection is kept by Milvus, not in a file Trove writes")
+    return make
 
 
 @pytest.fixture
@@ -114,7 +143,8 @@ def test_save_load_round_trip(
     queries = unit_vectors(25, DIM, seed=4)
     before = index.search(queries, 10)
     index.save(tmp_path / "space.idx")
-    assert [p.name for p in tmp_path.iterdir()] == ["space.idx"]  # no temporary left behind
+    if not isinstance(index, MilvusIndex):
+        assert [p.name for p in tmp_path.iterdir()] == ["space.idx"]  # no temporary left behind
     loaded = make(DIM)
     loaded.load(tmp_path / "space.idx")
     assert loaded.count() == index.count() == len(vectors) - 30 + 1
@@ -135,7 +165,7 @@ def test_a_loaded_index_takes_changes(
     loaded.add(np.array([100]), replacement)
     loaded.add(np.array([5000]), added)
     assert loaded.remove(np.arange(101, 111)) == 10
-    (tmp_path / "first.idx").unlink()  # nothing refers to the old file any more
+    (tmp_path / "first.idx").unlink(missing_ok=True)  # nothing refers to the old file any more
     found = loaded.search(np.concatenate([replacement, added, vectors[1:11]]), 1)[1][:, 0]
     assert found[:2].tolist() == [100, 5000]
     assert not np.isin(found[2:], np.arange(101, 111)).any()
@@ -147,7 +177,7 @@ def test_a_loaded_index_takes_changes(
 
 
 def test_truncated_file_is_refused(
-    index: Index, make: Callable[[int], Index], tmp_path: Path
+    file_kind: Callable[[int], Index], index: Index, tmp_path: Path
 ) -> None:
     path = tmp_path / "space.idx"
     index.save(path)
@@ -155,17 +185,19 @@ def test_truncated_file_is_refused(
     for cut in (len(data) - 3, len(data) // 2, 10):
         path.write_bytes(data[:cut])
         with pytest.raises(IndexFileError):
-            make(DIM).load(path)
+            file_kind(DIM).load(path)
 
 
-def test_wrong_kind_or_dimension_is_refused(index: Index, tmp_path: Path) -> None:
+def test_wrong_kind_or_dimension_is_refused(
+    file_kind: Callable[[int], Index], index: Index, tmp_path: Path
+) -> None:
     path = tmp_path / "space.idx"
     index.save(path)
     other = HnswIndex(DIM) if isinstance(index, FlatIndex) else FlatIndex(DIM)
     with pytest.raises(IndexFileError, match="index, not"):
         other.load(path)
     with pytest.raises(IndexFileError, match="-d vectors"):
-        type(index)(DIM + 1).load(path)
+        file_kind(DIM + 1).load(path)
 
 
 def test_bad_arguments_raise(index: Index) -> None:
@@ -249,3 +281,10 @@ def test_bad_arguments_raise_alike(spaces: Spaces) -> None:
         spaces.add(SPACE, np.array([2]), unit_vectors(1, DIM + 1))
     with pytest.raises(ValueError, match="twice"):
         spaces.add(SPACE, np.array([5, 5]), unit_vectors(2, DIM))
+
+
+def test_a_milvus_collection_of_another_dimension_is_refused(tmp_path: Path) -> None:
+    library = Library.parse(str(tmp_path / "library.db"))
+    MilvusIndex(library, "contract", DIM).close()
+    with pytest.raises(ValueError, match=f"{DIM}-d vectors, not {DIM + 1}-d"):
+        MilvusIndex(library, "contract", DIM + 1)

@@ -33,7 +33,7 @@ from engine.index.base import Ids
 from engine.index.checks import as_batch, as_vectors, check_k, empty_result
 from engine.scan.extract import Extractor
 from engine.search.probes import Probes, probes_from_items
-from engine.search.query import ExamplePart
+from engine.search.query import ExamplePart, Filters
 
 SUFFIX_KINDS = {
     **dict.fromkeys((".png", ".jpg", ".jpeg"), FileKind.PHOTO),
@@ -72,7 +72,10 @@ class MemorySpaces:
         space.vectors.update(zip(checked_ids.tolist(), rows, strict=True))
         space.stacked = None
 
-    def search(self, name: str, queries: ArrayLike, k: int) -> tuple[NDArray[np.float32], Ids]:
+    def search(
+        self, name: str, queries: ArrayLike, k: int, filters: Filters | None = None
+    ) -> tuple[NDArray[np.float32], Ids]:
+        """As ``SpaceIndexes``: ``filters`` are not read (the planner filters hits)."""
         check_k(k)
         rows = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         space = self._spaces.get(name)
@@ -169,9 +172,9 @@ class MemoryCollection:
     # --- the planner's protocols --------------------------------------------------------------
 
     def search(
-        self, space: str, queries: NDArray[np.float32], k: int
+        self, space: str, queries: NDArray[np.float32], k: int, filters: Filters | None = None
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
-        return self.index.search(space, queries, k)
+        return self.index.search(space, queries, k, filters)
 
     def items(self, item_ids: Sequence[int], with_vectors: bool = False) -> list[ItemRow]:
         """As the catalog answers: vectors only when asked for."""
