@@ -73,6 +73,7 @@ _MATMULS = {
     "QLinearMatMul": (0, 3),
     "FusedMatMul": (0, 1),
 }
+_ATTENTIONS = {"Attention": 1, "QAttention": 1}  # op type -> index of the QKV weight
 _CONVS = {"Conv": (0, 1), "ConvInteger": (0, 1), "QLinearConv": (0, 3)}
 
 
@@ -108,6 +109,14 @@ def _node_flops(node: Any, shapes: Mapping[str, tuple[int, ...]]) -> float | Non
         if out is None or weight is None:
             return None
         return 2.0 * math.prod(out) * math.prod(weight[1:])  # weight: (out, in / groups, *kernel)
+    if node.op_type in _ATTENTIONS:
+        # ONNX Runtime's fused self-attention: the packed QKV projection (weight: hidden x
+        # 3 hidden), then scores (QK^T) and their product with V, 2 x batch x S x S x hidden each.
+        weight = shapes.get(node.input[_ATTENTIONS[node.op_type]])
+        if out is None or weight is None:
+            return None
+        batch, length, hidden = out
+        return 2.0 * batch * length * math.prod(weight) + 4.0 * batch * length * length * hidden
     if node.op_type == "Gemm":
         left = shapes.get(node.input[0])
         if out is None or left is None:
@@ -122,10 +131,12 @@ def _probe_shapes(model: Any, names: Sequence[str], feed: Feed) -> dict[str, tup
     import onnx
     import onnxruntime as ort
 
-    typed = {value.name: value for value in model.graph.value_info}
+    typed = {value.name: value.type.tensor_type.elem_type for value in model.graph.value_info}
     outputs = {value.name for value in model.graph.output}
+    # ONNX's inference does not type the outputs of ONNX Runtime's fused operators (Attention,
+    # SkipLayerNormalization): in a float graph those are float.
     model.graph.output.extend(
-        onnx.helper.make_tensor_value_info(name, typed[name].type.tensor_type.elem_type, None)
+        onnx.helper.make_tensor_value_info(name, typed.get(name, onnx.TensorProto.FLOAT), None)
         for name in names
         if name not in outputs
     )
@@ -151,11 +162,13 @@ def count_flops(path: Path, feed: Feed) -> FlopCount:
     counted = [
         node
         for node in inferred.graph.node
-        if node.op_type in _MATMULS or node.op_type in _CONVS or node.op_type == "Gemm"
+        if node.op_type in _MATMULS
+        or node.op_type in _CONVS
+        or node.op_type in _ATTENTIONS
+        or node.op_type == "Gemm"
     ]
-    typed = {value.name for value in [*inferred.graph.value_info, *inferred.graph.output]}
     missing = sorted(
-        {name for node in counted for name in (*node.input, *node.output)} - shapes.keys() & typed
+        {name for node in counted for name in (*node.input, *node.output) if name} - shapes.keys()
     )
     if missing:
         shapes.update(_probe_shapes(inferred, missing, feed))
@@ -472,7 +485,10 @@ def bench_model(pack: Path, model_id: str, seconds: float, quality: bool = False
 def _rows(manifest: Manifest, entry: ModelEntry, seconds: float, quality: bool) -> list[Row]:
     try:
         if entry.task is Task.SPEECH:
-            return _speech_rows(manifest, entry, seconds)
+            rows = _speech_rows(manifest, entry, seconds)
+            if quality and entry.alternative_to:
+                rows[0].quality = speech_agreement(manifest, entry)
+            return rows
         if entry.task not in _WORKLOADS:
             return [Row(entry.id, entry.task.value, note="skipped: no benchmark for this task yet")]
         workloads = _WORKLOADS[entry.task](manifest, entry)
@@ -482,6 +498,30 @@ def _rows(manifest: Manifest, entry: ModelEntry, seconds: float, quality: bool) 
     if quality and entry.task is Task.TEXT:
         rows[0].quality = text_retrieval(manifest, entry)
     return rows
+
+
+def speech_agreement(manifest: Manifest, entry: ModelEntry) -> str:
+    """Whether ``entry``'s greedy transcript of the speech test clip is word for word that of
+    ``alternative_to``'s graphs (the WER against the script is in the row already)."""
+    from engine.inference.speech import SAMPLE_RATE, SpeechTranscriber
+    from engine.media.audio import load_audio
+
+    samples = load_audio(media.long_speech().path, SAMPLE_RATE).samples
+    transcripts = [
+        " ".join(
+            segment.text
+            for segment in SpeechTranscriber.from_pack(manifest, model).transcribe(
+                samples, SAMPLE_RATE
+            )
+        )
+        for model in (entry, manifest.get(entry.alternative_to))
+    ]
+    if transcripts[0] == transcripts[1]:
+        return f"transcript identical to {entry.alternative_to}'s"
+    return (
+        f"transcript differs from {entry.alternative_to}'s: WER between them "
+        f"{word_error_rate(transcripts[1], transcripts[0]):.1%}"
+    )
 
 
 def _graph_files(manifest: Manifest, entry: ModelEntry) -> list[Path]:
@@ -626,16 +666,18 @@ def _report(
 VARIANTS_TITLE = "Encoders: graph variants"
 
 
-def variants_pack() -> Path:
-    """The graph variants pack, built by the build environment's ``models.export.variants``
-    unless one built from today's exporters is already in the cache."""
+def variants_pack(source: Path) -> Path:
+    """The graph variants pack (speech graphs from ``source``), built by the build
+    environment's ``models.export.variants`` unless one built from today's exporters is
+    already in the cache."""
     from models.devpack import KEY_FILE, is_current, source_key
 
     key = source_key()
     folder = cache_root() / "packs" / f"variants-{key[:16]}"
     if not is_current(folder, key):
         subprocess.run(
-            [str(BUILD_PYTHON), "-m", "models.export.variants", "--out", str(folder)], check=True
+            [BUILD_PYTHON, "-m", "models.export.variants", "--out", folder, "--source", source],
+            check=True,
         )
         (folder / KEY_FILE).write_text(key + "\n")
     return folder
@@ -662,7 +704,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps([asdict(row) for row in rows]))
         return 0
     if args.variants:
-        args.pack = variants_pack()
+        args.pack = variants_pack(args.pack)
     manifest = load_manifest(args.pack)  # verify hashes once, before any timing
     load_before = os.getloadavg()[0]
     first = _machine_peaks()
