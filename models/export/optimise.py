@@ -88,7 +88,9 @@ class TransformerShape:
 
 def fuse_with_ort(source: Path, target: Path, shape: TransformerShape) -> Path:
     """ONNX Runtime's transformer optimizer called directly, for a graph without a transformers
-    config (optimum's O2 settings: fusions on, GELU exact, graph-level optimisations basic)."""
+    config: its fusions only (GELU exact), without ONNX Runtime's graph optimisations first,
+    which turn Whisper's decoder into a graph the fusion pass cannot sort (a cycle at its
+    cache Concat); a session applies those when it loads the file anyway."""
     from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
@@ -100,7 +102,7 @@ def fuse_with_ort(source: Path, target: Path, shape: TransformerShape) -> Path:
         num_heads=shape.heads,
         hidden_size=shape.hidden,
         optimization_options=options,
-        opt_level=1,
+        opt_level=0,
         use_gpu=False,
     )
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -636,8 +636,26 @@ def _format(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+VARIANTS_NOTE = (
+    "- Variants (`--variants`): `<model>@<variant>` is one build of the model's graph "
+    "(models/export/variants.py): as-exported is the exporter's traced graph, fused-O1..O3 "
+    "optimum's ORTOptimizer levels for the CPU (O3 approximates GELU), int8-dynamic "
+    "ORTQuantizer's dynamic int8 of the O2 graph (per channel; per-tensor alongside), "
+    "int8-weights the compact pack's downloaded int8 MiniLM (fp32 compute); Whisper's graphs "
+    "are fused by ONNX Runtime's optimizer directly (model type bart). Quality: text, every "
+    "Tux Paint stamp's name as a query against all English captions, recall@1 with its 95% "
+    "Wilson interval, and the captions' cosine to the as-exported graph's; speech, WER on the "
+    "espeak clip and whether the transcript is word for word the as-exported graphs'."
+)
+
+
 def _report(
-    rows: Sequence[Row], peaks: Sequence[Peak], pack: Path, seconds: float, load: str
+    rows: Sequence[Row],
+    peaks: Sequence[Peak],
+    pack: Path,
+    seconds: float,
+    load: str,
+    variants: bool = False,
 ) -> str:
     arguments = " ".join(sys.argv[1:])
     environment = f"TROVE_PACK={os.environ['TROVE_PACK']} " if "TROVE_PACK" in os.environ else ""
@@ -656,7 +674,11 @@ def _report(
             'round); "% of peak" is the median over rounds of that rate divided by a numpy '
             "2048x2048 matmul timed just before it in the same process, so that both see the "
             "same load; FLOPs count MatMul/Gemm/Conv multiply-adds as two (int8 models: "
-            "integer operations); peak RSS is the model's own child process.",
+            "integer operations; ONNX Runtime's fused Attention as its QKV projection plus "
+            "its two score products); peak RSS is the model's own child process. graph: the "
+            "variant the entry records; MB: its ONNX files; load ms: opening a CPU session on "
+            f"each with the engine's options, best of {LOAD_TRIES}.",
+            *([VARIANTS_NOTE] if variants else []),
             "",
             _format(rows),
         ]
@@ -722,7 +744,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(_format(rows))
     print(f"load average {load}")
     if not args.no_write:
-        report = _report(rows, peaks, args.pack, args.seconds, load)
+        report = _report(rows, peaks, args.pack, args.seconds, load, args.variants)
         path = write_section(VARIANTS_TITLE if args.variants else "Encoders", report)
         print(f"wrote {path}")
     return 0
