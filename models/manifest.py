@@ -32,6 +32,41 @@ class Task(StrEnum):
     OCR = "ocr"  # words in pictures: text detection, direction and line recognition
 
 
+class GraphVariant(StrEnum):
+    """Which build of a model's ONNX graph a pack ships (``models/export/optimise.py``)."""
+
+    AS_EXPORTED = "as-exported"  # the exporter's own graph, as torch.onnx wrote it
+    FUSED_O1 = "fused-O1"  # ONNX Runtime's basic graph optimisations, applied at build time
+    FUSED_O2 = "fused-O2"  # O1 + transformer fusions (attention, skip-layer-norm, bias GELU)
+    FUSED_O3 = "fused-O3"  # O2 + GELU approximated (tanh): changes the numbers slightly
+    INT8_DYNAMIC = "int8-dynamic"  # int8 weights per channel, activations per batch (int8 compute)
+    INT8_DYNAMIC_PER_TENSOR = "int8-dynamic-per-tensor"  # the same, one weight scale per tensor
+    INT8_WEIGHTS = "int8-weights"  # int8 weights dequantised in the graph (fp32 compute)
+
+
+@dataclass(frozen=True)
+class GraphChoice:
+    """The graph variant an entry ships and the one-line reason it was chosen (a measurement)."""
+
+    variant: GraphVariant
+    reason: str
+
+    @classmethod
+    def from_json(cls, data: object) -> GraphChoice:
+        """Read an entry's ``graph``; a manifest written before it was recorded lacks it, and
+        every graph then was the exporter's own."""
+        if data is None:
+            return UNRECORDED_GRAPH
+        if not isinstance(data, dict):
+            raise ValueError(f"graph must be an object, got {data!r}")
+        return cls(GraphVariant(data["variant"]), str(data.get("reason", "")))
+
+
+UNRECORDED_GRAPH = GraphChoice(
+    GraphVariant.AS_EXPORTED, "recorded before graph variants: the exporter's own graph"
+)
+
+
 class PackError(Exception):
     """A pack that cannot be used: missing, truncated or altered files, or a bad manifest."""
 
@@ -331,6 +366,7 @@ class ModelEntry:
     task's own kind (``PREPROCESSING_OF[task]``). ``inputs`` and ``outputs`` are the fixed ONNX
     tensor names per graph, keyed like ``files``. ``alternative_to`` names the entry this one is
     another build of (an int8 copy): it makes no space of its own and serves only when chosen.
+    ``graph`` says which build of the graph the files are (fused, int8...) and why.
     """
 
     id: str
@@ -346,6 +382,7 @@ class ModelEntry:
     source: str = ""
     notes: str = ""
     alternative_to: str = ""
+    graph: GraphChoice = UNRECORDED_GRAPH
 
     def __post_init__(self) -> None:
         expected = PREPROCESSING_OF[self.task]
@@ -380,6 +417,7 @@ class ModelEntry:
                 source=data.get("source", ""),
                 notes=data.get("notes", ""),
                 alternative_to=data.get("alternative_to", ""),
+                graph=GraphChoice.from_json(data.get("graph")),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise PackError(f"model entry {data.get('id', '?')!r} is malformed: {error}") from error
@@ -471,6 +509,10 @@ class Manifest:
             data = asdict(entry)
             data["task"] = entry.task.value
             data["preprocessing"] = entry.preprocessing.to_json()
+            if entry.graph == UNRECORDED_GRAPH:  # written back as it was read: without one
+                del data["graph"]
+            else:
+                data["graph"] = {"variant": entry.graph.variant.value, "reason": entry.graph.reason}
             models.append(data)
         return {
             "format": FORMAT_VERSION,

@@ -41,7 +41,14 @@ from models.export.common import (
     parity,
     run_onnx,
 )
-from models.manifest import ModelEntry, Task, TextPreprocessing, file_ref
+from models.manifest import (
+    GraphChoice,
+    GraphVariant,
+    ModelEntry,
+    Task,
+    TextPreprocessing,
+    file_ref,
+)
 from models.sources import USE_M3, cache_root
 
 MODEL_ID = "use-m3"
@@ -334,6 +341,11 @@ def export_use_m3(pack_dir: Path) -> ModelEntry:
             f"{USE_M3.requirement}; embedding table kept uint8 (per-chunk scale and offset)"
         ),
         notes=f"{port.describe()}; torch vs ONNX: {found.describe()}",
+        graph=GraphChoice(
+            GraphVariant.AS_EXPORTED,
+            "an n-gram CNN, not a transformer: ONNX Runtime's transformer fusions have nothing to "
+            "match",
+        ),
     )
 
 

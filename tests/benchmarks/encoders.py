@@ -1,13 +1,21 @@
 """Encoder benchmark: speed, memory, FLOPs and share of this machine's peak, per pack model.
 
-    .venv/bin/python -m tests.benchmarks.encoders [--seconds S] [--no-write]
+    .venv/bin/python -m tests.benchmarks.encoders [--seconds S] [--no-write] [--variants]
 
 The pack is ``$TROVE_PACK`` (default ``~/.cache/trove/packs/dev``). Each model runs in a child
 process of its own (``--model ID``), so the peak RSS reported is that model's, and items/s is
 measured through the engine's encoder classes on real media (``tests.media``). FLOPs per item
 are counted from the ONNX graph (MatMul, Gemm and Conv nodes, shapes from ONNX shape inference
 at the item's input size); "model GFLOP/s" times the bare session on a ready batch, so that
-decoding and preprocessing do not count against the network.
+decoding and preprocessing do not count against the network. Every row also gives the graph
+variant the entry records, its files' size and the time to open its sessions.
+
+``--variants`` measures instead every graph variant of the BERT-family text encoders (the
+exporter's own graph, optimum's O1/O2/O3 fusions, dynamic int8, the downloaded int8 MiniLM),
+built first by ``models.export.variants`` in the build environment, each with its retrieval
+quality: every Tux Paint stamp's name (``lunar_lander`` -> "lunar lander") as a query against
+all English captions, recall@1 with its 95% Wilson interval, and the mean cosine of each
+caption's vector to the exporter's own graph (``alternative_to``). It writes its own section.
 """
 
 from __future__ import annotations
@@ -41,6 +49,8 @@ PASSAGE_BATCHES = (1, 4, 16)
 IMAGE_BATCHES = (1, 8, 16, 32)
 AUDIO_BATCHES = (1, 2, 4)  # 30 s windows are heavy: batch 16 needs over 5 GiB
 ROUNDS = 5
+LOAD_TRIES = 3
+BUILD_PYTHON = Path(".venv-build/bin/python")  # optimum lives in the build environment only
 TARGET_QUERIES_PER_S = 100.0
 TARGET_CNN_SHARE = 0.40
 TARGET_REAL_TIME = 3.0
@@ -63,6 +73,7 @@ _MATMULS = {
     "QLinearMatMul": (0, 3),
     "FusedMatMul": (0, 1),
 }
+_ATTENTIONS = {"Attention": 1, "QAttention": 1}  # op type -> index of the QKV weight
 _CONVS = {"Conv": (0, 1), "ConvInteger": (0, 1), "QLinearConv": (0, 3)}
 
 
@@ -98,6 +109,14 @@ def _node_flops(node: Any, shapes: Mapping[str, tuple[int, ...]]) -> float | Non
         if out is None or weight is None:
             return None
         return 2.0 * math.prod(out) * math.prod(weight[1:])  # weight: (out, in / groups, *kernel)
+    if node.op_type in _ATTENTIONS:
+        # ONNX Runtime's fused self-attention: the packed QKV projection (weight: hidden x
+        # 3 hidden), then scores (QK^T) and their product with V, 2 x batch x S x S x hidden each.
+        weight = shapes.get(node.input[_ATTENTIONS[node.op_type]])
+        if out is None or weight is None:
+            return None
+        batch, length, hidden = out
+        return 2.0 * batch * length * math.prod(weight) + 4.0 * batch * length * length * hidden
     if node.op_type == "Gemm":
         left = shapes.get(node.input[0])
         if out is None or left is None:
@@ -112,10 +131,12 @@ def _probe_shapes(model: Any, names: Sequence[str], feed: Feed) -> dict[str, tup
     import onnx
     import onnxruntime as ort
 
-    typed = {value.name: value for value in model.graph.value_info}
+    typed = {value.name: value.type.tensor_type.elem_type for value in model.graph.value_info}
     outputs = {value.name for value in model.graph.output}
+    # ONNX's inference does not type the outputs of ONNX Runtime's fused operators (Attention,
+    # SkipLayerNormalization): in a float graph those are float.
     model.graph.output.extend(
-        onnx.helper.make_tensor_value_info(name, typed[name].type.tensor_type.elem_type, None)
+        onnx.helper.make_tensor_value_info(name, typed.get(name, onnx.TensorProto.FLOAT), None)
         for name in names
         if name not in outputs
     )
@@ -141,11 +162,13 @@ def count_flops(path: Path, feed: Feed) -> FlopCount:
     counted = [
         node
         for node in inferred.graph.node
-        if node.op_type in _MATMULS or node.op_type in _CONVS or node.op_type == "Gemm"
+        if node.op_type in _MATMULS
+        or node.op_type in _CONVS
+        or node.op_type in _ATTENTIONS
+        or node.op_type == "Gemm"
     ]
-    typed = {value.name for value in [*inferred.graph.value_info, *inferred.graph.output]}
     missing = sorted(
-        {name for node in counted for name in (*node.input, *node.output)} - shapes.keys() & typed
+        {name for node in counted for name in (*node.input, *node.output) if name} - shapes.keys()
     )
     if missing:
         shapes.update(_probe_shapes(inferred, missing, feed))
@@ -231,6 +254,10 @@ class Row:
     min_share: float | None = None  # target: model GFLOP/s at least this share of peak
     unit: str = "items/s"
     note: str = ""
+    graph: str = ""  # the variant the manifest records
+    megabytes: float = 0.0  # the entry's graph files on disk
+    load_ms: float = 0.0  # opening its sessions, best of LOAD_TRIES
+    quality: str = ""  # the figure a variant is judged by (--variants)
 
     def target(self) -> str:
         if self.min_rate is not None:
@@ -439,6 +466,9 @@ def _speech_rows(manifest: Manifest, entry: ModelEntry, seconds: float) -> list[
     return [row]
 
 
+# The roles of a pack entry that are ONNX graphs (the rest: tokenizers, labels, JSON).
+_GRAPH_ROLES = ("model", "encoder", "decoder")
+
 _WORKLOADS: dict[Task, Callable[[Manifest, ModelEntry], list[Workload]]] = {
     Task.TEXT: _text_workloads,
     Task.IMAGE: _image_workloads,
@@ -446,24 +476,124 @@ _WORKLOADS: dict[Task, Callable[[Manifest, ModelEntry], list[Workload]]] = {
 }
 
 
-def bench_model(pack: Path, model_id: str, seconds: float) -> list[Row]:
+def bench_model(pack: Path, model_id: str, seconds: float, quality: bool = False) -> list[Row]:
     manifest = load_manifest(pack, verify=False)
     entry = manifest.get(model_id)
+    return _annotated(manifest, entry, _rows(manifest, entry, seconds, quality))
+
+
+def _rows(manifest: Manifest, entry: ModelEntry, seconds: float, quality: bool) -> list[Row]:
     try:
         if entry.task is Task.SPEECH:
-            return _speech_rows(manifest, entry, seconds)
+            rows = _speech_rows(manifest, entry, seconds)
+            if quality and entry.alternative_to:
+                rows[0].quality = speech_agreement(manifest, entry)
+            return rows
         if entry.task not in _WORKLOADS:
             return [Row(entry.id, entry.task.value, note="skipped: no benchmark for this task yet")]
         workloads = _WORKLOADS[entry.task](manifest, entry)
     except ImportError as error:  # the engine class is not written yet
         return [Row(entry.id, entry.task.value, note=f"skipped: engine class missing ({error})")]
-    return [_measure(entry, workload, seconds) for workload in workloads]
+    rows = [_measure(entry, workload, seconds) for workload in workloads]
+    if quality and entry.task is Task.TEXT:
+        rows[0].quality = text_retrieval(manifest, entry)
+    return rows
+
+
+def speech_agreement(manifest: Manifest, entry: ModelEntry) -> str:
+    """Whether ``entry``'s greedy transcript of the speech test clip is word for word that of
+    ``alternative_to``'s graphs (the WER against the script is in the row already)."""
+    from engine.inference.speech import SAMPLE_RATE, SpeechTranscriber
+    from engine.media.audio import load_audio
+
+    samples = load_audio(media.long_speech().path, SAMPLE_RATE).samples
+    transcripts = [
+        " ".join(
+            segment.text
+            for segment in SpeechTranscriber.from_pack(manifest, model).transcribe(
+                samples, SAMPLE_RATE
+            )
+        )
+        for model in (entry, manifest.get(entry.alternative_to))
+    ]
+    if transcripts[0] == transcripts[1]:
+        return f"transcript identical to {entry.alternative_to}'s"
+    return (
+        f"transcript differs from {entry.alternative_to}'s: WER between them "
+        f"{word_error_rate(transcripts[1], transcripts[0]):.1%}"
+    )
+
+
+def _graph_files(manifest: Manifest, entry: ModelEntry) -> list[Path]:
+    return [manifest.path(entry, role) for role in entry.files if role in _GRAPH_ROLES]
+
+
+def load_milliseconds(paths: Sequence[Path]) -> float:
+    """Opening a CPU session on each graph with the engine's options, best of LOAD_TRIES."""
+    import onnxruntime as ort
+
+    from engine.inference.providers import Device, choose, session_options
+
+    placement = choose(Device.CPU)
+    times = []
+    for _ in range(LOAD_TRIES):
+        start = time.perf_counter()
+        for path in paths:
+            ort.InferenceSession(
+                str(path), session_options(placement), providers=["CPUExecutionProvider"]
+            )
+        times.append(time.perf_counter() - start)
+    return 1000 * min(times)
+
+
+def _annotated(manifest: Manifest, entry: ModelEntry, rows: list[Row]) -> list[Row]:
+    """Every row of ``entry`` with its graph variant, file size and load time."""
+    graphs = _graph_files(manifest, entry)
+    size = sum(entry.files[role].bytes for role in entry.files if role in _GRAPH_ROLES) / 1e6
+    load = load_milliseconds(graphs) if graphs else 0.0
+    for row in rows:
+        row.graph, row.megabytes, row.load_ms = entry.graph.variant.value, size, load
+    return rows
+
+
+# --- retrieval quality of a text graph variant (--variants) -------------------------------------
+
+
+def text_retrieval(manifest: Manifest, entry: ModelEntry) -> str:
+    """Stamp names as queries against every English caption: recall@1 (95% Wilson interval),
+    and the mean cosine of the captions' vectors to those of ``alternative_to``'s graph.
+
+    A retrieval figure with a known answer that runs in seconds (the quality benchmark takes
+    ~15 min a variant on two cores); names and captions differ in wording ("lunar_lander" vs
+    "The Apollo lunar lander module."), so the ranking depends on the vectors.
+    """
+    from engine.inference.text import TextEncoder
+    from tests.benchmarks.lexical import wilson
+
+    stamps = media.stamp_images()
+    captions = [media.caption(stamp) for stamp in stamps]
+    names = [stamp.stem.replace("_", " ") for stamp in stamps]
+    encoder = TextEncoder.from_pack(manifest, entry)
+    documents = encoder.encode(captions, kind="document")
+    top = (encoder.encode(names, kind="query") @ documents.T).argmax(axis=1)
+    # Stamps may share a caption: a hit is any caption equal to the stamp's own.
+    hits = sum(captions[int(found)] == captions[row] for row, found in enumerate(top))
+    low, high = wilson(hits, len(stamps))
+    figure = f"recall@1 {hits}/{len(stamps)} = {hits / len(stamps):.1%} [{low:.1%}, {high:.1%}]"
+    if entry.alternative_to:
+        reference = TextEncoder.from_pack(manifest, manifest.get(entry.alternative_to))
+        cosine = (reference.encode(captions, kind="document") * documents).sum(axis=1)
+        figure += (
+            f"; caption cosine to {entry.alternative_to}: mean {cosine.mean():.6f}, "
+            f"min {cosine.min():.6f}"
+        )
+    return figure
 
 
 # --- the whole pack: table and report -----------------------------------------------------------
 
 
-def _run_child(pack: Path, model_id: str, seconds: float) -> list[Row]:
+def _run_child(pack: Path, model_id: str, seconds: float, quality: bool) -> list[Row]:
     command = [
         sys.executable,
         "-m",
@@ -474,6 +604,7 @@ def _run_child(pack: Path, model_id: str, seconds: float) -> list[Row]:
         str(pack),
         "--seconds",
         str(seconds),
+        *(["--quality"] if quality else []),
     ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
@@ -485,27 +616,46 @@ def _run_child(pack: Path, model_id: str, seconds: float) -> list[Row]:
 def _format(rows: Sequence[Row]) -> str:
     header = (
         "| model | workload | batch | items/s | GFLOP/item | model GFLOP/s | % of peak "
-        "| peak RSS MiB | target | met | batches tried (items/s), notes |"
+        "| peak RSS MiB | target | met | graph | MB | load ms | batches tried (items/s), notes |"
     )
-    lines = [header, "|" + "---|" * 11]
+    lines = [header, "|" + "---|" * 14]
     for row in rows:
         if row.batch == 0:
-            lines.append(f"| {row.model} | {row.workload} | | | | | | | | | {row.note} |")
+            lines.append(f"| {row.model} | {row.workload} | | | | | | | | | | | | {row.note} |")
             continue
         share = f"{row.share:.0%}" if row.share else ""
         model_rate = f"{row.model_flops_per_s / 1e9:.1f}" if row.model_flops_per_s else ""
         met = {None: "", True: "yes", False: "NO"}[row.met()]
-        notes = "; ".join(part for part in (row.tried, row.note) if part)
+        notes = "; ".join(part for part in (row.tried, row.note, row.quality) if part)
         lines.append(
             f"| {row.model} | {row.workload} | {row.batch} | {row.items_per_s:.1f} "
             f"| {row.flops_per_item / 1e9:.3f} | {model_rate} | {share} | {row.rss_mib:.0f} "
-            f"| {row.target()} | {met} | {notes} |"
+            f"| {row.target()} | {met} | {row.graph} | {row.megabytes:.1f} | {row.load_ms:.0f} "
+            f"| {notes} |"
         )
     return "\n".join(lines)
 
 
+VARIANTS_NOTE = (
+    "- Variants (`--variants`): `<model>@<variant>` is one build of the model's graph "
+    "(models/export/variants.py): as-exported is the exporter's traced graph, fused-O1..O3 "
+    "optimum's ORTOptimizer levels for the CPU (O3 approximates GELU), int8-dynamic "
+    "ORTQuantizer's dynamic int8 of the O2 graph (per channel; per-tensor alongside), "
+    "int8-weights the compact pack's downloaded int8 MiniLM (fp32 compute); Whisper's graphs "
+    "are fused by ONNX Runtime's optimizer directly (model type bart). Quality: text, every "
+    "Tux Paint stamp's name as a query against all English captions, recall@1 with its 95% "
+    "Wilson interval, and the captions' cosine to the as-exported graph's; speech, WER on the "
+    "espeak clip and whether the transcript is word for word the as-exported graphs'."
+)
+
+
 def _report(
-    rows: Sequence[Row], peaks: Sequence[Peak], pack: Path, seconds: float, load: str
+    rows: Sequence[Row],
+    peaks: Sequence[Peak],
+    pack: Path,
+    seconds: float,
+    load: str,
+    variants: bool = False,
 ) -> str:
     arguments = " ".join(sys.argv[1:])
     environment = f"TROVE_PACK={os.environ['TROVE_PACK']} " if "TROVE_PACK" in os.environ else ""
@@ -524,11 +674,35 @@ def _report(
             'round); "% of peak" is the median over rounds of that rate divided by a numpy '
             "2048x2048 matmul timed just before it in the same process, so that both see the "
             "same load; FLOPs count MatMul/Gemm/Conv multiply-adds as two (int8 models: "
-            "integer operations); peak RSS is the model's own child process.",
+            "integer operations; ONNX Runtime's fused Attention as its QKV projection plus "
+            "its two score products); peak RSS is the model's own child process. graph: the "
+            "variant the entry records; MB: its ONNX files; load ms: opening a CPU session on "
+            f"each with the engine's options, best of {LOAD_TRIES}.",
+            *([VARIANTS_NOTE] if variants else []),
             "",
             _format(rows),
         ]
     )
+
+
+VARIANTS_TITLE = "Encoders: graph variants"
+
+
+def variants_pack(source: Path) -> Path:
+    """The graph variants pack (speech graphs from ``source``), built by the build
+    environment's ``models.export.variants`` unless one built from today's exporters is
+    already in the cache."""
+    from models.devpack import KEY_FILE, is_current, source_key
+
+    key = source_key()
+    folder = cache_root() / "packs" / f"variants-{key[:16]}"
+    if not is_current(folder, key):
+        subprocess.run(
+            [BUILD_PYTHON, "-m", "models.export.variants", "--out", folder, "--source", source],
+            check=True,
+        )
+        (folder / KEY_FILE).write_text(key + "\n")
+    return folder
 
 
 def _machine_peaks() -> list[Peak]:
@@ -542,16 +716,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     parser.add_argument("--model", help="benchmark this model only and print JSON (internal)")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    parser.add_argument(
+        "--variants", action="store_true", help="every graph variant of the text encoders"
+    )
+    parser.add_argument("--quality", action="store_true", help="with --model: add retrieval")
     args = parser.parse_args(argv)
     if args.model:
-        rows = bench_model(args.pack, args.model, args.seconds)
+        rows = bench_model(args.pack, args.model, args.seconds, args.quality)
         print(json.dumps([asdict(row) for row in rows]))
         return 0
+    if args.variants:
+        args.pack = variants_pack(args.pack)
     manifest = load_manifest(args.pack)  # verify hashes once, before any timing
     load_before = os.getloadavg()[0]
     first = _machine_peaks()
     rows = [
-        row for entry in manifest.models for row in _run_child(args.pack, entry.id, args.seconds)
+        row
+        for entry in manifest.models
+        for row in _run_child(args.pack, entry.id, args.seconds, args.variants)
     ]
     # Measured again after the models, and the better of each kept: other processes only ever
     # lower a peak, and a peak measured low would inflate every share.
@@ -562,8 +744,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(_format(rows))
     print(f"load average {load}")
     if not args.no_write:
-        report = _report(rows, peaks, args.pack, args.seconds, load)
-        path = write_section("Encoders", report)
+        report = _report(rows, peaks, args.pack, args.seconds, load, args.variants)
+        path = write_section(VARIANTS_TITLE if args.variants else "Encoders", report)
         print(f"wrote {path}")
     return 0
 

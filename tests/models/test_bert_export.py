@@ -13,9 +13,10 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers import BertModel
 
-from models.export import bert
+from models.export import bert, variants
 from models.export.common import compare, parity
-from models.manifest import ModelEntry, Task, TextPreprocessing, sha256_of
+from models.export.optimise import OptimiseError, io_names, write_variant
+from models.manifest import GraphVariant, ModelEntry, Task, TextPreprocessing, sha256_of
 
 # (batch, length) pairs unlike the traced example (2 x 12), padded rows included.
 SHAPES = [(1, 7), (3, 40), (1, 40), (3, 7)]
@@ -63,6 +64,15 @@ def test_arctic_export_matches_torch(variant: str, tmp_path: Path, minilm_dir: P
     assert output.shape == (3, 7, bert.ARCTIC_SHAPES[variant].hidden)
 
     _check_arctic_entry(entry, variant, pack)
+    # What ships is the traced graph fused by ONNX Runtime's optimizer, and the entry says so.
+    assert entry.graph == bert.SHIPPED_GRAPH
+    assert {"Attention", "SkipLayerNormalization"} <= _op_types(model_path)
+
+
+def _op_types(path: Path) -> set[str]:
+    import onnx
+
+    return {node.op_type for node in onnx.load(str(path)).graph.node}
 
 
 def _check_arctic_entry(entry: ModelEntry, variant: str, pack: Path) -> None:
@@ -193,6 +203,8 @@ def test_dev_entries(dev_build: tuple[Path, list[ModelEntry]]) -> None:
     # The int8 file is about a quarter of the fp32 one, and says how much it loses.
     assert int8.files["model"].bytes < fp32.files["model"].bytes / 3
     assert "mean cosine" in int8.notes
+    assert fp32.graph == bert.SHIPPED_GRAPH and fp32.graph.variant is GraphVariant.FUSED_O2
+    assert int8.graph == bert.SHIPPED_INT8 and int8.graph.variant is GraphVariant.INT8_WEIGHTS
 
 
 def test_shipped_int8_fits_the_contract(dev_build: tuple[Path, list[ModelEntry]]) -> None:
@@ -208,3 +220,79 @@ def test_shipped_int8_fits_the_contract(dev_build: tuple[Path, list[ModelEntry]]
         SENTENCES,
     )
     assert quality.min_cosine > 0.995
+
+
+@pytest.fixture(scope="module")
+def minilm_traced(tmp_path_factory: pytest.TempPathFactory, minilm_dir: Path) -> Path:
+    module = bert.load_bert(minilm_dir, bert.MINILM_SHAPE)
+    target = tmp_path_factory.mktemp("traced") / "model.onnx"
+    return bert.export_checked(bert.MINILM_SPEC, module, target)
+
+
+@pytest.mark.parametrize(
+    "variant", [GraphVariant.FUSED_O1, GraphVariant.FUSED_O2, GraphVariant.FUSED_O3], ids=str
+)
+def test_fused_minilm_embeds_as_transformers_does(
+    variant: GraphVariant, minilm_traced: Path, minilm_dir: Path, tmp_path: Path
+) -> None:
+    """Real weights, real sentences: each fusion level keeps the fixed names, and its mean-pooled
+    sentence vectors lie at cosine >= 0.9999 from transformers' own model."""
+    target = write_variant(
+        minilm_traced, variant, tmp_path / "model.onnx", bert.MINILM_SHAPE.config()
+    )
+    assert io_names(target) == (["input_ids", "attention_mask"], ["last_hidden_state"])
+    feed = _tokenised(minilm_dir / "tokenizer.json")
+    reference = BertModel.from_pretrained(str(minilm_dir)).eval()
+    with torch.no_grad():
+        hidden = reference(
+            input_ids=torch.from_numpy(feed["input_ids"]),
+            attention_mask=torch.from_numpy(feed["attention_mask"]),
+        ).last_hidden_state.numpy()
+    weights = feed["attention_mask"][..., None].astype(np.float64)
+    expected = (hidden * weights).sum(axis=1) / weights.sum(axis=1)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    cosines = (bert.mean_pooled(target, feed, feed["attention_mask"]) * expected).sum(axis=1)
+    assert cosines.min() >= 0.9999, cosines
+    assert _op_types(target) != _op_types(minilm_traced)  # it did rewrite the graph
+
+
+def test_int8_variants_keep_the_names_and_store_int8_weights(
+    minilm_traced: Path, tmp_path: Path
+) -> None:
+    sizes = {}
+    for variant in (GraphVariant.INT8_DYNAMIC, GraphVariant.INT8_DYNAMIC_PER_TENSOR):
+        target = write_variant(
+            minilm_traced,
+            variant,
+            tmp_path / variant.value / "model.onnx",
+            bert.MINILM_SHAPE.config(),
+        )
+        assert io_names(target) == (["input_ids", "attention_mask"], ["last_hidden_state"])
+        assert {"MatMulInteger", "QAttention"} <= _op_types(target)
+        sizes[variant] = target.stat().st_size
+    assert max(sizes.values()) < minilm_traced.stat().st_size / 3
+
+
+def test_the_downloaded_int8_is_not_made_from_an_export(
+    minilm_traced: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(OptimiseError, match="int8-weights"):
+        write_variant(
+            minilm_traced,
+            GraphVariant.INT8_WEIGHTS,
+            tmp_path / "m.onnx",
+            bert.MINILM_SHAPE.config(),
+        )
+
+
+def test_the_variants_pack_names_its_reference(tmp_path: Path, minilm_dir: Path) -> None:
+    weights = _fake_snapshot("xs", tmp_path / "weights", minilm_dir)
+    spec = bert.arctic_spec("xs")
+    entries = variants.sentence_variants(spec, weights, tmp_path / "pack")
+    assert [entry.graph.variant for entry in entries] == list(variants.MADE_FROM_EXPORT)
+    reference = "arctic-embed-xs@as-exported"
+    assert [entry.alternative_to for entry in entries] == [""] + [reference] * (len(entries) - 1)
+    assert entries[0].id == reference
+    for entry in entries:
+        assert entry.files["model"].path.startswith(f"{entry.id}/")
+        assert entry.prefix("query") == bert.ARCTIC_QUERY_PREFIX

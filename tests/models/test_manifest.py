@@ -4,6 +4,7 @@ an error naming the entry and the field, and the JSON on disk unchanged (format 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,10 @@ import pytest
 
 from models.manifest import (
     MANIFEST_NAME,
+    UNRECORDED_GRAPH,
     AudioPreprocessing,
+    GraphChoice,
+    GraphVariant,
     ImagePreprocessing,
     ImageTextPreprocessing,
     Interpolation,
@@ -104,6 +108,35 @@ def test_optional_fields_take_their_defaults(tmp_path: Path) -> None:
     assert pre.std == (1.0, 1.0, 1.0) and isinstance(pre.std[0], float)
     # A pack from before interpolation was recorded reads as what the engine did then.
     assert pre.interpolation is Interpolation.BICUBIC
+
+
+def test_a_pack_from_before_graph_variants_reads_as_the_exporters_own_graph(
+    tmp_path: Path,
+) -> None:
+    entry = read_manifest(write_pack(tmp_path, Task.TEXT, GOOD[Task.TEXT])).models[0]
+    assert entry.graph == UNRECORDED_GRAPH
+    assert entry.graph.variant is GraphVariant.AS_EXPORTED
+
+
+def test_the_graph_variant_and_its_reason_round_trip(tmp_path: Path) -> None:
+    read = read_manifest(write_pack(tmp_path / "a", Task.TEXT, GOOD[Task.TEXT])).models[0]
+    choice = GraphChoice(GraphVariant.FUSED_O2, "same vectors, 20% faster")
+    entry = replace(read, graph=choice)
+    written = Manifest("p", "1", (entry,)).to_json()["models"][0]["graph"]
+    assert written == {"variant": "fused-O2", "reason": "same vectors, 20% faster"}
+    (tmp_path / "b").mkdir()
+    Manifest("p", "1", (entry,)).write(tmp_path / "b")
+    again = read_manifest(tmp_path / "b").models[0].graph
+    assert again == choice and again.variant is GraphVariant.FUSED_O2
+
+
+def test_an_unknown_graph_variant_names_the_entry(tmp_path: Path) -> None:
+    folder = write_pack(tmp_path, Task.TEXT, GOOD[Task.TEXT])
+    data = json.loads((folder / MANIFEST_NAME).read_text())
+    data["models"][0]["graph"] = {"variant": "fused-O9", "reason": ""}
+    (folder / MANIFEST_NAME).write_text(json.dumps(data))
+    with pytest.raises(PackError, match="'m' is malformed.*fused-O9"):
+        read_manifest(folder)
 
 
 def test_the_interpolation_is_recorded_and_read_back(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import torch
@@ -23,9 +24,11 @@ from models.arch.spectrogram import (
     SpectrogramConfig,
     mel_filterbank,
 )
-from models.arch.whisper import AudioEmbedder, Whisper, WhisperConfig, config_for
-from models.export.common import run_onnx, store_exact_float16
+from models.arch.whisper import WINDOW_SAMPLES, AudioEmbedder, Whisper, WhisperConfig, config_for
+from models.export.common import compare, run_onnx, store_exact_float16
 from models.export.ctranslate2 import CTranslate2FormatError, read_ctranslate2
+from models.export.optimise import TransformerShape, fuse_with_ort, io_names
+from models.export.variants import SPEECH_MODEL_TYPE
 from models.export.whisper import (
     PARITY,
     ExportError,
@@ -370,3 +373,24 @@ def test_release_exporter_on_a_random_tiny_en_snapshot(tmp_path: Path) -> None:
     assert generation["english_only"] and generation["languages"] == {}
     with pytest.raises(RuntimeError, match="not whisper-base"):
         export_whisper("base", snapshot, tmp_path / "other")
+
+
+def test_ort_fused_speech_encoder_keeps_the_names_and_the_numbers(
+    pair: tuple[WhisperForConditionalGeneration, Whisper], tmp_path: Path
+) -> None:
+    """The benchmark's fused Whisper encoder (ONNX Runtime's optimizer, model type bart) is the
+    same function with the same tensor names; on float32 weights its attention fuses too (the
+    dev pack's float16-stored weights, cast in the graph, keep attention from matching). The
+    float32 decoder is where ONNX Runtime's bart fusions fail ("Graph is not a DAG" at its
+    cache Concat), one more reason Whisper keeps Trove's own exporter unfused."""
+    _, ours = pair
+    exported = export_speech_graphs(ours, tmp_path / "exported").encoder
+    shape = TransformerShape(SPEECH_MODEL_TYPE, SMALL.heads, SMALL.heads * SMALL.head_dim)
+    fused = fuse_with_ort(exported, tmp_path / "fused" / exported.name, shape)
+    assert io_names(fused) == io_names(exported)
+    ops = {node.op_type for node in onnx.load(str(fused)).graph.node}
+    assert {"SkipLayerNormalization", "Attention"} <= ops
+    feed = {"waveform": example_waveform(2, WINDOW_SAMPLES, 5).numpy()}
+    expected, found = run_onnx(exported, feed), run_onnx(fused, feed)
+    for name, value in expected.items():
+        assert compare(value, found[name]).within(PARITY), name
