@@ -39,6 +39,22 @@
         <translation>Duración</translation>
     </message>
     <message>
+        <source>Taken</source>
+        <translation>Fecha de captura</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>Fecha de grabación</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>Lugar</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Cámara</translation>
+    </message>
+    <message>
         <source>Modified</source>
         <translation>Modificado</translation>
     </message>
@@ -57,6 +73,17 @@
     <message>
         <source>Problem</source>
         <translation>Problema</translation>
+    </message>
+</context>
+<context>
+    <name>ExampleChip</name>
+    <message>
+        <source>Stop searching with this file</source>
+        <translation>Dejar de buscar con este archivo</translation>
+    </message>
+    <message>
+        <source>Similar to the pasted picture</source>
+        <translation>Parecido a la imagen pegada</translation>
     </message>
 </context>
 <context>
@@ -291,6 +318,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Estado de la búsqueda</translation>
     </message>
     <message>
+        <source>Path copied</source>
+        <translation>Ruta copiada</translation>
+    </message>
+    <message>
         <source>Opening…</source>
         <translation>Abriendo…</translation>
     </message>
@@ -471,6 +502,26 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Elige una carpeta para que Trove la revise</translation>
     </message>
     <message>
+        <source>Added {folder}: Trove is looking through it.</source>
+        <translation>Se añadió {folder}: Trove la está revisando.</translation>
+    </message>
+    <message>
+        <source>Removed {folder}: its files were not touched.</source>
+        <translation>Se quitó {folder}: sus archivos no se han tocado.</translation>
+    </message>
+    <message>
+        <source>Could not open: no application for {suffix} files.</source>
+        <translation>No se pudo abrir: no hay ninguna aplicación para archivos {suffix}.</translation>
+    </message>
+    <message>
+        <source>Could not open {name}: no application for it.</source>
+        <translation>No se pudo abrir {name}: no hay ninguna aplicación para él.</translation>
+    </message>
+    <message>
+        <source>Show in folder instead</source>
+        <translation>Mostrar en la carpeta</translation>
+    </message>
+    <message>
         <source>Keyboard shortcuts</source>
         <translation>Atajos de teclado</translation>
     </message>
@@ -565,8 +616,8 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Trove no pudo abrir su índice ni sus modelos.</translation>
     </message>
     <message>
-        <source>Check Preferences (model pack and device), then try again.</source>
-        <translation>Revisa las Preferencias (paquete de modelos y dispositivo) y vuelve a intentarlo.</translation>
+        <source>Check Preferences (search models, graphics chip), then try again.</source>
+        <translation>Revisa las Preferencias (modelos de búsqueda, chip gráfico) y vuelve a intentarlo.</translation>
     </message>
     <message>
         <source>Something went wrong inside Trove.</source>
@@ -592,14 +643,6 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Preferencias</translation>
     </message>
     <message>
-        <source>Automatic (the pack that came with Trove)</source>
-        <translation>Automático (el paquete que trae Trove)</translation>
-    </message>
-    <message>
-        <source>Model pack folder</source>
-        <translation>Carpeta del paquete de modelos</translation>
-    </message>
-    <message>
         <source>Choose…</source>
         <translation>Elegir…</translation>
     </message>
@@ -614,6 +657,14 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>Automatic uses a graphics card when one can be used, else the processor. A graphics card needs the matching ONNX Runtime: onnxruntime-gpu for NVIDIA (CUDA), onnxruntime-directml on Windows, onnxruntime-openvino for Intel.</source>
         <translation>Automático usa una tarjeta gráfica cuando se puede y, si no, el procesador. Una tarjeta gráfica necesita el ONNX Runtime correspondiente: onnxruntime-gpu para NVIDIA (CUDA), onnxruntime-directml en Windows, onnxruntime-openvino para Intel.</translation>
+    </message>
+    <message>
+        <source>Use the graphics chip</source>
+        <translation>Usar el chip gráfico</translation>
+    </message>
+    <message>
+        <source>Faster indexing where this computer has a graphics chip Trove can use</source>
+        <translation>Indexa más rápido si este ordenador tiene un chip gráfico que Trove pueda usar</translation>
     </message>
     <message>
         <source>Automatic</source>
@@ -644,8 +695,8 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Idioma</translation>
     </message>
     <message>
-        <source>A new language takes effect when Trove restarts.</source>
-        <translation>El nuevo idioma se aplica cuando Trove se reinicia.</translation>
+        <source>The search models that came with Trove.</source>
+        <translation>Los modelos de búsqueda que vienen con Trove.</translation>
     </message>
     <message>
         <source>Model pack:</source>
@@ -664,8 +715,24 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Tema:</translation>
     </message>
     <message>
+        <source>The ones that came with Trove</source>
+        <translation>Los que vienen con Trove</translation>
+    </message>
+    <message>
+        <source>Folder of the search models</source>
+        <translation>Carpeta de los modelos de búsqueda</translation>
+    </message>
+    <message>
+        <source>Search models:</source>
+        <translation>Modelos de búsqueda:</translation>
+    </message>
+    <message>
         <source>Language:</source>
         <translation>Idioma:</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Detalles</translation>
     </message>
     <message>
         <source>Processor (CPU)</source>
@@ -690,10 +757,6 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>Choose a model pack folder</source>
         <translation>Elige una carpeta de paquete de modelos</translation>
-    </message>
-    <message>
-        <source>Trove uses the pack it finds on its own.</source>
-        <translation>Trove usa el paquete que encuentra por su cuenta.</translation>
     </message>
     <message>
         <source>This folder is not a model pack: it has no {name}.</source>
@@ -861,6 +924,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>nombre: {name}</translation>
     </message>
     <message>
+        <source>{seconds} s</source>
+        <translation>{seconds} s</translation>
+    </message>
+    <message>
         <source>tag: {label}</source>
         <translation>etiqueta: {label}</translation>
     </message>
@@ -871,6 +938,11 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>shows: {things}</source>
         <translation>muestra: {things}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <comment>between the names in a list: 、 in Chinese</comment>
+        <translation>, </translation>
     </message>
     <message>
         <source>sounds like “{words}”</source>
@@ -951,20 +1023,100 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Cualquier carpeta</translation>
     </message>
     <message>
-        <source>{name} cannot be used to search with.</source>
-        <translation>No se puede buscar con {name}.</translation>
+        <source>Trove cannot read this search. Try plain words, like “dog on a beach”.</source>
+        <translation>Trove no entiende esta búsqueda. Prueba con palabras sencillas, como «perro en una playa».</translation>
     </message>
     <message>
-        <source>Trove cannot read this query from the marked character on.</source>
-        <translation>Trove no entiende esta consulta a partir del carácter marcado.</translation>
+        <source>A quotation mark is not closed: add the closing one, or remove it.</source>
+        <translation>Hay unas comillas sin cerrar: añade las de cierre o quítalas.</translation>
     </message>
     <message>
-        <source>Trove cannot read this query; it looks unfinished.</source>
-        <translation>Trove no entiende esta consulta; parece incompleta.</translation>
+        <source>A + or − needs something after it: add a word, or remove the sign.</source>
+        <translation>Un + o un − necesita algo detrás: añade una palabra o quita el signo.</translation>
+    </message>
+    <message>
+        <source>A weight is a positive number and a * before a word, as in 2*dog.</source>
+        <translation>Un peso es un número positivo y un * delante de una palabra, como en 2*perro.</translation>
+    </message>
+    <message>
+        <source>The quotation marks hold nothing: type words between them, or remove them.</source>
+        <translation>Las comillas están vacías: escribe palabras entre ellas o quítalas.</translation>
+    </message>
+    <message>
+        <source>kind: takes photo, audio, video or note; or use the buttons below the box.</source>
+        <translation>kind: admite photo, audio, video o note; también puedes usar los botones bajo el cuadro.</translation>
+    </message>
+    <message>
+        <source>Write a date as year-month-day, as in after:2024-05-01, or use the date filter.</source>
+        <translation>Escribe la fecha como año-mes-día, como en after:2024-05-01, o usa el filtro de fecha.</translation>
+    </message>
+    <message>
+        <source>Write a size as a number and a unit, as in size&gt;10MB.</source>
+        <translation>Escribe el tamaño como un número y una unidad, como en size&gt;10MB.</translation>
+    </message>
+    <message>
+        <source>Write a part as start-end in minutes:seconds, as in 0:12-0:20, the end last.</source>
+        <translation>Escribe un fragmento como inicio-fin en minutos:segundos, como en 0:12-0:20, con el fin después del inicio.</translation>
+    </message>
+    <message>
+        <source>A filter cannot take a + , − or weight: remove the sign before it.</source>
+        <translation>Un filtro no admite +, − ni peso: quita el signo que lleva delante.</translation>
+    </message>
+    <message>
+        <source>No such file. Check its name, or drop the file on the window.</source>
+        <translation>No existe ese archivo. Revisa el nombre o suelta el archivo en la ventana.</translation>
+    </message>
+    <message>
+        <source>Name one town or country after place:, as in place:Lisbon.</source>
+        <translation>Escribe una ciudad o un país después de place:, por ejemplo place:Lisboa.</translation>
+    </message>
+    <message>
+        <source>Name a folder after in:, or choose one with the folder filter.</source>
+        <translation>Escribe una carpeta después de in: o elige una con el filtro de carpeta.</translation>
+    </message>
+    <message>
+        <source>This file cannot be used to search with. Try another one.</source>
+        <translation>Este archivo no sirve para buscar. Prueba con otro.</translation>
+    </message>
+    <message>
+        <source>Type what you are looking for.</source>
+        <translation>Escribe lo que buscas.</translation>
+    </message>
+    <message>
+        <source>Everything is subtracted: add something to look for, without a − before it.</source>
+        <translation>Todo está restado: añade algo que buscar, sin un − delante.</translation>
+    </message>
+    <message>
+        <source>{name} was not found. Check its name, or drop the file on the window.</source>
+        <translation>No se encontró {name}. Revisa el nombre o suelta el archivo en la ventana.</translation>
+    </message>
+    <message>
+        <source>{name} cannot be used to search with. Try another file.</source>
+        <translation>{name} no sirve para buscar. Prueba con otro archivo.</translation>
+    </message>
+    <message>
+        <source>Similar to {name}</source>
+        <translation>Parecido a {name}</translation>
+    </message>
+    <message>
+        <source>Part of {name} from {start}</source>
+        <translation>Fragmento de {name} desde {start}</translation>
+    </message>
+    <message>
+        <source>Part of {name} {start}–{end}</source>
+        <translation>Fragmento de {name} {start}–{end}</translation>
     </message>
     <message>
         <source>Only results inside one watched folder</source>
         <translation>Solo resultados dentro de una carpeta vigilada</translation>
+    </message>
+    <message>
+        <source>Any place</source>
+        <translation>Cualquier lugar</translation>
+    </message>
+    <message>
+        <source>Only photos and videos taken near one place</source>
+        <translation>Solo fotos y vídeos tomados cerca de un lugar</translation>
     </message>
     <message>
         <source>%1 – %2</source>
@@ -1007,6 +1159,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Filtro de fecha</translation>
     </message>
     <message>
+        <source>Place filter</source>
+        <translation>Filtro de lugar</translation>
+    </message>
+    <message>
         <source>Any time</source>
         <translation>Cualquier fecha</translation>
     </message>
@@ -1032,15 +1188,14 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     </message>
 </context>
 <context>
+    <name>Toast</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>Cerrar</translation>
+    </message>
+</context>
+<context>
     <name>WelcomeDialog</name>
-    <message>
-        <source>Welcome to Trove</source>
-        <translation>Bienvenido a Trove</translation>
-    </message>
-    <message>
-        <source>&lt;h2&gt;Find anything by describing it&lt;/h2&gt;</source>
-        <translation>&lt;h2&gt;Encuentra cualquier cosa describiéndola&lt;/h2&gt;</translation>
-    </message>
     <message>
         <source>a cup of coffee</source>
         <translation>una taza de café</translation>
@@ -1048,6 +1203,17 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>watering the tomato plants</source>
         <translation>el viaje a la playa</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <source>Welcome to Trove</source>
+        <translation>Bienvenido a Trove</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;Find anything by describing it&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;Encuentra cualquier cosa describiéndola&lt;/h2&gt;</translation>
     </message>
     <message>
         <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “{photo}”, “{recording}”, or a picture like this one.
@@ -1060,6 +1226,18 @@ Which folders should Trove look through? You can search as soon as it starts; it
 Todo ocurre en este ordenador. Nada tuyo se envía a ninguna parte.
 
 ¿Qué carpetas debe revisar Trove? Puedes buscar en cuanto empiece; sigue trabajando en segundo plano.</translation>
+    </message>
+    <message>
+        <source>Try it on the demo:</source>
+        <translation>Pruébalo con la demo:</translation>
+    </message>
+    <message>
+        <source>“{query}”</source>
+        <translation>«{query}»</translation>
+    </message>
+    <message>
+        <source>Search the demo for {query}</source>
+        <translation>Buscar {query} en la demo</translation>
     </message>
     <message>
         <source>Add another folder…</source>

@@ -39,6 +39,22 @@
         <translation>时长</translation>
     </message>
     <message>
+        <source>Taken</source>
+        <translation>拍摄时间</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>录制时间</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>相机</translation>
+    </message>
+    <message>
         <source>Modified</source>
         <translation>修改时间</translation>
     </message>
@@ -57,6 +73,17 @@
     <message>
         <source>Problem</source>
         <translation>问题</translation>
+    </message>
+</context>
+<context>
+    <name>ExampleChip</name>
+    <message>
+        <source>Stop searching with this file</source>
+        <translation>不再用此文件搜索</translation>
+    </message>
+    <message>
+        <source>Similar to the pasted picture</source>
+        <translation>与粘贴的图片相似</translation>
     </message>
 </context>
 <context>
@@ -291,6 +318,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>搜索状态</translation>
     </message>
     <message>
+        <source>Path copied</source>
+        <translation>已复制路径</translation>
+    </message>
+    <message>
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
@@ -471,6 +502,26 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>选择一个让 Trove 浏览的文件夹</translation>
     </message>
     <message>
+        <source>Added {folder}: Trove is looking through it.</source>
+        <translation>已添加 {folder}：Trove 正在浏览其中的文件。</translation>
+    </message>
+    <message>
+        <source>Removed {folder}: its files were not touched.</source>
+        <translation>已移除 {folder}：其中的文件未被改动。</translation>
+    </message>
+    <message>
+        <source>Could not open: no application for {suffix} files.</source>
+        <translation>无法打开：没有可打开 {suffix} 文件的应用程序。</translation>
+    </message>
+    <message>
+        <source>Could not open {name}: no application for it.</source>
+        <translation>无法打开 {name}：没有可打开它的应用程序。</translation>
+    </message>
+    <message>
+        <source>Show in folder instead</source>
+        <translation>改为在文件夹中显示</translation>
+    </message>
+    <message>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
@@ -565,8 +616,8 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>Trove 无法打开它的索引或模型。</translation>
     </message>
     <message>
-        <source>Check Preferences (model pack and device), then try again.</source>
-        <translation>请检查偏好设置（模型包和设备），然后重试。</translation>
+        <source>Check Preferences (search models, graphics chip), then try again.</source>
+        <translation>请检查偏好设置（搜索模型、显卡），然后重试。</translation>
     </message>
     <message>
         <source>Something went wrong inside Trove.</source>
@@ -592,14 +643,6 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>偏好设置</translation>
     </message>
     <message>
-        <source>Automatic (the pack that came with Trove)</source>
-        <translation>自动（Trove 自带的模型包）</translation>
-    </message>
-    <message>
-        <source>Model pack folder</source>
-        <translation>模型包文件夹</translation>
-    </message>
-    <message>
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
@@ -614,6 +657,14 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>Automatic uses a graphics card when one can be used, else the processor. A graphics card needs the matching ONNX Runtime: onnxruntime-gpu for NVIDIA (CUDA), onnxruntime-directml on Windows, onnxruntime-openvino for Intel.</source>
         <translation>“自动”会在可用时使用显卡，否则使用处理器。使用显卡需要对应的 ONNX Runtime：NVIDIA（CUDA）用 onnxruntime-gpu，Windows 上用 onnxruntime-directml，Intel 用 onnxruntime-openvino。</translation>
+    </message>
+    <message>
+        <source>Use the graphics chip</source>
+        <translation>使用显卡</translation>
+    </message>
+    <message>
+        <source>Faster indexing where this computer has a graphics chip Trove can use</source>
+        <translation>如果这台电脑有 Trove 可用的显卡，索引会更快</translation>
     </message>
     <message>
         <source>Automatic</source>
@@ -644,8 +695,8 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>语言</translation>
     </message>
     <message>
-        <source>A new language takes effect when Trove restarts.</source>
-        <translation>新的语言将在 Trove 重新启动后生效。</translation>
+        <source>The search models that came with Trove.</source>
+        <translation>Trove 自带的搜索模型。</translation>
     </message>
     <message>
         <source>Model pack:</source>
@@ -664,8 +715,24 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>主题：</translation>
     </message>
     <message>
+        <source>The ones that came with Trove</source>
+        <translation>Trove 自带的模型</translation>
+    </message>
+    <message>
+        <source>Folder of the search models</source>
+        <translation>搜索模型所在的文件夹</translation>
+    </message>
+    <message>
+        <source>Search models:</source>
+        <translation>搜索模型：</translation>
+    </message>
+    <message>
         <source>Language:</source>
         <translation>语言：</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详细信息</translation>
     </message>
     <message>
         <source>Processor (CPU)</source>
@@ -690,10 +757,6 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>Choose a model pack folder</source>
         <translation>选择模型包文件夹</translation>
-    </message>
-    <message>
-        <source>Trove uses the pack it finds on its own.</source>
-        <translation>Trove 会使用它自己找到的模型包。</translation>
     </message>
     <message>
         <source>This folder is not a model pack: it has no {name}.</source>
@@ -861,6 +924,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>文件名：{name}</translation>
     </message>
     <message>
+        <source>{seconds} s</source>
+        <translation>{seconds} 秒</translation>
+    </message>
+    <message>
         <source>tag: {label}</source>
         <translation>标签：{label}</translation>
     </message>
@@ -871,6 +938,11 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>shows: {things}</source>
         <translation>画面：{things}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <comment>between the names in a list: 、 in Chinese</comment>
+        <translation>、</translation>
     </message>
     <message>
         <source>sounds like “{words}”</source>
@@ -951,20 +1023,100 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>任意文件夹</translation>
     </message>
     <message>
-        <source>{name} cannot be used to search with.</source>
-        <translation>无法用 {name} 进行搜索。</translation>
+        <source>Trove cannot read this search. Try plain words, like “dog on a beach”.</source>
+        <translation>Trove 无法理解这个搜索。请试试简单的词语，比如“海滩上的狗”。</translation>
     </message>
     <message>
-        <source>Trove cannot read this query from the marked character on.</source>
-        <translation>Trove 无法理解此查询中从标记字符开始的部分。</translation>
+        <source>A quotation mark is not closed: add the closing one, or remove it.</source>
+        <translation>有一个引号没有闭合：请补上另一半引号，或者删掉它。</translation>
     </message>
     <message>
-        <source>Trove cannot read this query; it looks unfinished.</source>
-        <translation>Trove 无法理解此查询；它似乎没有写完。</translation>
+        <source>A + or − needs something after it: add a word, or remove the sign.</source>
+        <translation>+ 或 − 后面需要有内容：请加上一个词，或者删掉这个符号。</translation>
+    </message>
+    <message>
+        <source>A weight is a positive number and a * before a word, as in 2*dog.</source>
+        <translation>权重是写在词前面的正数加 *，例如 2*dog。</translation>
+    </message>
+    <message>
+        <source>The quotation marks hold nothing: type words between them, or remove them.</source>
+        <translation>引号里什么也没有：请在引号中输入词语，或者删掉引号。</translation>
+    </message>
+    <message>
+        <source>kind: takes photo, audio, video or note; or use the buttons below the box.</source>
+        <translation>kind: 后面可以写 photo、audio、video 或 note；也可以使用搜索框下方的按钮。</translation>
+    </message>
+    <message>
+        <source>Write a date as year-month-day, as in after:2024-05-01, or use the date filter.</source>
+        <translation>日期请写成 年-月-日，例如 after:2024-05-01，或者使用日期筛选。</translation>
+    </message>
+    <message>
+        <source>Write a size as a number and a unit, as in size&gt;10MB.</source>
+        <translation>大小请写成数字加单位，例如 size&gt;10MB。</translation>
+    </message>
+    <message>
+        <source>Write a part as start-end in minutes:seconds, as in 0:12-0:20, the end last.</source>
+        <translation>片段请写成 开始-结束（分:秒），例如 0:12-0:20，结束时间在后。</translation>
+    </message>
+    <message>
+        <source>A filter cannot take a + , − or weight: remove the sign before it.</source>
+        <translation>筛选条件前不能有 +、− 或权重：请删掉它前面的符号。</translation>
+    </message>
+    <message>
+        <source>No such file. Check its name, or drop the file on the window.</source>
+        <translation>找不到这个文件。请检查文件名，或者把文件拖到窗口上。</translation>
+    </message>
+    <message>
+        <source>Name one town or country after place:, as in place:Lisbon.</source>
+        <translation>在 place: 后面写一个城镇或国家的名字，例如 place:Lisbon。</translation>
+    </message>
+    <message>
+        <source>Name a folder after in:, or choose one with the folder filter.</source>
+        <translation>请在 in: 后面写上文件夹，或者用文件夹筛选选择一个。</translation>
+    </message>
+    <message>
+        <source>This file cannot be used to search with. Try another one.</source>
+        <translation>这个文件无法用来搜索。请换一个文件试试。</translation>
+    </message>
+    <message>
+        <source>Type what you are looking for.</source>
+        <translation>请输入你要找的内容。</translation>
+    </message>
+    <message>
+        <source>Everything is subtracted: add something to look for, without a − before it.</source>
+        <translation>所有内容都被减去了：请加上要找的内容，前面不要带 −。</translation>
+    </message>
+    <message>
+        <source>{name} was not found. Check its name, or drop the file on the window.</source>
+        <translation>找不到 {name}。请检查文件名，或者把文件拖到窗口上。</translation>
+    </message>
+    <message>
+        <source>{name} cannot be used to search with. Try another file.</source>
+        <translation>{name} 无法用来搜索。请换一个文件试试。</translation>
+    </message>
+    <message>
+        <source>Similar to {name}</source>
+        <translation>与 {name} 相似</translation>
+    </message>
+    <message>
+        <source>Part of {name} from {start}</source>
+        <translation>{name} 从 {start} 起的片段</translation>
+    </message>
+    <message>
+        <source>Part of {name} {start}–{end}</source>
+        <translation>{name} 的片段 {start}–{end}</translation>
     </message>
     <message>
         <source>Only results inside one watched folder</source>
         <translation>只显示某个关注文件夹中的结果</translation>
+    </message>
+    <message>
+        <source>Any place</source>
+        <translation>任意地点</translation>
+    </message>
+    <message>
+        <source>Only photos and videos taken near one place</source>
+        <translation>只显示在某个地点附近拍摄的照片和视频</translation>
     </message>
     <message>
         <source>%1 – %2</source>
@@ -1007,6 +1159,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>日期筛选</translation>
     </message>
     <message>
+        <source>Place filter</source>
+        <translation>地点筛选</translation>
+    </message>
+    <message>
         <source>Any time</source>
         <translation>任意时间</translation>
     </message>
@@ -1032,15 +1188,14 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     </message>
 </context>
 <context>
+    <name>Toast</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>WelcomeDialog</name>
-    <message>
-        <source>Welcome to Trove</source>
-        <translation>欢迎使用 Trove</translation>
-    </message>
-    <message>
-        <source>&lt;h2&gt;Find anything by describing it&lt;/h2&gt;</source>
-        <translation>&lt;h2&gt;描述一下，就能找到&lt;/h2&gt;</translation>
-    </message>
     <message>
         <source>a cup of coffee</source>
         <translation>一杯咖啡</translation>
@@ -1048,6 +1203,17 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>watering the tomato plants</source>
         <translation>去北京旅行</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <source>Welcome to Trove</source>
+        <translation>欢迎使用 Trove</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;Find anything by describing it&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;描述一下，就能找到&lt;/h2&gt;</translation>
     </message>
     <message>
         <source>Trove looks through your photos, recordings, videos and notes so you can find them by what they show or say: “{photo}”, “{recording}”, or a picture like this one.
@@ -1060,6 +1226,18 @@ Which folders should Trove look through? You can search as soon as it starts; it
 一切都在这台电脑上进行。你的任何东西都不会被发送出去。
 
 Trove 应该浏览哪些文件夹？它一开始工作你就可以搜索；它会在后台继续工作。</translation>
+    </message>
+    <message>
+        <source>Try it on the demo:</source>
+        <translation>在演示中试试：</translation>
+    </message>
+    <message>
+        <source>“{query}”</source>
+        <translation>“{query}”</translation>
+    </message>
+    <message>
+        <source>Search the demo for {query}</source>
+        <translation>在演示中搜索 {query}</translation>
     </message>
     <message>
         <source>Add another folder…</source>
