@@ -83,8 +83,13 @@ def _cut(text: str, limit: int) -> str:
 def connect(library: Library) -> MilvusClient:
     """A client of ``library``; a library that cannot be opened or reached raises
     :class:`LibraryError` with one sentence (the token never appears in it)."""
-    from pymilvus import MilvusClient  # imported on first use: a FAISS library never pays for it
-
+    try:  # imported on first use: a FAISS library never pays for it
+        from pymilvus import MilvusClient
+    except ImportError as error:  # the installers leave the Milvus client out (its size)
+        raise LibraryError(
+            f"this Trove has no Milvus client to open {library.uri}: install Trove with pip "
+            "(pymilvus, milvus-lite) to use a Milvus library"
+        ) from error
     try:
         if library.backend is Backend.MILVUS_LITE:
             # Milvus Lite serves in this process and refuses pings more often than every five

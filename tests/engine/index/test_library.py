@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,13 @@ def test_an_unreachable_server_is_one_line_without_the_token(tmp_path: Path) -> 
     message = str(caught.value)
     assert message.startswith("cannot reach the Milvus library http://127.0.0.1:9: ")
     assert "\n" not in message and SECRET not in message
+
+
+def test_a_build_without_the_milvus_client_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The installers leave pymilvus out (packaging/trove.spec): opening a Milvus library in
+    # them must be one sentence, not an ImportError's traceback.
+    monkeypatch.setitem(sys.modules, "pymilvus", None)
+    with pytest.raises(LibraryError, match="no Milvus client .*install Trove with pip"):
+        connect(Library.parse(str(tmp_path / "shared.db")))
