@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from enum import Enum
 
-from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
+from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale
 
 from engine.facade import Listed
 
@@ -49,7 +49,18 @@ def band_title(seconds: float, grouping: Grouping, locale: QLocale | None = None
 
 
 def short_date(seconds: float, locale: QLocale | None = None) -> str:
-    """A tile's date: the day in the locale's short form, with the time."""
+    """A tile's date: the day in the locale's short form (with the whole year), and the time."""
     locale = locale or QLocale()
     moment = QDateTime.fromSecsSinceEpoch(int(seconds))
-    return locale.toString(moment, QLocale.FormatType.ShortFormat)
+    time_of_day = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
+    return f"{day_text(moment.date(), locale)} {time_of_day}"
+
+
+def day_text(day: QDate, locale: QLocale | None = None) -> str:
+    """A day in the locale's short form, with the whole year: "4/10/2022", "10/4/2022",
+    "2022/4/10" (a short form's "22" reads as a day or a month)."""
+    locale = locale or QLocale()
+    form = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    if "yyyy" not in form:
+        form = form.replace("yy", "yyyy")
+    return locale.toString(day, form)

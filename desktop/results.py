@@ -1004,7 +1004,7 @@ class ResultDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
         heading = index.data(HeadingRole)
         if isinstance(heading, str):
-            self._paint_heading(painter, option, heading)
+            self.paint_heading(painter, option, heading)
             return
         hit = index.data(HitRole)
         if not isinstance(hit, Hit):
@@ -1043,7 +1043,7 @@ class ResultDelegate(QStyledItemDelegate):
 
     # --- parts ----------------------------------------------------------------------------
 
-    def _paint_heading(self, painter: QPainter, option: QStyleOptionViewItem, text: str) -> None:
+    def paint_heading(self, painter: QPainter, option: QStyleOptionViewItem, text: str) -> None:
         """The band's name in bold, and a divider from its end to the view's edge."""
         painter.save()
         font = QFont(option.font)
@@ -1338,7 +1338,7 @@ class ResultsView(QListView):
         option.rect = QRect(0, 0, self.viewport().width(), height)
         painter = QPainter(self.viewport())
         painter.fillRect(option.rect, self.palette().color(QPalette.ColorRole.Base))
-        self.delegate._paint_heading(painter, option, text)
+        self.delegate.paint_heading(painter, option, text)
         painter.end()
 
     def top_row(self) -> int | None:

@@ -118,7 +118,7 @@ def test_the_library_shows_everything_newest_first_in_month_bands_with_an_empty_
     assert window.results.index(first - 1).data(HeadingRole) == "July 2023"
     # A tile says its file's date, in the locale's short form.
     tile = window.results.index(first).data(HeadingRole + 1)  # WhyRole
-    assert tile.text == "7/4/23 4:00\u202fPM" or tile.text == "7/4/23 4:00 PM"
+    assert tile.text.replace("\u202f", " ") == "7/4/2023 4:00 PM"  # the whole year
 
     window.library_bar.grouping.setCurrentIndex(list(Grouping).index(Grouping.YEAR))
     assert _headings(window.results) == YEARS
@@ -298,7 +298,7 @@ def test_bands_and_dates_are_written_in_the_ui_locale() -> None:
     # Under the C locale (no locale set up), an English UI writes English dates, not "10 04 2022".
     english = ui_locale("en", QLocale.c())
     assert english.language() is QLocale.Language.English
-    assert short_date(moment, english).startswith("4/10/22")
+    assert short_date(moment, english).startswith("4/10/2022 ")
     assert ui_locale("en", QLocale("en_GB")).name() == "en_GB"  # the system's own way
     assert ui_locale("es", QLocale("en_GB")).language() is QLocale.Language.Spanish
 
