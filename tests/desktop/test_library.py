@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -24,10 +24,11 @@ import desktop.worker
 from desktop.bands import Grouping, band_key, band_title, short_date
 from desktop.i18n import ui_locale
 from desktop.results import HeadingRole, ResultDelegate, ResultsModel, Thumbnails
+from desktop.searchbar import DatePreset, DateRange
 from desktop.window import MainWindow
 from engine.facade import FileKind, Hit, Listed
 from models.manifest import Manifest
-from tests.desktop.windows import open_window
+from tests.desktop.windows import open_window, windows_on
 from tests.media import demo_folder
 
 WAIT_MS = 240_000  # the first window loads every model on two shared cores
@@ -74,11 +75,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def window(
     qtbot: QtBot, dev_pack: Manifest, media: tuple[Path, Path], tmp_path: Path
 ) -> Iterator[MainWindow]:
-    folder, data = media
-    window = open_window(qtbot, folder, data, tmp_path / "cache")
-    window.resize(1024, 640)
-    yield window
-    window.close()
+    yield from windows_on(qtbot, media, tmp_path / "cache", (1024, 640))
 
 
 def _library_of(qtbot: QtBot, window: MainWindow, count: int) -> None:
@@ -146,6 +143,27 @@ def test_kind_tabs_list_one_kind_and_follow_the_chips(qtbot: QtBot, window: Main
     window.library_bar.tabs.setCurrentIndex(0)  # All
     qtbot.waitUntil(lambda: window.last_listing is not None and window.last_listing.total == 12)
     assert window.search_bar.filters().kinds == frozenset()
+
+
+def test_date_and_folder_filters_work_with_an_empty_box(
+    qtbot: QtBot, window: MainWindow, media: tuple[Path, Path]
+) -> None:
+    _library_of(qtbot, window, len(DATED))
+    window.search_bar.set_date(DatePreset.CUSTOM, DateRange(date(2023, 1, 1), date(2023, 12, 31)))
+    qtbot.waitUntil(lambda: window.last_listing is not None and window.last_listing.total == 5)
+    assert window.search_box.text() == ""
+    assert _names(window) == NEWEST_FIRST[5:10]
+    assert _headings(window.results) == ["July 2023", "January 2023"]
+    assert window.library_bar.count.text() == "5 items"
+    window.search_bar.set_date(DatePreset.ANY)
+    qtbot.waitUntil(lambda: window.last_listing is not None and window.last_listing.total == 12)
+    qtbot.waitUntil(lambda: str(media[0]) in window.search_bar.folders())
+    window.last_listing = None
+    window.search_bar.set_folder(str(media[0]))  # the one watched folder: everything in it
+    assert window.search_bar.query().startswith("in:")
+    qtbot.waitUntil(lambda: window.last_listing is not None)
+    assert window.last_listing.total == 12  # type: ignore[union-attr]
+    assert window.results.showing_library and _headings(window.results) == MONTHS
 
 
 def test_a_query_turns_the_grid_into_results_and_clearing_returns_to_the_same_place(

@@ -24,7 +24,7 @@ from desktop.results import HeadingRole
 from desktop.window import MainWindow, like_query, plain_text
 from engine.catalog.records import FileKind
 from models.manifest import Manifest
-from tests.desktop.windows import open_window
+from tests.desktop.windows import windows_on
 from tests.media import demo_folder
 
 PHOTOS = ["chelsea.png", "dog.png", "coffee.png", "astronaut.png"]
@@ -59,10 +59,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def window(
     qtbot: QtBot, dev_pack: Manifest, library: tuple[Path, Path], tmp_path: Path
 ) -> Iterator[MainWindow]:
-    folder, data = library
-    window = open_window(qtbot, folder, data, tmp_path / "cache")
-    yield window
-    window.close()
+    yield from windows_on(qtbot, library, tmp_path / "cache")
 
 
 def _paths(window: MainWindow) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -21,3 +22,15 @@ def open_window(qtbot: QtBot, folder: Path, data: Path, cache: Path) -> MainWind
     engine.start_watching()
     window.show()
     return window
+
+
+def windows_on(
+    qtbot: QtBot, media: tuple[Path, Path], cache: Path, size: tuple[int, int] | None = None
+) -> Iterator[MainWindow]:
+    """A fixture's window on ``media`` (folder, data dir), at ``size``, closed afterwards."""
+    folder, data = media
+    window = open_window(qtbot, folder, data, cache)
+    if size is not None:
+        window.resize(*size)
+    yield window
+    window.close()
