@@ -28,10 +28,25 @@ def translations_dir() -> Path:
 def install_translations(app: QCoreApplication, language: str, folder: Path | None = None) -> str:
     """Translate the UI into ``language`` (``"system"``: the system's; ``"zh_CN"``, ``"es"``...)
     and return the language in use: one of :data:`SHIPPED`, English when nothing else fits.
+    Dates and numbers follow: :func:`ui_locale` becomes the default locale.
 
     Calling it again replaces the earlier language; widgets that retranslate on
     ``LanguageChange`` follow at once. Qt's own strings (standard buttons, context menus) come
     from Qt's translations where they are installed."""
+    in_use = _install(app, language, folder)
+    QLocale.setDefault(ui_locale(in_use, QLocale.system()))
+    return in_use
+
+
+def ui_locale(language: str, system: QLocale) -> QLocale:
+    """How dates and numbers are written: the system's way when it speaks the UI's language
+    (a British English system keeps day-first dates), else the UI language's own. Under the C
+    locale (no locale set up) that is English's, not C's "10 04 2022"."""
+    wanted = QLocale(language)
+    return system if system.language() == wanted.language() else wanted
+
+
+def _install(app: QCoreApplication, language: str, folder: Path | None) -> str:
     remove_translations(app)
     locale = QLocale.system() if language == "system" else QLocale(language)
     # English first: otherwise a second preferred language (say "en-US, es") would win, as

@@ -13,6 +13,7 @@ tiles scrolled out of view, or of a search that was replaced, are dropped before
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import math
@@ -31,12 +32,12 @@ from PIL import Image
 from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
-    QDateTime,
     QEvent,
     QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     QRect,
     QRectF,
@@ -49,6 +50,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFont,
     QFontMetrics,
@@ -57,9 +59,11 @@ from PySide6.QtGui import (
     QImageReader,
     QImageWriter,
     QPainter,
+    QPaintEvent,
     QPalette,
     QPixmap,
     QPolygonF,
+    QResizeEvent,
     QTextCharFormat,
     QTextLayout,
     QTextOption,
@@ -74,6 +78,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.bands import Grouping, band_key, band_title, short_date, when
 from engine.facade import (
     IN_ENGLISH,
     FileKind,
@@ -105,6 +110,7 @@ GAP = 4  # between the picture and the text
 SPACING = 8  # between tiles
 # No decoding starts until scrolling has paused this long: tiles fly past faster than they decode.
 SCROLL_PAUSE_MS = 80
+LAYOUT_BATCH = 500  # rows the grid lays out between two turns of the event loop
 _JPEG_QUALITY = 85
 
 LEAD_WORDS = 2  # words shown before the first matched word of an excerpt on a tile
@@ -364,8 +370,10 @@ class DiskCache:
         return None if image.isNull() else image
 
     def save_image(self, target: Path, image: QImage) -> None:
+        """A JPEG, or a PNG for a cut-out (the reader tells them by their content)."""
+
         def write(part: Path) -> bool:
-            writer = QImageWriter(str(part), b"jpeg")
+            writer = QImageWriter(str(part), b"png" if image.hasAlphaChannel() else b"jpeg")
             writer.setQuality(_JPEG_QUALITY)
             return writer.write(image)
 
@@ -410,6 +418,10 @@ class _JobSignals(QObject):
 
 
 def _to_qimage(image: Image.Image) -> QImage:
+    if image.mode == "RGBA":
+        width, height = image.size
+        data = image.tobytes()
+        return QImage(data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
     rgb = image.convert("RGB")
     width, height = rgb.size
     data = rgb.tobytes()
@@ -445,14 +457,14 @@ class _Job(QRunnable):
             ).astype(np.float32)
             self._disk.save_array(target, values)
             return values, True
-        target = self._disk.name(key, ".jpg")
+        target = self._disk.name(key, ".pic")  # JPEG, or PNG for a cut-out
         image = self._disk.load_image(target)
         if image is not None:
             return image, False
         if key.kind is FileKind.VIDEO:
             picture = video_frame(path, max(0, key.start), key.pixels)
         else:
-            picture = photo_thumbnail(path, key.pixels)
+            picture = photo_thumbnail(path, key.pixels, alpha=True)
         image = _to_qimage(picture)
         self._disk.save_image(target, image)
         return image, True
@@ -634,16 +646,24 @@ class Heading:
 class ResultsModel(QAbstractListModel):
     """One search's hits, a row each; ``HitRole`` gives the :class:`Hit` itself. When the
     search also found weaker candidates, a heading row names each band: the good matches (or
-    that there is none), then, below a divider, the other possible matches."""
+    that there is none), then, below a divider, the other possible matches.
+
+    Or the library (:meth:`set_library`): the files a listing chose, newest first, a heading
+    starting each day, month or year; loaded a page at a time, ``more_wanted(offset)`` asks
+    for the page after the last one loaded when the view scrolls to the end of them."""
+
+    more_wanted = Signal(int)  # the offset of the next page of the library
 
     def __init__(self, images: Thumbnails, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.images = images
         self._rows_shown: list[Hit | Heading] = []
-        self._modified: dict[int, float] = {}  # file id -> mtime, while showing a listing
+        self._dated: dict[int, float] = {}  # file id -> its date, while showing the library
+        self._library = LibraryRows()
         self._new: set[int] = set()  # file ids of hits marked new
         self._rows: dict[Path, list[int]] = {}
         self.tag_names = IN_ENGLISH  # how tags are named: the UI's language, once known
+        self._headings: list[int] = []  # the rows of the headings, in order
         images.ready.connect(self._picture_ready)
         style = QApplication.style()
         pixmap = QStyle.StandardPixmap
@@ -675,20 +695,74 @@ class ResultsModel(QAbstractListModel):
         if weaker:
             best = self.tr("Best matches") if hits else self.tr("No good match")
             rows = [Heading(best), *hits, Heading(self.tr("Other possible matches")), *weaker]
+        self._library = LibraryRows()
         self._reset(rows, set(new), {})
 
-    def set_listing(self, files: Sequence[Listed]) -> None:
-        """Show the files a filter alone chose, in their order; each tile says when its file
-        was last changed instead of why it matched."""
-        hits: list[Hit | Heading] = [Hit(f.file_id, f.kind, f.path, 0.0) for f in files]
-        self._reset(hits, set(), {file.file_id: file.modified for file in files})
+    def set_library(
+        self, files: Sequence[Listed], total: int, grouping: Grouping = Grouping.MONTH
+    ) -> None:
+        """Show the first files of a listing (of ``total``), in their order, in bands; each
+        tile gives its file's date instead of why it matched."""
+        self._library = LibraryRows(grouping, total)
+        rows = self._library.rows_for(files)
+        self._reset(rows, set(), {file.file_id: when(file) for file in files})
 
-    def _reset(self, rows: list[Hit | Heading], new: set[int], modified: dict[int, float]) -> None:
+    def add_page(self, files: Sequence[Listed]) -> None:
+        """The library's next page, after the files loaded: its rows are appended."""
+        self._library.asked = False
+        if not files or not self.showing_library:
+            return
+        rows = self._library.rows_for(files)
+        first = len(self._rows_shown)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows_shown.extend(rows)
+        self._dated.update((file.file_id, when(file)) for file in files)
+        self._index_rows(first)
+        self.endInsertRows()
+
+    @property
+    def showing_library(self) -> bool:
+        return self._library.total is not None
+
+    @property
+    def library(self) -> LibraryRows:
+        return self._library
+
+    def row_of_file(self, position: int) -> int:
+        """The row of the library's ``position``-th file (headings counted in)."""
+        return self._library.row_of_file(position)
+
+    def band_of(self, row: int) -> str | None:
+        """The heading of the band ``row`` is in, or None (no bands, or before the first)."""
+        above = bisect.bisect_right(self._headings, row) - 1
+        if above < 0:
+            return None
+        heading = self._rows_shown[self._headings[above]]
+        return heading.text if isinstance(heading, Heading) else None
+
+    def canFetchMore(self, parent: _ModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
+        library = self._library
+        return (
+            not parent.isValid()
+            and library.total is not None
+            and not library.asked
+            and library.loaded < library.total
+        )
+
+    def fetchMore(self, parent: _ModelIndex = QModelIndex()) -> None:  # noqa: B008, N802
+        if self.canFetchMore(parent):
+            self._library.asked = True
+            self.more_wanted.emit(self._library.loaded)
+
+    def _reset(self, rows: list[Hit | Heading], new: set[int], dated: dict[int, float]) -> None:
         self.images.forget_waiting()
         self.beginResetModel()
-        self._rows_shown, self._new, self._modified = rows, new, modified
+        self._rows_shown, self._new, self._dated = rows, new, dated
         self._index_rows()
         self.endResetModel()
+
+    def is_heading(self, row: int) -> bool:
+        return 0 <= row < len(self._rows_shown) and isinstance(self._rows_shown[row], Heading)
 
     def hit(self, row: int) -> Hit | None:
         """The hit of a row; None for a heading."""
@@ -749,11 +823,17 @@ class ResultsModel(QAbstractListModel):
         self._index_rows()
         self.endRemoveRows()
 
-    def _index_rows(self) -> None:
-        self._rows = {}
-        for row, shown in enumerate(self._rows_shown):
+    def _index_rows(self, first: int = 0) -> None:
+        """Where each file's tiles and each heading are, from row ``first`` on (the rows
+        before it are indexed already)."""
+        if first == 0:
+            self._rows, self._headings = {}, []
+        for row in range(first, len(self._rows_shown)):
+            shown = self._rows_shown[row]
             if isinstance(shown, Hit):
                 self._rows.setdefault(shown.path, []).append(row)
+            else:
+                self._headings.append(row)
 
     def set_tag_names(self, names: TagNames) -> None:
         """Name tags as ``names`` do from now on; the tiles shown say so at once."""
@@ -767,13 +847,9 @@ class ResultsModel(QAbstractListModel):
         return self._kinds[kind]
 
     def why(self, hit: Hit) -> Marked:
-        """A tile's second line: why it matched, or, in a listing, when it was changed."""
-        modified = self._modified.get(hit.file_id)
-        if modified is None:
-            return why_line(hit, self.tag_names)
-        when = QDateTime.fromSecsSinceEpoch(int(modified))
-        day = QLocale().toString(when, QLocale.FormatType.ShortFormat)
-        return Marked(self.tr("changed {date}").format(date=day))
+        """A tile's second line: why it matched, or, in the library, the file's date."""
+        seconds = self._dated.get(hit.file_id)
+        return why_line(hit, self.tag_names) if seconds is None else Marked(short_date(seconds))
 
     def strength_name(self, strength: Strength) -> str:
         """A score in words: people cannot read 0.79, and it means another thing per query."""
@@ -803,13 +879,13 @@ class ResultsModel(QAbstractListModel):
         if role == WhyRole:
             return self.why(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if hit.file_id in self._modified:
+            if hit.file_id in self._dated:
                 return f"{hit.path}\n{self.why(hit).text}"
             why = why_text(hit, self.tag_names)
             return f"{hit.path}\n{self.strength_name(hit.strength)}\n{why}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             named = f"{self.kind_name(hit.kind)} {hit.path.name}"
-            if hit.file_id in self._modified:
+            if hit.file_id in self._dated:
                 return f"{named}, {self.why(hit).text}"
             return f"{named}, {self.strength_name(hit.strength)}, {self.why(hit).text}"
         if role == PathRole:
@@ -821,6 +897,50 @@ class ResultsModel(QAbstractListModel):
         if rows:  # one range: a file repeated down the list repaints once, not per row
             roles = [Qt.ItemDataRole.DecorationRole]
             self.dataChanged.emit(self.index(rows[0]), self.index(rows[-1]), roles)
+
+
+class LibraryRows:
+    """What the model keeps of the library shown: how many files of how many are loaded, the
+    band the last one is in, and where each band starts (to find a file's row)."""
+
+    def __init__(self, grouping: Grouping = Grouping.MONTH, total: int | None = None) -> None:
+        self.grouping = grouping
+        self.total = total  # None: not the library
+        self.asked = False  # a page is on its way
+        self.files: list[Listed] = []  # those loaded, in order
+        self.band_starts: list[int] = []  # the file positions that start a band
+        self._last_key: tuple[int, ...] | None = None
+
+    def rows_for(self, files: Sequence[Listed]) -> list[Hit | Heading]:
+        """The rows of ``files``, the next files of the listing, with a heading before each
+        that starts a band."""
+        rows: list[Hit | Heading] = []
+        for file in files:
+            key = band_key(when(file), self.grouping)
+            if key != self._last_key:
+                self.band_starts.append(self.loaded)
+                rows.append(Heading(band_title(when(file), self.grouping)))
+                self._last_key = key
+            rows.append(Hit(file.file_id, file.kind, file.path, 0.0))
+            self.files.append(file)
+        return rows
+
+    @property
+    def loaded(self) -> int:
+        return len(self.files)
+
+    def year_starts(self) -> list[int]:
+        """The file positions where a new year starts (the newest file starts one too)."""
+        starts, year = [], None
+        for position in self.band_starts:
+            began = band_key(when(self.files[position]), Grouping.YEAR)
+            if began != year:
+                starts.append(position)
+                year = began
+        return starts
+
+    def row_of_file(self, position: int) -> int:
+        return position + bisect.bisect_right(self.band_starts, position)
 
 
 # --- the tiles -------------------------------------------------------------------------------
@@ -847,15 +967,34 @@ class ResultDelegate(QStyledItemDelegate):
     def __init__(self, images: Thumbnails, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.images = images
+        self.width = 0  # a tile's width, set by the view to fill its rows; 0: the least
+        self.model: ResultsModel | None = None  # the view's, where it tells (a faster sizeHint)
+        self._sized: tuple[tuple[int, int], QSize] | None = None
+
+    def forget_size(self) -> None:
+        """The font changed: the tile's size is measured again."""
+        self._sized = None
 
     def tile_size(self, metrics: QFontMetrics) -> QSize:
         side = self.images.size
-        return QSize(side + 2 * PAD, PAD + side + GAP + 2 * metrics.lineSpacing() + PAD)
+        width = max(self.width, side + 2 * PAD)
+        return QSize(width, PAD + side + GAP + 2 * metrics.lineSpacing() + PAD)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _ModelIndex) -> QSize:  # noqa: N802
-        if index.data(HeadingRole) is not None:
+        # Asked once per row at each layout: 50,000 times for a large library, so the answer
+        # comes from the model's list and a size kept until the tiles change.
+        model = self.model
+        heading = (
+            model.is_heading(index.row())
+            if model is not None
+            else index.data(HeadingRole) is not None
+        )
+        if heading:
             return self.heading_size(option)
-        return self.tile_size(option.fontMetrics)
+        key = (self.width, self.images.size)  # and the font: a change of it clears the size
+        if self._sized is None or self._sized[0] != key:
+            self._sized = (key, self.tile_size(option.fontMetrics))
+        return self._sized[1]
 
     def heading_size(self, option: QStyleOptionViewItem) -> QSize:
         """As wide as the view, so that the tiles of the next band start on a new line."""
@@ -877,19 +1016,18 @@ class ResultDelegate(QStyledItemDelegate):
     def texts(
         self, hit: Hit, font: QFont, geometry: TileGeometry, said: Marked | None = None
     ) -> TileTexts:
-        """The name (elided in the middle: the extension stays) and the why-line (``said``,
-        else why ``hit`` matched), each fitting."""
+        """The name (elided at its end: a camera's names differ in the date and number that
+        follow a common start) and the why-line (``said``, else why ``hit`` matched), each
+        fitting."""
         metrics = QFontMetrics(font)
-        name = metrics.elidedText(
-            hit.path.name, Qt.TextElideMode.ElideMiddle, geometry.name.width()
-        )
+        name = metrics.elidedText(hit.path.name, Qt.TextElideMode.ElideRight, geometry.name.width())
         why = elided(said or why_line(hit), font, geometry.why.width())
         return TileTexts(name, why.text, why.bold)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
         heading = index.data(HeadingRole)
         if isinstance(heading, str):
-            self._paint_heading(painter, option, heading)
+            self.paint_heading(painter, option, heading)
             return
         hit = index.data(HitRole)
         if not isinstance(hit, Hit):
@@ -928,7 +1066,7 @@ class ResultDelegate(QStyledItemDelegate):
 
     # --- parts ----------------------------------------------------------------------------
 
-    def _paint_heading(self, painter: QPainter, option: QStyleOptionViewItem, text: str) -> None:
+    def paint_heading(self, painter: QPainter, option: QStyleOptionViewItem, text: str) -> None:
         """The band's name in bold, and a divider from its end to the view's edge."""
         painter.save()
         font = QFont(option.font)
@@ -968,6 +1106,9 @@ class ResultDelegate(QStyledItemDelegate):
                 size = pixmap.deviceIndependentSize()
                 x = rect.left() + (rect.width() - size.width()) / 2
                 y = rect.top() + (rect.height() - size.height()) / 2
+                if pixmap.hasAlphaChannel():  # a cut-out: on a checkerboard, as editors show it
+                    area = QRectF(QPointF(x, y), size)
+                    painter.fillRect(area, checkerboard(option.palette, _group(option)))
                 painter.drawPixmap(QPointF(x, y), pixmap)
                 return
         elif hit.kind is FileKind.NOTE:
@@ -1093,6 +1234,22 @@ class ResultDelegate(QStyledItemDelegate):
         style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
 
 
+def checkerboard(palette: QPalette, group: QPalette.ColorGroup) -> QBrush:
+    """A subtle checkerboard in the theme's base colours: what shows through a cut-out."""
+    square = 8
+    tile = QPixmap(2 * square, 2 * square)
+    base = palette.color(group, QPalette.ColorRole.Base)
+    tile.fill(base)
+    painter = QPainter(tile)
+    shade = palette.color(group, QPalette.ColorRole.AlternateBase)
+    if shade == base:
+        shade = base.darker(108) if base.lightness() > 128 else base.lighter(130)
+    painter.fillRect(0, 0, square, square, shade)
+    painter.fillRect(square, square, square, square, shade)
+    painter.end()
+    return QBrush(tile)
+
+
 def _group(option: QStyleOptionViewItem) -> QPalette.ColorGroup:
     state = option.state
     if not state & QStyle.StateFlag.State_Enabled:
@@ -1121,6 +1278,10 @@ class ResultsView(QListView):
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setMouseTracking(True)  # hover highlight, drawn by the style
         self.delegate = ResultDelegate(model.images, self)
+        self.delegate.model = model
+        # Laid out a batch at a time between events: a large library never freezes the window.
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(LAYOUT_BATCH)
         self.setItemDelegate(self.delegate)
         self.setModel(model)
         self._fit_tiles()
@@ -1129,12 +1290,89 @@ class ResultsView(QListView):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
+            self.delegate.forget_size()
             self._fit_tiles()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_tiles()
+
+    def set_side(self, side: int) -> None:
+        """Pictures of ``side`` logical pixels (the library's zoom): the tiles follow."""
+        if side == self._images.size:
+            return
+        self._images.size = side
+        self._images.forget_waiting()
+        self._fit_tiles()
+        self.viewport().update()
+
+    def lay_out_now(self) -> None:
+        """Every row laid out before returning (not a batch at a time): for a jump to a row
+        far down, which needs to know where that row is."""
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
+        self.doItemsLayout()
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+
+    def columns(self) -> int:
+        """How many tiles a row holds at the view's width."""
+        least = self._images.size + 2 * PAD
+        return max(1, (self._row_room()) // (least + self.spacing()))
+
+    def _row_room(self) -> int:
+        """The width a row's tiles and their gaps share: Qt starts a row after one spacing,
+        wraps a tile that would reach the edge, and keeps room for the scroll bar whether it
+        shows or not (so that it showing does not move every tile)."""
+        bounds = self.maximumViewportSize().width()
+        if self.verticalScrollBarPolicy() is Qt.ScrollBarPolicy.ScrollBarAsNeeded:
+            bar = self.verticalScrollBar()
+            extent = QStyle.PixelMetric.PM_ScrollBarExtent
+            bounds -= self.style().pixelMetric(extent, None, bar)
+            if self.style().styleHint(QStyle.StyleHint.SH_ScrollView_FrameOnlyAroundContents):
+                bounds -= 2 * self.frameWidth()
+        return bounds - self.spacing() - 1
+
     def _fit_tiles(self) -> None:
+        """As many tiles a row as fit, widened to share the row's whole width: no dead strip
+        on the right, whatever the window's width."""
+        self.delegate.width = self._row_room() // self.columns() - self.spacing()
         tile = self.delegate.tile_size(self.fontMetrics())
         self.verticalScrollBar().setSingleStep(max(1, tile.height() // 4))
         self.scheduleDelayedItemsLayout()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        super().paintEvent(event)
+        self._paint_sticky_heading()
+
+    def _paint_sticky_heading(self) -> None:
+        """The heading of the band at the top of the view, held there while its tiles scroll
+        under it (as a photo app does), once its own heading row has scrolled away."""
+        model = self.model()
+        if not isinstance(model, ResultsModel) or self.verticalScrollBar().value() == 0:
+            return
+        row = self.top_row()
+        if row is None:
+            return
+        text = model.band_of(row)
+        if text is None or model.data(model.index(row, 0), HeadingRole) is not None:
+            return  # the heading itself is at the top
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        height = self.delegate.heading_size(option).height()
+        option.rect = QRect(0, 0, self.viewport().width(), height)
+        painter = QPainter(self.viewport())
+        painter.fillRect(option.rect, self.palette().color(QPalette.ColorRole.Base))
+        self.delegate.paint_heading(painter, option, text)
+        painter.end()
+
+    def top_row(self) -> int | None:
+        """The first row whose tile shows at the top of the view."""
+        step = max(1, self.spacing())
+        for y in range(step, self.viewport().height(), 4 * step):
+            for x in range(step, self.viewport().width(), 8 * step):
+                index = self.indexAt(QPoint(x, y))
+                if index.isValid():
+                    return index.row()
+        return None
 
     def _scrolled(self) -> None:
         self._images.retain(self._row_visible)

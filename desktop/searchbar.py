@@ -58,6 +58,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.bands import day_text
 from desktop.languages import place_name
 from desktop.results import clock
 from desktop.theme import attention_color
@@ -789,9 +790,8 @@ class SearchBar(QWidget):
         if self._preset is DatePreset.CUSTOM and self._custom is not None:
             first, last = (_qdate(day) for day in (self._custom.first, self._custom.last))
             locale = self.locale()
-            short = locale.FormatType.ShortFormat
-            text = self.tr("%1 – %2").replace("%1", locale.toString(first, short))
-            text = text.replace("%2", locale.toString(last, short))
+            text = self.tr("%1 – %2").replace("%1", day_text(first, locale))
+            text = text.replace("%2", day_text(last, locale))
         else:
             text = self.date_actions[self._preset].text().removesuffix("…")
         self.date_chip.setText(text)

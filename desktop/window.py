@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from desktop.folders import FoldersDialog, pick_folder
 from desktop.i18n import install_translations, ui_language
+from desktop.library import DateScrubber, Library, LibraryBar, library_pane
 from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
@@ -158,6 +159,18 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty)
         self.pages.addWidget(self.grid)
+        self.library_bar = LibraryBar(self.thumbnails.size, self)
+        self.scrubber = DateScrubber(self)
+        self.library = Library(
+            engine, self.results, self.grid, self.library_bar, self.scrubber, self
+        )
+        # The kind tabs and the kind chips are one filter, shown twice: each follows the other.
+        self.library_bar.kind_chosen.connect(
+            lambda kind: self.search_bar.set_kinds(set() if kind is None else {kind})
+        )
+        self.search_bar.query_changed.connect(
+            lambda _query: self.library_bar.show_kinds(self.search_bar.filters().kinds)
+        )
 
         self.preview = PreviewPane(engine, self)
         self.preview.find_similar.connect(lambda path: self.search_example(ExamplePart(path)))
@@ -166,7 +179,7 @@ class MainWindow(QMainWindow):
         )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.pages)
+        self.splitter.addWidget(library_pane(self.library_bar, self.pages, self.scrubber))
         self.splitter.addWidget(self.preview)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -221,6 +234,7 @@ class MainWindow(QMainWindow):
 
         engine.opened.connect(self.refresh_folders)
         engine.opened.connect(self._ask_tag_names)
+        engine.opened.connect(self._show_home)
         engine.made_private.connect(self._made_private)
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
@@ -347,9 +361,12 @@ class MainWindow(QMainWindow):
         self._asked_text = query
         self._stale = False
         self._refreshing = None
-        if not key:
-            self._show_empty(self.tr("Type to search, or drop a file to find things like it."))
-            return
+        if self.library.restore(key):  # back to the library as it was left
+            if not self.library.outdated:
+                return
+            self._refreshing = set()  # the index changed meanwhile: asked again, in place
+        else:
+            self.library.leave()
         self.engine.search(query, examples)
 
     def _searched(self, query: str, result: SearchResult) -> None:
@@ -357,6 +374,8 @@ class MainWindow(QMainWindow):
             return  # the person typed on; a newer answer is coming
         self.search_bar.clear_error()
         self.last_result = result
+        self.library.leave()
+        self.library_bar.set_count(len(result.hits) + len(result.weaker), results=True)
         shown, self._refreshing = self._refreshing, None
         if not result.hits and not result.weaker:
             self._show_empty(self.tr("No good match"))
@@ -385,28 +404,38 @@ class MainWindow(QMainWindow):
             self.grid.setCurrentIndex(self.results.index(first))  # the best hit, previewed
 
     def _listed(self, query: str, listing: Listing) -> None:
-        """A filter alone: the files it chooses, newest first."""
+        """An empty box or a filter alone: the library, everything or the files the filter
+        chooses, newest first, in bands of days, months or years."""
         if query != self._asked:
             return
         self.search_bar.clear_error()
         self.last_listing = listing
-        self._refreshing = None
+        refreshing, self._refreshing = self._refreshing, None
+        self.library_bar.set_count(listing.total, results=False)
         if not listing.files:
-            self._show_empty(self.tr("No file matches these filters"))
+            self.library.leave()
+            if query:
+                self._show_empty(self.tr("No file matches these filters"), results=False)
+            else:
+                self._show_empty(
+                    self.tr("Type to search, or drop a file to find things like it."),
+                    results=False,
+                )
             return
-        self.results.set_listing(listing.files)
-        self.pages.setCurrentWidget(self.grid)
-        self.grid.scrollToTop()
-        first = self.results.first_row()
-        if first is not None:
-            self.grid.setCurrentIndex(self.results.index(first))
+        self.library.show(query, listing, keep_place=refreshing is not None)
 
-    def _show_empty(self, message: str) -> None:
+    def _show_empty(self, message: str, results: bool = True) -> None:
+        self.library_bar.set_count(0, results=results)
         self.results.set_hits([])
         self.preview.clear()
         self.empty.setText(message)
         self.pages.setCurrentWidget(self.empty)
         self._enable_result_actions(False)
+
+    def _show_home(self) -> None:
+        """The engine is open (again): what the box asks, the library when it is empty."""
+        self._stale = True
+        self._run_query()
 
     def _query_failed(self, query: str, error: QueryError) -> None:
         """A query the engine could not read: say where in the box; the results stay."""
@@ -436,13 +465,14 @@ class MainWindow(QMainWindow):
                 self.results.remove(change.file_id)
             else:
                 renewed = True
+        self.library.outdate()
         if self.pages.currentWidget() is self.grid and not self.results.hits():
             self._show_empty(self.tr("No good match"))
-        if renewed and self._asked:
+        if renewed and self._asked is not None:
             self._rerun.start()
 
     def _run_again(self) -> None:
-        if not self._asked or not self._stale:
+        if self._asked is None or not self._stale:
             return
         self._stale = False
         self._refreshing = {hit.file_id for hit in self.results.hits()}

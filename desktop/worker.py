@@ -32,6 +32,8 @@ from engine.facade import (
     EngineError,
     ExamplePart,
     FileDetails,
+    Filters,
+    Listing,
     Place,
     Problem,
     QueryError,
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 SEARCH_LIMIT = 500  # hits a search shows: enough to scroll, few enough to rank in milliseconds
+FIRST_PAGE = 400  # files of a listing shown at once; more follow as the grid scrolls
 QUERY_THREADS = 2  # a search and a preview's details at once, while indexing has its own
 
 
@@ -67,6 +70,11 @@ def search_key(query: str, examples: Sequence[ExamplePart] = ()) -> str:
     """The one string that names a search, in its answers' signals: the query text, then
     each example file in the query language's own form (only compared, never parsed)."""
     return " ".join([query, *(example.format() for example in examples)]).strip()
+
+
+def listed_filters(query: str) -> Filters:
+    """The filters of a query that lists files: none for an empty box (everything)."""
+    return Filters() if not query.strip() else parse(query).filters
 
 
 def _as_engine_error(error: BaseException) -> EngineError:
@@ -242,6 +250,26 @@ class EngineClient(QObject):
             self._pending = (query, tuple(examples))
         self._queries.submit(self._search)
 
+    def browse(
+        self,
+        query: str,
+        offset: int,
+        limit: int,
+        on_done: Callable[[Listing], None],
+        on_error: OnError | None = None,
+    ) -> None:
+        """A page of what a filter alone (or an empty box: everything) lists, newest first:
+        the library's next files. A query that cannot be read lists nothing."""
+
+        def page(trove: Trove) -> Listing:
+            try:
+                filters = listed_filters(query)
+            except QueryError as error:
+                raise EngineError(Problem.UNEXPECTED, str(error)) from error
+            return trove.browse(filters, offset, limit)
+
+        self._ask(page, on_done, on_error)
+
     def details(
         self, file_id: int, on_done: Callable[[FileDetails | None], None], on_error: OnError
     ) -> None:
@@ -391,9 +419,12 @@ class EngineClient(QObject):
         text, examples = pending
         query = search_key(text, examples)
         try:
+            if not query.strip():  # the library: everything, newest first
+                self.listed.emit(query, trove.browse(Filters(), limit=FIRST_PAGE))
+                return
             parsed = parse(text, examples=examples)
             if parsed.browsing:  # a chip or a typed filter alone: its files, newest first
-                self.listed.emit(query, trove.browse(parsed.filters, limit=SEARCH_LIMIT))
+                self.listed.emit(query, trove.browse(parsed.filters, limit=FIRST_PAGE))
                 return
             result = trove.search(parsed, limit=SEARCH_LIMIT)
         except QueryError as error:

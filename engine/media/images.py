@@ -105,6 +105,24 @@ def load_image(
     :class:`ImageTooLargeError` when the decode would exceed ``max_pixels`` or
     ``max_decode_bytes``.
     """
+    return _decode(path, max_pixels, min_side, max_decode_bytes, jpeg_scale, jpeg_min_side)
+
+
+def load_cutout(path: Path, min_side: int = DEFAULT_MIN_SIDE) -> Image.Image:
+    """As :func:`load_image`, but a picture with transparency keeps it (RGBA): what a screen
+    shows of a cut-out, where the models see it flattened."""
+    return _decode(path, DEFAULT_MAX_PIXELS, min_side, DEFAULT_MAX_DECODE_BYTES, 8, 0, alpha=True)
+
+
+def _decode(
+    path: Path,
+    max_pixels: int,
+    min_side: int,
+    max_decode_bytes: int,
+    jpeg_scale: int,
+    jpeg_min_side: int,
+    alpha: bool = False,
+) -> Image.Image:
     # Not a bare stat: a FIFO would block the open forever, a folder would read as "corrupt".
     regular_size(path)
     _open_heif_too()
@@ -129,8 +147,8 @@ def load_image(
             with _LARGE_DECODE if large else nullcontext():
                 image.load()
                 if large:
-                    return _to_rgb(_reduced_upright(image, min_side))
-            return _to_rgb(_upright(image))
+                    return _to_rgb(_reduced_upright(image, min_side), alpha)
+            return _to_rgb(_upright(image), alpha)
     except MediaError:
         raise
     except Image.DecompressionBombError as error:
@@ -238,14 +256,17 @@ def _upright(image: Image.Image) -> Image.Image:
         return image.copy()
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """RGB in 0..255 from any mode: transparency flattened, 16-bit and float scaled down."""
+def _to_rgb(image: Image.Image, alpha: bool = False) -> Image.Image:
+    """RGB in 0..255 from any mode: transparency flattened (kept as RGBA with ``alpha``),
+    16-bit and float scaled down."""
     if image.mode in _HIGH_BIT_MODES:
         image = _to_8bit(image)
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("LA", "La", "PA"):
         image = image.convert("RGBA")
+    if image.mode in ("RGBA", "RGBa") and alpha:
+        return image.convert("RGBA")
     if image.mode in ("RGBA", "RGBa"):
         background = Image.new("RGB", image.size, BACKGROUND)
         background.paste(image.convert("RGBA"), mask=image.getchannel("A"))

@@ -26,7 +26,7 @@ from PIL import Image
 # The decoders' own helpers, reused rather than copied.
 from engine.media.audio import TruncatedAudioError, mono_blocks, probe
 from engine.media.errors import MediaError
-from engine.media.images import DEFAULT_MAX_PIXELS, load_image
+from engine.media.images import DEFAULT_MAX_PIXELS, load_cutout, load_image
 from engine.media.kinds import shown
 from engine.media.video import (
     ROTATIONS,
@@ -52,14 +52,15 @@ _CHUNKS_PER_SECOND = 100
 _SEEKABLE = ("mov", "matroska", "avi")
 
 
-def photo_thumbnail(path: Path, max_side: int) -> Image.Image:
+def photo_thumbnail(path: Path, max_side: int, alpha: bool = False) -> Image.Image:
     """An upright RGB thumbnail whose longer side is at most ``max_side`` pixels.
 
-    JPEGs decode at a reduced scale near that size; transparency is flattened as for the models.
+    JPEGs decode at a reduced scale near that size; transparency is flattened as for the models,
+    or kept (RGBA) with ``alpha``: a screen shows a cut-out as one.
     """
     if max_side <= 0:
         raise ValueError(f"max_side must be positive, got {max_side}")
-    image = load_image(path, min_side=max_side)
+    image = load_cutout(path, max_side) if alpha else load_image(path, min_side=max_side)
     image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
     return image
 

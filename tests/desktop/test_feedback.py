@@ -21,7 +21,7 @@ from desktop.welcome import WelcomePage, example_queries
 from desktop.window import MainWindow
 from engine.facade import Progress, RunState
 from models.manifest import Manifest
-from tests.desktop.windows import open_window, start_app, window_on
+from tests.desktop.windows import open_window, start_app, windows_on
 from tests.media import demo_folder
 
 WAIT_MS = 240_000  # the first window loads every model on two shared cores
@@ -41,7 +41,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def window(
     qtbot: QtBot, dev_pack: Manifest, library: tuple[Path, Path], tmp_path: Path
 ) -> Iterator[MainWindow]:
-    yield from window_on(qtbot, library, tmp_path)
+    yield from windows_on(qtbot, library, tmp_path / "cache")
 
 
 def _up_to_date(qtbot: QtBot, window: MainWindow) -> None:

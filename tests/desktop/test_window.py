@@ -19,12 +19,13 @@ from PySide6.QtCore import QMimeData, QModelIndex, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
+from desktop.bands import short_date
 from desktop.results import HeadingRole
 from desktop.window import MainWindow, plain_text
 from engine.catalog.records import FileKind
 from engine.facade import ExamplePart
 from models.manifest import Manifest
-from tests.desktop.windows import window_on
+from tests.desktop.windows import windows_on
 from tests.media import demo_folder
 
 PHOTOS = ["chelsea.png", "dog.png", "coffee.png", "astronaut.png"]
@@ -59,7 +60,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def window(
     qtbot: QtBot, dev_pack: Manifest, library: tuple[Path, Path], tmp_path: Path
 ) -> Iterator[MainWindow]:
-    yield from window_on(qtbot, library, tmp_path)
+    yield from windows_on(qtbot, library, tmp_path / "cache")
 
 
 def _paths(window: MainWindow) -> list[str]:
@@ -99,8 +100,9 @@ def test_indexing_reaches_up_to_date_and_typing_finds_the_cat(
     qtbot: QtBot, window: MainWindow
 ) -> None:
     _up_to_date(qtbot, window)
+    window.last_result = None  # the library shows every file already: wait for the search
     qtbot.keyClicks(window.search_box, "a cat")
-    qtbot.waitUntil(lambda: "chelsea.png" in _paths(window), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
     assert window.pages.currentWidget() is window.grid
     assert _paths(window)[0] == "chelsea.png"
     tip = _best(window).data(Qt.ItemDataRole.ToolTipRole)
@@ -118,7 +120,7 @@ def test_dropping_a_photo_searches_by_example(
     # A chip in the box, not developer text.
     assert window.search_box.text() == "" and window.search_bar.examples() == (ExamplePart(photo),)
     assert window.search_bar.example_chip.label.text() == "Similar to dog.png"
-    qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=WAIT_MS)
     assert window.last_result is not None and not window.last_result.no_good_match
     # The edited copy looks most like it; the photo itself is the question, not an answer.
     assert _paths(window)[0] == EDITED
@@ -180,6 +182,7 @@ def test_a_kind_chip_with_an_empty_box_lists_those_files_newest_first(
     qtbot: QtBot, window: MainWindow, library: tuple[Path, Path]
 ) -> None:
     _up_to_date(qtbot, window)
+    window.last_listing = None  # the library listed everything already: wait for the chip's
     window.search_bar.set_kinds({FileKind.AUDIO})
     qtbot.waitUntil(lambda: window.last_listing is not None, timeout=WAIT_MS)
     listing = window.last_listing
@@ -191,7 +194,7 @@ def test_a_kind_chip_with_an_empty_box_lists_those_files_newest_first(
         listed.path.name for listed in listing.files
     ]
     tip = _best(window).data(Qt.ItemDataRole.ToolTipRole)
-    assert "changed" in tip and "match" not in tip  # a date, not a score
+    assert short_date(listing.files[0].modified) in tip and "match" not in tip  # a date
     assert window.pages.currentWidget() is window.grid
     # Typing turns the listing back into a search within the chip's kind.
     window.last_result = None

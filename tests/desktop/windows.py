@@ -27,11 +27,14 @@ def open_window(
     return window
 
 
-def window_on(qtbot: QtBot, library: tuple[Path, Path], tmp_path: Path) -> Iterator[MainWindow]:
-    """A module's ``window`` fixture: a window on ``library`` (its folder and data dir) for
-    one test, closed after it."""
-    folder, data = library
-    window = open_window(qtbot, folder, data, tmp_path / "cache")
+def windows_on(
+    qtbot: QtBot, media: tuple[Path, Path], cache: Path, size: tuple[int, int] | None = None
+) -> Iterator[MainWindow]:
+    """A fixture's window on ``media`` (folder, data dir), at ``size``, closed afterwards."""
+    folder, data = media
+    window = open_window(qtbot, folder, data, cache)
+    if size is not None:
+        window.resize(*size)
     yield window
     window.close()
 

@@ -177,6 +177,20 @@ def test_photo_thumbnails_fit_and_look_like_the_photo(name: str) -> None:
     assert difference(thumb, photo) < 8.0
 
 
+def test_a_cut_out_keeps_its_transparency_only_when_asked() -> None:
+    cut_out = demo_folder() / "Photos" / "elephant.png"
+    source = Image.open(cut_out).convert("RGBA")
+    kept = photo_thumbnail(cut_out, 96, alpha=True)
+    assert kept.mode == "RGBA" and max(kept.size) == 96
+    # The see-through background stays so, and the elephant as opaque as in the file.
+    alpha = np.asarray(kept.getchannel("A"), np.float32) / 255
+    expected = source.getchannel("A").resize(kept.size, Image.Resampling.BOX)
+    assert np.abs(alpha - np.asarray(expected, np.float32) / 255).mean() < 0.05
+    assert alpha.min() == 0.0 and alpha.max() == 1.0
+    assert photo_thumbnail(cut_out, 96).mode == "RGB"  # flattened, as the models see it
+    assert photo_thumbnail(demo_folder() / "Photos" / "china.jpg", 96, alpha=True).mode == "RGB"
+
+
 def test_a_corrupt_photo_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jpg"
     bad.write_bytes((demo_folder() / "Photos/china.jpg").read_bytes()[:300])
