@@ -25,6 +25,13 @@
     </message>
 </context>
 <context>
+    <name>DateScrubber</name>
+    <message>
+        <source>Scroll through the dates</source>
+        <translation>Recorrer las fechas</translation>
+    </message>
+</context>
+<context>
     <name>DetailsView</name>
     <message>
         <source>Kind</source>
@@ -273,6 +280,80 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>Chinese</source>
         <translation>chino</translation>
+    </message>
+</context>
+<context>
+    <name>Library</name>
+    <message>
+        <source>MMMM yyyy</source>
+        <translation>MMMM &apos;de&apos; yyyy</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryBar</name>
+    <message>
+        <source>1 result</source>
+        <translation>1 resultado</translation>
+    </message>
+    <message>
+        <source>{n} results</source>
+        <translation>{n} resultados</translation>
+    </message>
+    <message>
+        <source>1 item</source>
+        <translation>1 elemento</translation>
+    </message>
+    <message>
+        <source>{n} items</source>
+        <translation>{n} elementos</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Todo</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>Fotos</translation>
+    </message>
+    <message>
+        <source>Videos</source>
+        <translation>Vídeos</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notas</translation>
+    </message>
+    <message>
+        <source>By day</source>
+        <translation>Por día</translation>
+    </message>
+    <message>
+        <source>By month</source>
+        <translation>Por mes</translation>
+    </message>
+    <message>
+        <source>By year</source>
+        <translation>Por año</translation>
+    </message>
+    <message>
+        <source>Group the library</source>
+        <translation>Agrupar la biblioteca</translation>
+    </message>
+    <message>
+        <source>Tile size</source>
+        <translation>Tamaño de las miniaturas</translation>
+    </message>
+    <message>
+        <source>Kind of file</source>
+        <translation>Tipo de archivo</translation>
+    </message>
+    <message>
+        <source>Number of items</source>
+        <translation>Número de elementos</translation>
     </message>
 </context>
 <context>
@@ -1010,10 +1091,6 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>Other possible matches</source>
         <translation>Otras coincidencias posibles</translation>
-    </message>
-    <message>
-        <source>changed {date}</source>
-        <translation>modificado el {date}</translation>
     </message>
 </context>
 <context>

@@ -25,6 +25,13 @@
     </message>
 </context>
 <context>
+    <name>DateScrubber</name>
+    <message>
+        <source>Scroll through the dates</source>
+        <translation>按日期快速滚动</translation>
+    </message>
+</context>
+<context>
     <name>DetailsView</name>
     <message>
         <source>Kind</source>
@@ -273,6 +280,80 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>Chinese</source>
         <translation>中文</translation>
+    </message>
+</context>
+<context>
+    <name>Library</name>
+    <message>
+        <source>MMMM yyyy</source>
+        <translation>yyyy&apos;年&apos;M&apos;月&apos;</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryBar</name>
+    <message>
+        <source>1 result</source>
+        <translation>1 个结果</translation>
+    </message>
+    <message>
+        <source>{n} results</source>
+        <translation>{n} 个结果</translation>
+    </message>
+    <message>
+        <source>1 item</source>
+        <translation>1 项</translation>
+    </message>
+    <message>
+        <source>{n} items</source>
+        <translation>{n} 项</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Videos</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>笔记</translation>
+    </message>
+    <message>
+        <source>By day</source>
+        <translation>按日</translation>
+    </message>
+    <message>
+        <source>By month</source>
+        <translation>按月</translation>
+    </message>
+    <message>
+        <source>By year</source>
+        <translation>按年</translation>
+    </message>
+    <message>
+        <source>Group the library</source>
+        <translation>资料库分组方式</translation>
+    </message>
+    <message>
+        <source>Tile size</source>
+        <translation>缩略图大小</translation>
+    </message>
+    <message>
+        <source>Kind of file</source>
+        <translation>文件类型</translation>
+    </message>
+    <message>
+        <source>Number of items</source>
+        <translation>项目数量</translation>
     </message>
 </context>
 <context>
@@ -1010,10 +1091,6 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>Other possible matches</source>
         <translation>其他可能的匹配</translation>
-    </message>
-    <message>
-        <source>changed {date}</source>
-        <translation>修改于 {date}</translation>
     </message>
 </context>
 <context>
