@@ -63,6 +63,7 @@ from engine.scan.scanner import Scanner
 from engine.scan.watcher import Watcher
 from engine.search.browse import DEFAULT_PAGE, Listed, Listing, Order, list_page
 from engine.search.calibration import CalibrationTable
+from engine.search.duplicates import DuplicateGroup, Likeness, find_duplicates, near_lines
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
 from engine.search.query import Filters, Query, TextPart, parse
@@ -72,6 +73,7 @@ from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 __all__ = [
     "MANIFEST_NAME",
     "Box",
+    "DuplicateGroup",
     "ChangeKind",
     "EngineError",
     "Failure",
@@ -82,6 +84,7 @@ __all__ = [
     "Filters",
     "Hit",
     "IndexChanges",
+    "Likeness",
     "Listed",
     "Listing",
     "Order",
@@ -420,6 +423,12 @@ class Trove:
         """The indexed files ``filters`` chooses, newest (or oldest) first, one page from
         ``offset``: what a filter alone (``kind:audio``) shows, and the library's view."""
         return list_page(self.catalog, filters, offset, limit, order)
+
+    def duplicates(self) -> list[DuplicateGroup]:
+        """Groups of exact copies and near-duplicates among the indexed files, the most space
+        to free first (see :mod:`engine.search.duplicates`). Trove only lists them."""
+        table = CalibrationTable.of(self.manifest)
+        return find_duplicates(self.catalog, near_lines(self.manifest, table))
 
     def details(self, file_id: int) -> FileDetails | None:
         """The catalog's record of a file with its transcript and tags; None when it is no

@@ -39,6 +39,13 @@ class Listed:
     size: int  # bytes
     modified: float  # seconds since the epoch, the file's modification time
 
+    @classmethod
+    def of(cls, record: FileRecord, root: str) -> Listed:
+        """A catalog record, with the path of its root."""
+        return cls(
+            record.id, record.kind, Path(root) / record.relpath, record.size, record.mtime_ns / 1e9
+        )
+
 
 @dataclass(frozen=True)
 class Listing:
@@ -90,12 +97,7 @@ def list_page(
         raise ValueError(f"a page needs offset >= 0 and limit >= 1, got {offset} and {limit}")
     generation = catalog.generation()
     page, total = catalog.list_files(selection_of(filters), offset, limit, order is Order.NEWEST)
-    files = [
-        Listed(
-            record.id, record.kind, Path(root) / record.relpath, record.size, record.mtime_ns / 1e9
-        )
-        for record, root in page
-    ]
+    files = [Listed.of(record, root) for record, root in page]
     return Listing(files, total, offset, generation)
 
 
