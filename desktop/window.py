@@ -32,11 +32,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.duplicates import DuplicatesView
 from desktop.folders import FoldersDialog, pick_folder
 from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
@@ -179,7 +181,15 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.search_bar)
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
-        layout.addWidget(self.splitter, 1)
+        # Search results and the Duplicates page, as tabs below the search bar; typing a query
+        # brings the results back.
+        self.duplicates = DuplicatesView(engine, self)
+        self.views = QTabWidget(self)
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.splitter, self.tr("Search"))
+        self.views.addTab(self.duplicates, self.tr("Duplicates"))
+        self.views.currentChanged.connect(self._view_changed)
+        layout.addWidget(self.views, 1)
         self.setCentralWidget(central)
 
         self._build_status_bar()
@@ -191,6 +201,9 @@ class MainWindow(QMainWindow):
         self._typing.setInterval(TYPING_PAUSE_MS)
         self._typing.timeout.connect(self._run_query)
         self.search_bar.query_changed.connect(lambda _query: self._typing.start())
+        self.search_bar.query_changed.connect(
+            lambda _query: self.views.setCurrentWidget(self.splitter)
+        )
         self.search_bar.submitted.connect(lambda _query: self._run_query())
         self._asked: str | None = None  # the latest query sent; older answers are dropped
         self.last_result: SearchResult | None = None
@@ -302,6 +315,10 @@ class MainWindow(QMainWindow):
             help_menu, self.tr("&Keyboard shortcuts"), self.show_shortcuts, keys.HelpContents
         )
         self._action(help_menu, self.tr("&About Trove"), self.show_about)
+
+    def _view_changed(self, _index: int) -> None:
+        if self.views.currentWidget() is self.duplicates:
+            self.duplicates.refresh()  # the index may have changed since it was last shown
 
     # --- searching -----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from engine.facade import (
+    DuplicateGroup,
     EngineError,
     FileDetails,
     Problem,
@@ -243,6 +244,11 @@ class EngineClient(QObject):
         self, on_done: Callable[[list[Root]], None], on_error: OnError | None = None
     ) -> None:
         self._ask(lambda trove: trove.folders(), on_done, on_error)
+
+    def duplicates(
+        self, on_done: Callable[[list[DuplicateGroup]], None], on_error: OnError | None = None
+    ) -> None:
+        self._ask(lambda trove: trove.duplicates(), on_done, on_error)
 
     # --- the threads' side -----------------------------------------------------------------------
 
