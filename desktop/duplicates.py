@@ -113,11 +113,15 @@ class DuplicatesView(QWidget):
         if first is not None:
             self.tree.setCurrentItem(first)
             files = sum(len(group.files) for group in groups)
-            self.summary.setText(
-                self.tr("%n groups of duplicates", "", len(groups))
-                + " · "
-                + self.tr("%n files", "", files)
+            # A group has two files at least: only the count of groups can be one, which
+            # English (no translation file) would otherwise word as "1 groups".
+            counted = (
+                self.tr("One group of duplicates")
+                if len(groups) == 1
+                else self.tr("%n groups of duplicates", "", len(groups))
             )
+            of_files = self.tr("%n files", "", files)
+            self.summary.setText(f"{counted} · {of_files}")
         else:
             self.summary.setText(self.tr("No duplicates found."))
         self._enable()
