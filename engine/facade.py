@@ -9,10 +9,10 @@ Its methods fall in two lanes:
   for its answer (a run under way stops after its batch in hand and goes on afterwards). When
   nothing watches, they run on the caller's thread under the same lock as ``index``.
   ``pause``, ``resume`` and ``cancel`` are signals to the running pipeline, from any thread.
-- The **query lane**: ``search``, ``details``, ``status``, ``folders`` and ``generation`` read
-  committed state and may run on any number of threads at once, while indexing goes on; a
-  search never waits for the indexing lane. Examples from outside the index are embedded by
-  the query lane's own extractor.
+- The **query lane**: ``search``, ``details``, ``duplicates``, ``status``, ``folders`` and
+  ``generation`` read committed state and may run on any number of threads at once, while
+  indexing goes on; a search never waits for the indexing lane. Examples from outside the
+  index are embedded by the query lane's own extractor.
 
 The engine publishes what each commit changed (:class:`IndexChanges`) to ``on_change``.
 
