@@ -32,11 +32,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.duplicates import DuplicatesView
 from desktop.folders import FoldersDialog, pick_folder
 from desktop.i18n import install_translations, ui_language
 from desktop.library import DateScrubber, Library, LibraryBar, library_pane
@@ -191,7 +193,15 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.search_bar)
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
-        layout.addWidget(self.splitter, 1)
+        # Search results and the Duplicates page, as tabs below the search bar; typing a query
+        # brings the results back.
+        self.duplicates = DuplicatesView(engine, self)
+        self.views = QTabWidget(self)
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.splitter, self.tr("Search"))
+        self.views.addTab(self.duplicates, self.tr("Duplicates"))
+        self.views.currentChanged.connect(self._view_changed)
+        layout.addWidget(self.views, 1)
         # The window's whole inside: the search and results, or a page over them (the welcome).
         self.main_pages = QStackedWidget(self)
         self.main_pages.addWidget(central)
@@ -214,6 +224,9 @@ class MainWindow(QMainWindow):
         self._typing.setInterval(TYPING_PAUSE_MS)
         self._typing.timeout.connect(self._run_query)
         self.search_bar.query_changed.connect(lambda _query: self._typing.start())
+        self.search_bar.query_changed.connect(
+            lambda _query: self.views.setCurrentWidget(self.splitter)
+        )
         self.search_bar.submitted.connect(lambda _query: self._run_query())
         self._asked: str | None = None  # the latest search's key; older answers are dropped
         self._asked_text = ""  # ... and what it asked: the query text and files to search with
@@ -331,6 +344,10 @@ class MainWindow(QMainWindow):
             help_menu, self.tr("&Keyboard shortcuts"), self.show_shortcuts, keys.HelpContents
         )
         self._action(help_menu, self.tr("&About Trove"), self.show_about)
+
+    def _view_changed(self, _index: int) -> None:
+        if self.views.currentWidget() is self.duplicates:
+            self.duplicates.refresh()  # the index may have changed since it was last shown
 
     # --- searching -----------------------------------------------------------------------------
 
@@ -857,6 +874,8 @@ class MainWindow(QMainWindow):
         self.empty.setAccessibleName(self.tr("Search status"))
         self.status_label.setAccessibleName(self.tr("Indexing status"))
         self.failures_button.setAccessibleName(self.tr("Files that could not be read"))
+        self.views.setTabText(self.views.indexOf(self.splitter), self.tr("Search"))
+        self.views.setTabText(self.views.indexOf(self.duplicates), self.tr("Duplicates"))
         if self._shown_progress is not None:
             self.status_label.setText(status_text(self._shown_progress))
         if self.last_status is not None:

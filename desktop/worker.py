@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from engine.facade import (
+    DuplicateGroup,
     EngineError,
     ExamplePart,
     FileDetails,
@@ -294,6 +295,11 @@ class EngineClient(QObject):
     ) -> None:
         """The towns the library's files were taken near, most files first."""
         self._ask(lambda trove: trove.places(), on_done, on_error)
+
+    def duplicates(
+        self, on_done: Callable[[list[DuplicateGroup]], None], on_error: OnError | None = None
+    ) -> None:
+        self._ask(lambda trove: trove.duplicates(), on_done, on_error)
 
     # --- the threads' side -----------------------------------------------------------------------
 

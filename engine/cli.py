@@ -6,6 +6,7 @@
     trove search QUERY | --like FILE [--from T --to T] [--kind K] [--limit N] [--json]
     trove list [FILTERS] [--kind K] [--limit N] [--offset N] [--oldest] [--json]
                                              the files a filter chooses, newest first
+    trove duplicates [--json]                exact copies and near-duplicates, in groups
     trove status                             counts per kind, files that could not be read
     trove doctor                             execution providers, model pack, index health
     trove repair                             rebuild a damaged catalog, index what was lost
@@ -46,6 +47,12 @@ good, weak), "start", "end" (seconds or null), "why": [{"route", "detail", "star
 "weaker": [hits below the good-match line]}``; routes are visual, tag, transcript, note,
 picture-text and sound (:mod:`engine.search.wording` says what each field means). The schema
 only grows.
+
+``duplicates`` lists groups of files that are copies of one another: the same bytes, or the
+same picture or recording saved again (re-encoded, resized, lightly cropped); the largest file
+of each group first. Trove deletes nothing. ``--json`` prints ``{"schema", "generation",
+"groups": [{"likeness" (exact, near), "similarity", "extra_bytes", "files": [as list
+prints them]}]}``.
 
 The engine is imported by the commands, not here: ``trove --help`` and a usage error load no
 ONNX Runtime, FAISS, PyAV or NumPy, and a search loads what the search needs (see
@@ -160,6 +167,10 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--oldest", action="store_true", help="oldest first")
     listing.add_argument("--json", action="store_true")
 
+    duplicates = commands.add_parser(
+        "duplicates", parents=[where], help="exact copies and near-duplicates"
+    )
+    duplicates.add_argument("--json", action="store_true")
     commands.add_parser("status", parents=[where], help="counts and unreadable files")
     commands.add_parser(
         "doctor", parents=[where], help="execution providers, model pack, index health"
@@ -353,6 +364,20 @@ def _list(trove: Trove, query: Query, said: str, page: _Page, as_json: bool) -> 
     return OK if listing.files else NO_RESULT
 
 
+def _duplicates(trove: Trove, as_json: bool) -> int:
+    from engine.search.wording import duplicates_json, group_lines
+
+    generation = trove.generation()
+    groups = trove.duplicates()
+    if as_json:
+        print(_json_line(duplicates_json(groups, generation)))
+        return OK if groups else NO_RESULT
+    for number, group in enumerate(groups, 1):
+        print("\n".join(group_lines(number, group)))
+    print(f"     {len(groups)} groups of duplicates" if groups else "no duplicates found")
+    return OK if groups else NO_RESULT
+
+
 def _index(trove: Trove, watch: bool) -> int:
     if watch:
         trove.start_watching()
@@ -528,6 +553,8 @@ def run(args: argparse.Namespace) -> int:
                 return BAD_USAGE
             page = _Page(args.limit, args.offset, args.oldest)
             return _list(trove, query, _said(args, []), page, args.json)
+        if args.command == "duplicates":
+            return _duplicates(trove, args.json)
         if args.command == "status":
             return _status(trove)
         if args.command == "doctor":

@@ -9,10 +9,10 @@ Its methods fall in two lanes:
   for its answer (a run under way stops after its batch in hand and goes on afterwards). When
   nothing watches, they run on the caller's thread under the same lock as ``index``.
   ``pause``, ``resume`` and ``cancel`` are signals to the running pipeline, from any thread.
-- The **query lane**: ``search``, ``details``, ``status``, ``folders`` and ``generation`` read
-  committed state and may run on any number of threads at once, while indexing goes on; a
-  search never waits for the indexing lane. Examples from outside the index are embedded by
-  the query lane's own extractor.
+- The **query lane**: ``search``, ``details``, ``duplicates``, ``status``, ``folders`` and
+  ``generation`` read committed state and may run on any number of threads at once, while
+  indexing goes on; a search never waits for the indexing lane. Examples from outside the
+  index are embedded by the query lane's own extractor.
 
 The engine publishes what each commit changed (:class:`IndexChanges`) to ``on_change``.
 
@@ -67,6 +67,7 @@ from engine.scan.scanner import Scanner
 from engine.scan.watcher import Watcher
 from engine.search.browse import DEFAULT_PAGE, Listed, Listing, Order, list_page
 from engine.search.calibration import CalibrationTable
+from engine.search.duplicates import DuplicateGroup, Likeness, find_duplicates, near_lines
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes
 from engine.search.query import ExamplePart, Filters, PlaceName, Query, TextPart, parse
@@ -77,6 +78,7 @@ __all__ = [
     "IN_ENGLISH",
     "MANIFEST_NAME",
     "Box",
+    "DuplicateGroup",
     "ChangeKind",
     "EngineError",
     "ExamplePart",
@@ -91,6 +93,7 @@ __all__ = [
     "Library",
     "LibraryError",
     "LibraryReport",
+    "Likeness",
     "Listed",
     "Listing",
     "Order",
@@ -461,6 +464,12 @@ class Trove:
             return filters
         name = filters.place.name
         return replace(filters, place=PlaceName(name, self.gazetteer.ids_named(name)))
+
+    def duplicates(self) -> list[DuplicateGroup]:
+        """Groups of exact copies and near-duplicates among the indexed files, the most space
+        to free first (see :mod:`engine.search.duplicates`). Trove only lists them."""
+        table = CalibrationTable.of(self.manifest)
+        return find_duplicates(self.catalog, near_lines(self.manifest, table))
 
     def details(self, file_id: int) -> FileDetails | None:
         """The catalog's record of a file with its transcript and tags; None when it is no

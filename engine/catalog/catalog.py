@@ -183,6 +183,12 @@ def _item_values(row: Sequence[Any]) -> _ItemValues:
     return (ItemKind(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], _box(row[8]))
 
 
+def _stacked(blobs: Sequence[bytes]) -> Vectors:
+    """Stored vectors (float32 BLOBs of one dimension) as rows of one matrix."""
+    joined = np.frombuffer(b"".join(blobs), dtype=_VECTOR_DTYPE).astype(np.float32, copy=False)
+    return joined.reshape(len(blobs), -1)
+
+
 def _box(stored: str | None) -> Box | None:
     """A stored box (JSON, eight numbers) as the tuple it was; ``None`` for none, or for one
     that does not read as eight numbers (a box is where to draw, never worth a failed read)."""
@@ -826,6 +832,49 @@ class Catalog:
                 (content_hash, FileStatus.INDEXED.value),
             ).fetchone()
         return None if row is None else _file_record(row)
+
+    def same_content(self) -> list[list[tuple[FileRecord, str]]]:
+        """Indexed files that share their bytes with another (by content hash), each with its
+        root's path: one list per hash, in id order (``files_by_hash`` serves the grouping)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
+                "WHERE f.status = ?1 AND f.content_hash IN (SELECT content_hash FROM files "
+                "WHERE status = ?1 GROUP BY content_hash HAVING count(*) > 1) "
+                "ORDER BY f.content_hash, f.id",
+                (FileStatus.INDEXED.value,),
+            ).fetchall()
+        groups: dict[str, list[tuple[FileRecord, str]]] = {}
+        for row in rows:
+            record = _file_record(row[:-1])
+            groups.setdefault(record.content_hash, []).append((record, _blob_to_name(row[-1])))
+        return list(groups.values())
+
+    def file_vectors(
+        self, space: str, item_kind: ItemKind, file_kind: FileKind
+    ) -> Iterator[tuple[int, Vectors]]:
+        """Per indexed file of ``file_kind``: its id and the vectors in ``space`` of its items
+        of ``item_kind`` (rows in time order), one file at a time, in file id order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT i.file_id, v.vector FROM vectors v "
+                "JOIN spaces s ON s.id = v.space_id JOIN items i ON i.id = v.item_id "
+                "JOIN files f ON f.id = i.file_id "
+                "WHERE s.name = ? AND i.kind = ? AND f.kind = ? AND f.status = ? "
+                "ORDER BY i.file_id, i.t_start, i.id",
+                (space, ItemKind(item_kind).value, FileKind(file_kind).value,
+                 FileStatus.INDEXED.value),
+            )  # fmt: skip
+            current = -1
+            blobs: list[bytes] = []
+            for file_id, blob in rows:
+                if file_id != current and blobs:
+                    yield current, _stacked(blobs)
+                    blobs = []
+                current = file_id
+                blobs.append(blob)
+            if blobs:
+                yield current, _stacked(blobs)
 
     # -- items and vectors --------------------------------------------------------------------
 

@@ -45,6 +45,13 @@ class Listed:
         """The date the listing orders by: taken or recorded, else last modified."""
         return self.modified if self.taken is None else self.taken
 
+    @classmethod
+    def of(cls, record: FileRecord, root: str) -> Listed:
+        """A catalog record, with the path of its root."""
+        taken = None if record.facts.taken_ns is None else record.facts.taken_ns / 1e9
+        path = Path(root) / record.relpath
+        return cls(record.id, record.kind, path, record.size, record.mtime_ns / 1e9, taken)
+
 
 @dataclass(frozen=True)
 class Listing:
@@ -98,17 +105,7 @@ def list_page(
         raise ValueError(f"a page needs offset >= 0 and limit >= 1, got {offset} and {limit}")
     generation = catalog.generation()
     page, total = catalog.list_files(selection_of(filters), offset, limit, order is Order.NEWEST)
-    files = [
-        Listed(
-            record.id,
-            record.kind,
-            Path(root) / record.relpath,
-            record.size,
-            record.mtime_ns / 1e9,
-            None if record.facts.taken_ns is None else record.facts.taken_ns / 1e9,
-        )
-        for record, root in page
-    ]
+    files = [Listed.of(record, root) for record, root in page]
     return Listing(files, total, offset, generation)
 
 

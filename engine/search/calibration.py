@@ -22,6 +22,12 @@ The fitted lines travel with the models they were fitted for: in the pack's mani
 (``calibration``), written by ``quality.py --write-calibration`` (for the release pack, by the
 release workflow on the built pack). Keys the pack has no line for fall back to a cautious
 default per ``modality/route``, and the planner says so in its notes.
+
+Near-duplicates (:mod:`engine.search.duplicates`) keep their line here too, under the route
+:data:`DUPLICATE` (``efficientnet-lite0/image/duplicate``): two files of a space are the same
+picture or recording when their cosine reaches its threshold. That line is fitted by
+``tests/benchmarks/duplicates.py`` on copies made from real media against unrelated files of the
+same folder, and kept in the same manifest lines.
 """
 
 from __future__ import annotations
@@ -94,6 +100,9 @@ def key(space: str, modality: str, route: str) -> str:
     return f"{space}/{modality}/{route}"
 
 
+# The route of near-duplicates: a file's own vector against another file's, in one space.
+DUPLICATE = "duplicate"
+
 # Cautious stand-ins by ``modality/route`` for spaces not yet fitted: thresholds near the top
 # of what unrelated pairs score with typical models of each kind.
 DEFAULTS: Mapping[str, Calibration] = {
@@ -105,6 +114,9 @@ DEFAULTS: Mapping[str, Calibration] = {
     "text/note": Calibration(slope=12.0, threshold=0.5),
     "audio/sound": Calibration(slope=15.0, threshold=0.85),
     "text/picture-text": Calibration(slope=12.0, threshold=0.5),
+    # Copies lie far closer than anything a search calls a match.
+    "image/duplicate": Calibration(slope=60.0, threshold=0.9),
+    "audio/duplicate": Calibration(slope=60.0, threshold=0.97),
 }
 
 # A route without a fit of its own in a space takes that space's fit of a route whose items

@@ -53,6 +53,7 @@ from typing import Any
 
 from engine.inference.tagnames import IN_ENGLISH, TagNames
 from engine.search.browse import Listed, Listing
+from engine.search.duplicates import DuplicateGroup, Likeness
 from engine.search.results import Hit, Reason, Route, SearchResult
 
 SCHEMA = 3
@@ -148,18 +149,69 @@ def listing_json(listing: Listing) -> dict[str, Any]:
         "generation": listing.generation,
         "total": listing.total,
         "offset": listing.offset,
-        "files": [
+        "files": [listed_json(listed) for listed in listing.files],
+    }
+
+
+def listed_json(listed: Listed) -> dict[str, Any]:
+    """One file of a listing or a duplicate group."""
+    return {
+        "file_id": listed.file_id,
+        "path": str(listed.path),
+        "kind": listed.kind.value,
+        "size": listed.size,
+        "modified": round(listed.modified, 3),
+        "taken": None if listed.taken is None else round(listed.taken, 3),
+    }
+
+
+_LIKENESS = {Likeness.EXACT: "exact copies", Likeness.NEAR: "look or sound the same"}
+
+
+def group_lines(number: int, group: DuplicateGroup) -> list[str]:
+    """One duplicate group: a heading with its kind and what it takes, then its files, the
+    one to keep first."""
+    kind = group.files[0].kind.value
+    heading = (
+        f"{number:3}. {len(group.files)} {kind} files, {_LIKENESS[group.likeness]}"
+        f"{'' if group.likeness is Likeness.EXACT else f' (similarity {group.similarity:.3f})'}"
+        f"; {_bytes(group.size)} beyond the first"
+    )
+    files = [
+        f"     {'keep?' if at == 0 else '     '} {_bytes(listed.size):>9}  {listed.path}"
+        for at, listed in enumerate(group.files)
+    ]
+    return [heading, *files]
+
+
+def duplicates_json(groups: list[DuplicateGroup], generation: int) -> dict[str, Any]:
+    """``trove duplicates --json``: ``groups``, the most space to free first; each with its
+    ``likeness`` (exact: the same bytes; near: looks or sounds the same), the lowest
+    ``similarity`` (cosine) that joined it (1.0 for exact copies), the bytes beyond its first
+    file (``extra_bytes``) and its ``files`` as ``trove list --json`` has them, the largest
+    (the one most worth keeping) first."""
+    return {
+        "schema": SCHEMA,
+        "generation": generation,
+        "groups": [
             {
-                "file_id": listed.file_id,
-                "path": str(listed.path),
-                "kind": listed.kind.value,
-                "size": listed.size,
-                "modified": round(listed.modified, 3),
-                "taken": None if listed.taken is None else round(listed.taken, 3),
+                "likeness": group.likeness.value,
+                "similarity": group.similarity,
+                "extra_bytes": group.size,
+                "files": [listed_json(listed) for listed in group.files],
             }
-            for listed in listing.files
+            for group in groups
         ],
     }
+
+
+def _bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
 
 
 def _seconds(value: float | None) -> float | None:

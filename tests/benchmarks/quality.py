@@ -56,6 +56,7 @@ from engine.inference.models import ModelSet
 from engine.scan.extract import Extractor
 from engine.search.calibration import (
     DEFAULT_MAX_FALSE_RATE,
+    DUPLICATE,
     Calibration,
     CalibrationTable,
     fit,
@@ -627,7 +628,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_write:
         REPORT.write_text(with_other_sections(report))
         print(f"wrote {REPORT}", file=sys.stderr)
-    lines = {f.key: f.line() for f in run.fitted}
+    # Lines this script does not fit (near-duplicates': tests/benchmarks/duplicates.py) stay.
+    kept = {k: line for k, line in manifest.calibration.items() if k.endswith(f"/{DUPLICATE}")}
+    lines = {**kept, **{f.key: f.line() for f in run.fitted}}
     if args.write_calibration:
         manifest.with_calibration(lines).write(manifest.root)
         print(f"wrote the fitted lines into {manifest.root / MANIFEST_NAME}", file=sys.stderr)

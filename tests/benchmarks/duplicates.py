@@ -1,0 +1,390 @@
+"""Near-duplicates on copies made from real media: the line per space, and how well it holds.
+
+    .venv/bin/python -m tests.benchmarks.duplicates [--no-write] [--write-calibration] [--sample N]
+
+Copies (``tests/copies.py``) of Tux Paint's photo stamps (Pillow: a lossy WebP at quality 60,
+three quarters of each side, 4 % cropped off each side) and of its sound effects (sox:
+22.05 kHz and 3 dB softer; ffmpeg: 64 kb/s MP3, 96 kb/s AAC) go through the indexing
+extractor, and each file becomes the one vector :mod:`engine.search.duplicates` compares.
+Within each stamp folder (the hardest unrelated pairs: a folder holds pictures or sounds of
+one subject), every pair of files is scored: a *copy pair* is two files of one original
+(original and copy, or two copies), an *unrelated pair* two files of different originals.
+Originals with the same pixels or samples under two names are kept once, and the "symbols"
+folders (drawn glyphs, not photos) are left out of the photos.
+
+The line of each space is fitted by :func:`engine.search.calibration.fit` on the copy pairs
+against the unrelated ones of four fifths of the folders, and judged on the fifth left out
+(each fifth in turn, the figures pooled): recall of copy pairs (per edit), and precision: copy
+pairs among all pairs over the line. The line kept (``--write-calibration``: into the pack's
+manifest and, for the dev pack, into ``models/calibration/trove-dev.json``, where the dev
+pack's build reads it) is fitted on all folders. Writes the "Duplicates" section of EVALUATION.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import pickle
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import soundfile
+from numpy.typing import NDArray
+from PIL import Image
+
+from engine.catalog.records import Item
+from engine.inference.models import ModelSet
+from engine.scan.extract import Extractor, ExtractSettings
+from engine.search.calibration import DUPLICATE, Calibration, fit, key
+from engine.search.duplicates import FINGERPRINTS, Fingerprint, file_vector
+from models import devpack
+from models.fitted import committed, read_lines, write_lines
+from models.manifest import FittedLine, Manifest, load_manifest
+from models.sources import cache_root
+from tests import copies, media
+from tests.benchmarks import today, write_section
+from tests.benchmarks.lexical import wilson
+from tests.benchmarks.quality import evenly, items_cache, pack_folder
+
+REPORT = Path(__file__).resolve().parents[2] / "EVALUATION.md"
+SECTION = "Duplicates"
+COMMAND = ".venv/bin/python -m tests.benchmarks.duplicates"
+# Unrelated pairs of one folder over the line, at most: 1 in 1000. Copy pairs are few next to
+# them (a folder of k originals has 6k copy pairs and about 8k^2 unrelated ones), so precision
+# needs a line far out in the unrelated pairs' tail.
+MAX_FALSE_RATE = 0.001
+PHOTOS_PER_FOLDER = 12
+SOUNDS_PER_FOLDER = 10
+MIN_PER_FOLDER = 3
+ORIGINAL = "original"
+FOLDS = 5
+PRECISION_TARGET = 0.95
+BATCH = 16
+
+
+@dataclass(frozen=True)
+class Original:
+    path: Path
+    folder: str  # the stamp folder: unrelated pairs are taken within one
+    copies: dict[str, Path]  # edit -> the copy
+
+    def files(self) -> dict[str, Path]:
+        return {ORIGINAL: self.path, **self.copies}
+
+
+@dataclass(frozen=True)
+class Pair:
+    similarity: float
+    copy_pair: bool
+    edit: str  # of a copy pair: the edit(s), "reencoded" or "mp3+aac"; else ""
+    fold: int  # which fifth of the folders
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of media: its fingerprint, originals per folder and how copies are made."""
+
+    name: str
+    fingerprint: Fingerprint
+    originals: Callable[[], list[Path]]
+    per_folder: int
+    make_copies: Callable[[Path, Path], dict[str, Path]]
+    decoded: Callable[[Path], bytes]  # what a person sees or hears of a file
+    left_out: tuple[str, ...] = ()  # top folders not of this kind of media
+
+
+def _pixels(path: Path) -> bytes:
+    with Image.open(path) as image:
+        return image.convert("RGBA").tobytes()
+
+
+def _samples(path: Path) -> bytes:
+    samples, _rate = soundfile.read(path, dtype="float32")
+    return np.asarray(samples).tobytes()
+
+
+KINDS = (
+    # "symbols" holds drawn glyphs (letters, notes, operators), not photos: the image model
+    # scores a treble clef against a bass clef, or "<" against ">", 0.98-1.0.
+    Kind(
+        "photos",
+        FINGERPRINTS[0],
+        lambda: media.stamp_images(photos_only=True),
+        PHOTOS_PER_FOLDER,
+        copies.photo_copies,
+        _pixels,
+        left_out=("symbols",),
+    ),
+    Kind(
+        "recordings",
+        FINGERPRINTS[1],
+        media.sound_effects,
+        SOUNDS_PER_FOLDER,
+        copies.sound_copies,
+        _samples,
+    ),
+)
+
+
+def originals_of(kind: Kind, sample: int | None) -> list[Original]:
+    """Originals of folders with at least :data:`MIN_PER_FOLDER`, with their copies (made once,
+    under the benchmark's cache)."""
+    stamps = media.tux_stamps()
+    folders: dict[str, list[Path]] = {}
+    seen: set[str] = set()
+    for path in kind.originals():
+        folder = path.parent.relative_to(stamps)
+        # The same pixels or samples under a second name (a ram's call is a mountain goat's)
+        # are a copy already: kept once.
+        content = hashlib.sha256(kind.decoded(path)).hexdigest()
+        if folder.parts[0] not in kind.left_out and content not in seen:
+            seen.add(content)
+            folders.setdefault(folder.as_posix(), []).append(path)
+    made = cache_root() / "duplicates" / kind.name
+    chosen = []
+    for folder, paths in sorted(folders.items()):
+        if len(paths) < MIN_PER_FOLDER:
+            continue
+        for path in evenly(paths, min(kind.per_folder, sample or kind.per_folder)):
+            target = made / folder
+            chosen.append(Original(path, folder, kind.make_copies(path, target)))
+    return chosen
+
+
+def file_vectors(
+    kind: Kind, chosen: Sequence[Original], manifest: Manifest, models: ModelSet
+) -> tuple[str, dict[Path, NDArray[np.float32]]]:
+    """The space and each file's vector, as the engine forms it from the indexed items."""
+    space = next(e.id for e in manifest.models if e.task is kind.fingerprint.task)
+    extractor = Extractor(models, ExtractSettings(read_text=False, shows=False))
+    extractor.speech = None  # what a file sounds like: no transcript needed
+    paths = [path for original in chosen for path in original.files().values()]
+    # Vectors of this pack's models, kept between runs (extraction takes minutes).
+    store = items_cache(manifest).folder / f"duplicate-vectors-{kind.name}.pickle"
+    known: dict[str, NDArray[np.float32]] = (
+        pickle.loads(store.read_bytes()) if store.is_file() else {}
+    )
+    missing = [path for path in paths if str(path) not in known]
+    for start in range(0, len(missing), BATCH):
+        chunk = missing[start : start + BATCH]
+        decoded = [extractor.decode(path, kind.fingerprint.file_kind) for path in chunk]
+        for path, items in zip(chunk, extractor.embed(decoded), strict=True):
+            known[str(path)] = _vector(items, kind.fingerprint, space)
+        print(f"  {kind.name}: {start + len(chunk)}/{len(missing)} extracted", file=sys.stderr)
+    if missing:
+        store.write_bytes(pickle.dumps(known))
+    return space, {path: known[str(path)] for path in paths}
+
+
+def _vector(items: list[Item], fingerprint: Fingerprint, space: str) -> NDArray[np.float32]:
+    rows = [item.vectors[space] for item in items if item.kind is fingerprint.item_kind]
+    return file_vector(np.stack(rows))
+
+
+def scored(chosen: Sequence[Original], vectors: dict[Path, NDArray[np.float32]]) -> list[Pair]:
+    """Every pair of files within each folder."""
+    by_folder: dict[str, list[tuple[int, str, Path]]] = {}
+    for number, original in enumerate(chosen):
+        for edit, path in original.files().items():
+            by_folder.setdefault(original.folder, []).append((number, edit, path))
+    pairs = []
+    for number, files in enumerate(by_folder.values()):
+        for (one, edit_a, a), (other, edit_b, b) in combinations(files, 2):
+            copy_pair = one == other
+            edit = "+".join(e for e in (edit_a, edit_b) if e != ORIGINAL) if copy_pair else ""
+            similarity = float(vectors[a] @ vectors[b])
+            pairs.append(Pair(similarity, copy_pair, edit, number % FOLDS))
+    return pairs
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A line fitted on the other folds' folders, judged on this fold's."""
+
+    line: Calibration
+    copy_pairs: list[Pair]
+    over: list[Pair]  # held-out pairs over the line
+
+    @property
+    def true(self) -> int:
+        return sum(pair.copy_pair for pair in self.over)
+
+    def recall_of(self, edit: str | None = None) -> tuple[int, int]:
+        wanted = [p for p in self.copy_pairs if edit is None or p.edit == edit]
+        return sum(p.similarity >= self.line.threshold for p in wanted), len(wanted)
+
+
+def judged(pairs: Sequence[Pair], fold: int) -> Judged:
+    fitted = _fit([p for p in pairs if p.fold != fold])
+    held = [p for p in pairs if p.fold == fold]
+    return Judged(
+        fitted,
+        [p for p in held if p.copy_pair],
+        [p for p in held if p.similarity >= fitted.threshold],
+    )
+
+
+def _fit(pairs: Sequence[Pair]) -> Calibration:
+    relevant = [p.similarity for p in pairs if p.copy_pair]
+    unrelated = [p.similarity for p in pairs if not p.copy_pair]
+    return fit(relevant, unrelated, MAX_FALSE_RATE)
+
+
+def _share(hits: int, total: int) -> str:
+    low, high = wilson(hits, total)
+    share = hits / total if total else 0.0
+    return f"{share:.3f} ({hits}/{total}; 95% CI {low:.3f}-{high:.3f})"
+
+
+@dataclass(frozen=True)
+class Measured:
+    kind: Kind
+    space: str
+    originals: int
+    folders: int
+    pairs: list[Pair]
+    folds: tuple[Judged, ...]
+    kept: FittedLine
+
+    def rows(self) -> list[str]:
+        """Held-out figures of the folds pooled."""
+        over = [pair for judged in self.folds for pair in judged.over]
+        true = sum(judged.true for judged in self.folds)
+        edits = sorted({p.edit for p in self.pairs if p.copy_pair})
+        rows = []
+        for edit in [*edits, None]:
+            hits = sum(judged.recall_of(edit)[0] for judged in self.folds)
+            total = sum(judged.recall_of(edit)[1] for judged in self.folds)
+            name = "all copy pairs" if edit is None else edit.replace("+", " & ")
+            rows.append(f"| {self.kind.name} | recall: {name} | {_share(hits, total)} |")
+        rows.append(f"| {self.kind.name} | precision (copy pairs over the line) | "
+                    f"{_share(true, len(over))} |")  # fmt: skip
+        return rows
+
+
+def measure(kind: Kind, manifest: Manifest, models: ModelSet, sample: int | None) -> Measured:
+    chosen = originals_of(kind, sample)
+    space, vectors = file_vectors(kind, chosen, manifest, models)
+    pairs = scored(chosen, vectors)
+    folds = tuple(judged(pairs, fold) for fold in range(FOLDS))
+    line = _fit(pairs)
+    copy_pairs = [p for p in pairs if p.copy_pair]
+    hits = sum(fold.recall_of()[0] for fold in folds)
+    false = sum(len(fold.over) - fold.true for fold in folds)
+    kept = FittedLine(
+        round(line.slope, 4),
+        round(line.threshold, 4),
+        len(copy_pairs),
+        len(pairs) - len(copy_pairs),
+        round(hits / max(len(copy_pairs), 1), 4),
+        round(false / max(len(pairs) - len(copy_pairs), 1), 4),
+    )
+    folders = len({original.folder for original in chosen})
+    return Measured(kind, space, len(chosen), folders, pairs, folds, kept)
+
+
+def render(measured: Sequence[Measured], manifest: Manifest, seconds: float) -> str:
+    lines = [
+        f"{today()}, pack `{manifest.name}`; `{COMMAND}` ({seconds:.0f} s). Method: the module "
+        "docstring of `tests/benchmarks/duplicates.py`; the line is "
+        "`engine.search.calibration.fit` on copy pairs against unrelated pairs of the same "
+        f"stamp folder, at most {MAX_FALSE_RATE:.1%} of them over it.",
+        "",
+        "| space (route key) | originals (folders) | copy pairs | unrelated pairs | line |",
+        "|---|---|---|---|---|",
+    ]
+    for m in measured:
+        route = key(m.space, m.kind.fingerprint.modality, DUPLICATE)
+        lines.append(
+            f"| `{route}` | {m.originals} ({m.folders}) | {m.kept.relevant_pairs} | "
+            f"{m.kept.irrelevant_pairs} | {m.kept.threshold:.4f} |"
+        )
+    lines += [
+        "",
+        "Held out (each fifth of the folders judged by the line fitted on the other four; "
+        "Wilson 95% intervals):",
+        "",
+        "| media | figure | value |",
+        "|---|---|---|",
+    ]
+    for m in measured:
+        lines += m.rows()
+    lines += ["", f"Against the target (precision at least {PRECISION_TARGET}):", ""]
+    for m in measured:
+        over = [pair for fold in m.folds for pair in fold.over]
+        true = sum(fold.true for fold in m.folds)
+        low, _high = wilson(true, len(over))
+        kept = [p for p in m.pairs if p.similarity >= m.kept.threshold]
+        in_sample = sum(p.copy_pair for p in kept) / max(len(kept), 1)
+        verdict = "meets" if low >= PRECISION_TARGET else "does NOT meet"
+        lines.append(
+            f"- {m.kind.name}: held-out precision {true / max(len(over), 1):.3f} (lower bound "
+            f"{low:.3f}) {verdict} it; the kept line on all folders: {in_sample:.3f} "
+            f"({len(kept)} pairs over it)"
+        )
+    lines += [
+        "",
+        "The vectors compared are the search models' (what a picture shows, what a sound is "
+        "like), not fingerprints: distinct things of one folder that look or sound alike (the "
+        "faces of a dreidel, the calls of a goat and a ram) score as high as a re-encoded copy.",
+        "",
+        "Weakest copy pairs (the copies a line misses first) and strongest unrelated pairs, "
+        "by cosine:",
+        "",
+    ]
+    for m in measured:
+        copy_pairs = sorted(p.similarity for p in m.pairs if p.copy_pair)
+        unrelated = sorted((p.similarity for p in m.pairs if not p.copy_pair), reverse=True)
+        lines.append(
+            f"- {m.kind.name}: copy pairs from {', '.join(f'{s:.3f}' for s in copy_pairs[:5])}; "
+            f"unrelated up to {', '.join(f'{s:.3f}' for s in unrelated[:5])}"
+        )
+    return "\n".join(lines)
+
+
+def write_lines_into(manifest: Manifest, lines: dict[str, FittedLine]) -> list[Path]:
+    """The duplicate lines into the pack's manifest beside its other lines (and for the dev
+    pack into the committed file its build reads)."""
+    manifest.with_calibration({**manifest.calibration, **lines}).write(manifest.root)
+    written = [manifest.root]
+    if manifest.name == devpack.PACK_NAME:
+        path = committed(manifest.name)
+        write_lines(path, {**read_lines(path), **lines})
+        written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true", help="do not write EVALUATION.md")
+    parser.add_argument(
+        "--write-calibration", action="store_true", help="keep the fitted lines (see above)"
+    )
+    parser.add_argument("--sample", type=int, metavar="N", help="N originals per folder")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    manifest = load_manifest(pack_folder())
+    models = ModelSet(manifest)
+    measured = [
+        measure(kind, manifest, models, args.sample)
+        for kind in KINDS
+        if any(e.task is kind.fingerprint.task for e in manifest.models)
+    ]
+    body = render(measured, manifest, time.perf_counter() - started)
+    print(body)
+    if not args.no_write:
+        print(f"wrote {write_section(SECTION, body, REPORT)}", file=sys.stderr)
+    if args.write_calibration:
+        lines = {key(m.space, m.kind.fingerprint.modality, DUPLICATE): m.kept for m in measured}
+        for path in write_lines_into(manifest, lines):
+            print(f"wrote the duplicate lines into {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
