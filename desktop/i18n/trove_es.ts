@@ -83,6 +83,111 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesView</name>
+    <message>
+        <source>Duplicates found</source>
+        <translation>Duplicados encontrados</translation>
+    </message>
+    <message>
+        <source>Find again</source>
+        <translation>Buscar de nuevo</translation>
+    </message>
+    <message>
+        <source>Groups of duplicates</source>
+        <translation>Grupos de duplicados</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Archivo</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Tamaño</translation>
+    </message>
+    <message>
+        <source>Modified</source>
+        <translation>Modificado</translation>
+    </message>
+    <message>
+        <source>Show the others in the file manager</source>
+        <translation>Mostrar los demás en el gestor de archivos</translation>
+    </message>
+    <message>
+        <source>Check the files to keep. Trove never deletes files: remove the others in the file manager if you wish.</source>
+        <translation>Marca los archivos que quieres conservar. Trove nunca borra archivos: si lo deseas, elimina los demás en el gestor de archivos.</translation>
+    </message>
+    <message>
+        <source>Looking for duplicates…</source>
+        <translation>Buscando duplicados…</translation>
+    </message>
+    <message>
+        <source>One group of duplicates</source>
+        <translation>Un grupo de duplicados</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n groups of duplicates</source>
+        <translation>
+            <numerusform>%n grupo de duplicados</numerusform>
+            <numerusform>%n grupos de duplicados</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n files</source>
+        <translation>
+            <numerusform>%n archivo</numerusform>
+            <numerusform>%n archivos</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No duplicates found.</source>
+        <translation>No se encontraron duplicados.</translation>
+    </message>
+    <message>
+        <source>Space the others take</source>
+        <translation>Espacio que ocupan los demás</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photos</source>
+        <translation>
+            <numerusform>%n foto</numerusform>
+            <numerusform>%n fotos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n recordings</source>
+        <translation>
+            <numerusform>%n grabación</numerusform>
+            <numerusform>%n grabaciones</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n videos</source>
+        <translation>
+            <numerusform>%n vídeo</numerusform>
+            <numerusform>%n vídeos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n notes</source>
+        <translation>
+            <numerusform>%n nota</numerusform>
+            <numerusform>%n notas</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>exact copies</source>
+        <translation>copias exactas</translation>
+    </message>
+    <message>
+        <source>sound the same</source>
+        <translation>suenan igual</translation>
+    </message>
+    <message>
+        <source>look the same</source>
+        <translation>se ven iguales</translation>
+    </message>
+</context>
+<context>
     <name>ExampleChip</name>
     <message>
         <source>Stop searching with this file</source>
@@ -397,6 +502,14 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>Search status</source>
         <translation>Estado de la búsqueda</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Buscar</translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
+        <translation>Duplicados</translation>
     </message>
     <message>
         <source>Path copied</source>

@@ -83,6 +83,105 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesView</name>
+    <message>
+        <source>Duplicates found</source>
+        <translation>找到的重复项</translation>
+    </message>
+    <message>
+        <source>Find again</source>
+        <translation>重新查找</translation>
+    </message>
+    <message>
+        <source>Groups of duplicates</source>
+        <translation>重复项分组</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Modified</source>
+        <translation>修改时间</translation>
+    </message>
+    <message>
+        <source>Show the others in the file manager</source>
+        <translation>在文件管理器中显示其他文件</translation>
+    </message>
+    <message>
+        <source>Check the files to keep. Trove never deletes files: remove the others in the file manager if you wish.</source>
+        <translation>勾选要保留的文件。Trove 从不删除文件：如有需要，请在文件管理器中自行删除其他文件。</translation>
+    </message>
+    <message>
+        <source>Looking for duplicates…</source>
+        <translation>正在查找重复项…</translation>
+    </message>
+    <message>
+        <source>One group of duplicates</source>
+        <translation>1 组重复项</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n groups of duplicates</source>
+        <translation>
+            <numerusform>%n 组重复项</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n files</source>
+        <translation>
+            <numerusform>%n 个文件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No duplicates found.</source>
+        <translation>未找到重复项。</translation>
+    </message>
+    <message>
+        <source>Space the others take</source>
+        <translation>其他文件占用的空间</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photos</source>
+        <translation>
+            <numerusform>%n 张照片</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n recordings</source>
+        <translation>
+            <numerusform>%n 段录音</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n videos</source>
+        <translation>
+            <numerusform>%n 个视频</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n notes</source>
+        <translation>
+            <numerusform>%n 篇笔记</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>exact copies</source>
+        <translation>完全相同的副本</translation>
+    </message>
+    <message>
+        <source>sound the same</source>
+        <translation>听起来相同</translation>
+    </message>
+    <message>
+        <source>look the same</source>
+        <translation>看起来相同</translation>
+    </message>
+</context>
+<context>
     <name>ExampleChip</name>
     <message>
         <source>Stop searching with this file</source>
@@ -397,6 +496,14 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>Search status</source>
         <translation>搜索状态</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
+        <translation>重复项</translation>
     </message>
     <message>
         <source>Path copied</source>
