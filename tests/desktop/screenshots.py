@@ -19,12 +19,14 @@ import soundfile
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop.i18n import ENGLISH, install_translations
 from desktop.theme import apply_theme
 from desktop.welcome import StandardFolder, WelcomePage
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
 from engine.datadir import demo_folder
 from engine.facade import ExamplePart
+from tests.exif import LISBON, Written, photo_with_exif
 
 SIZE = (1320, 820)
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -72,6 +74,7 @@ def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_theme(app, "light")
+    install_translations(app, ENGLISH)  # as the app starts: dates in English's way, not C's
     demo = demo_folder()
     with tempfile.TemporaryDirectory(prefix="trove-shots-") as scratch:
         root = Path(scratch)
@@ -80,6 +83,13 @@ def main(argv: list[str]) -> int:
         (inbox / "holiday.jpg").write_bytes((demo / "Photos" / "china.jpg").read_bytes()[:4000])
         samples, rate = soundfile.read(demo / "Sounds" / "dog.ogg", dtype="float32")
         soundfile.write(inbox / "barking.wav", samples[len(samples) // 10 :], rate)
+        # A photo from a trip (date, place and camera in its EXIF) and an exact copy.
+        photo_with_exif(
+            demo / "Photos" / "flower.jpg",
+            inbox / "IMG_20240613_184200.jpg",
+            Written("2024:06:13 18:42:00", "+01:00", LISBON, "Canon", "Canon EOS R6"),
+        )
+        (inbox / "cow (copy).png").write_bytes((demo / "Photos" / "cow.png").read_bytes())
         settings = QSettings(str(root / "settings.ini"), QSettings.Format.IniFormat)
         engine = EngineClient(EngineSettings(data=root / "data"))
         window = MainWindow(engine, settings, cache=root / "cache")
@@ -92,6 +102,10 @@ def main(argv: list[str]) -> int:
         wait_until(app, lambda: window.status_label.text() == "Up to date", timeout=900)
         wait_until(app, lambda: window.failures_button.isVisible(), timeout=60)
 
+        settle(app, 2.0)  # the home screen: the library, newest first, by month
+        wait_until(app, lambda: not window.thumbnails.busy, timeout=60)
+        save(window, out, "library.png")
+
         search_and_wait(app, window, "a cat")
         save(window, out, "search-by-text.png")
 
@@ -103,6 +117,27 @@ def main(argv: list[str]) -> int:
         # Searched with the file: it shows as a chip in the box.
         search_and_wait(app, window, ExamplePart(demo / "Sounds" / "dog.ogg"))
         save(window, out, "search-by-sound.png")
+
+        window.last_listing = None
+        window.search('place:"Lisbon"')
+        wait_until(app, lambda: window.last_listing is not None)
+        listing = window.last_listing
+        trip = None if listing is None else window.results.row_of(listing.files[0].file_id)
+        assert trip is not None, "the photo taken in Lisbon is not listed"
+        window.grid.setCurrentIndex(window.results.index(trip))
+        settle(app, 2.0)
+        save(window, out, "place.png")
+
+        window.views.setCurrentWidget(window.duplicates)
+        wait_until(app, lambda: bool(window.duplicates.groups) and not window.duplicates.asking)
+        settle(app, 0.5)
+        save(window, out, "duplicates.png")
+        window.views.setCurrentWidget(window.splitter)
+
+        install_translations(app, "zh_CN")
+        search_and_wait(app, window, "猫")
+        save(window, out, "chinese.png")
+        install_translations(app, ENGLISH)
 
         window.show_folders(failures=True)
         dialog = window._folders_dialog

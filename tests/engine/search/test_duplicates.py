@@ -119,7 +119,7 @@ def test_cli_json_lists_the_groups(
         assert group["extra_bytes"] == sum(sizes[1:])
         assert sizes == sorted(sizes, reverse=True)
         for listed in group["files"]:
-            assert set(listed) == {"file_id", "path", "kind", "size", "modified"}
+            assert set(listed) == {"file_id", "path", "kind", "size", "modified", "taken"}
     exact = {frozenset(Path(f["path"]) for f in g["files"]) for g in answer["groups"]}
     assert frozenset(shelf.exact) in exact
 
