@@ -156,9 +156,10 @@ def test_pasting_a_picture_searches_with_it_from_trove_s_cache(
     assert window.search_box.text() == "" and "pasted-" not in chip.accessibleName()
     assert not chip.thumbnail.pixmap().isNull()  # the picture itself, small
     assert _paths(window)[0] == "dog.png"  # the pasted pixels are dog.png's
-    # Removing the chip empties the search.
+    # Removing the chip ends the search: the library is back.
     qtbot.mouseClick(chip.remove_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.results.showing_library, timeout=WAIT_MS)
+    assert window.pages.currentWidget() is window.grid and not window.search_bar.examples()
 
 
 def test_a_kind_chip_narrows_the_results_and_reruns_the_query(
