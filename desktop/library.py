@@ -284,11 +284,8 @@ class Library(QObject):
         self.model.set_library(listing.files, listing.total, self.bar.chosen_grouping())
         self._settle(place)
         row = None if current is None else self.model.row_of(current.file_id)
-        if row is not None:  # the same file stays current, its preview undisturbed
-            selection = self.grid.selectionModel()
-            blocked = selection.blockSignals(True)
+        if row is not None:  # the same file stays current (the window keeps its preview)
             self.grid.setCurrentIndex(self.model.index(row))
-            selection.blockSignals(blocked)
 
     def restore(self, query: str) -> bool:
         """Show the library kept when a search replaced it, if it was ``query``'s: at the same

@@ -550,7 +550,7 @@ class MainWindow(QMainWindow):
             self._enable_result_actions(False)
             return
         hit = self.results.hit(current.row())
-        if hit is None:
+        if hit is None or hit == self.preview.hit:  # shown already: a recording plays on
             return
         self.preview.show_hit(hit)
         self._enable_result_actions(True)

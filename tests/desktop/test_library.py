@@ -373,3 +373,28 @@ def test_a_cut_out_keeps_its_transparency_and_sits_on_a_checkerboard(
     }
     assert len(shades) == 2
     again.shutdown()
+
+
+def test_a_newer_file_arriving_keeps_the_current_file_highlighted_and_previewed(
+    qtbot: QtBot, dev_pack: Manifest, tmp_path: Path
+) -> None:
+    # Seen on screen: after the library refreshed in place, the highlight stayed on the
+    # current file while the preview showed the newcomer at the top.
+    folder = tmp_path / "media"
+    folder.mkdir()
+    for name in ("dog.png", "cow.png", "owl.png", "lion.png"):
+        shutil.copy(demo_folder() / "Photos" / name, folder / name)
+    window = open_window(qtbot, folder, tmp_path / "data", tmp_path / "cache")
+    try:
+        _library_of(qtbot, window, 4)
+        qtbot.waitUntil(lambda: window.preview.hit is not None, timeout=WAIT_MS)
+        current = window.current_hit()
+        assert current is not None and window.preview.hit == current
+        shutil.copy(demo_folder() / "Photos" / "tiger.png", folder / "tiger.png")
+        _library_of(qtbot, window, 5)
+        assert _names(window)[0] == "tiger.png"  # the newcomer, above
+        selected = window.grid.selectionModel().selectedIndexes()
+        assert [window.results.hit(index.row()) for index in selected] == [current]
+        assert window.current_hit() == current and window.preview.hit == current
+    finally:
+        window.close()
