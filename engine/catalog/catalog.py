@@ -49,6 +49,7 @@ from engine.catalog.records import (
 )
 from engine.catalog.schema import migrate, prepare_new
 from engine.errors import Problem
+from engine.media.looks import Look
 
 __all__ = ["Catalog", "CatalogError"]
 
@@ -64,7 +65,8 @@ _FILE_COLUMNS = (
 _DATED = "coalesce(f.taken_ns, f.mtime_ns)"
 # An item's own columns, in the order of :class:`Item`'s fields (vectors apart).
 _ITEM_COLUMNS = (
-    "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score, i.language, i.box"
+    "i.kind, i.t_start, i.t_end, i.char_start, i.char_end, i.text, i.score, i.language, i.box, "
+    "i.look"
 )
 _ITEM_COUNT = _ITEM_COLUMNS.count(",") + 1
 _VECTOR_DTYPE = np.dtype("<f4")
@@ -175,12 +177,17 @@ _ItemValues = tuple[
     float | None,
     str | None,
     Box | None,
+    Look | None,
 ]
 
 
 def _item_values(row: Sequence[Any]) -> _ItemValues:
     """The leading ``_ITEM_COLUMNS`` of a row as :class:`Item`'s fields, in order."""
-    return (ItemKind(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], _box(row[8]))
+    look = None if row[9] is None else Look.from_bytes(row[9])
+    return (
+        ItemKind(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], _box(row[8]),
+        look,
+    )  # fmt: skip
 
 
 def _stacked(blobs: Sequence[bytes]) -> Vectors:
@@ -725,6 +732,35 @@ class Catalog:
                 ],
             )
 
+    def unlooked_photos(self, after: int, limit: int) -> list[tuple[int, Path]] | None:
+        """Up to ``limit`` indexed photos whose item, of an id over ``after``, has no look
+        (indexed before schema 10): the item's id and the photo's path, in id order; None once
+        ``set_looks(..., caught_up=True)`` said so."""
+        with self._read() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = 'looks'").fetchone()[0]:
+                return None
+            rows = conn.execute(
+                "SELECT i.id, r.path, f.relpath FROM items i JOIN files f ON f.id = i.file_id "
+                "JOIN roots r ON r.id = f.root_id WHERE i.kind = ? AND i.look IS NULL "
+                "AND i.id > ? AND f.status = ? ORDER BY i.id LIMIT ?",
+                (ItemKind.PHOTO.value, after, FileStatus.INDEXED.value, limit),
+            ).fetchall()
+        return [
+            (item_id, Path(_blob_to_name(root)) / _blob_to_name(relpath))
+            for item_id, root, relpath in rows
+        ]
+
+    def set_looks(self, looks: Sequence[tuple[int, Look]], caught_up: bool = False) -> None:
+        """Write the looks of photos :meth:`unlooked_photos` gave; ``caught_up``: none is
+        left to look at (a photo that could not be read keeps none, its vectors stand in)."""
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE items SET look = ? WHERE id = ?",
+                [(look.to_bytes(), item_id) for item_id, look in looks],
+            )
+            if caught_up:
+                conn.execute("UPDATE meta SET value = 1 WHERE key = 'looks'")
+
     def mark_failed(self, file_id: int, reason: str) -> None:
         """The file cannot be decoded or embedded: FAILED, with a failure saying why, and skipped
         until its bytes change. Its old items stay."""
@@ -875,6 +911,17 @@ class Catalog:
                 blobs.append(blob)
             if blobs:
                 yield current, _stacked(blobs)
+
+    def file_looks(self) -> Iterator[tuple[int, Look]]:
+        """Per indexed photo that has one: its id and its look, in file id order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT i.file_id, i.look FROM items i JOIN files f ON f.id = i.file_id "
+                "WHERE i.kind = ? AND i.look IS NOT NULL AND f.status = ? ORDER BY i.file_id",
+                (ItemKind.PHOTO.value, FileStatus.INDEXED.value),
+            )
+            for file_id, blob in rows:
+                yield file_id, Look.from_bytes(blob)
 
     # -- items and vectors --------------------------------------------------------------------
 
@@ -1103,7 +1150,7 @@ class Catalog:
         for item in items:
             item_id = conn.execute(
                 "INSERT INTO items (file_id, kind, t_start, t_end, char_start, char_end, text, "
-                "score, language, box) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "score, language, box, look) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     file_id,
                     ItemKind(item.kind).value,
@@ -1115,6 +1162,7 @@ class Catalog:
                     item.score,
                     item.language,
                     None if item.box is None else json.dumps(list(item.box)),
+                    None if item.look is None else item.look.to_bytes(),
                 ),
             ).lastrowid
             assert item_id is not None  # an INSERT always sets it

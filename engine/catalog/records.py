@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.errors import EngineError, Problem
+from engine.media.looks import Look
 
 
 class FileKind(StrEnum):
@@ -142,6 +143,7 @@ class Item:
     score: float | None = None  # a tag's probability, or how sure a picture's text is read
     language: str | None = None  # a transcript's spoken language (ISO 639-1, e.g. "es"), if known
     box: Box | None = None  # where a picture's text lies (see :data:`Box`)
+    look: Look | None = None  # a photo's look: what near-duplicates compare
     vectors: Mapping[str, NDArray[np.float32]] = field(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:

@@ -190,7 +190,17 @@ _V9 = (
     END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+# v10: a photo's look (:class:`engine.media.looks.Look`, 120 bytes) on its PHOTO item, which near
+# duplicates compare. ``meta.looks`` 0: photos indexed before have none; after its next indexing
+# run Trove looks at each of them once (their vectors stand in meanwhile) and sets it to 1.
+_V10 = (
+    "ALTER TABLE items ADD COLUMN look BLOB",
+    "INSERT INTO meta (key, value) VALUES ('looks', 0)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10,
+)  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)
 
 # Set on a new file only (SQLite fixes it when the first table is made). Vector rows are 1.5-3 KB:

@@ -74,6 +74,7 @@ from engine.media.audio import (
 from engine.media.errors import MediaError
 from engine.media.images import DEFAULT_MIN_SIDE, REDUCING_GAP, load_image, scaled
 from engine.media.kinds import shown
+from engine.media.looks import Look
 from models.manifest import ImagePreprocessing, ImageTextPreprocessing, Resize, Task
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class ExtractSettings:
 class DecodedPhoto:
     image: Image.Image  # as the image models see it
     text_image: Image.Image | None = None  # as its words are read (None: not read)
+    look: Look | None = None  # the whole picture's look (near-duplicates compare it)
     streamed: ClassVar[bool] = False
 
     @property
@@ -233,6 +235,7 @@ class _Batch:
 
     images: list[Image.Image] = field(default_factory=list)
     image_owner: list[tuple[int, ItemKind, float | None]] = field(default_factory=list)
+    looks: dict[int, Look] = field(default_factory=dict)  # a photo's, by file index
     # Pictures whose words are read: (file index, seconds of a frame or None, picture).
     texts: list[tuple[int, float | None, Image.Image]] = field(default_factory=list)
 
@@ -346,11 +349,11 @@ class Extractor:
             if not self.sees:
                 return DecodedPhoto(_NO_IMAGE)
             image = load_image(path, min_side=self._seen_side, **self._jpeg)
-            return DecodedPhoto(self._shrink(image))
+            return DecodedPhoto(self._shrink(image), look=Look.of(image))
         side = max(self._seen_side, self.settings.text_min_side)
         image = load_image(path, min_side=side, **(self._jpeg if self.sees else {}))
         seen = self._shrink(image) if self.sees else _NO_IMAGE
-        return DecodedPhoto(seen, bounded(image, self.settings.text_side))
+        return DecodedPhoto(seen, bounded(image, self.settings.text_side), Look.of(image))
 
     def _decode_video(self, path: Path) -> DecodedVideo | StreamedVideo:
         side = self._image_side if self.sees else 0
@@ -392,6 +395,8 @@ class Extractor:
                 if decoded.image is not _NO_IMAGE:
                     batch.images.append(decoded.image)
                     batch.image_owner.append((index, ItemKind.PHOTO, None))
+                    if decoded.look is not None:
+                        batch.looks[index] = decoded.look
                 if decoded.text_image is not None:
                     batch.texts.append((index, None, decoded.text_image))
             elif isinstance(decoded, DecodedVideo):
@@ -477,7 +482,9 @@ class Extractor:
             kept = [(label, p) for label, p in tags[row] if p >= floor]
             shows = pictured[row]
             if kind is ItemKind.PHOTO:
-                drafts[index].append(Item(kind, vectors=vectors_of_row))
+                drafts[index].append(
+                    Item(kind, look=batch.looks.get(index), vectors=vectors_of_row)
+                )
                 drafts[index].extend(Item(ItemKind.TAG, text=label, score=p) for label, p in kept)
                 drafts[index].extend([shows] if shows else [])
             else:

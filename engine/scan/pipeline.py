@@ -55,6 +55,8 @@ from engine.catalog.records import (
 )
 from engine.inference.session import InferenceError
 from engine.media.errors import MediaError
+from engine.media.images import load_image
+from engine.media.looks import Look
 from engine.media.metadata import read_facts
 from engine.places import Gazetteer
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
@@ -97,6 +99,7 @@ ProgressCallback = Callable[[Progress], None]
 
 RATE_WINDOW_S = 30.0  # the rate is of the work in this many seconds, not of the whole run
 RATE_MIN_FILES = 4  # no estimate until this many files were measured
+LOOK_BATCH = 64  # photos of an older catalog looked at (and written) at a time
 
 
 class RecentRate:
@@ -184,6 +187,10 @@ class CatalogWriter(Protocol):
     def set_facts(
         self, facts: Sequence[tuple[int, MediaFacts, int | None]], caught_up: bool = False
     ) -> None: ...
+
+    def unlooked_photos(self, after: int, limit: int) -> list[tuple[int, Path]] | None: ...
+
+    def set_looks(self, looks: Sequence[tuple[int, Look]], caught_up: bool = False) -> None: ...
 
     def mark_failed(self, file_id: int, reason: str) -> None: ...
 
@@ -407,6 +414,7 @@ class Pipeline:
             self._publish(run)
             self._index(jobs, run)
             self._copies_of_this_run([c for c in plan.copies if c.source is None], run)
+            self._catch_up_looks()
         finally:
             self._publish(run)
             self._save(force=final_save)
@@ -496,6 +504,26 @@ class Pipeline:
             if one != NO_FACTS:
                 run.changed(ChangeKind.CHANGED, record)
         self._publish(run)
+
+    def _catch_up_looks(self) -> None:
+        """Once, in a catalog from before Trove kept looks: the look of each photo indexed
+        then, so that near-duplicates need not wait for it to be indexed again. A decode each,
+        in parallel, after the run's own files; a run stopped first goes on from the start
+        next time (the photos done are not asked for again)."""
+        after = 0
+        threads = max(1, self.settings.decode_threads)
+        with ThreadPoolExecutor(threads, thread_name_prefix="trove-looks") as pool:
+            while not self._stopping:
+                photos = self.catalog.unlooked_photos(after, LOOK_BATCH)
+                if photos is None:
+                    return
+                if not photos:
+                    self.catalog.set_looks([], caught_up=True)
+                    return
+                looks = pool.map(lambda photo: _look_at(photo[1]), photos)
+                found = zip((item_id for item_id, _ in photos), looks, strict=True)
+                self.catalog.set_looks([(item_id, look) for item_id, look in found if look])
+                after = photos[-1][0]
 
     def _copy(self, copy: Copy, source: FileRecord, run: _Run) -> None:
         target = self._store(copy.work).record
@@ -775,3 +803,12 @@ def _bad_vector(items: Sequence[Item]) -> str | None:
             if not np.isfinite(vector).all():
                 return f"the {space!r} model gave a non-finite vector for a {item.kind} item"
     return None
+
+
+def _look_at(path: Path) -> Look | None:
+    """A photo's look, or None (logged) where it cannot be read now: offline, gone, damaged."""
+    try:
+        return Look.of(load_image(path))
+    except (MediaError, OSError) as error:
+        log.info("no look taken of %s: %s", path, error)
+        return None

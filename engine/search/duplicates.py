@@ -7,7 +7,13 @@
   space: a photo's own vector, a recording's windows averaged (re-encoding moves each window a
   little, averaging cancels much of it). Pairs whose cosine reaches the space's
   :data:`~engine.search.calibration.DUPLICATE` line are found by a FAISS range search over those
-  vectors. No file is ever read again.
+  vectors. A photo is compared by its :class:`~engine.media.looks.Look` too (shape and colours,
+  kept when it was indexed; FAISS binary range search on the hashes, then the likeness against
+  :data:`~engine.media.looks.NEAR_LIKENESS`): a pair is near when either says so and the
+  structures of their looks agree (:data:`~engine.media.looks.SAME_STRUCTURE`). The vectors
+  find crops, which move a look's hash; looks find re-encoded and resized copies, which move
+  the vectors; the structure tells apart pictures that differ in one detail, which fool both
+  (EVALUATION.md, "Duplicates"). No file is ever read again.
 
 Pairs are joined into groups by union-find, so a photo, its resized copy and that copy's
 re-encoding make one group even where the first and the last fall just below the line. Groups
@@ -29,6 +35,17 @@ from numpy.typing import NDArray
 from engine.catalog.records import FileKind, FileRecord, ItemKind
 from engine.index.spaces import SEARCH_THREADS, faiss_threads
 from engine.inference.vectors import l2_normalize
+from engine.media.looks import (
+    NEAR_LIKENESS,
+    SAME_STRUCTURE,
+    SHAPE_BITS,
+    SHAPE_BYTES,
+    Look,
+    codes,
+    likenesses,
+    shape_radius,
+    structures,
+)
 from engine.search.browse import Listed
 from engine.search.calibration import DUPLICATE, CalibrationTable
 from models.manifest import Manifest, Task
@@ -46,7 +63,8 @@ class DuplicateGroup:
 
     likeness: Likeness
     files: tuple[Listed, ...]
-    # The lowest cosine of the pairs that joined the group (1.0 for exact copies).
+    # The weakest link of the pairs that joined the group: a look's likeness or a cosine (1.0
+    # for exact copies).
     similarity: float
 
     @property
@@ -103,6 +121,8 @@ class DuplicateSource(Protocol):
         self, space: str, item_kind: ItemKind, file_kind: FileKind
     ) -> Iterator[tuple[int, NDArray[np.float32]]]: ...
 
+    def file_looks(self) -> Iterator[tuple[int, Look]]: ...
+
     def file_by_id(self, file_id: int) -> tuple[FileRecord, str] | None: ...
 
 
@@ -144,6 +164,27 @@ def close_pairs(vectors: NDArray[np.float32], threshold: float) -> list[tuple[in
     return pairs
 
 
+def close_looks(rows: NDArray[np.uint8], line: float) -> list[tuple[int, int, float]]:
+    """Row pairs ``(i, j, likeness)`` with ``i < j`` of looks (rows of
+    :func:`~engine.media.looks.codes`) whose likeness reaches ``line``."""
+    if len(rows) < 2:
+        return []
+    hashes = np.ascontiguousarray(rows[:, :SHAPE_BYTES])
+    index = faiss.IndexBinaryFlat(SHAPE_BITS)
+    index.add(hashes)
+    # Only hashes this close can reach the line; FAISS keeps distances strictly below its radius.
+    with faiss_threads(SEARCH_THREADS):
+        limits, _bits, found = index.range_search(hashes, shape_radius(line) + 1)
+    starts = np.repeat(np.arange(len(rows)), np.diff(limits.astype(np.int64)))
+    others = found.astype(np.int64)
+    ahead = starts < others
+    one, other = starts[ahead], others[ahead]
+    alike = likenesses(rows[one], rows[other])
+    kept = alike >= line
+    pairs = zip(one[kept], other[kept], alike[kept], strict=True)
+    return [(int(i), int(j), float(a)) for i, j, a in pairs]
+
+
 class _Groups:
     """Union-find over file ids, keeping each group's weakest link."""
 
@@ -182,10 +223,29 @@ def find_duplicates(catalog: DuplicateSource, lines: Sequence[NearLine]) -> list
         for record, root in same:
             records[record.id] = (record, root)
             groups.join(first, record.id, 1.0)
-    for line in lines:
-        ids, vectors = file_vectors(catalog, line.space, line.fingerprint)
-        for i, j, similarity in close_pairs(vectors, line.threshold):
-            groups.join(int(ids[i]), int(ids[j]), similarity)
+    looked = dict(catalog.file_looks())
+    rows = codes(list(looked.values()))
+    row_of = {file_id: row for row, file_id in enumerate(looked)}
+
+    def agree(one: int, other: int) -> bool:
+        """The structures of two photos' looks agree (or one has no look to ask)."""
+        a, b = row_of.get(one), row_of.get(other)
+        return a is None or b is None or structures(rows[[a]], rows[[b]])[0] >= SAME_STRUCTURE
+
+    near: list[tuple[int, int, float]] = [
+        (int(ids[i]), int(ids[j]), similarity)
+        for line in lines
+        for ids, vectors in [file_vectors(catalog, line.space, line.fingerprint)]
+        for i, j, similarity in close_pairs(vectors, line.threshold)
+    ]
+    looked_ids = list(looked)
+    near += [
+        (looked_ids[i], looked_ids[j], likeness)
+        for i, j, likeness in close_looks(rows, NEAR_LIKENESS)
+    ]
+    for one, other, similarity in near:
+        if agree(one, other):
+            groups.join(one, other, similarity)
     found: list[DuplicateGroup] = []
     for members, weakest in groups.groups():
         files = list(_records(catalog, members, records))

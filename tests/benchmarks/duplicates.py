@@ -12,12 +12,19 @@ one subject), every pair of files is scored: a *copy pair* is two files of one o
 Originals with the same pixels or samples under two names are kept once, and the "symbols"
 folders (drawn glyphs, not photos) are left out of the photos.
 
-The line of each space is fitted by :func:`engine.search.calibration.fit` on the copy pairs
-against the unrelated ones of four fifths of the folders, and judged on the fifth left out
-(each fifth in turn, the figures pooled): recall of copy pairs (per edit), and precision: copy
-pairs among all pairs over the line. The line kept (``--write-calibration``: into the pack's
-manifest and, for the dev pack, into ``models/calibration/trove-dev.json``, where the dev
-pack's build reads it) is fitted on all folders. Writes the "Duplicates" section of EVALUATION.md.
+Photos are scored as Trove compares them (near when their looks' likeness or their image
+vectors' cosine is over its line, and the structures of their looks agree), by each of the two
+alone (structures agreeing), and by their vectors alone as before Trove kept looks (the
+baseline); recordings by their vectors.
+
+Each line is fitted by :func:`engine.search.calibration.fit` on the copy pairs against the
+unrelated ones of four fifths of the folders, and judged on the fifth left out (each fifth in
+turn, the figures pooled): recall of copy pairs (per edit), and precision: copy pairs among all
+pairs over the line. The lines kept are fitted on all folders: the vector lines with
+``--write-calibration`` into the pack's manifest (and, for the dev pack, into
+``models/calibration/trove-dev.json``, where its build reads them); the look line is
+``NEAR_LIKENESS`` in ``engine/media/looks.py``, and the report says whether it still is what
+this run fits. Writes the "Duplicates" section of EVALUATION.md.
 """
 
 from __future__ import annotations
@@ -27,8 +34,9 @@ import hashlib
 import pickle
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from pathlib import Path
 
@@ -37,9 +45,10 @@ import soundfile
 from numpy.typing import NDArray
 from PIL import Image
 
-from engine.catalog.records import Item
+from engine.catalog.records import FileKind, Item
 from engine.inference.models import ModelSet
-from engine.scan.extract import Extractor, ExtractSettings
+from engine.media.looks import NEAR_LIKENESS, SAME_STRUCTURE, Look
+from engine.scan.extract import DecodedPhoto, Extractor, ExtractSettings
 from engine.search.calibration import DUPLICATE, Calibration, fit, key
 from engine.search.duplicates import FINGERPRINTS, Fingerprint, file_vector
 from models import devpack
@@ -83,6 +92,7 @@ class Pair:
     copy_pair: bool
     edit: str  # of a copy pair: the edit(s), "reencoded" or "mp3+aac"; else ""
     fold: int  # which fifth of the folders
+    originals: tuple[str, str]  # the names of the two files' originals
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,18 @@ def originals_of(kind: Kind, sample: int | None) -> list[Original]:
     return chosen
 
 
+def photo_looks(chosen: Sequence[Original], models: ModelSet) -> dict[Path, Look]:
+    """Each photo's look, as the indexing extractor takes it from its decode."""
+    extractor = Extractor(models, ExtractSettings(read_text=False, shows=False))
+    looks = {}
+    for original in chosen:
+        for path in original.files().values():
+            decoded = extractor.decode(path, FileKind.PHOTO)
+            assert isinstance(decoded, DecodedPhoto) and decoded.look is not None
+            looks[path] = decoded.look
+    return looks
+
+
 def file_vectors(
     kind: Kind, chosen: Sequence[Original], manifest: Manifest, models: ModelSet
 ) -> tuple[str, dict[Path, NDArray[np.float32]]]:
@@ -186,8 +208,8 @@ def _vector(items: list[Item], fingerprint: Fingerprint, space: str) -> NDArray[
     return file_vector(np.stack(rows))
 
 
-def scored(chosen: Sequence[Original], vectors: dict[Path, NDArray[np.float32]]) -> list[Pair]:
-    """Every pair of files within each folder."""
+def scored(chosen: Sequence[Original], alike: Callable[[Path, Path], float]) -> list[Pair]:
+    """Every pair of files within each folder, scored by ``alike``."""
     by_folder: dict[str, list[tuple[int, str, Path]]] = {}
     for number, original in enumerate(chosen):
         for edit, path in original.files().items():
@@ -197,8 +219,9 @@ def scored(chosen: Sequence[Original], vectors: dict[Path, NDArray[np.float32]])
         for (one, edit_a, a), (other, edit_b, b) in combinations(files, 2):
             copy_pair = one == other
             edit = "+".join(e for e in (edit_a, edit_b) if e != ORIGINAL) if copy_pair else ""
-            similarity = float(vectors[a] @ vectors[b])
-            pairs.append(Pair(similarity, copy_pair, edit, number % FOLDS))
+            similarity = alike(a, b)
+            names = (chosen[one].path.name, chosen[other].path.name)
+            pairs.append(Pair(similarity, copy_pair, edit, number % FOLDS, names))
     return pairs
 
 
@@ -241,15 +264,27 @@ def _share(hits: int, total: int) -> str:
     return f"{share:.3f} ({hits}/{total}; 95% CI {low:.3f}-{high:.3f})"
 
 
+LOOKS = "looks"  # likeness, where the structures agree
+VECTORS = "vectors"  # cosine (of photos: where the structures agree)
+EITHER = "looks or vectors"  # Trove's rule for photos
+VECTORS_ALONE = "vectors alone (before looks)"
+LOOK_LINE = "`NEAR_LIKENESS` (look likeness)"
+
+
 @dataclass(frozen=True)
 class Measured:
     kind: Kind
-    space: str
+    compared: str  # LOOKS, VECTORS, EITHER or VECTORS_ALONE
+    line_name: str  # the route key of a vector line, LOOK_LINE, or both
     originals: int
     folders: int
     pairs: list[Pair]
     folds: tuple[Judged, ...]
     kept: FittedLine
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind.name} by {self.compared}"
 
     def rows(self) -> list[str]:
         """Held-out figures of the folds pooled."""
@@ -261,18 +296,87 @@ class Measured:
             hits = sum(judged.recall_of(edit)[0] for judged in self.folds)
             total = sum(judged.recall_of(edit)[1] for judged in self.folds)
             name = "all copy pairs" if edit is None else edit.replace("+", " & ")
-            rows.append(f"| {self.kind.name} | recall: {name} | {_share(hits, total)} |")
-        rows.append(f"| {self.kind.name} | precision (copy pairs over the line) | "
+            rows.append(f"| {self.name} | recall: {name} | {_share(hits, total)} |")
+        rows.append(f"| {self.name} | precision (copy pairs over the line) | "
                     f"{_share(true, len(over))} |")  # fmt: skip
         return rows
 
 
-def measure(kind: Kind, manifest: Manifest, models: ModelSet, sample: int | None) -> Measured:
+def measure(kind: Kind, manifest: Manifest, models: ModelSet, sample: int | None) -> list[Measured]:
+    """The kind's files compared as Trove compares them; photos also by each test alone and,
+    as before looks, by their vectors alone."""
     chosen = originals_of(kind, sample)
     space, vectors = file_vectors(kind, chosen, manifest, models)
-    pairs = scored(chosen, vectors)
+    route = f"`{key(space, kind.fingerprint.modality, DUPLICATE)}`"
+
+    def cosine(a: Path, b: Path) -> float:
+        return float(vectors[a] @ vectors[b])
+
+    if kind.fingerprint.file_kind is not FileKind.PHOTO:
+        return [judge(kind, VECTORS, route, chosen, cosine)]
+    looks = photo_looks(chosen, models)
+
+    def agreeing(alike: Callable[[Path, Path], float]) -> Callable[[Path, Path], float]:
+        """``alike`` where the two looks' structures agree, else -1: never near."""
+        return lambda a, b: alike(a, b) if looks[a].structure(looks[b]) >= SAME_STRUCTURE else -1.0
+
+    def likeness(a: Path, b: Path) -> float:
+        return looks[a].likeness(looks[b])
+
+    by_look = judge(kind, LOOKS, LOOK_LINE, chosen, agreeing(likeness))
+    by_vector = judge(kind, VECTORS, route, chosen, agreeing(cosine))
+    before = judge(kind, VECTORS_ALONE, route, chosen, cosine)
+    return [judge_either(by_look, by_vector, chosen), by_look, by_vector, before]
+
+
+def judge(
+    kind: Kind,
+    compared: str,
+    line_name: str,
+    chosen: Sequence[Original],
+    alike: Callable[[Path, Path], float],
+) -> Measured:
+    pairs = scored(chosen, alike)
     folds = tuple(judged(pairs, fold) for fold in range(FOLDS))
-    line = _fit(pairs)
+    return _measured(kind, compared, line_name, chosen, pairs, folds, _fit(pairs))
+
+
+def judge_either(looks: Measured, vectors: Measured, chosen: Sequence[Original]) -> Measured:
+    """Trove's rule for photos: a pair is near when its look's line or its vectors' line says
+    so, each line fitted on the other folds' folders. Scored 1 (near) or 0, line 0.5."""
+
+    def either(look_line: float, vector_line: float, fold: int | None) -> list[Pair]:
+        return [
+            replace(
+                vector,
+                similarity=float(look.similarity >= look_line or vector.similarity >= vector_line),
+            )
+            for look, vector in zip(looks.pairs, vectors.pairs, strict=True)
+            if fold is None or vector.fold == fold
+        ]
+
+    line = Calibration(slope=1.0, threshold=0.5)
+    folds = []
+    for fold in range(FOLDS):
+        look_line = _fit([p for p in looks.pairs if p.fold != fold]).threshold
+        vector_line = _fit([p for p in vectors.pairs if p.fold != fold]).threshold
+        held = either(look_line, vector_line, fold)
+        copy_pairs = [p for p in held if p.copy_pair]
+        folds.append(Judged(line, copy_pairs, [p for p in held if p.similarity >= line.threshold]))
+    pairs = either(looks.kept.threshold, vectors.kept.threshold, None)
+    name = f"{vectors.line_name} or {looks.line_name}"
+    return _measured(looks.kind, EITHER, name, chosen, pairs, tuple(folds), line)
+
+
+def _measured(
+    kind: Kind,
+    compared: str,
+    line_name: str,
+    chosen: Sequence[Original],
+    pairs: list[Pair],
+    folds: tuple[Judged, ...],
+    line: Calibration,
+) -> Measured:
     copy_pairs = [p for p in pairs if p.copy_pair]
     hits = sum(fold.recall_of()[0] for fold in folds)
     false = sum(len(fold.over) - fold.true for fold in folds)
@@ -285,7 +389,7 @@ def measure(kind: Kind, manifest: Manifest, models: ModelSet, sample: int | None
         round(false / max(len(pairs) - len(copy_pairs), 1), 4),
     )
     folders = len({original.folder for original in chosen})
-    return Measured(kind, space, len(chosen), folders, pairs, folds, kept)
+    return Measured(kind, compared, line_name, len(chosen), folders, pairs, folds, kept)
 
 
 def render(measured: Sequence[Measured], manifest: Manifest, seconds: float) -> str:
@@ -295,15 +399,29 @@ def render(measured: Sequence[Measured], manifest: Manifest, seconds: float) -> 
         "`engine.search.calibration.fit` on copy pairs against unrelated pairs of the same "
         f"stamp folder, at most {MAX_FALSE_RATE:.1%} of them over it.",
         "",
-        "| space (route key) | originals (folders) | copy pairs | unrelated pairs | line |",
-        "|---|---|---|---|---|",
+        "| compared | line | originals (folders) | copy pairs | unrelated pairs | fitted |",
+        "|---|---|---|---|---|---|",
     ]
     for m in measured:
-        route = key(m.space, m.kind.fingerprint.modality, DUPLICATE)
         lines.append(
-            f"| `{route}` | {m.originals} ({m.folders}) | {m.kept.relevant_pairs} | "
-            f"{m.kept.irrelevant_pairs} | {m.kept.threshold:.4f} |"
+            f"| {m.name} | {m.line_name} | {m.originals} ({m.folders}) | "
+            f"{m.kept.relevant_pairs} | {m.kept.irrelevant_pairs} | "
+            f"{'both below' if m.compared == EITHER else f'{m.kept.threshold:.4f}'} |"
         )
+    looked = [m for m in measured if m.compared == LOOKS]
+    if looked:
+        fitted = looked[0].kept.threshold
+        agrees = "is" if round(fitted, 2) == NEAR_LIKENESS else "is NOT (update it)"
+        copy_pairs = [p.similarity > -1 for p in looked[0].pairs if p.copy_pair]
+        unrelated = [p.similarity > -1 for p in looked[0].pairs if not p.copy_pair]
+        lines += [
+            "",
+            f"`NEAR_LIKENESS` in engine/media/looks.py, {NEAR_LIKENESS}, {agrees} this run's "
+            f"fitted look line rounded to two places ({fitted:.4f}). Structures agree "
+            f"(`SAME_STRUCTURE` {SAME_STRUCTURE}) for {_share(sum(copy_pairs), len(copy_pairs))} "
+            f"of the copy pairs and {_share(sum(unrelated), len(unrelated))} of the unrelated "
+            "ones; a pair whose structures do not agree is never near, by look or by vector.",
+        ]
     lines += [
         "",
         "Held out (each fifth of the folders judged by the line fitted on the other four; "
@@ -323,7 +441,7 @@ def render(measured: Sequence[Measured], manifest: Manifest, seconds: float) -> 
         in_sample = sum(p.copy_pair for p in kept) / max(len(kept), 1)
         verdict = "meets" if low >= PRECISION_TARGET else "does NOT meet"
         lines.append(
-            f"- {m.kind.name}: held-out precision {true / max(len(over), 1):.3f} (lower bound "
+            f"- {m.name}: held-out precision {true / max(len(over), 1):.3f} (lower bound "
             f"{low:.3f}) {verdict} it; the kept line on all folders: {in_sample:.3f} "
             f"({len(kept)} pairs over it)"
         )
@@ -331,17 +449,31 @@ def render(measured: Sequence[Measured], manifest: Manifest, seconds: float) -> 
         "",
         "The vectors compared are the search models' (what a picture shows, what a sound is "
         "like), not fingerprints: distinct things of one folder that look or sound alike (the "
-        "faces of a dreidel, the calls of a goat and a ram) score as high as a re-encoded copy.",
+        "faces of a dreidel, the calls of a goat and a ram) score as high as a re-encoded copy. "
+        "A look keeps the picture's shape and colours instead: it finds re-encoded and resized "
+        "copies the vectors miss, the vectors find crops that move a look's hash, and Trove "
+        "takes a pair either finds where the structures of the two looks agree (an 8x8 grid of "
+        "light keeps the letter a dreidel's faces differ by, which the hash and the vectors "
+        "lose). Recordings have no look yet: their vectors alone decide.",
+    ]
+    lines += [
         "",
-        "Weakest copy pairs (the copies a line misses first) and strongest unrelated pairs, "
-        "by cosine:",
+        "Unrelated originals over the held-out lines (pairs of their files):",
         "",
     ]
     for m in measured:
-        copy_pairs = sorted(p.similarity for p in m.pairs if p.copy_pair)
-        unrelated = sorted((p.similarity for p in m.pairs if not p.copy_pair), reverse=True)
+        wrong = Counter(p.originals for fold in m.folds for p in fold.over if not p.copy_pair)
+        named = ", ".join(f"{a} ~ {b} ({n})" for (a, b), n in wrong.most_common(8)) or "none"
+        lines.append(f"- {m.name}: {named}")
+    lines += ["", "Weakest copy pairs and strongest unrelated pairs, by likeness or cosine:", ""]
+    for m in (m for m in measured if m.compared != EITHER):
+        # Of the pairs whose structures agree (the others scored -1: never near).
+        copy_pairs = sorted(p.similarity for p in m.pairs if p.copy_pair and p.similarity > -1)
+        unrelated = sorted(
+            (p.similarity for p in m.pairs if not p.copy_pair and p.similarity > -1), reverse=True
+        )
         lines.append(
-            f"- {m.kind.name}: copy pairs from {', '.join(f'{s:.3f}' for s in copy_pairs[:5])}; "
+            f"- {m.name}: copy pairs from {', '.join(f'{s:.3f}' for s in copy_pairs[:5])}; "
             f"unrelated up to {', '.join(f'{s:.3f}' for s in unrelated[:5])}"
         )
     return "\n".join(lines)
@@ -371,16 +503,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     manifest = load_manifest(pack_folder())
     models = ModelSet(manifest)
     measured = [
-        measure(kind, manifest, models, args.sample)
+        one
         for kind in KINDS
         if any(e.task is kind.fingerprint.task for e in manifest.models)
+        for one in measure(kind, manifest, models, args.sample)
     ]
     body = render(measured, manifest, time.perf_counter() - started)
     print(body)
     if not args.no_write:
         print(f"wrote {write_section(SECTION, body, REPORT)}", file=sys.stderr)
     if args.write_calibration:
-        lines = {key(m.space, m.kind.fingerprint.modality, DUPLICATE): m.kept for m in measured}
+        lines = {m.line_name.strip("`"): m.kept for m in measured if m.compared == VECTORS}
         for path in write_lines_into(manifest, lines):
             print(f"wrote the duplicate lines into {path}", file=sys.stderr)
     return 0

@@ -18,6 +18,7 @@ from engine.catalog.records import (
     Item,
     ItemKind,
 )
+from engine.media.looks import LOOK_BYTES, Look
 from tests.engine.catalog.conftest import unit
 
 TEXT, IMAGE = "minilm-l6-v2", "efficientnet-lite0"
@@ -38,7 +39,11 @@ def chunks(rng: np.random.Generator, n: int, tag: str = "") -> list[Item]:
 
 def photo(rng: np.random.Generator) -> list[Item]:
     return [
-        Item(kind=ItemKind.PHOTO, vectors={IMAGE: unit(rng, 6), TEXT: unit(rng, 8)}),
+        Item(
+            kind=ItemKind.PHOTO,
+            look=Look.from_bytes(rng.integers(256, size=LOOK_BYTES, dtype=np.uint8).tobytes()),
+            vectors={IMAGE: unit(rng, 6), TEXT: unit(rng, 8)},
+        ),
         Item(kind=ItemKind.TAG, text="tabby cat", score=0.75),
     ]
 
@@ -357,6 +362,10 @@ def test_copy_items_reuses_vectors_for_duplicates(cat: Catalog, tmp_path: Path) 
     assert stored(cat, root.id, "copy of a.jpg").status is FileStatus.INDEXED
     assert cat.counts()["items.tag"] == 2 and cat.counts()["items.photo"] == 2
     assert len(all_vectors(cat, IMAGE)) == 2  # the source kept its own
+    # The photo's look comes along: near duplicates of the copy are found as of the source.
+    (kept,) = [row.look for row in cat.items_of_file(source.id) if row.kind is ItemKind.PHOTO]
+    assert kept is not None
+    assert dict(cat.file_looks()) == {source.id: kept, copy.id: kept}
 
     with pytest.raises(CatalogError, match="onto itself"):
         cat.copy_items(copy.id, copy.id)

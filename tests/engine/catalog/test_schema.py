@@ -13,6 +13,7 @@ import pytest
 from engine.catalog import schema
 from engine.catalog.catalog import Catalog, CatalogError
 from engine.catalog.records import Failure, FileKind, FileStatus, Item, ItemKind
+from engine.media.looks import Look
 
 # Version 1 exactly as the first release wrote it, typed out here (not taken from schema.py) so
 # that an edit to a released migration is caught.
@@ -88,7 +89,7 @@ def test_a_v1_file_migrates_to_the_latest_version(tmp_path: Path) -> None:
         cat.replace_items(2, [])  # mended: it leaves the list
         assert [f.file_id for f in cat.failures()] == [3]
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == schema.LATEST_VERSION == 9
+    assert schema.schema_version(conn) == schema.LATEST_VERSION == 10
     assert conn.execute("SELECT count(*) FROM files WHERE error IS NOT NULL").fetchone()[0] == 0
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT indexed_at IS NOT NULL FROM files").fetchone()[0] == 1
@@ -172,6 +173,31 @@ def test_a_v4_file_gains_the_boxes_of_picture_text(tmp_path: Path) -> None:
     conn.close()
     with Catalog(path) as cat:
         assert [row.box for row in cat.items_of_file(4)] == [None]
+
+
+def test_a_v9_file_gains_the_looks_of_photos(tmp_path: Path) -> None:
+    """v10: a photo's item keeps its look; items stored before have none, and no photo is
+    looked at until it is indexed again (its vectors stand in: engine.search.duplicates)."""
+    path = tmp_path / "catalog.sqlite3"
+    write_v4(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statements in schema.MIGRATIONS[4:9]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 9")
+    conn.execute("UPDATE files SET kind = 'photo' WHERE id = 4")
+    conn.execute("UPDATE items SET kind = 'photo' WHERE id = 6")
+    conn.close()
+    look = Look(0xF0F0_0000_FFFF_0F0F, bytes(range(48)), bytes(range(64)))
+    with Catalog(path) as cat:
+        assert [row.look for row in cat.items_of_file(4)] == [None]
+        assert list(cat.file_looks()) == []
+        cat.replace_items(4, [Item(ItemKind.PHOTO, look=look)])
+        assert [row.look for row in cat.items_of_file(4)] == [look]
+        assert list(cat.file_looks()) == [(4, look)]
+    conn = sqlite3.connect(path)
+    assert schema.schema_version(conn) == schema.LATEST_VERSION
+    conn.close()
 
 
 def test_a_failed_step_leaves_the_file_at_its_old_version(tmp_path: Path) -> None:

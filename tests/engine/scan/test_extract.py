@@ -13,6 +13,7 @@ from engine.inference.models import ModelSet
 from engine.inference.text import TextChunk
 from engine.media.errors import MediaError
 from engine.media.images import load_image
+from engine.media.looks import Look
 from engine.media.notes import read_note
 from engine.scan.extract import (
     NOTE_SLICE_CHARS,
@@ -59,6 +60,8 @@ def test_photo_gives_its_vector_and_confident_tags(extractor: Extractor) -> None
     direct = extractor.image.encode([load_image(path)])[0] if extractor.image else None
     assert direct is not None
     assert np.abs(photo.vectors[image_space] - direct).max() < TOLERANCE
+    # Its look is the whole picture's, taken from the same decode: near-duplicates compare it.
+    assert photo.look is not None and photo.look.likeness(Look.of(load_image(path))) > 0.97
     tags = _of(items, ItemKind.TAG)
     assert tags and all(tag.score is not None and tag.score >= 0.05 for tag in tags)
     assert any("cat" in (tag.text or "") for tag in tags[:2])

@@ -4,6 +4,9 @@ sox, ffmpeg), indexed by the dev pack, found by ``Trove.duplicates`` and ``trove
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 
 from engine.cli import NO_RESULT, OK, main
 from engine.facade import DuplicateGroup, Likeness, Trove
+from engine.media.looks import Look
 from engine.search.duplicates import close_pairs
 from models.manifest import Manifest
 from tests.copies import Library, library
@@ -135,3 +139,42 @@ def test_cli_says_when_there_are_none(
     options = ["--data-dir", str(tmp_path / "data"), "--pack", str(dev_pack.root)]
     assert main([*options, "duplicates"]) == NO_RESULT
     assert "no duplicates found" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_catalog_from_before_looks_gets_them_on_its_next_run(
+    made: tuple[Library, Path], dev_pack: Manifest, tmp_path: Path
+) -> None:
+    """Photos indexed by a Trove that kept no looks (schema 9, migrated: the looks empty,
+    ``meta.looks`` 0) are looked at once, after the next run's own files, without being
+    indexed again; one that cannot be read then keeps none and does not stop the others."""
+    data = tmp_path / "data"
+    shutil.copytree(made[1], data)
+    with sqlite3.connect(data / "catalog.sqlite3") as conn:
+        kept = dict(conn.execute("SELECT id, look FROM items WHERE look IS NOT NULL"))
+        conn.execute("UPDATE items SET look = NULL")
+        conn.execute("UPDATE meta SET value = 0 WHERE key = 'looks'")
+    conn.close()
+    damaged = made[0].near_photos[1]
+    bytes_kept, stat = damaged.read_bytes(), damaged.stat()
+    # Garbage of the same size and time: the scan sees no change, the decode fails.
+    damaged.write_bytes(bytes(len(bytes_kept)))
+    os.utime(damaged, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    try:
+        with Trove(data, dev_pack.root) as trove:
+            assert list(trove.catalog.file_looks()) == []
+            assert trove.index().indexed == 0  # nothing embedded again
+            assert trove.catalog.unlooked_photos(0, 100) is None  # once only
+            looks = dict(trove.catalog.file_looks())
+            groups = trove.duplicates()
+    finally:
+        damaged.write_bytes(bytes_kept)
+        os.utime(damaged, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with sqlite3.connect(data / "catalog.sqlite3") as conn:
+        now = dict(conn.execute("SELECT id, look FROM items WHERE look IS NOT NULL"))
+    conn.close()
+    assert len(looks) == len(now) == len(kept) - 1 and set(now) < set(kept)
+    for item_id, blob in now.items():  # as indexing took them, from another decode of the photo
+        assert Look.from_bytes(blob).likeness(Look.from_bytes(kept[item_id])) > 0.97
+    near = set(made[0].near_photos) - {damaged}
+    assert near <= paths(group_of(groups, made[0].near_photos[0]))
