@@ -167,14 +167,14 @@ def originals_of(kind: Kind, sample: int | None) -> list[Original]:
     folders: dict[str, list[Path]] = {}
     seen: set[str] = set()
     for path in kind.originals():
-        folder = path.parent.relative_to(stamps)
+        where = path.parent.relative_to(stamps)
         # The same pixels or samples under a second name (a ram's call is a mountain goat's)
         # are a copy already: kept once.
         content = hashlib.sha256(kind.decoded(path)).hexdigest()
-        if folder.parts[0] in kind.left_out or content in seen:
+        if where.parts[0] in kind.left_out or content in seen:
             continue
         seen.add(content)
-        kept = folders.setdefault(folder.as_posix(), [])
+        kept = folders.setdefault(where.as_posix(), [])
         if kind.one_source is None or not any(kind.one_source(path, other) for other in kept):
             kept.append(path)
     made = cache_root() / "duplicates" / kind.name
@@ -496,13 +496,13 @@ def render(measured: Sequence[Measured], manifest: Manifest, seconds: float) -> 
     lines += ["", "Weakest copy pairs and strongest unrelated pairs, by likeness or cosine:", ""]
     for m in (m for m in measured if m.compared != EITHER):
         # Of the pairs whose structures agree (the others scored -1: never near).
-        copy_pairs = sorted(p.similarity for p in m.pairs if p.copy_pair and p.similarity > -1)
-        unrelated = sorted(
+        weakest = sorted(p.similarity for p in m.pairs if p.copy_pair and p.similarity > -1)
+        strongest = sorted(
             (p.similarity for p in m.pairs if not p.copy_pair and p.similarity > -1), reverse=True
         )
         lines.append(
-            f"- {m.name}: copy pairs from {', '.join(f'{s:.3f}' for s in copy_pairs[:5])}; "
-            f"unrelated up to {', '.join(f'{s:.3f}' for s in unrelated[:5])}"
+            f"- {m.name}: copy pairs from {', '.join(f'{s:.3f}' for s in weakest[:5])}; "
+            f"unrelated up to {', '.join(f'{s:.3f}' for s in strongest[:5])}"
         )
     return "\n".join(lines)
 
