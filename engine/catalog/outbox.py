@@ -27,7 +27,7 @@ _VECTOR_DTYPE = np.dtype("<f4")
 # Everything a Milvus row holds, for a vector that exists; the item's id comes first.
 _ROW_COLUMNS = (
     "v.item_id, s.name, v.vector, i.file_id, f.kind, i.kind, r.path, f.relpath, "
-    "i.t_start, i.t_end, f.mtime_ns, f.size, i.text"
+    "i.t_start, i.t_end, coalesce(f.taken_ns, f.mtime_ns), f.size, i.text"
 )
 _ROW_JOINS = (
     "JOIN items i ON i.id = v.item_id JOIN files f ON f.id = i.file_id "
@@ -51,7 +51,7 @@ class VectorRow:
     relpath: str
     start: float | None
     end: float | None
-    modified: int  # whole seconds since the epoch
+    dated: int  # whole seconds since the epoch: when taken, else modified (what dates ask)
     size: int
     text: str
 
@@ -71,7 +71,7 @@ def _name(blob: bytes) -> str:
 
 
 def _row(found: Sequence[Any]) -> VectorRow:
-    (item_id, space, vector, file_id, kind, item_kind, root, relpath, start, end, mtime_ns,
+    (item_id, space, vector, file_id, kind, item_kind, root, relpath, start, end, dated_ns,
      size, text) = found  # fmt: skip
     return VectorRow(
         item_id=int(item_id),
@@ -84,7 +84,7 @@ def _row(found: Sequence[Any]) -> VectorRow:
         relpath=_name(relpath),
         start=None if start is None else float(start),
         end=None if end is None else float(end),
-        modified=int(mtime_ns) // 1_000_000_000,
+        dated=int(dated_ns) // 1_000_000_000,
         size=int(size),
         text=str(text or ""),
     )

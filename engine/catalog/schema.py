@@ -181,8 +181,9 @@ _V9 = (
     f"""CREATE TRIGGER outbox_vector_gone AFTER DELETE ON vectors {_OUTBOX_WHEN} BEGIN
         INSERT INTO outbox (space_id, item_id) VALUES (old.space_id, old.item_id);
     END""",
-    # A moved or renamed file: Milvus keeps its path beside each vector.
-    f"""CREATE TRIGGER outbox_file_moved AFTER UPDATE OF root_id, relpath, size, mtime_ns, kind
+    # A moved, renamed or re-dated file: Milvus keeps its path and date beside each vector.
+    f"""CREATE TRIGGER outbox_file_moved
+        AFTER UPDATE OF root_id, relpath, size, mtime_ns, taken_ns, kind
         ON files {_OUTBOX_WHEN} BEGIN
         INSERT INTO outbox (space_id, item_id)
             SELECT v.space_id, v.item_id FROM items i JOIN vectors v ON v.item_id = i.id

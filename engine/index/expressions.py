@@ -70,7 +70,7 @@ def milvus_filter(filters: Filters, roots: Sequence[str] = ()) -> str:
     if filters.max_size is not None:
         clauses.append(f"size <= {int(filters.max_size)}")
     if filters.after is not None:
-        clauses.append(f"modified >= {_day_start(filters.after)}")
+        clauses.append(f"dated >= {_day_start(filters.after)}")
     if filters.before is not None:
-        clauses.append(f"modified < {_day_start(filters.before)}")
+        clauses.append(f"dated < {_day_start(filters.before)}")
     return " and ".join(clauses)

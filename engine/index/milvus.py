@@ -160,7 +160,7 @@ class Collection:
         schema.add_field("relpath", DataType.VARCHAR, max_length=PATH_BYTES)
         schema.add_field("start", DataType.DOUBLE)  # seconds into the media; -1 for none
         schema.add_field("end", DataType.DOUBLE)
-        schema.add_field("modified", DataType.INT64)  # seconds since the epoch
+        schema.add_field("dated", DataType.INT64)  # seconds: when taken, else modified
         schema.add_field("size", DataType.INT64)
         schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
         index = self.client.prepare_index_params()
@@ -310,7 +310,7 @@ def row_of(item: VectorRow) -> dict[str, Any]:
         "relpath": _cut(item.relpath, PATH_BYTES),
         "start": -1.0 if item.start is None else item.start,
         "end": -1.0 if item.end is None else item.end,
-        "modified": item.modified,
+        "dated": item.dated,
         "size": item.size,
         "text": _cut(item.text, TEXT_BYTES),
     }
@@ -328,7 +328,7 @@ def bare_row(item_id: int, vector: NDArray[np.float32]) -> dict[str, Any]:
         "relpath": "",
         "start": -1.0,
         "end": -1.0,
-        "modified": 0,
+        "dated": 0,
         "size": 0,
         "text": "",
     }

@@ -51,7 +51,7 @@ def _rows() -> list[VectorRow]:
                 relpath=relpath,
                 start=None,
                 end=None,
-                modified=int(moment),
+                dated=int(moment),
                 size=1000 * (n + 1),
                 text="",
             )
@@ -103,7 +103,7 @@ def test_pushed_down_filters_select_what_accepts_selects(collection: Collection,
         row.item_id
         for row in rows
         if filters.accepts(
-            Path(row.root) / row.relpath, FileKind(row.kind), row.size, row.modified * 10**9
+            Path(row.root) / row.relpath, FileKind(row.kind), row.size, row.dated * 10**9
         )
     }
     # each other case selects something, so that a filter that drops all is caught

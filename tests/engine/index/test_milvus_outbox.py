@@ -7,15 +7,17 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind, Item, ItemKind
+from engine.catalog.records import FileKind, Item, ItemKind, MediaFacts
 from engine.index.library import Library
 from engine.index.milvus import Collection, MilvusSpaces
+from engine.search.query import Filters
 from tests.engine.index import milvus_child
 
 SPACE, DIM = milvus_child.SPACE, milvus_child.DIM
@@ -81,6 +83,30 @@ def test_changes_reach_milvus_with_what_a_hit_shows(catalog: Catalog, spaces: Mi
 
     spaces.remove(catalog.delete_file(record.id))
     assert milvus_rows(spaces) == [] and spaces.count(SPACE) == 0
+
+
+def test_a_files_date_reaches_milvus_as_date_filters_ask_it(
+    catalog: Catalog, spaces: MilvusSpaces
+) -> None:
+    """Milvus filters by the date a hit is filtered by in the catalog (taken, else modified),
+    and a date read after indexing (a catalog catching up on metadata) reaches it too."""
+    root = catalog.add_root(Path("/home/ann/Photos"))
+    modified_2024 = int(datetime(2024, 6, 1, 12).timestamp()) * 10**9
+    record = catalog.upsert_file(root.id, "old.jpg", 10, modified_2024, "h", FileKind.PHOTO)
+    written = items(np.random.default_rng(4), 1)
+    spaces.apply(catalog.replace_items(record.id, written))
+    query = np.stack([written[0].vectors[SPACE]])
+
+    def found(filters: Filters) -> list[int]:
+        return [int(i) for i in spaces.search(SPACE, query, 1, filters)[1][0] if i >= 0]
+
+    in_2019 = Filters(after=date(2019, 1, 1), before=date(2020, 1, 1))
+    assert found(in_2019) == []  # modified in 2024, and nothing says when it was taken
+    taken_2019 = int(datetime(2019, 8, 15, 9).timestamp()) * 10**9
+    catalog.set_facts([(record.id, MediaFacts(taken_ns=taken_2019), None)])
+    spaces.save()
+    assert found(in_2019) == catalog_ids(catalog)
+    assert found(Filters(after=date(2024, 1, 1))) == []
 
 
 def test_a_forgotten_folder_leaves_milvus(catalog: Catalog, spaces: MilvusSpaces) -> None:
