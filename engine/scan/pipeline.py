@@ -510,20 +510,18 @@ class Pipeline:
         then, so that near-duplicates need not wait for it to be indexed again. A decode each,
         in parallel, after the run's own files; a run stopped first goes on from the start
         next time (the photos done are not asked for again)."""
-        after = 0
+        photos = self.catalog.unlooked_photos(0, LOOK_BATCH)
+        if photos is None:
+            return  # caught up long ago: every run after the first asks only this
         threads = max(1, self.settings.decode_threads)
         with ThreadPoolExecutor(threads, thread_name_prefix="trove-looks") as pool:
-            while not self._stopping:
-                photos = self.catalog.unlooked_photos(after, LOOK_BATCH)
-                if photos is None:
-                    return
-                if not photos:
-                    self.catalog.set_looks([], caught_up=True)
-                    return
+            while photos and not self._stopping:
                 looks = pool.map(lambda photo: _look_at(photo[1]), photos)
                 found = zip((item_id for item_id, _ in photos), looks, strict=True)
                 self.catalog.set_looks([(item_id, look) for item_id, look in found if look])
-                after = photos[-1][0]
+                photos = self.catalog.unlooked_photos(photos[-1][0], LOOK_BATCH)
+        if photos == []:
+            self.catalog.set_looks([], caught_up=True)
 
     def _copy(self, copy: Copy, source: FileRecord, run: _Run) -> None:
         target = self._store(copy.work).record
