@@ -18,6 +18,13 @@ in the data folder by default; ``FILE.db`` a Milvus Lite file; ``http(s)://host:
 server or cluster, its token read from the OS keyring or ``--token-file`` (a file only its owner
 may read). The catalog in the data folder stays the source of truth either way.
 
+A library another machine's Trove writes (a NAS that indexes the family's photos) is *shared*:
+``trove search --library http://nas:19530`` searches it from here without writing anything to
+it, its hits rendered from what the library keeps, and ``--map /srv/photos=/Volumes/photos``
+(repeatable) says where its folders are mounted here, so the paths printed open here;
+``trove doctor --library URI`` checks it. ``add`` and ``index`` refuse such a library;
+``rebuild --take-over`` makes this machine its writer instead, replacing what it holds.
+
 Global options: ``--data-dir DIR`` (default: the user's data folder, or $TROVE_DATA), ``--pack``,
 ``--device``, ``--threads``. Exit codes: 0 ok, 1 no result, 2 bad usage (a malformed query, an
 example file that cannot serve), 3 engine error; each failure prints one line on stderr.
@@ -40,13 +47,13 @@ below the line (exit code 1 still says that nothing was a good match).
 ``--language zh_CN`` (or ``es``) names tags in that language where the pack has their names
 (the printed lines only; the JSON keeps each tag's English ``label``, its identity).
 
-``--json`` prints one object: ``{"schema": 3, "generation", "query", "no_good_match",
-"spaces_used", "notes", "hits": [{"file_id", "path", "kind", "score" (0..1), "strength" (strong,
-good, weak), "start", "end" (seconds or null), "why": [{"route", "detail", "start", "end",
-"score", "label", "probability", "excerpt", "matched", "asked", "example", "boxes"}]}],
-"weaker": [hits below the good-match line]}``; routes are visual, tag, transcript, note,
-picture-text and sound (:mod:`engine.search.wording` says what each field means). The schema
-only grows.
+``--json`` prints one object: ``{"schema": 4, "generation", "query", "no_good_match",
+"spaces_used", "notes", "hits": [{"file_id", "library" (a shared library's URI, or null), "path",
+"kind", "score" (0..1), "strength" (strong, good, weak), "start", "end" (seconds or null), "why":
+[{"route", "detail", "start", "end", "score", "label", "probability", "excerpt", "matched",
+"asked", "example", "boxes"}]}], "weaker": [hits below the good-match line]}``; routes are
+visual, tag, transcript, note, picture-text and sound (:mod:`engine.search.wording` says what
+each field means). The schema only grows.
 
 ``duplicates`` lists groups of files that are copies of one another: the same bytes, or the
 same picture or recording saved again (re-encoded, resized, lightly cropped); the largest file
@@ -80,7 +87,7 @@ from engine.inference.devices import Device
 from engine.privacy import restrict_new_files
 
 if TYPE_CHECKING:
-    from engine.facade import Trove
+    from engine.facade import Library, SharedLibraryInfo, Trove
     from engine.inference.tagnames import TagNames
     from engine.scan.pipeline import Progress, RunSummary
     from engine.search.query import ExamplePart, Query
@@ -126,6 +133,13 @@ def _parser() -> argparse.ArgumentParser:
     where = _OneLineParser(add_help=False)
     where.add_argument("--library", metavar="URI", help="FILE.db or http(s)://host:port")
     where.add_argument("--token-file", type=Path, metavar="FILE", help="a Milvus server's token")
+    where.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="THERE=HERE",
+        help="a shared library's folder THERE is mounted HERE on this machine",
+    )
 
     add = commands.add_parser("add", parents=[where], help="watch a folder")
     add.add_argument("folder", type=Path)
@@ -176,7 +190,12 @@ def _parser() -> argparse.ArgumentParser:
         "doctor", parents=[where], help="execution providers, model pack, index health"
     )
     commands.add_parser("repair", help="rebuild a damaged catalog, then index what was lost")
-    commands.add_parser("rebuild", parents=[where], help="make a Milvus library again")
+    rebuild = commands.add_parser("rebuild", parents=[where], help="make a Milvus library again")
+    rebuild.add_argument(
+        "--take-over",
+        action="store_true",
+        help="make this machine the writer of a library another machine writes",
+    )
     demo = commands.add_parser("demo", parents=[where], help="index the demo folder and search it")
     demo.add_argument("folder", type=Path, nargs="?")
     return parser
@@ -498,9 +517,62 @@ def _repair(args: argparse.Namespace) -> int:
     return OK
 
 
+# What a shared library (another machine writes it) answers from here, and what only the
+# machine that writes a library can answer (its catalog holds the files).
+SHARED_COMMANDS = frozenset({"search", "doctor"})
+WRITER_ONLY = frozenset({"list", "duplicates", "status"})
+
+
+def _shared(args: argparse.Namespace, data: Path | None, library: Library) -> int:
+    """``search`` or ``doctor`` of a library another machine writes: attached read-only."""
+    from engine.facade import PathMapping, Trove
+
+    if args.command in WRITER_ONLY:
+        print(
+            f"trove: {library.uri} is written by another machine's Trove: from here it can be "
+            f"searched (trove search --library {library.uri}) and checked (trove doctor); "
+            f"{args.command} answers on the machine that indexes it",
+            file=sys.stderr,
+        )
+        return BAD_USAGE
+    mapping = PathMapping.parse(args.map)
+    with Trove(data, args.pack, args.device, args.threads) as trove:
+        info = trove.attach_library(library, mapping)
+        if args.command == "doctor":
+            return _doctor_shared(trove, info)
+        examples = _examples(args)
+        if not args.query and not examples and not args.kind:
+            print("trove: search needs a query, --like FILE or a filter", file=sys.stderr)
+            return BAD_USAGE
+        query = _query(args, examples)
+        if query.browsing:
+            print(
+                f"trove: a filter alone lists files, which {library.uri} cannot do from here: "
+                "add words or --like FILE to search it",
+                file=sys.stderr,
+            )
+            return BAD_USAGE
+        result = trove.search(query, limit=args.limit, libraries=[library.uri])
+        _print_result(_said(args, examples), result, args.json, trove.tag_names(args.language))
+        return OK if result.hits else NO_RESULT
+
+
+def _doctor_shared(trove: Trove, info: SharedLibraryInfo) -> int:
+    report = trove.shared_report(info.uri)
+    print(f"library: shared, {report.backend.value} {report.uri}, Milvus {report.version}")
+    print(f"  written by another machine; its folders: {', '.join(info.folders) or 'none yet'}")
+    for there, here in info.mapping.pairs:
+        print(f"  {there} is mounted here at {here}")
+    for space, rows in report.collections.items():
+        print(f"  {space:26} {rows} vectors")
+    if info.missing:
+        print(f"  not searchable with this model pack: {', '.join(info.missing)}")
+    return OK
+
+
 def run(args: argparse.Namespace) -> int:
     from engine.datadir import demo_data_dir, demo_folder
-    from engine.facade import Library, Trove
+    from engine.facade import Library, Trove, library_writer
 
     if args.command == "repair":
         return _repair(args)
@@ -512,8 +584,17 @@ def run(args: argparse.Namespace) -> int:
             return BAD_USAGE
         data = data or demo_data_dir()
     library = Library.parse(args.library, args.token_file)
+    if library.is_milvus and args.command in SHARED_COMMANDS | WRITER_ONLY:
+        if library_writer(data) != library.uri:  # another machine writes it: read it
+            return _shared(args, data, library)
     with Trove(
-        data, args.pack, args.device, args.threads, on_progress=ProgressLine(), library=library
+        data,
+        args.pack,
+        args.device,
+        args.threads,
+        on_progress=ProgressLine(),
+        library=library,
+        take_over=args.command == "rebuild" and args.take_over,
     ) as trove:
         if trove.made_private:
             print(
@@ -612,14 +693,14 @@ def _run_reporting(args: argparse.Namespace, program: bool) -> int:
     """Run the command; a failure is one line on stderr and its exit code."""
     with _importing_the_engine(program):
         from engine.datadir import DataDirError
-        from engine.facade import FolderError
+        from engine.facade import FolderError, MappingError
         from engine.inference.session import InferenceError
         from engine.media.errors import MediaError
         from models.manifest import PackError
 
     try:
         return run(args)
-    except (QueryError, UsageError, FolderError, DataDirError) as error:  # the person's to mend
+    except (QueryError, UsageError, FolderError, DataDirError, MappingError) as error:  # theirs
         print(f"trove: {error}", file=sys.stderr)
         return BAD_USAGE
     except EngineError as error:

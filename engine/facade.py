@@ -43,14 +43,17 @@ from engine.catalog.records import (
     CatalogError,
     Failure,
     FileKind,
+    FileRecord,
     FileStatus,
     ItemKind,
+    ItemRow,
     Root,
 )
 from engine.datadir import DataDirError, check_not_inside, data_dir, demo_data_dir, demo_folder
 from engine.errors import EngineError, Problem, QueryError, QueryProblem
 from engine.index.library import Library, LibraryError
 from engine.index.milvus import LibraryReport, MilvusSpaces
+from engine.index.shared import MappingError, PathMapping, SharedLibrary, SharedLibraryInfo
 from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
@@ -69,7 +72,7 @@ from engine.search.browse import DEFAULT_PAGE, Listed, Listing, Order, list_page
 from engine.search.calibration import CalibrationTable
 from engine.search.duplicates import DuplicateGroup, Likeness, find_duplicates, near_lines
 from engine.search.planner import Planner
-from engine.search.probes import ModelProbes
+from engine.search.probes import ModelProbes, RememberedProbes
 from engine.search.query import ExamplePart, Filters, PlaceName, Query, TextPart, parse
 from engine.search.results import Hit, Reason, Route, SearchResult, Span, Strength
 from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
@@ -94,6 +97,8 @@ __all__ = [
     "LibraryError",
     "LibraryReport",
     "Likeness",
+    "MappingError",
+    "PathMapping",
     "Listed",
     "Listing",
     "Order",
@@ -112,6 +117,7 @@ __all__ = [
     "RunSummary",
     "SearchResult",
     "Segment",
+    "SharedLibraryInfo",
     "Span",
     "Status",
     "Strength",
@@ -121,6 +127,7 @@ __all__ = [
     "available_devices",
     "demo_data_dir",
     "demo_folder",
+    "library_writer",
     "make_private",
     "media_seconds",
     "parse",
@@ -218,11 +225,15 @@ class Trove:
         on_progress: ProgressCallback | None = None,
         on_change: ChangeCallback | None = None,
         library: Library | str | None = None,
+        take_over: bool = False,
     ) -> None:
         """``on_progress`` hears how indexing goes, ``on_change`` of every committed change of
-        the index; both on the indexing lane's thread. ``library`` is where the vectors are
-        searched: FAISS files in the data folder (the default), or a Milvus library by URI
-        (:class:`Library`); the catalog in the data folder stays the source of truth."""
+        the index; both on the indexing lane's thread. ``library`` is where this machine's
+        vectors are kept and searched: FAISS files in the data folder (the default), or a Milvus
+        library by URI (:class:`Library`); the catalog in the data folder stays the source of
+        truth. A Milvus library another catalog writes is refused, unless ``take_over`` (its
+        collections are then made again from this catalog). Libraries other machines write are
+        searched from here through :meth:`attach_library`."""
         self.data_dir = data_dir(data)
         self.on_change = on_change
         # Paths that other accounts could read before (a folder made by hand, an older Trove):
@@ -240,7 +251,7 @@ class Trove:
             pass  # a read-only data folder: the file is ignored all the same
         self.library = library if isinstance(library, Library) else Library.parse(library)
         self.indexes: SpaceIndexes | MilvusSpaces = (
-            MilvusSpaces(self.library)
+            MilvusSpaces(self.library, take_over=take_over)
             if self.library.is_milvus
             else SpaceIndexes(self.data_dir / INDEX_FOLDER)
         )
@@ -256,6 +267,7 @@ class Trove:
         self._writer = threading.Lock()  # the indexing lane's one writer when nothing watches
         self.gazetteer = Gazetteer()  # shared by both lanes; read on first use
         self._watcher: Watcher | None = None
+        self._shared: dict[str, SharedLibrary] = {}  # attached libraries by URI
 
     # Parts made on first use: a text search needs neither the pipeline nor the extractors.
 
@@ -434,10 +446,21 @@ class Trove:
 
     # --- query lane --------------------------------------------------------------------------
 
-    def search(self, query: str | Query, limit: int = 20, base: Path | None = None) -> SearchResult:
+    def search(
+        self,
+        query: str | Query,
+        limit: int = 20,
+        base: Path | None = None,
+        libraries: Sequence[str] | None = None,
+    ) -> SearchResult:
         """Answer a query string (see :mod:`engine.search.query` for its forms; relative paths
         from ``base``), or a :class:`Query` of typed values, such as example files whose names
-        must not be read as query language (``parse(text, examples=...)`` makes one)."""
+        must not be read as query language (``parse(text, examples=...)`` makes one).
+
+        ``libraries``: the URIs to search, this machine's own (``self.library.uri``) and
+        attached ones; None for all of them. A hit of an attached library names it
+        (:attr:`Hit.library`). An attached library that cannot be reached is said in the
+        notes while others answer; asked alone, it raises :class:`LibraryError`."""
         parsed = parse(query, base) if isinstance(query, str) else query
         if parsed.browsing:
             raise QueryError(
@@ -445,7 +468,81 @@ class Trove:
                 problem=QueryProblem.FILTER_ALONE,
             )
         located = replace(parsed, filters=self._located(parsed.filters))
-        return self.planner.search(located, limit)
+        # This machine's library, when asked; asked for all, only if it holds anything (a
+        # laptop that only reads a shared library has nothing to say "nothing indexed" of).
+        own = bool(self.catalog.spaces()) if libraries is None else self.library.uri in libraries
+        shared = [
+            library
+            for uri, library in list(self._shared.items())
+            if libraries is None or uri in libraries
+        ]
+        if not shared:
+            return self.planner.search(located, limit)
+        probes = RememberedProbes(self.planner.probes)  # each example embedded once
+        results = [self.planner.with_probes(probes).search(located, limit)] if own else []
+        for library in shared:
+            try:
+                found = self.planner.with_probes(probes).over(library.reading())
+                result = found.search(located, limit)
+            except LibraryError as error:
+                if not own and len(shared) == 1:
+                    raise
+                results.append(SearchResult([], True, notes=[str(error)]))
+                continue
+            uri = library.library.uri
+            results.append(
+                replace(
+                    result,
+                    hits=[replace(hit, library=uri) for hit in result.hits],
+                    weaker=[replace(hit, library=uri) for hit in result.weaker],
+                )
+            )
+        return SearchResult.merged(results, limit)
+
+    # --- shared libraries: written by another machine, searched from here -------------------
+
+    def attach_library(
+        self, library: Library | str, mapping: PathMapping | None = None
+    ) -> SharedLibraryInfo:
+        """Search ``library``, which another machine's Trove writes, along with this machine's
+        (read only: nothing is ever written to it). ``mapping`` says where its folders are
+        mounted here. Raises :class:`LibraryError` (one sentence) if it cannot be read."""
+        library = library if isinstance(library, Library) else Library.parse(library)
+        if not library.is_milvus or library.uri == self.library.uri:
+            raise LibraryError(
+                f"{library.uri} is this machine's own library, not one another machine writes"
+            )
+        models = {
+            entry.id: entry.dims["embedding"] for entry in self.manifest.models
+            if "embedding" in entry.dims
+        }  # fmt: skip
+        shared = SharedLibrary(library, mapping or PathMapping(), models)
+        try:
+            info = shared.open()
+        except LibraryError:
+            shared.close()
+            raise
+        replaced = self._shared.pop(library.uri, None)
+        self._shared[library.uri] = shared
+        if replaced is not None:
+            replaced.close()
+        return info
+
+    def detach_library(self, uri: str) -> None:
+        """Stop searching an attached library (nothing of it is kept here)."""
+        shared = self._shared.pop(uri, None)
+        if shared is not None:
+            shared.close()
+
+    def shared_report(self, uri: str) -> LibraryReport:
+        """Server version and rows per collection of an attached library (``trove doctor``)."""
+        return self._attached(uri).report()
+
+    def _attached(self, uri: str) -> SharedLibrary:
+        found = self._shared.get(uri)
+        if found is None:
+            raise LibraryError(f"{uri} is not a library attached here")
+        return found
 
     def browse(
         self,
@@ -471,20 +568,35 @@ class Trove:
         table = CalibrationTable.of(self.manifest)
         return find_duplicates(self.catalog, near_lines(self.manifest, table))
 
-    def details(self, file_id: int) -> FileDetails | None:
+    def details(self, file_id: int, library: str | None = None) -> FileDetails | None:
         """The catalog's record of a file with its transcript and tags; None when it is no
-        longer indexed (deleted, or its folder removed)."""
+        longer indexed (deleted, or its folder removed). ``library``: the attached library a
+        hit came from (:attr:`Hit.library`), whose file it is, told from what that keeps."""
+        if library is not None:
+            items = self._attached(library).items_of_file(file_id)
+            if not items:
+                return None
+            return self._details_of(items[0].file, items[0].root_path, items, None)
         found = self.catalog.file_by_id(file_id)
         if found is None:
             return None
         record, root_path = found
         items = self.catalog.items_of_file(record.id)
         failure = self.catalog.failure(record.id)
+        return self._details_of(record, root_path, items, failure)
+
+    def _details_of(
+        self,
+        record: FileRecord,
+        root_path: str,
+        items: Sequence[ItemRow],
+        failure: Failure | None,
+    ) -> FileDetails:
         transcript = [
             Segment(
                 item.start or 0.0, item.end or item.start or 0.0, item.text or "", item.language
             )
-            for item in items
+            for item in sorted(items, key=lambda item: item.start or 0.0)
             if item.kind is ItemKind.TRANSCRIPT and item.text
         ]
         best: dict[str, float] = {}  # a label may come from several windows: keep its best
@@ -581,6 +693,8 @@ class Trove:
         self.indexes.save()
         if isinstance(self.indexes, MilvusSpaces):
             self.indexes.close()  # its connection; FAISS indexes are left to the process
+        for uri in list(self._shared):
+            self.detach_library(uri)
         self.catalog.close()
 
     def __enter__(self) -> Trove:
@@ -588,6 +702,16 @@ class Trove:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def library_writer(data: Path | None = None) -> str | None:
+    """The Milvus library the catalog in the data folder writes (its URI), if any: a command
+    naming another library reads it as a shared one instead of taking it over."""
+    catalog = open_catalog(data_dir(data) / CATALOG_FILE)
+    try:
+        return catalog.outbox_target()
+    finally:
+        catalog.close()
 
 
 def repair_catalog(data: Path | None = None) -> RepairReport:

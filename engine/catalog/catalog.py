@@ -1098,6 +1098,14 @@ class Catalog:
                 counts[f"vectors.{name}"] = n
         return counts
 
+    def catalog_id(self) -> int:
+        """This catalog's own random id: a Milvus library names the catalog that writes it."""
+        with self._read() as conn:
+            value: int = conn.execute("SELECT value FROM meta WHERE key = 'catalog_id'").fetchone()[
+                0
+            ]
+            return value
+
     def generation(self) -> int:
         """A counter bumped by every commit that changes what a query finds (vectors, or the
         name of a file); it never goes back."""

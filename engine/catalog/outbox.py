@@ -1,13 +1,13 @@
 """The outbox of a Milvus library: what the catalog changed that Milvus has not yet been told.
 
 The catalog stays the source of truth. While a library is the outbox's target, the triggers of
-schema v8 note each ``(space, item)`` whose vector or file changed in the same transaction as the
-change itself. Delivering reads a batch of notes together with each pair's state now (its vector
-and the fields a hit is shown with, or nothing when it is gone), writes that to Milvus (upsert or
-delete: both idempotent) and then deletes exactly the notes it read. So a crash anywhere loses
-nothing (the notes are still there) and duplicates nothing (an upsert of the same primary key
-replaces the row). A change noted while a batch is in flight gets a note with a higher id, which
-that batch does not delete.
+schema v9 and v11 note each ``(space, item)`` whose vector or file changed in the same transaction
+as the change itself. Delivering reads a batch of notes together with each pair's state now (its
+vector and the fields a hit is shown with, or nothing when it is gone), writes that to Milvus
+(upsert or delete: both idempotent) and then deletes exactly the notes it read. So a crash
+anywhere loses nothing (the notes are still there) and duplicates nothing (an upsert of the same
+primary key replaces the row). A change noted while a batch is in flight gets a note with a
+higher id, which that batch does not delete.
 
 Functions here take a connection inside the caller's transaction; :class:`Catalog` wraps them.
 """
@@ -27,7 +27,8 @@ _VECTOR_DTYPE = np.dtype("<f4")
 # Everything a Milvus row holds, for a vector that exists; the item's id comes first.
 _ROW_COLUMNS = (
     "v.item_id, s.name, v.vector, i.file_id, f.kind, i.kind, r.path, f.relpath, "
-    "i.t_start, i.t_end, coalesce(f.taken_ns, f.mtime_ns), f.size, i.text"
+    "i.t_start, i.t_end, coalesce(f.taken_ns, f.mtime_ns), f.size, i.text, i.score, "
+    "i.language, f.taken_ns, f.place_id"
 )
 _ROW_JOINS = (
     "JOIN items i ON i.id = v.item_id JOIN files f ON f.id = i.file_id "
@@ -54,6 +55,10 @@ class VectorRow:
     dated: int  # whole seconds since the epoch: when taken, else modified (what dates ask)
     size: int
     text: str
+    score: float | None = None  # a tag's probability
+    language: str | None = None  # a transcript's spoken language ("es")
+    taken: int | None = None  # whole seconds since the epoch, when the file says it was taken
+    place_id: int | None = None  # the town it was taken near
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def _name(blob: bytes) -> str:
 
 def _row(found: Sequence[Any]) -> VectorRow:
     (item_id, space, vector, file_id, kind, item_kind, root, relpath, start, end, dated_ns,
-     size, text) = found  # fmt: skip
+     size, text, score, language, taken_ns, place_id) = found  # fmt: skip
     return VectorRow(
         item_id=int(item_id),
         space=str(space),
@@ -87,6 +92,10 @@ def _row(found: Sequence[Any]) -> VectorRow:
         dated=int(dated_ns) // 1_000_000_000,
         size=int(size),
         text=str(text or ""),
+        score=None if score is None else float(score),
+        language=None if language is None else str(language),
+        taken=None if taken_ns is None else int(taken_ns) // 1_000_000_000,
+        place_id=None if place_id is None else int(place_id),
     )
 
 

@@ -165,6 +165,19 @@ _V8 = (
 # sends each noted pair's state now (upsert or delete, both idempotent) and deletes the notes it
 # read. A FAISS-only catalog names no target, and the triggers then write nothing.
 _OUTBOX_WHEN = "WHEN EXISTS (SELECT 1 FROM outbox_target)"
+
+
+def _file_moved_trigger(columns: str) -> str:
+    """A moved, renamed, re-dated or re-placed file: Milvus keeps its path, date and place beside
+    each vector, so a change of any of ``columns`` notes each of its vectors."""
+    return f"""CREATE TRIGGER outbox_file_moved AFTER UPDATE OF {columns}
+        ON files {_OUTBOX_WHEN} BEGIN
+        INSERT INTO outbox (space_id, item_id)
+            SELECT v.space_id, v.item_id FROM items i JOIN vectors v ON v.item_id = i.id
+            WHERE i.file_id = new.id;
+    END"""
+
+
 _V9 = (
     "CREATE TABLE outbox_target (uri TEXT PRIMARY KEY)",
     """CREATE TABLE outbox (
@@ -181,14 +194,7 @@ _V9 = (
     f"""CREATE TRIGGER outbox_vector_gone AFTER DELETE ON vectors {_OUTBOX_WHEN} BEGIN
         INSERT INTO outbox (space_id, item_id) VALUES (old.space_id, old.item_id);
     END""",
-    # A moved, renamed or re-dated file: Milvus keeps its path and date beside each vector.
-    f"""CREATE TRIGGER outbox_file_moved
-        AFTER UPDATE OF root_id, relpath, size, mtime_ns, taken_ns, kind
-        ON files {_OUTBOX_WHEN} BEGIN
-        INSERT INTO outbox (space_id, item_id)
-            SELECT v.space_id, v.item_id FROM items i JOIN vectors v ON v.item_id = i.id
-            WHERE i.file_id = new.id;
-    END""",
+    _file_moved_trigger("root_id, relpath, size, mtime_ns, taken_ns, kind"),
 )
 
 # v10: a photo's look (:class:`engine.media.looks.Look`, 120 bytes) on its PHOTO item, which near
@@ -199,8 +205,18 @@ _V10 = (
     "INSERT INTO meta (key, value) VALUES ('looks', 0)",
 )
 
+# v11: a shared library's readers render hits from Milvus alone, so Milvus keeps a file's place
+# too (place: filters are pushed down): the file trigger also fires on ``place_id``. And each
+# catalog has an id (63 random bits), which the library it writes names, so that a second
+# catalog cannot take over (and wipe) a library another machine writes.
+_V11 = (
+    "DROP TRIGGER outbox_file_moved",
+    _file_moved_trigger("root_id, relpath, size, mtime_ns, taken_ns, kind, place_id"),
+    "INSERT INTO meta (key, value) VALUES ('catalog_id', random() & 0x7fffffffffffffff)",
+)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10,
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11,
 )  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)
 

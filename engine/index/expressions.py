@@ -3,7 +3,8 @@
 Every value a person typed (a folder name) becomes a Milvus string literal through
 :func:`literal`, which escapes the backslash and the double quote, so a value can never end its
 literal and add a clause of its own. Numbers are Python ints, formatted by ``int``; kinds come
-from the :class:`FileKind` enum. Nothing else reaches an expression.
+from the :class:`FileKind` enum; places are GeoNames ids (ints) the gazetteer found for the name
+typed. Nothing else reaches an expression.
 """
 
 from __future__ import annotations
@@ -73,4 +74,7 @@ def milvus_filter(filters: Filters, roots: Sequence[str] = ()) -> str:
         clauses.append(f"dated >= {_day_start(filters.after)}")
     if filters.before is not None:
         clauses.append(f"dated < {_day_start(filters.before)}")
+    if filters.place is not None and filters.place.ids is not None:
+        towns = ", ".join(str(int(town)) for town in sorted(filters.place.ids))
+        clauses.append(f"place_id in [{towns}]")
     return " and ".join(clauses)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -65,8 +66,16 @@ LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 300_000, "grpc.keepalive_permit_w
 # VARCHAR limits (bytes): longer paths and texts are cut at a character boundary.
 PATH_BYTES = 4096
 TEXT_BYTES = 8192
+LANGUAGE_BYTES = 16
 # Item ids are 1 and up; a row added through the bare contract (no catalog) has no file.
 NO_FILE = -1
+# What a number field holds where the catalog holds NULL (Milvus 2.3 has no nullable fields).
+NONE = -1
+# Every scalar field of a row: a collection without them all (made by an older Trove) is rebuilt.
+ROW_FIELDS = (
+    "file_id", "kind", "item_kind", "root", "relpath", "start", "end", "dated", "size", "text",
+    "score", "language", "taken", "place_id",
+)  # fmt: skip
 
 
 def collection_name(space: str) -> str:
@@ -140,12 +149,24 @@ class Collection:
 
     def stored_dim(self) -> int | None:
         """The dimension of the collection's vectors, if it exists."""
+        fields = self._stored_fields()
+        return None if fields is None or "vector" not in fields else fields["vector"]
+
+    def current(self) -> bool:
+        """It exists, with vectors of this dimension and every field this Trove writes."""
+        fields = self._stored_fields()
+        return (
+            fields is not None
+            and fields.get("vector") == self.dim
+            and set(ROW_FIELDS) <= set(fields)
+        )
+
+    def _stored_fields(self) -> dict[str, int] | None:
+        """Each field's name -> its vector dimension (0 for a scalar); None if there is none."""
         if not self.exists():
             return None
-        for described in self.client.describe_collection(self.name, timeout=CALL_TIMEOUT)["fields"]:
-            if described["name"] == "vector":
-                return int(described["params"]["dim"])
-        return None
+        described = self.client.describe_collection(self.name, timeout=CALL_TIMEOUT)["fields"]
+        return {field["name"]: int(field.get("params", {}).get("dim", 0)) for field in described}
 
     def create(self) -> None:
         from pymilvus import DataType, MilvusClient
@@ -163,6 +184,10 @@ class Collection:
         schema.add_field("dated", DataType.INT64)  # seconds: when taken, else modified
         schema.add_field("size", DataType.INT64)
         schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
+        schema.add_field("score", DataType.DOUBLE)  # a tag's probability; -1 for none
+        schema.add_field("language", DataType.VARCHAR, max_length=LANGUAGE_BYTES)
+        schema.add_field("taken", DataType.INT64)  # seconds, when the file says; -1 for none
+        schema.add_field("place_id", DataType.INT64)  # the town it was taken near; -1 for none
         index = self.client.prepare_index_params()
         # Trove's own HNSW parameters (BENCHMARKS.md), inner product of unit vectors as FAISS.
         index.add_index(
@@ -236,6 +261,13 @@ class Collection:
         return ask()
 
     def search(self, queries: Vectors, k: int, where: str = "") -> tuple[NDArray[np.float32], Ids]:
+        scores, ids, _ = self.found(queries, k, where)
+        return scores, ids
+
+    def found(
+        self, queries: Vectors, k: int, where: str = "", fields: Sequence[str] = ()
+    ) -> tuple[NDArray[np.float32], Ids, dict[int, dict[str, Any]]]:
+        """The best ``k`` per query (scores, ids) and, by item id, each hit's ``fields``."""
         k = min(k, MAX_K)
         params = {"metric_type": "IP", "params": {"ef": max(self.hnsw.ef_search, k)}}
         answers = self._loaded(
@@ -244,6 +276,7 @@ class Collection:
                 data=list(queries),
                 limit=k,
                 filter=where,
+                output_fields=list(fields),
                 search_params=params,
                 timeout=CALL_TIMEOUT,
                 consistency_level=self.consistency,
@@ -251,11 +284,30 @@ class Collection:
         )
         width = max((len(hits) for hits in answers), default=0)
         scores, ids = empty_result(len(queries), width)
+        rows: dict[int, dict[str, Any]] = {}
         for row, hits in enumerate(answers):
             for column, hit in enumerate(hits):
-                ids[row, column] = int(hit["item_id"] if "item_id" in hit else hit["id"])
+                item_id = int(hit["item_id"] if "item_id" in hit else hit["id"])
+                ids[row, column] = item_id
                 scores[row, column] = float(hit["distance"])
-        return scores, ids
+                if fields:
+                    rows[item_id] = {"item_id": item_id, **hit["entity"]}
+        return scores, ids, rows
+
+    def rows(self, where: str, fields: Sequence[str], limit: int = MAX_K) -> list[dict[str, Any]]:
+        """The rows ``where`` selects (at most ``limit``), with these fields."""
+        return list(
+            self._loaded(
+                lambda: self.client.query(
+                    self.name,
+                    filter=where,
+                    output_fields=["item_id", *fields],
+                    limit=limit,
+                    timeout=CALL_TIMEOUT,
+                    consistency_level=self.consistency,
+                )
+            )
+        )
 
     def export(self, batch: int) -> Iterator[tuple[Ids, Vectors]]:
         """Every row's id and vector. Up to Milvus's query window (16,384 rows) by offset: the
@@ -308,11 +360,15 @@ def row_of(item: VectorRow) -> dict[str, Any]:
         "item_kind": item.item_kind,
         "root": _cut(item.root, PATH_BYTES),
         "relpath": _cut(item.relpath, PATH_BYTES),
-        "start": -1.0 if item.start is None else item.start,
-        "end": -1.0 if item.end is None else item.end,
+        "start": float(NONE) if item.start is None else item.start,
+        "end": float(NONE) if item.end is None else item.end,
         "dated": item.dated,
         "size": item.size,
         "text": _cut(item.text, TEXT_BYTES),
+        "score": float(NONE) if item.score is None else item.score,
+        "language": _cut(item.language or "", LANGUAGE_BYTES),
+        "taken": NONE if item.taken is None else item.taken,
+        "place_id": NONE if item.place_id is None else item.place_id,
     }
 
 
@@ -326,12 +382,81 @@ def bare_row(item_id: int, vector: NDArray[np.float32]) -> dict[str, Any]:
         "item_kind": "",
         "root": "",
         "relpath": "",
-        "start": -1.0,
-        "end": -1.0,
+        "start": float(NONE),
+        "end": float(NONE),
         "dated": 0,
         "size": 0,
         "text": "",
+        "score": float(NONE),
+        "language": "",
+        "taken": NONE,
+        "place_id": NONE,
     }
+
+
+# A library's card: one row in a collection of its own (Milvus wants a vector in every collection:
+# two zeros), naming the catalog that writes the library, its folders and its spaces.
+CARD_COLLECTION = f"{COLLECTION_PREFIX}library"
+_CARD_KEY = "card"
+_CARD_BYTES = 65535
+
+
+@dataclass(frozen=True)
+class LibraryCard:
+    """What a library says of itself: the id of the catalog that writes it, its watched folders
+    (as the indexing machine names them) and its spaces with their dimensions. A reader on
+    another machine learns from it what to search and how to place a folder filter; a second
+    catalog is refused by it instead of taking the library over."""
+
+    catalog_id: int
+    roots: tuple[str, ...]
+    spaces: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, catalog: OutboxSource) -> LibraryCard:
+        spaces = tuple(sorted(catalog.spaces().items()))
+        return cls(catalog.catalog_id(), tuple(root.path for root in catalog.roots()), spaces)
+
+    @classmethod
+    def read(cls, client: MilvusClient) -> LibraryCard | None:
+        """The card, or None for a library without one (empty, or made before cards)."""
+        if not client.has_collection(CARD_COLLECTION, timeout=CALL_TIMEOUT):
+            return None
+        client.load_collection(CARD_COLLECTION, timeout=LOAD_TIMEOUT)
+        found = client.query(
+            CARD_COLLECTION,
+            filter=f'key == "{_CARD_KEY}"',
+            output_fields=["card"],
+            timeout=CALL_TIMEOUT,
+            consistency_level="Strong",
+        )
+        if not found:
+            return None
+        data = json.loads(found[0]["card"])
+        spaces = tuple((str(name), int(dim)) for name, dim in data["spaces"])
+        return cls(int(data["catalog"]), tuple(map(str, data["roots"])), spaces)
+
+    def write(self, client: MilvusClient) -> None:
+        from pymilvus import DataType, MilvusClient
+
+        if not client.has_collection(CARD_COLLECTION, timeout=CALL_TIMEOUT):
+            schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+            schema.add_field("key", DataType.VARCHAR, max_length=16, is_primary=True)
+            schema.add_field("card", DataType.VARCHAR, max_length=_CARD_BYTES)
+            schema.add_field("vector", DataType.FLOAT_VECTOR, dim=2)
+            index = client.prepare_index_params()
+            index.add_index("vector", index_type="FLAT", metric_type="L2")
+            client.create_collection(CARD_COLLECTION, schema=schema, consistency_level="Strong")
+            client.create_index(CARD_COLLECTION, index, sync=False)
+        client.load_collection(CARD_COLLECTION, timeout=LOAD_TIMEOUT)
+        text = json.dumps(
+            {"catalog": self.catalog_id, "roots": self.roots, "spaces": self.spaces},
+            ensure_ascii=False,
+        )
+        if len(text.encode("utf-8")) > _CARD_BYTES:  # thousands of folders: keep the spaces
+            text = json.dumps({"catalog": self.catalog_id, "roots": [], "spaces": self.spaces})
+        row = {"key": _CARD_KEY, "card": text, "vector": [0.0, 0.0]}
+        client.upsert(CARD_COLLECTION, [row], timeout=CALL_TIMEOUT)
 
 
 class MilvusIndex:
@@ -424,6 +549,8 @@ class OutboxSource(Protocol):
 
     def outbox_size(self) -> int: ...
 
+    def catalog_id(self) -> int: ...
+
     def vector_rows(self, space: str, batch: int = 4096) -> Iterator[list[VectorRow]]: ...
 
 
@@ -443,9 +570,15 @@ class MilvusSpaces:
     catalog's outbox. While the library cannot be reached, writes stay in the outbox (indexing
     goes on in the catalog) and are delivered by the next call that reaches it."""
 
-    def __init__(self, library: Library, hnsw: HnswParams | None = None) -> None:
+    def __init__(
+        self, library: Library, hnsw: HnswParams | None = None, take_over: bool = False
+    ) -> None:
+        """``take_over``: write the library even if another catalog wrote it until now (what
+        it holds is then made again from this catalog)."""
         self.library = library
         self.hnsw = hnsw or HnswParams()
+        self.take_over = take_over
+        self._card: LibraryCard | None = None  # as last written
         self._catalog: OutboxSource | None = None
         self._client: MilvusClient | None = None
         self._collections: dict[str, Collection] = {}
@@ -466,11 +599,12 @@ class MilvusSpaces:
         changed = catalog.outbox_target() != self.library.uri
         rebuilt = []
         try:
+            self._check_writer(catalog)
             if changed:
                 self._forget_other_catalogs()
             for space, dim in catalog.spaces().items():
                 collection = self._collection(space, dim)
-                if changed or collection.stored_dim() != dim:
+                if changed or not collection.current():
                     self._rebuild(collection)
                     rebuilt.append(space)
                 else:
@@ -482,7 +616,28 @@ class MilvusSpaces:
         if changed:
             catalog.set_outbox_target(self.library.uri)
         self.deliver()
+        self._write_card()
         return rebuilt
+
+    def _check_writer(self, catalog: OutboxSource) -> None:
+        """Refuse a library that another catalog writes (another machine's, most likely): this
+        one would otherwise replace what it holds."""
+        card = LibraryCard.read(self._connected())
+        if card is None or card.catalog_id == catalog.catalog_id() or self.take_over:
+            return
+        uri = self.library.uri
+        raise LibraryError(
+            f"the library {uri} is written by another Trove (another machine's catalog): search "
+            f"it from here with `trove search --library {uri}`, or make this machine its writer "
+            f"with `trove rebuild --library {uri} --take-over`, which replaces what it holds"
+        )
+
+    def _write_card(self) -> None:
+        """Keep the library's card as the catalog is now (folders added, spaces made)."""
+        card = LibraryCard.of(self._source())
+        if card != self._card:
+            card.write(self._connected())
+            self._card = card
 
     def _forget_other_catalogs(self) -> None:
         """A library is written by one catalog: when this catalog first delivers to it, Trove's
@@ -599,8 +754,13 @@ class MilvusSpaces:
         return count
 
     def save(self) -> None:
-        """The writer's checkpoint: try the library even if it was just away."""
+        """The writer's checkpoint: try the library even if it was just away, and keep its
+        card current."""
         self.deliver(force=True)
+        try:
+            self._write_card()
+        except Exception as error:  # away: the next checkpoint writes it
+            self._lost(error)
 
     # --- queries ------------------------------------------------------------------------
 

@@ -83,6 +83,10 @@ class ItemLookup(Protocol):
     def generation(self) -> int: ...
 
 
+class SharedSearch(VectorSearch, ItemLookup, Protocol):
+    """A library that answers both (one search of a shared library)."""
+
+
 @dataclass(frozen=True)
 class PlannerSettings:
     k: int = 256  # nearest items per probe
@@ -167,6 +171,16 @@ class Planner:
         self.calibration = calibration
         self.settings = settings or PlannerSettings()
         self.words = words
+
+    def with_probes(self, probes: ProbeMaker) -> Planner:
+        """This planner with other probes (one search's, shared by the libraries it asks)."""
+        index, catalog, words = self.index, self.catalog, self.words
+        return Planner(probes, index, catalog, self.calibration, self.settings, words)
+
+    def over(self, library: SharedSearch) -> Planner:
+        """This planner over another library: a shared one, whose hits are rendered from what
+        it keeps, and whose words (the exact-word index) are not on this machine."""
+        return Planner(self.probes, library, library, self.calibration, self.settings, None)
 
     def search(self, query: Query, limit: int = 20) -> SearchResult:
         if limit < 1:

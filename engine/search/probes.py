@@ -446,3 +446,23 @@ def _narrow_sound(sound: DecodedSound, path: Path, start: float, end: float | No
     if samples.size == 0:
         raise ExampleError(path, _past_the_end(path, start, end))
     return replace(sound, samples=samples)
+
+
+class RememberedProbes:
+    """Probes made once per query part however many libraries one search asks (each library
+    has its own planner): an example is embedded once, not once per library."""
+
+    def __init__(self, maker: ProbeMaker) -> None:
+        self.maker = maker
+        self._texts: dict[str, Probes] = {}
+        self._examples: dict[ExamplePart, Probes] = {}
+
+    def for_text(self, text: str) -> Probes:
+        if text not in self._texts:
+            self._texts[text] = self.maker.for_text(text)
+        return self._texts[text]
+
+    def for_example(self, part: ExamplePart) -> Probes:
+        if part not in self._examples:
+            self._examples[part] = self.maker.for_example(part)
+        return self._examples[part]

@@ -6,6 +6,7 @@ window (in its own language) each say a :class:`Reason` their way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -103,6 +104,9 @@ class Hit:
     end: float | None = None
     reasons: tuple[Reason, ...] = ()
     taken: float | None = None  # seconds since the epoch, when taken or recorded, if it says
+    # The shared library it was found in (its URI; ``path`` as mounted here); None: this
+    # machine's own library, whose catalog knows ``file_id``.
+    library: str | None = None
 
     @property
     def strength(self) -> Strength:
@@ -122,3 +126,25 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
     generation: int = 0  # the catalog's generation the answer was read at
     weaker: list[Hit] = field(default_factory=list)
+
+    @classmethod
+    def merged(cls, results: Sequence[SearchResult], limit: int) -> SearchResult:
+        """One answer of several libraries searched for one query: every score is calibrated
+        alike (0.5 a good match), so their hits interleave by score. The first result's
+        generation stands (this machine's catalog's)."""
+
+        def best(hits: Iterable[Hit], count: int) -> list[Hit]:
+            return sorted(hits, key=lambda hit: (-hit.score, str(hit.path)))[:count]
+
+        hits = best((hit for result in results for hit in result.hits), limit)
+        weaker_count = max((len(result.weaker) for result in results), default=0)
+        notes = list(dict.fromkeys(note for result in results for note in result.notes))
+        spaces = list(dict.fromkeys(space for result in results for space in result.spaces_used))
+        return cls(
+            hits,
+            all(result.no_good_match for result in results),
+            spaces,
+            notes,
+            results[0].generation if results else 0,
+            best((hit for result in results for hit in result.weaker), weaker_count),
+        )

@@ -7,7 +7,8 @@ The JSON form (``trove search --json``) only grows: a field is never renamed, re
 another meaning; ``schema`` is bumped when fields are added::
 
     {
-      "schema": 3,                         # 1 had no such field; 3 added strength, weaker, boxes
+      "schema": 4,                         # 1 had no such field; 3 added strength, weaker,
+                                           # boxes; 4 added library
       "generation": 42,                    # the index's state the answer was read at
       "no_good_match": false,              # true: hits is empty, nothing passed its line
       "spaces_used": ["minilm-l6-v2", ...],  # model spaces that were searched
@@ -15,6 +16,7 @@ another meaning; ``schema`` is bumped when fields are added::
       "hits": [
         {
           "file_id": 7,                          # the catalog's id of the file
+          "library": null,                       # a shared library's URI; null: this machine's
           "path": "/home/me/Pictures/cat.jpg",   # absolute path
           "kind": "photo",                       # photo | audio | video | note
           "score": 0.83,                         # 0..1, calibrated; >= 0.5 is a good match
@@ -56,7 +58,7 @@ from engine.search.browse import Listed, Listing
 from engine.search.duplicates import DuplicateGroup, Likeness
 from engine.search.results import Hit, Reason, Route, SearchResult
 
-SCHEMA = 3
+SCHEMA = 4
 
 
 def detail(reason: Reason, names: TagNames = IN_ENGLISH) -> str:
@@ -106,6 +108,7 @@ def result_json(result: SearchResult) -> dict[str, Any]:
 def hit_json(hit: Hit) -> dict[str, Any]:
     return {
         "file_id": hit.file_id,
+        "library": hit.library,
         "path": str(hit.path),
         "kind": hit.kind.value,
         "score": round(hit.score, 4),

@@ -82,10 +82,11 @@ def test_json_keeps_every_old_field_and_adds_the_reasons_values(
     indexed: list[str], capsys: pytest.CaptureFixture
 ) -> None:
     result = search(indexed, capsys, "a cat")
-    assert result["schema"] == 3 and result["generation"] > 0
+    assert result["schema"] == 4 and result["generation"] > 0
     assert {"query", "no_good_match", "spaces_used", "notes", "hits", "weaker"} <= set(result)
     for hit in result["hits"] + result["weaker"]:
-        assert set(hit) == SCHEMA_1_HIT | {"file_id", "strength"} and hit["file_id"] > 0
+        assert set(hit) == SCHEMA_1_HIT | {"file_id", "strength", "library"} and hit["file_id"] > 0
+        assert hit["library"] is None  # this machine's own library
         assert Path(hit["path"]).is_absolute()
         for reason in hit["why"]:
             assert set(reason) == SCHEMA_1_REASON | SCHEMA_2_REASON | SCHEMA_3_REASON

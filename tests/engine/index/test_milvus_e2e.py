@@ -5,12 +5,15 @@ then through a Milvus Lite file and the real Milvus server, each made from the s
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from engine.cli import DEMO_QUERIES, ENGINE_ERROR, OK, main
-from engine.facade import Library, Trove
+from engine.cli import BAD_USAGE, DEMO_QUERIES, ENGINE_ERROR, OK, main
+from engine.facade import Library, PathMapping, Trove
 from models.manifest import Manifest
 from tests import media
 from tests.engine.index.milvus_server import NamespacedMilvus
@@ -57,7 +60,8 @@ def test_each_backend_gives_the_demo_queries_the_same_top_hits_as_faiss(
     data, faiss_hits = indexed
     assert all(faiss_hits.values()), "every demo query finds something with FAISS"
     library = Library.parse(library_uri(backend, request, tmp_path))
-    with Trove(data, dev_pack.root, library=library) as trove:
+    # The server is shared by the session's tests: this catalog takes it over on purpose.
+    with Trove(data, dev_pack.root, library=library, take_over=True) as trove:
         report = trove.library_report()
         assert report is not None and report.backend.value == backend
         assert report.undelivered == 0 and sum(report.collections.values()) > 0
@@ -83,6 +87,8 @@ def test_the_command_line_takes_a_library(
     options = ["--data-dir", str(data), "--pack", str(dev_pack.root)]
     library = ["--library", str(tmp_path / "library.db")]
     capsys.readouterr()
+    assert main([*options, "index", *library]) == OK  # this machine writes the library
+    capsys.readouterr()
     assert main([*options, "search", "a cat", "--json", *library]) == OK
     found = json.loads(capsys.readouterr().out)
     assert [Path(hit["path"]).name for hit in found["hits"][:TOP]] == [
@@ -96,8 +102,95 @@ def test_the_command_line_takes_a_library(
     assert "rebuilt" in capsys.readouterr().out
     assert main([*options, "rebuild"]) == ENGINE_ERROR  # FAISS files rebuild themselves
     assert "rebuild is for a Milvus library" in capsys.readouterr().err
+    capsys.readouterr()
+
+    # Another machine reads it: paths as mounted there, nothing it cannot answer from here.
+    laptop = ["--data-dir", str(tmp_path / "laptop"), "--pack", str(dev_pack.root)]
+    mounted = ["--map", f"{media.demo_folder()}=/mnt/nas/demo"]
+    assert main([*laptop, "search", "a cat", "--json", *library, *mounted]) == OK
+    read = json.loads(capsys.readouterr().out)["hits"][:TOP]
+    assert [Path(hit["path"]).name for hit in read] == [name for name, _ in faiss_hits["a cat"]]
+    assert all(hit["library"] == str(tmp_path / "library.db") for hit in read)
+    assert all(hit["path"].startswith("/mnt/nas/demo/Photos/") for hit in read)
+    assert main([*laptop, "doctor", *library, *mounted]) == OK
+    said = capsys.readouterr().out
+    assert "library: shared, milvus-lite" in said and "is mounted here at /mnt/nas/demo" in said
+    assert main([*laptop, "list", "kind:photo", *library]) == BAD_USAGE
+    assert "written by another machine's Trove" in capsys.readouterr().err
+    assert main([*laptop, "index", *library]) == ENGINE_ERROR  # it would wipe the library
+    assert "written by another Trove" in capsys.readouterr().err
+    assert main([*laptop, "search", "a cat", *library, "--map", "nas=/mnt"]) == BAD_USAGE
+    assert capsys.readouterr().err == "trove: the library's folder nas is not an absolute path\n"
+
     away = ["--library", "http://127.0.0.1:9"]  # the discard port: nobody there
     assert main([*options, "search", "a cat", *away]) == ENGINE_ERROR
     error = capsys.readouterr().err
     assert error.startswith("trove: cannot reach the Milvus library http://127.0.0.1:9: ")
     assert error.count("\n") == 1 and "Traceback" not in error
+
+
+# What a reader must never ask of a shared library.
+WRITES = ("insert", "upsert", "delete", "create_collection", "drop_collection", "create_index",
+          "drop_index", "create_partition", "drop_partition", "flush")  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["milvus-lite", "milvus-server"])
+def test_another_machine_searches_the_library_and_writes_nothing(
+    backend: str,
+    indexed: tuple[Path, dict[str, list[tuple[str, float]]]],
+    dev_pack: Manifest,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A laptop without the indexing machine's catalog searches its library: the same files come
+    first as where it was indexed, at paths that open here (the share as mounted here), and
+    nothing is written to the library."""
+    from pymilvus import MilvusClient
+
+    data, faiss_hits = indexed
+    uri = library_uri(backend, request, tmp_path)
+    with Trove(data, dev_pack.root, library=uri, take_over=True) as writer:  # the indexer
+        written = writer.library_report()
+        dense_only = {}
+        for query in DEMO_QUERIES:  # as a reader answers: the exact-word index stays there
+            writer.planner.settings = replace(writer.planner.settings, exact_words=False)
+            found = writer.search(query, limit=TOP).hits
+            dense_only[query] = [(hit.path.name, round(hit.score, 3)) for hit in found]
+    assert written is not None and written.undelivered == 0
+    demo = media.demo_folder()
+    mounted = tmp_path / "mounted"  # where this laptop mounts the share (a copy: 4.5 MB)
+    shutil.copytree(demo, mounted)
+    for name in WRITES:
+        monkeypatch.setattr(MilvusClient, name, _refused(name))
+    with Trove(tmp_path / "laptop", dev_pack.root) as laptop:
+        info = laptop.attach_library(uri, PathMapping.of([(str(demo), mounted)]))
+        assert info.folders == (str(demo),) and not info.missing
+        assert set(info.spaces) == set(written.collections)
+        for query, expected in dense_only.items():
+            hits = laptop.search(query, limit=TOP).hits
+            # same files, same scores; a tie (equal scores) may come in either order
+            assert [hit.score for hit in hits] == pytest.approx(
+                [score for _, score in expected], abs=2e-3
+            ), query
+            assert {hit.path.name for hit in hits} == {name for name, _ in expected}, query
+            assert all(hit.library == uri and hit.path.parent.parent == mounted for hit in hits)
+            assert all(hit.path.is_file() for hit in hits), "a hit opens here"
+        spoken = laptop.search("the budget on Thursday", limit=1).hits[0]
+        details = laptop.details(spoken.file_id, spoken.library)
+        assert details is not None and details.path == spoken.path
+        assert "budget" in " ".join(segment.text for segment in details.transcript).lower()
+        # a folder typed here is asked in the indexing machine's terms
+        in_notes = laptop.search(f'a day at the zoo with the kids in:"{mounted / "Notes"}"')
+        assert [hit.path for hit in in_notes.hits] == [mounted / "Notes" / "zoo-trip.md"]
+        assert all(hit.path.parent == mounted / "Notes" for hit in in_notes.weaker)
+        assert not any("nothing is indexed" in note for note in in_notes.notes)
+        assert laptop.shared_report(uri).collections == written.collections
+
+
+def _refused(name: str) -> Callable[..., None]:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a reader asked the shared library to {name}")
+
+    return refuse

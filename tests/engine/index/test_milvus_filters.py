@@ -16,7 +16,7 @@ from engine.index.expressions import literal, milvus_filter
 from engine.index.hnsw import HnswParams
 from engine.index.library import Library
 from engine.index.milvus import Collection, connect, row_of
-from engine.search.query import Filters
+from engine.search.query import Filters, PlaceName
 from tests.engine.index.conftest import unit_vectors
 
 DIM = 8
@@ -32,6 +32,8 @@ RELPATHS = ["2024/x.jpg", "2024_old/y.jpg", "sub/deep/z.md", 'q" or size > 0 or 
             , "top.wav"]  # fmt: skip
 KINDS = [FileKind.PHOTO, FileKind.AUDIO, FileKind.NOTE, FileKind.VIDEO]
 DAYS = [date(2021, 3, 4), date(2023, 7, 1), date(2024, 12, 31)]
+LISBON, PORTO = 2267057, 2735943
+TOWNS = [LISBON, PORTO, None]
 
 
 def _rows() -> list[VectorRow]:
@@ -54,6 +56,7 @@ def _rows() -> list[VectorRow]:
                 dated=int(moment),
                 size=1000 * (n + 1),
                 text="",
+                place_id=TOWNS[n % len(TOWNS)],
             )
         )
     return rows
@@ -71,16 +74,21 @@ FILTERS = {
     "a backslash": Filters(folders=(Path("/back\\slash"),)),
     "size": Filters(min_size=5000, max_size=20000),
     "dates": Filters(after=date(2022, 1, 1), before=date(2024, 12, 31)),
+    "a place": Filters(place=PlaceName("Lisboa", frozenset({LISBON}))),
+    "a country of towns": Filters(place=PlaceName("Portugal", frozenset({LISBON, PORTO}))),
+    "a place where nothing was taken": Filters(place=PlaceName("Atlantis", frozenset())),
     "all at once": Filters(
         kinds=frozenset({FileKind.AUDIO, FileKind.PHOTO}),
         folders=(Path("/home/ann/a_b"), Path('/x" or kind != "')),
         min_size=2000,
         after=date(2021, 1, 1),
+        place=PlaceName("Porto", frozenset({PORTO})),
     ),
 }
 
-# A value that tries to end its literal and add ``or size > 0`` must select nothing at all.
-SELECT_NOTHING = {"quotes that try to end the literal"}
+# A value that tries to end its literal and add ``or size > 0`` must select nothing at all; so
+# must a place no file was taken in.
+SELECT_NOTHING = {"quotes that try to end the literal", "a place where nothing was taken"}
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +111,11 @@ def test_pushed_down_filters_select_what_accepts_selects(collection: Collection,
         row.item_id
         for row in rows
         if filters.accepts(
-            Path(row.root) / row.relpath, FileKind(row.kind), row.size, row.dated * 10**9
+            Path(row.root) / row.relpath,
+            FileKind(row.kind),
+            row.size,
+            row.dated * 10**9,
+            row.place_id,
         )
     }
     # each other case selects something, so that a filter that drops all is caught

@@ -15,12 +15,13 @@ import pytest
 
 from engine.catalog.catalog import Catalog
 from engine.catalog.records import FileKind, Item, ItemKind, MediaFacts
-from engine.index.library import Library
+from engine.index.library import Library, LibraryError
 from engine.index.milvus import Collection, MilvusSpaces
-from engine.search.query import Filters
+from engine.search.query import Filters, PlaceName
 from tests.engine.index import milvus_child
 
 SPACE, DIM = milvus_child.SPACE, milvus_child.DIM
+LISBON = 2267057  # GeoNames
 
 
 def items(rng: np.random.Generator, count: int) -> list[Item]:
@@ -107,6 +108,47 @@ def test_a_files_date_reaches_milvus_as_date_filters_ask_it(
     spaces.save()
     assert found(in_2019) == catalog_ids(catalog)
     assert found(Filters(after=date(2024, 1, 1))) == []
+
+
+def test_a_files_place_reaches_milvus_as_place_filters_ask_it(
+    catalog: Catalog, spaces: MilvusSpaces
+) -> None:
+    """A town read after indexing (v11's trigger) reaches Milvus, where place: is pushed down."""
+    root = catalog.add_root(Path("/home/ann/Photos"))
+    record = catalog.upsert_file(root.id, "tram.jpg", 10, 10**18, "h", FileKind.PHOTO)
+    written = items(np.random.default_rng(5), 1)
+    spaces.apply(catalog.replace_items(record.id, written))
+    query = np.stack([written[0].vectors[SPACE]])
+    in_lisbon = Filters(place=PlaceName("Lisboa", frozenset({LISBON})))
+
+    def found() -> list[int]:
+        return [int(i) for i in spaces.search(SPACE, query, 1, in_lisbon)[1][0] if i >= 0]
+
+    assert found() == []  # nothing says where it was taken yet
+    catalog.set_facts([(record.id, MediaFacts(latitude=38.71, longitude=-9.14), LISBON)])
+    spaces.save()
+    assert found() == catalog_ids(catalog)
+
+
+def test_a_library_another_catalog_writes_is_refused_unless_taken_over(
+    tmp_path: Path, catalog: Catalog, spaces: MilvusSpaces
+) -> None:
+    """A second machine's catalog would replace what the library holds: it is refused, and
+    the library keeps every row, until that machine is made its writer on purpose."""
+    root = catalog.add_root(Path("/srv/photos"))
+    record = catalog.upsert_file(root.id, "a.md", 10, 10**18, "h", FileKind.NOTE)
+    spaces.apply(catalog.replace_items(record.id, items(np.random.default_rng(6), 4)))
+    with Catalog(tmp_path / "laptop.sqlite3") as laptop:
+        intruder = MilvusSpaces(spaces.library)
+        with pytest.raises(LibraryError, match="written by another Trove.*--take-over"):
+            intruder.open(laptop)
+        intruder.close()
+        assert spaces.count(SPACE) == 4 and laptop.outbox_target() is None
+        taker = MilvusSpaces(spaces.library, take_over=True)
+        taker.open(laptop)  # this catalog holds nothing yet: the library is emptied
+        assert not Collection(taker._connected(), SPACE, DIM, taker.hnsw).exists()
+        assert laptop.outbox_target() == spaces.library.uri
+        taker.close()
 
 
 def test_a_forgotten_folder_leaves_milvus(catalog: Catalog, spaces: MilvusSpaces) -> None:

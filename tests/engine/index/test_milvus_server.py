@@ -22,8 +22,10 @@ from tests.engine.index.test_milvus_outbox import SPACE, catalog_ids, items
 
 @pytest.fixture
 def spaces(milvus_server: NamespacedMilvus, catalog: Catalog) -> Iterator[MilvusSpaces]:
-    opened = MilvusSpaces(Library.parse(milvus_server.uri))
-    opened.open(catalog)  # a new catalog: its collections are made afresh
+    # The server is shared by the session's tests, each a new catalog (a new machine): each
+    # takes it over on purpose, and its collections are made afresh.
+    opened = MilvusSpaces(Library.parse(milvus_server.uri), take_over=True)
+    opened.open(catalog)
     yield opened
     opened.close()
 

@@ -372,10 +372,10 @@ def test_json_keeps_schema_1_and_adds_the_reasons_values(world: World) -> None:
     result = planner(collection).search(Query((TextPart("budget"),)), limit=1)
     data = json.loads(json.dumps(result_json(result)))
     assert set(data) == SCHEMA_1_RESULT | {"schema", "generation", "weaker"}
-    assert data["schema"] == 3 and data["generation"] == collection.generation()
+    assert data["schema"] == 4 and data["generation"] == collection.generation()
     (hit,) = data["hits"]
-    assert set(hit) == SCHEMA_1_HIT | {"file_id", "strength"}
-    assert hit["strength"] in ("strong", "good")
+    assert set(hit) == SCHEMA_1_HIT | {"file_id", "strength", "library"}
+    assert hit["strength"] in ("strong", "good") and hit["library"] is None
     assert data["weaker"] and {weak["strength"] for weak in data["weaker"]} == {"weak"}
     assert all(set(weak) == set(hit) for weak in data["weaker"])
     assert hit["path"] == str(files["meeting.wav"])
