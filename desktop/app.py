@@ -73,6 +73,7 @@ def open_window(args: argparse.Namespace, settings: QSettings) -> MainWindow:
             pack=args.pack or preferences.pack,
             device=preferences.device,
             threads=preferences.threads,
+            shared=preferences.shared,
         )
     )
     window = MainWindow(engine, settings)

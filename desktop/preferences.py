@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.folders import pick_folder, shown
+from desktop.results import library_name
 from desktop.settings import (
     DEVICES,
     LANGUAGES,
@@ -39,6 +41,7 @@ from desktop.settings import (
     DeviceName,
     Language,
     Preferences,
+    SharedLibrary,
     Theme,
 )
 from engine.facade import MANIFEST_NAME, PackError, available_devices, read_manifest
@@ -135,11 +138,33 @@ class PreferencesDialog(QDialog):
             self.language_combo.addItem(label, language)
         self._select(self.language_combo, preferences.language)
 
+        # Libraries other computers index (a NAS), searched along with this one's.
+        self._shared = list(preferences.shared)
+        self.shared_list = QListWidget(self)
+        self.shared_list.setAccessibleName(self.tr("Shared libraries"))
+        self.shared_list.setMaximumHeight(96)
+        add_shared = QPushButton(self.tr("Add…"), self)
+        add_shared.clicked.connect(self.add_shared)
+        self.remove_shared_button = QPushButton(self.tr("Remove"), self)
+        self.remove_shared_button.clicked.connect(self.remove_shared)
+        self.shared_list.currentRowChanged.connect(
+            lambda row: self.remove_shared_button.setEnabled(row >= 0)
+        )
+        shared_buttons = QVBoxLayout()
+        shared_buttons.addWidget(add_shared)
+        shared_buttons.addWidget(self.remove_shared_button)
+        shared_buttons.addStretch(1)
+        shared_row = QHBoxLayout()
+        shared_row.addWidget(self.shared_list, 1)
+        shared_row.addLayout(shared_buttons)
+        self._list_shared()
+
         form = QFormLayout()
         form.addRow(self.tr("Search models:"), pack_row)
         form.addRow("", self.gpu_check)
         form.addRow(self.tr("Theme:"), self.theme_combo)
         form.addRow(self.tr("Language:"), self.language_combo)
+        form.addRow(self.tr("Shared libraries:"), shared_row)
 
         # The technical side, folded away: what the pack holds, the provider, the threads.
         self.details_button = QToolButton(self)
@@ -249,6 +274,31 @@ class PreferencesDialog(QDialog):
         )
         ok_button.setEnabled(True)
 
+    def _list_shared(self) -> None:
+        self.shared_list.clear()
+        for one in self._shared:
+            where = library_name(one.uri)
+            for there, here in one.folders():
+                where = self.tr("{library}, its {there} as {here}").format(
+                    library=where, there=there, here=shown(here)
+                )
+            self.shared_list.addItem(where)
+        self.remove_shared_button.setEnabled(False)
+
+    def add_shared(self) -> None:
+        """Ask for a library's address and where its folder is mounted here."""
+        asked = SharedLibraryDialog(self)
+        if asked.exec() == QDialog.DialogCode.Accepted:
+            self._shared = [one for one in self._shared if one.uri != asked.library().uri]
+            self._shared.append(asked.library())
+            self._list_shared()
+
+    def remove_shared(self) -> None:
+        row = self.shared_list.currentRow()
+        if 0 <= row < len(self._shared):
+            del self._shared[row]
+            self._list_shared()
+
     def preferences(self) -> Preferences:
         """The values as edited (the original ones where nothing changed)."""
         return Preferences(
@@ -258,6 +308,7 @@ class PreferencesDialog(QDialog):
             theme=self.theme_combo.currentData(),
             language=self.language_combo.currentData(),
             welcomed=self._original.welcomed,
+            shared=tuple(self._shared),
         )
 
     def needs_reopen(self) -> bool:
@@ -267,4 +318,77 @@ class PreferencesDialog(QDialog):
             before.pack,
             before.device,
             before.threads,
+        )
+
+
+class SharedLibraryDialog(QDialog):
+    """A library another computer indexes: its address, and, so that its files open here,
+    which of its folders is mounted where on this computer."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Add a shared library"))
+        self.setMinimumWidth(480)
+        self.address = QLineEdit(self)
+        self.address.setPlaceholderText("http://nas:19530")
+        self.address.setAccessibleName(self.tr("Address"))
+        self.there = QLineEdit(self)
+        self.there.setPlaceholderText("/srv/photos")
+        self.there.setAccessibleName(self.tr("Its folder on that computer"))
+        self.here = QLineEdit(self)
+        self.here.setAccessibleName(self.tr("The same folder on this computer"))
+        choose_here = QPushButton(self.tr("Choose…"), self)
+        choose_here.clicked.connect(self._choose_here)
+        here_row = QHBoxLayout()
+        here_row.addWidget(self.here, 1)
+        here_row.addWidget(choose_here)
+        explained = QLabel(
+            self.tr(
+                "Trove searches it along with this computer's files and never changes it. "
+                "The computer that indexes it keeps it up to date."
+            ),
+            self,
+        )
+        explained.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("Address:"), self.address)
+        form.addRow(self.tr("Its folder there:"), self.there)
+        form.addRow(self.tr("The same folder here:"), here_row)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explained)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        for edit in (self.address, self.there, self.here):
+            edit.textChanged.connect(self._check)
+        self._check()
+
+    def _choose_here(self) -> None:
+        folder = pick_folder(self, self.tr("The same folder on this computer"))
+        if folder is not None:
+            self.here.setText(shown(folder))
+
+    def _check(self) -> None:
+        """OK only for an address Trove can open, and a mapping with both folders or none."""
+        address = self.address.text().strip()
+        reachable = address.startswith(("http://", "https://")) or address.endswith(".db")
+        there, here = self.there.text().strip(), self.here.text().strip()
+        mapped = (
+            bool(there) == bool(here)
+            and (not there or (there.startswith(("/", "\\")) or there[1:3] == ":\\"))
+            and (not here or Path(here).expanduser().is_absolute())
+        )
+        ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok_button.setEnabled(reachable and mapped)
+
+    def library(self) -> SharedLibrary:
+        here = self.here.text().strip()
+        return SharedLibrary(
+            self.address.text().strip(),
+            self.there.text().strip(),
+            Path(here).expanduser() if here else None,
         )

@@ -622,8 +622,8 @@ class PreviewPane(QWidget):
     def follow_move(self, file_id: int, path: Path) -> None:
         """The file shown was renamed or moved: its title and actions follow it; what is
         playing goes on."""
-        if self.hit is None or self.hit.file_id != file_id:
-            return
+        if self.hit is None or self.hit.library is not None or self.hit.file_id != file_id:
+            return  # a shared library's file moves on the computer that indexes it
         self.hit = dataclasses.replace(self.hit, path=path)
         self.title.setText(path.name)
         self.title.setToolTip(QDir.toNativeSeparators(str(path)))
@@ -677,6 +677,7 @@ class PreviewPane(QWidget):
             hit.file_id,
             functools.partial(self._details_ready, token),
             functools.partial(self._details_failed, token),
+            hit.library,
         )
 
     def open_file(self) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import platformdirs
@@ -246,9 +247,20 @@ def why_line(hit: Hit, names: TagNames = IN_ENGLISH) -> Marked:
 
 
 def why_text(hit: Hit, names: TagNames = IN_ENGLISH) -> str:
-    """Why a hit matched, best evidence first, one reason a line (for tooltips)."""
+    """Why a hit matched, best evidence first, one reason a line (for tooltips), and the
+    shared library it came from."""
     lines = [reason_line(reason, names).text for reason in hit.reasons]
-    return "\n".join(lines) or QCoreApplication.translate("ResultDelegate", "looks similar")
+    why = "\n".join(lines) or QCoreApplication.translate("ResultDelegate", "looks similar")
+    if hit.library is None:
+        return why
+    source = QCoreApplication.translate("ResultDelegate", "From the shared library {library}")
+    return f"{why}\n{source.format(library=library_name(hit.library))}"
+
+
+def library_name(uri: str) -> str:
+    """A shared library as a person names it: the computer (``nas``), or the file's name."""
+    host = urlsplit(uri).hostname
+    return host or Path(uri).name
 
 
 def excerpt(hit: Hit) -> Marked | None:

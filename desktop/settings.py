@@ -7,6 +7,7 @@ back to its default with a log line, so a hand-edited or older settings file can
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -41,6 +42,20 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class SharedLibrary:
+    """A library another computer indexes, searched from here (Preferences > Libraries):
+    its address, and where its folder ``there`` (as that computer names it) is mounted here."""
+
+    uri: str  # http(s)://host:port, or a Milvus Lite file on a share
+    there: str = ""  # its folder on the computer that indexes it; "" for no mapping
+    here: Path | None = None  # the same folder on this computer
+
+    def folders(self) -> list[tuple[str, Path]]:
+        """``(there, here)``, or nothing when no folder is mapped."""
+        return [(self.there, self.here)] if self.there and self.here is not None else []
+
+
+@dataclass(frozen=True)
 class Preferences:
     pack: Path | None = None  # None: the engine finds one (bundled, $TROVE_PACK or the dev pack)
     device: DeviceName = "auto"
@@ -48,6 +63,7 @@ class Preferences:
     theme: Theme = "system"
     language: Language = "system"
     welcomed: bool = False  # the first-run welcome has been answered
+    shared: tuple[SharedLibrary, ...] = ()  # libraries other computers index, searched too
 
 
 def store() -> QSettings:
@@ -92,6 +108,24 @@ def _flag(value: Any) -> bool:
     raise ValueError("not true or false")
 
 
+def _shared(value: Any) -> tuple[SharedLibrary, ...]:
+    """Stored as JSON text: ``[{"uri", "there", "here"}]``."""
+    if not isinstance(value, str):
+        raise ValueError("not text")
+    found = json.loads(value) if value else []
+    if not isinstance(found, list):
+        raise ValueError("not a list")
+    libraries = []
+    for entry in found:
+        if not isinstance(entry, dict) or not isinstance(entry.get("uri"), str) or not entry["uri"]:
+            raise ValueError("a library without an address")
+        there, here = entry.get("there", ""), entry.get("here", "")
+        if not isinstance(there, str) or not isinstance(here, str):
+            raise ValueError("a folder that is not text")
+        libraries.append(SharedLibrary(entry["uri"], there, Path(here) if here else None))
+    return tuple(libraries)
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "pack": _pack,
     "device": _one_of(DEVICES),
@@ -99,6 +133,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "theme": _one_of(THEMES),
     "language": _one_of(LANGUAGES),
     "welcomed": _flag,
+    "shared": _shared,
 }
 
 
@@ -106,6 +141,10 @@ def _stored(value: Any) -> Any:
     """How a preference is written: text for paths, plain values otherwise."""
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, tuple):  # shared libraries
+        return json.dumps(
+            [{"uri": one.uri, "there": one.there, "here": _stored(one.here)} for one in value]
+        )
     return "" if value is None else value
 
 

@@ -46,7 +46,13 @@ from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
 from desktop.preview import PreviewPane
 from desktop.progress import ProgressTally
-from desktop.results import ResultsModel, ResultsView, Thumbnails, default_cache_folder
+from desktop.results import (
+    ResultsModel,
+    ResultsView,
+    Thumbnails,
+    default_cache_folder,
+    library_name,
+)
 from desktop.reveal import reveal
 from desktop.searchbar import SearchBar
 from desktop.settings import (
@@ -249,6 +255,7 @@ class MainWindow(QMainWindow):
         engine.opened.connect(self._ask_tag_names)
         engine.opened.connect(self._show_home)
         engine.made_private.connect(self._made_private)
+        engine.shared_failed.connect(self._shared_failed)
         engine.progress.connect(self._progress)
         engine.searched.connect(self._searched)
         engine.listed.connect(self._listed)
@@ -494,6 +501,16 @@ class MainWindow(QMainWindow):
         self._stale = False
         self._refreshing = {hit.file_id for hit in self.results.hits()}
         self.engine.search(self._asked_text, self._asked_examples)
+
+    def _shared_failed(self, uri: str, _error: object) -> None:
+        """A shared library could not be read: its address, in the person's language (the
+        engine's sentence goes to the log)."""
+        self.toast.show_message(
+            self.tr(
+                "The shared library {library} cannot be searched now; this computer's files "
+                "still are."
+            ).format(library=library_name(uri))
+        )
 
     def _made_private(self, count: int) -> None:
         """Trove's own files were readable by other accounts (made by hand, or by an older
@@ -797,6 +814,8 @@ class MainWindow(QMainWindow):
             if dialog.needs_reopen():
                 self.status_label.setText(self.tr("Opening…"))
                 self.engine.reopen(pack=chosen.pack, device=chosen.device, threads=chosen.threads)
+            if chosen.shared != before.shared:
+                self.engine.set_shared(chosen.shared)
 
         dialog.accepted.connect(accepted)
         dialog.open()
@@ -808,7 +827,9 @@ class MainWindow(QMainWindow):
         device: DeviceName = "auto"
         if current.device in DEVICES:
             device = current.device
-        return Preferences(pack=current.pack, device=device, threads=current.threads)
+        return Preferences(
+            pack=current.pack, device=device, threads=current.threads, shared=current.shared
+        )
 
     def show_page(self, page: QWidget) -> None:
         """Show ``page`` (the welcome) in place of the search and results, until

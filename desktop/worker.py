@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.settings import SharedLibrary
 from engine.facade import (
     DuplicateGroup,
     EngineError,
@@ -35,6 +36,8 @@ from engine.facade import (
     FileDetails,
     Filters,
     Listing,
+    MappingError,
+    PathMapping,
     Place,
     Problem,
     QueryError,
@@ -62,6 +65,7 @@ class EngineSettings:
     pack: Path | None = None
     device: str = "auto"
     threads: int = 0
+    shared: tuple[SharedLibrary, ...] = ()  # libraries other computers index, searched too
 
 
 OnError = Callable[[EngineError], None]
@@ -99,6 +103,7 @@ class EngineClient(QObject):
     engine_failed = Signal(object)  # EngineError nobody else took
     damaged = Signal(object)  # EngineError: the catalog was set aside, repair is offered
     repaired = Signal(object)  # RepairReport
+    shared_failed = Signal(str, object)  # a shared library's address, its EngineError
 
     # From any thread to the GUI thread: a callback and its argument.
     _deliver = Signal(object, object)
@@ -149,6 +154,12 @@ class EngineClient(QObject):
         self._settings = replace(self._settings, **changes)
         settings = self._settings
         self._on_control(self._reopen, settings)
+
+    def set_shared(self, libraries: Sequence[SharedLibrary]) -> None:
+        """Search these libraries (other computers index them) along with this one's, from
+        now on; each that cannot be read is said by ``shared_failed``."""
+        self._settings = replace(self._settings, shared=tuple(libraries))
+        self._on_control(self._attach_shared, tuple(libraries))
 
     def repair(self) -> None:
         """Repair a damaged catalog (after ``damaged``); ``repaired`` or ``engine_failed``
@@ -272,9 +283,14 @@ class EngineClient(QObject):
         self._ask(page, on_done, on_error)
 
     def details(
-        self, file_id: int, on_done: Callable[[FileDetails | None], None], on_error: OnError
+        self,
+        file_id: int,
+        on_done: Callable[[FileDetails | None], None],
+        on_error: OnError,
+        library: str | None = None,
     ) -> None:
-        self._ask(lambda trove: trove.details(file_id), on_done, on_error)
+        """A file's details: of this computer's library, or of the shared one a hit names."""
+        self._ask(lambda trove: trove.details(file_id, library), on_done, on_error)
 
     def tag_names(
         self, language: str, on_done: Callable[[TagNames], None], on_error: OnError | None = None
@@ -328,6 +344,25 @@ class EngineClient(QObject):
         self.opened.emit()
         if trove.made_private:
             self.made_private.emit(len(trove.made_private))
+        self._attach_shared(s.shared)
+
+    def _attach_shared(self, libraries: tuple[SharedLibrary, ...]) -> None:
+        """On the control thread: attach exactly these shared libraries."""
+        trove = self._opened()
+        if trove is None:
+            return
+        for uri in trove.attached_libraries():
+            trove.detach_library(uri)
+        for one in libraries:
+            try:
+                mapping = PathMapping.of(one.folders())
+                trove.attach_library(one.uri, mapping)
+            except EngineError as error:
+                log.warning("shared library %s left out: %s", one.uri, error)
+                self.shared_failed.emit(one.uri, error)
+            except MappingError as error:  # a hand-edited settings file
+                log.warning("shared library %s left out: %s", one.uri, error)
+                self.shared_failed.emit(one.uri, EngineError(Problem.CANNOT_OPEN, str(error)))
 
     def _close(self) -> None:
         """Close the engine for good: requests still coming are answered by nobody."""

@@ -528,6 +528,10 @@ class Trove:
             replaced.close()
         return info
 
+    def attached_libraries(self) -> list[str]:
+        """The URIs of the libraries attached here, in the order they were attached."""
+        return list(self._shared)
+
     def detach_library(self, uri: str) -> None:
         """Stop searching an attached library (nothing of it is kept here)."""
         shared = self._shared.pop(uri, None)

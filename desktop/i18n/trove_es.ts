@@ -624,6 +624,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Ningún archivo cumple estos filtros</translation>
     </message>
     <message>
+        <source>The shared library {library} cannot be searched now; this computer&apos;s files still are.</source>
+        <translation>Ahora no se puede buscar en la biblioteca compartida {library}; los archivos de este equipo sí.</translation>
+    </message>
+    <message>
         <source>Trove&apos;s index was readable by other accounts on this computer ({n} files and folders); it is private to you now.</source>
         <translation>Otras cuentas de este equipo podían leer el índice de Trove ({n} archivos y carpetas); ahora solo es visible para ti.</translation>
     </message>
@@ -889,8 +893,28 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Idioma</translation>
     </message>
     <message>
+        <source>Shared libraries</source>
+        <translation>Bibliotecas compartidas</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Añadir…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Quitar</translation>
+    </message>
+    <message>
+        <source>Shared libraries:</source>
+        <translation>Bibliotecas compartidas:</translation>
+    </message>
+    <message>
         <source>The search models that came with Trove.</source>
         <translation>Los modelos de búsqueda que vienen con Trove.</translation>
+    </message>
+    <message>
+        <source>{library}, its {there} as {here}</source>
+        <translation>{library}, su {there} como {here}</translation>
     </message>
     <message>
         <source>Model pack:</source>
@@ -1155,6 +1179,10 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>suena parecido</translation>
     </message>
     <message>
+        <source>From the shared library {library}</source>
+        <translation>De la biblioteca compartida {library}</translation>
+    </message>
+    <message>
         <source>looks like {what}</source>
         <translation>se parece a {what}</translation>
     </message>
@@ -1375,6 +1403,45 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
     <message>
         <source>Clear filters</source>
         <translation>Quitar filtros</translation>
+    </message>
+</context>
+<context>
+    <name>SharedLibraryDialog</name>
+    <message>
+        <source>Add a shared library</source>
+        <translation>Añadir una biblioteca compartida</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Dirección</translation>
+    </message>
+    <message>
+        <source>Its folder on that computer</source>
+        <translation>Su carpeta en ese equipo</translation>
+    </message>
+    <message>
+        <source>The same folder on this computer</source>
+        <translation>La misma carpeta en este equipo</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Elegir…</translation>
+    </message>
+    <message>
+        <source>Trove searches it along with this computer&apos;s files and never changes it. The computer that indexes it keeps it up to date.</source>
+        <translation>Trove la busca junto con los archivos de este equipo y nunca la modifica. El equipo que la indexa la mantiene al día.</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>Dirección:</translation>
+    </message>
+    <message>
+        <source>Its folder there:</source>
+        <translation>Su carpeta allí:</translation>
+    </message>
+    <message>
+        <source>The same folder here:</source>
+        <translation>La misma carpeta aquí:</translation>
     </message>
 </context>
 <context>

@@ -618,6 +618,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>没有文件符合这些筛选条件</translation>
     </message>
     <message>
+        <source>The shared library {library} cannot be searched now; this computer&apos;s files still are.</source>
+        <translation>共享资料库 {library} 暂时无法搜索；本机的文件仍可搜索。</translation>
+    </message>
+    <message>
         <source>Trove&apos;s index was readable by other accounts on this computer ({n} files and folders); it is private to you now.</source>
         <translation>此电脑上的其他账户曾可以读取 Trove 的索引（{n} 个文件和文件夹）；现在它只对您可见。</translation>
     </message>
@@ -883,8 +887,28 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>语言</translation>
     </message>
     <message>
+        <source>Shared libraries</source>
+        <translation>共享资料库</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Shared libraries:</source>
+        <translation>共享资料库：</translation>
+    </message>
+    <message>
         <source>The search models that came with Trove.</source>
         <translation>Trove 自带的搜索模型。</translation>
+    </message>
+    <message>
+        <source>{library}, its {there} as {here}</source>
+        <translation>{library}，其 {there} 对应本机的 {here}</translation>
     </message>
     <message>
         <source>Model pack:</source>
@@ -1149,6 +1173,10 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>声音相似</translation>
     </message>
     <message>
+        <source>From the shared library {library}</source>
+        <translation>来自共享资料库 {library}</translation>
+    </message>
+    <message>
         <source>looks like {what}</source>
         <translation>看起来像 {what}</translation>
     </message>
@@ -1369,6 +1397,45 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
     <message>
         <source>Clear filters</source>
         <translation>清除筛选</translation>
+    </message>
+</context>
+<context>
+    <name>SharedLibraryDialog</name>
+    <message>
+        <source>Add a shared library</source>
+        <translation>添加共享资料库</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Its folder on that computer</source>
+        <translation>它在那台电脑上的文件夹</translation>
+    </message>
+    <message>
+        <source>The same folder on this computer</source>
+        <translation>本机上的同一文件夹</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Trove searches it along with this computer&apos;s files and never changes it. The computer that indexes it keeps it up to date.</source>
+        <translation>Trove 会连同本机的文件一起搜索它，但从不修改它。由为它建立索引的那台电脑保持其更新。</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <source>Its folder there:</source>
+        <translation>它在那边的文件夹：</translation>
+    </message>
+    <message>
+        <source>The same folder here:</source>
+        <translation>本机上的同一文件夹：</translation>
     </message>
 </context>
 <context>

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from desktop.results import (
     ResultsView,
     Thumbnails,
     TileGeometry,
+    library_name,
     marked_layout,
     why_line,
     why_text,
@@ -310,6 +312,16 @@ def test_the_model_gives_the_hit_tooltip_and_accessible_text(images: Thumbnails)
         "Audio tomato_plants.wav, Strong match, \u201cRemember"
     )  # accessible
     assert model.hit(0) is hit
+
+
+def test_a_hit_from_a_shared_library_says_which(images: Thumbnails) -> None:
+    here = Path("/Volumes/photos/cat.jpg")
+    model, _ = setup(images, [replace(photo_hit(here), library="http://nas:19530")])
+    tip = model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.endswith("\nFrom the shared library nas")
+    mine = photo_hit(here)
+    assert "shared library" not in why_text(mine)
+    assert library_name("/mnt/share/family.db") == "family.db"
 
 
 # --- lazy pictures and their caches ---------------------------------------------------------------

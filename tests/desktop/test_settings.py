@@ -11,9 +11,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMainWindow, QSplitter
 from pytestqt.qtbot import QtBot
 
-from desktop.preferences import PreferencesDialog
+from desktop.preferences import PreferencesDialog, SharedLibraryDialog
 from desktop.settings import (
     Preferences,
+    SharedLibrary,
     load_preferences,
     on_screen,
     restore_window_state,
@@ -37,6 +38,10 @@ def test_preferences_round_trip_through_an_ini_file(settings: QSettings, tmp_pat
     chosen = Preferences(
         pack=tmp_path / "my pack", device="cpu", threads=3, theme="dark", language="zh_CN",
         welcomed=True,
+        shared=(
+            SharedLibrary("http://nas:19530", "/srv/photos", Path("/Volumes/photos")),
+            SharedLibrary("/mnt/share/family.db"),
+        ),
     )  # fmt: skip
     save_preferences(settings, chosen)
     # A fresh QSettings reads the file again: the values went through their text form.
@@ -55,12 +60,14 @@ def test_a_bad_stored_value_falls_back_to_its_default_and_is_logged(
     settings.setValue("preferences/device", "quantum")
     settings.setValue("preferences/threads", "many")
     settings.setValue("preferences/theme", 7)
+    settings.setValue("preferences/shared", '[{"there": "/srv"}]')  # no address
     settings.sync()
     with caplog.at_level(logging.WARNING, logger="desktop.settings"):
         loaded = load_preferences(QSettings(settings.fileName(), QSettings.Format.IniFormat))
     assert loaded == Preferences(welcomed=True)  # the good value survives its bad neighbours
     logged = caplog.text
     assert "quantum" in logged and "many" in logged and "theme" in logged
+    assert "a library without an address" in logged
 
 
 def test_a_corrupt_settings_file_gives_the_defaults(tmp_path: Path) -> None:
@@ -193,3 +200,30 @@ def test_the_dialog_speaks_plainly_with_the_technical_side_behind_details(qtbot:
     assert not dialog.details.isVisible()
     dialog.pack_edit.setText("/no/such/models")
     assert dialog.details.isVisible() and "manifest.json" in dialog.pack_info.text()
+
+
+def test_a_shared_library_is_added_with_its_folder_mapping_and_removed(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = PreferencesDialog(Preferences(), devices=["auto", "cpu"])
+    qtbot.addWidget(dialog)
+
+    def asked(self: SharedLibraryDialog) -> int:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.address.setText("nas:19530")  # neither a server's address nor a Lite file
+        assert not ok.isEnabled()
+        self.address.setText("http://nas:19530")
+        self.there.setText("/srv/photos")
+        assert not ok.isEnabled()  # one folder without the other maps nothing
+        self.here.setText("/Volumes/photos")
+        assert ok.isEnabled()
+        return SharedLibraryDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(SharedLibraryDialog, "exec", asked)
+    dialog.add_shared()
+    shared = SharedLibrary("http://nas:19530", "/srv/photos", Path("/Volumes/photos"))
+    assert dialog.preferences().shared == (shared,)
+    assert dialog.shared_list.item(0).text() == "nas, its /srv/photos as /Volumes/photos"
+    dialog.shared_list.setCurrentRow(0)
+    dialog.remove_shared()
+    assert dialog.preferences().shared == () and dialog.shared_list.count() == 0
