@@ -540,11 +540,10 @@ def _shared(args: argparse.Namespace, data: Path | None, library: Library) -> in
         info = trove.attach_library(library, mapping)
         if args.command == "doctor":
             return _doctor_shared(trove, info)
-        examples = _examples(args)
-        if not args.query and not examples and not args.kind:
-            print("trove: search needs a query, --like FILE or a filter", file=sys.stderr)
+        asked = _search_query(args)
+        if asked is None:
             return BAD_USAGE
-        query = _query(args, examples)
+        query, said = asked
         if query.browsing:
             print(
                 f"trove: a filter alone lists files, which {library.uri} cannot do from here: "
@@ -553,8 +552,17 @@ def _shared(args: argparse.Namespace, data: Path | None, library: Library) -> in
             )
             return BAD_USAGE
         result = trove.search(query, limit=args.limit, libraries=[library.uri])
-        _print_result(_said(args, examples), result, args.json, trove.tag_names(args.language))
+        _print_result(said, result, args.json, trove.tag_names(args.language))
         return OK if result.hits else NO_RESULT
+
+
+def _search_query(args: argparse.Namespace) -> tuple[Query, str] | None:
+    """What ``search`` asks, and how it is said back; None (said on stderr) for nothing."""
+    examples = _examples(args)
+    if not args.query and not examples and not args.kind:
+        print("trove: search needs a query, --like FILE or a filter", file=sys.stderr)
+        return None
+    return _query(args, examples), _said(args, examples)
 
 
 def _doctor_shared(trove: Trove, info: SharedLibraryInfo) -> int:
@@ -613,16 +621,14 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "index":
             return _index(trove, args.watch)
         if args.command == "search":
-            examples = _examples(args)
-            if not args.query and not examples and not args.kind:
-                print("trove: search needs a query, --like FILE or a filter", file=sys.stderr)
+            asked = _search_query(args)
+            if asked is None:
                 return BAD_USAGE
-            query = _query(args, examples)
+            query, said = asked
             if query.browsing:
-                return _list(trove, query, _said(args, examples), _Page(args.limit), args.json)
+                return _list(trove, query, said, _Page(args.limit), args.json)
             result = trove.search(query, limit=args.limit)
-            names = trove.tag_names(args.language)
-            _print_result(_said(args, examples), result, args.json, names)
+            _print_result(said, result, args.json, trove.tag_names(args.language))
             return OK if result.hits else NO_RESULT
         if args.command == "list":
             query = _query(args, [])
