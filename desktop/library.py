@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from desktop.bands import Grouping, band_title, when
 from desktop.results import LibraryRows, ResultsModel, ResultsView
 from desktop.worker import EngineClient
-from engine.facade import EngineError, FileKind, Listing
+from engine.facade import EngineError, FileKey, FileKind, Listing
 
 MORE_PAGE = 5000  # files asked for each time the grid scrolls to the end of those loaded
 
@@ -224,7 +224,7 @@ class Place:
     """Where the library was left: the file at the top of the grid and how far below the top
     of the view its tile was."""
 
-    file_id: int
+    file: FileKey
     top: int
 
 
@@ -283,7 +283,7 @@ class Library(QObject):
         self.query = query
         self.model.set_library(listing.files, listing.total, self.bar.chosen_grouping())
         self._settle(place)
-        row = None if current is None else self.model.row_of(current.file_id)
+        row = None if current is None else self.model.row_of(current.key)
         if row is not None:  # the same file stays current (the window keeps its preview)
             self.grid.setCurrentIndex(self.model.index(row))
 
@@ -317,7 +317,7 @@ class Library(QObject):
         hit = None if row is None else self.model.hit(row)
         if row is None or hit is None:
             return None
-        return Place(hit.file_id, self.grid.visualRect(self.model.index(row)).top())
+        return Place(hit.key, self.grid.visualRect(self.model.index(row)).top())
 
     # --- inside -----------------------------------------------------------------------------
 
@@ -326,7 +326,7 @@ class Library(QObject):
         pages = self.grid.parentWidget()
         if isinstance(pages, QStackedWidget):
             pages.setCurrentWidget(self.grid)
-        row = None if place is None else self.model.row_of(place.file_id)
+        row = None if place is None else self.model.row_of(place.file)
         if place is None or row is None:
             self.grid.scrollToTop()
             first = self.model.first_row()

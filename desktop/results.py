@@ -82,6 +82,7 @@ from PySide6.QtWidgets import (
 from desktop.bands import Grouping, band_key, band_title, short_date, when
 from engine.facade import (
     IN_ENGLISH,
+    FileKey,
     FileKind,
     Hit,
     Listed,
@@ -672,7 +673,7 @@ class ResultsModel(QAbstractListModel):
         self._rows_shown: list[Hit | Heading] = []
         self._dated: dict[int, float] = {}  # file id -> its date, while showing the library
         self._library = LibraryRows()
-        self._new: set[int] = set()  # file ids of hits marked new
+        self._new: set[FileKey] = set()  # the files of hits marked new
         self._rows: dict[Path, list[int]] = {}
         self.tag_names = IN_ENGLISH  # how tags are named: the UI's language, once known
         self._headings: list[int] = []  # the rows of the headings, in order
@@ -698,10 +699,10 @@ class ResultsModel(QAbstractListModel):
         }
 
     def set_hits(
-        self, hits: Sequence[Hit], new: Collection[int] = (), weaker: Sequence[Hit] = ()
+        self, hits: Sequence[Hit], new: Collection[FileKey] = (), weaker: Sequence[Hit] = ()
     ) -> None:
-        """Show ``hits`` and, under a divider, the ``weaker`` candidates; those whose file id
-        is in ``new`` are marked new (found again after the index changed, and not shown
+        """Show ``hits`` and, under a divider, the ``weaker`` candidates; those whose file is
+        in ``new`` are marked new (found again after the index changed, and not shown
         before)."""
         rows: list[Hit | Heading] = list(hits)
         if weaker:
@@ -766,7 +767,9 @@ class ResultsModel(QAbstractListModel):
             self._library.asked = True
             self.more_wanted.emit(self._library.loaded)
 
-    def _reset(self, rows: list[Hit | Heading], new: set[int], dated: dict[int, float]) -> None:
+    def _reset(
+        self, rows: list[Hit | Heading], new: set[FileKey], dated: dict[int, float]
+    ) -> None:
         self.images.forget_waiting()
         self.beginResetModel()
         self._rows_shown, self._new, self._dated = rows, new, dated
@@ -800,23 +803,23 @@ class ResultsModel(QAbstractListModel):
         steps = min(abs(offset), len(ahead))
         return ahead[steps - 1] if offset > 0 else ahead[-steps]
 
-    def row_of(self, file_id: int) -> int | None:
+    def row_of(self, file: FileKey) -> int | None:
         return next(
             (
                 row
                 for row, shown in enumerate(self._rows_shown)
-                if isinstance(shown, Hit) and shown.file_id == file_id
+                if isinstance(shown, Hit) and shown.key == file
             ),
             None,
         )
 
     def is_new(self, row: int) -> bool:
         hit = self.hit(row)
-        return hit is not None and hit.file_id in self._new
+        return hit is not None and hit.key in self._new
 
-    def rename(self, file_id: int, path: Path) -> None:
+    def rename(self, file: FileKey, path: Path) -> None:
         """The file of a tile was renamed or moved: the tile follows, in place."""
-        row = self.row_of(file_id)
+        row = self.row_of(file)
         hit = None if row is None else self.hit(row)
         if row is None or hit is None:
             return
@@ -824,14 +827,14 @@ class ResultsModel(QAbstractListModel):
         self._index_rows()
         self.dataChanged.emit(self.index(row), self.index(row))
 
-    def remove(self, file_id: int) -> None:
+    def remove(self, file: FileKey) -> None:
         """The file of a tile is no longer searchable (deleted, excluded, unreadable)."""
-        row = self.row_of(file_id)
+        row = self.row_of(file)
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows_shown[row]
-        self._new.discard(file_id)
+        self._new.discard(file)
         self._index_rows()
         self.endRemoveRows()
 

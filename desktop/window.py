@@ -71,6 +71,7 @@ from engine.facade import (
     ChangeKind,
     EngineError,
     ExamplePart,
+    FileKey,
     Hit,
     IndexChanges,
     Listing,
@@ -243,7 +244,7 @@ class MainWindow(QMainWindow):
         self._stale = False
         # A query asked again because files were added or changed: hits it brings that the
         # shown results lack are marked new.
-        self._refreshing: set[int] | None = None
+        self._refreshing: set[FileKey] | None = None
         self._rerun = QTimer(self)  # changes come in bursts: one re-run per burst
         self._rerun.setSingleShot(True)
         self._rerun.setInterval(RERUN_PAUSE_MS)
@@ -406,9 +407,9 @@ class MainWindow(QMainWindow):
             return
         if shown is not None:  # the same query after index changes: keep place, mark news
             current = self.current_hit()
-            found = {hit.file_id for hit in (*result.hits, *result.weaker)}
+            found = {hit.key for hit in (*result.hits, *result.weaker)}
             self.results.set_hits(result.hits, found - shown, result.weaker)
-            row = None if current is None else self.results.row_of(current.file_id)
+            row = None if current is None else self.results.row_of(current.key)
             if row is None:
                 self.preview.clear()
                 self._enable_result_actions(False)
@@ -483,10 +484,10 @@ class MainWindow(QMainWindow):
         renewed = False
         for change in changes.files:
             if change.change is ChangeKind.MOVED:
-                self.results.rename(change.file_id, change.path)
+                self.results.rename(FileKey(change.file_id), change.path)
                 self.preview.follow_move(change.file_id, change.path)
             elif change.change in (ChangeKind.REMOVED, ChangeKind.FAILED):
-                self.results.remove(change.file_id)
+                self.results.remove(FileKey(change.file_id))
             else:
                 renewed = True
         self.library.outdate()
@@ -499,7 +500,7 @@ class MainWindow(QMainWindow):
         if self._asked is None or not self._stale:
             return
         self._stale = False
-        self._refreshing = {hit.file_id for hit in self.results.hits()}
+        self._refreshing = {hit.key for hit in self.results.hits()}
         self.engine.search(self._asked_text, self._asked_examples)
 
     def _shared_failed(self, uri: str, _error: object) -> None:

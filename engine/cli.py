@@ -87,7 +87,7 @@ from engine.inference.devices import Device
 from engine.privacy import restrict_new_files
 
 if TYPE_CHECKING:
-    from engine.facade import Library, SharedLibraryInfo, Trove
+    from engine.facade import Library, LibraryReport, SharedLibraryInfo, Trove
     from engine.inference.tagnames import TagNames
     from engine.scan.pipeline import Progress, RunSummary
     from engine.search.query import ExamplePart, Query
@@ -475,6 +475,7 @@ def _doctor_library(trove: Trove) -> int:
         print(f"library: {report.backend.value} {report.uri}, Milvus {report.version}")
         for space, rows in report.collections.items():
             print(f"  collection of {space:21} {rows} rows")
+        _print_words(report)
         if report.undelivered:
             print(f"  {report.undelivered} changes wait in the catalog's outbox")
     status = trove.status()
@@ -565,6 +566,13 @@ def _search_query(args: argparse.Namespace) -> tuple[Query, str] | None:
     return _query(args, examples), _said(args, examples)
 
 
+def _print_words(report: LibraryReport) -> None:
+    if report.words is None:
+        print("  no words kept (full-text search needs Milvus Lite or a server from 2.5)")
+    else:
+        print(f"  words of {report.words} note chunks, transcript lines and file names")
+
+
 def _doctor_shared(trove: Trove, info: SharedLibraryInfo) -> int:
     report = trove.shared_report(info.uri)
     print(f"library: shared, {report.backend.value} {report.uri}, Milvus {report.version}")
@@ -573,6 +581,7 @@ def _doctor_shared(trove: Trove, info: SharedLibraryInfo) -> int:
         print(f"  {there} is mounted here at {here}")
     for space, rows in report.collections.items():
         print(f"  {space:26} {rows} vectors")
+    _print_words(report)
     if info.missing:
         print(f"  not searchable with this model pack: {', '.join(info.missing)}")
     return OK

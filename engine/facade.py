@@ -74,7 +74,7 @@ from engine.search.duplicates import DuplicateGroup, Likeness, find_duplicates, 
 from engine.search.planner import Planner
 from engine.search.probes import ModelProbes, RememberedProbes
 from engine.search.query import ExamplePart, Filters, PlaceName, Query, TextPart, parse
-from engine.search.results import Hit, Reason, Route, SearchResult, Span, Strength
+from engine.search.results import FileKey, Hit, Reason, Route, SearchResult, Span, Strength
 from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
 
 __all__ = [
@@ -88,6 +88,7 @@ __all__ = [
     "Failure",
     "FileChange",
     "FileDetails",
+    "FileKey",
     "FileKind",
     "FileStatus",
     "Filters",
@@ -480,16 +481,20 @@ class Trove:
             return self.planner.search(located, limit)
         probes = RememberedProbes(self.planner.probes)  # each example embedded once
         results = [self.planner.with_probes(probes).search(located, limit)] if own else []
+        worded = any(isinstance(part, TextPart) for part in located.positive)
         for library in shared:
+            uri = library.library.uri
             try:
                 found = self.planner.with_probes(probes).over(library.reading())
                 result = found.search(located, limit)
+                if worded and library.words() is None:
+                    said = f"{uri} keeps no words (a Milvus server before 2.5): searched by meaning"
+                    result = replace(result, notes=[*result.notes, said])
             except LibraryError as error:
                 if not own and len(shared) == 1:
                     raise
                 results.append(SearchResult([], True, notes=[str(error)]))
                 continue
-            uri = library.library.uri
             results.append(
                 replace(
                     result,

@@ -981,6 +981,12 @@ class Catalog:
         by_id = {row.id: row for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
+    def match_units(self, units: Sequence[Sequence[str]], k: int) -> words.Matches:
+        """Items and file names that hold any of ``units`` (each a word, or a phrase of
+        words), best first, with how many rows hold each (see :func:`words.match_units`)."""
+        with self._read() as conn:
+            return words.match_units(conn, units, k)
+
     def match_words(self, expression: str, each: Sequence[str], k: int) -> words.Matches:
         """Items and file names whose words match the FTS5 query ``expression`` (see
         :func:`engine.catalog.words.match`); an expression FTS5 cannot read raises

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from engine.catalog.records import ItemKind
@@ -226,6 +226,28 @@ class Matches:
     found: list[Match]
     counts: list[int]
     total: int
+
+
+def expression(unit: Sequence[str]) -> str:
+    """The FTS5 query of one unit of a search (:mod:`engine.search.lexical`): one word, in
+    either column; several, the phrase of them in the positional column."""
+    quoted = '"' + " ".join(unit) + '"'  # words are letters and digits only
+    return ("{words extra} : " if len(unit) == 1 else "words : ") + quoted
+
+
+def holds(unit: Sequence[str], words: Sequence[str], extra: Collection[str]) -> bool:
+    """Whether a row of these ``words`` (positional) and ``extra`` words holds ``unit``: its
+    one word in either, or its words in a row among the positional ones."""
+    if len(unit) == 1:
+        return unit[0] in extra or unit[0] in words
+    size, wanted = len(unit), tuple(unit)
+    return any(tuple(words[i : i + size]) == wanted for i in range(len(words) - size + 1))
+
+
+def match_units(conn: sqlite3.Connection, units: Sequence[Sequence[str]], k: int) -> Matches:
+    """:func:`match` of the rows that hold any of ``units``, with each unit's count."""
+    each = [expression(unit) for unit in units]
+    return match(conn, " OR ".join(each), each, k)
 
 
 def match(conn: sqlite3.Connection, expression: str, each: Sequence[str], k: int) -> Matches:

@@ -39,9 +39,10 @@ from engine.index.hnsw import HnswParams
 from engine.index.library import Backend, Library, LibraryError
 
 if TYPE_CHECKING:
-    from pymilvus import MilvusClient
+    from pymilvus import CollectionSchema, MilvusClient
 
     from engine.catalog.records import ReplaceResult, Root
+    from engine.index.milvus_words import WordsCollection
     from engine.search.query import Filters
 
 log = logging.getLogger(__name__)
@@ -117,8 +118,84 @@ def unreachable(library: Library, error: BaseException) -> LibraryError:
     )
 
 
-class Collection:
-    """One space's collection in a library: create, write, search. Not locked: callers are."""
+def loaded(ask: Callable[[], T], load: Callable[[], None]) -> T:
+    """``ask()``; if its collection was released (a restarted server, a Lite file opened
+    again), ``load()`` it and ask once more."""
+    try:
+        return ask()
+    except Exception as error:
+        text = str(error).lower()
+        if "not loaded" not in text and "released" not in text:
+            raise
+    load()
+    return ask()
+
+
+class StoredCollection:
+    """A collection of a library, as every kind of it is kept: made when missing, loaded when
+    released, written, counted. Not locked: callers are."""
+
+    # Reads as the collection was made to read ("Strong"), unless a kind says otherwise.
+    consistency: str | None = None
+
+    def __init__(self, client: MilvusClient, name: str, write_timeout: float) -> None:
+        self.client, self.name, self.write_timeout = client, name, write_timeout
+
+    def create(self) -> None:
+        raise NotImplementedError
+
+    def exists(self) -> bool:
+        return bool(self.client.has_collection(self.name, timeout=CALL_TIMEOUT))
+
+    def drop(self) -> None:
+        if self.exists():
+            self.client.drop_collection(self.name, timeout=CALL_TIMEOUT)
+
+    def ensure(self) -> None:
+        """Made if missing, loaded if not (a reopened Lite file has every collection released)."""
+        if not self.exists():
+            self.create()
+        elif "Loaded" not in str(
+            self.client.get_load_state(self.name, timeout=CALL_TIMEOUT).get("state")
+        ):
+            self.load()
+
+    def load(self) -> None:
+        """Make it searchable (a reopened Lite file or a restarted server needs it)."""
+        self.client.load_collection(self.name, timeout=LOAD_TIMEOUT)
+
+    def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.client.upsert(self.name, list(rows), timeout=self.write_timeout)
+
+    def query(
+        self, where: str, fields: Sequence[str], limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The rows ``where`` selects, with these fields (``count(*)``: how many)."""
+        options: dict[str, Any] = {} if limit is None else {"limit": limit}
+        if self.consistency is not None:
+            options["consistency_level"] = self.consistency
+        return list(
+            self._loaded(
+                lambda: self.client.query(
+                    self.name,
+                    filter=where,
+                    output_fields=list(fields),
+                    timeout=CALL_TIMEOUT,
+                    **options,
+                )
+            )
+        )
+
+    def count(self, where: str = "") -> int:
+        return int(self.query(where, ["count(*)"])[0]["count(*)"])
+
+    def _loaded(self, ask: Callable[[], T]) -> T:
+        return loaded(ask, self.load)
+
+
+class Collection(StoredCollection):
+    """One space's collection in a library: create, write, search."""
 
     def __init__(
         self,
@@ -129,13 +206,12 @@ class Collection:
         write_timeout: float = CALL_TIMEOUT,
         consistency: str = "Session",
     ) -> None:
-        self.client, self.space, self.dim, self.hnsw = client, space, dim, hnsw
-        self.write_timeout = write_timeout
+        super().__init__(client, collection_name(space), write_timeout)
+        self.space, self.dim, self.hnsw = space, dim, hnsw
         # Searches: "Session" sees every write this client made and does not wait for the
         # server's next time tick ("Strong" did: about 200 ms a query on 2.3.5); another
         # client's latest writes may show a moment later. "Strong" where that matters.
-        self.consistency = consistency
-        self.name = collection_name(space)
+        self.consistency: str | None = consistency
 
     @classmethod
     def of(cls, library: Library, client: MilvusClient, space: str, dim: int,
@@ -143,9 +219,6 @@ class Collection:
         """The collection of ``space`` in ``library``, with the write timeout its kind needs."""
         lite = library.backend is Backend.MILVUS_LITE
         return cls(client, space, dim, hnsw, LITE_WRITE_TIMEOUT if lite else CALL_TIMEOUT)
-
-    def exists(self) -> bool:
-        return bool(self.client.has_collection(self.name, timeout=CALL_TIMEOUT))
 
     def stored_dim(self) -> int | None:
         """The dimension of the collection's vectors, if it exists."""
@@ -174,20 +247,7 @@ class Collection:
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("item_id", DataType.INT64, is_primary=True)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self.dim)
-        schema.add_field("file_id", DataType.INT64)
-        schema.add_field("kind", DataType.VARCHAR, max_length=16)
-        schema.add_field("item_kind", DataType.VARCHAR, max_length=32)
-        schema.add_field("root", DataType.VARCHAR, max_length=PATH_BYTES, is_partition_key=True)
-        schema.add_field("relpath", DataType.VARCHAR, max_length=PATH_BYTES)
-        schema.add_field("start", DataType.DOUBLE)  # seconds into the media; -1 for none
-        schema.add_field("end", DataType.DOUBLE)
-        schema.add_field("dated", DataType.INT64)  # seconds: when taken, else modified
-        schema.add_field("size", DataType.INT64)
-        schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
-        schema.add_field("score", DataType.DOUBLE)  # a tag's probability; -1 for none
-        schema.add_field("language", DataType.VARCHAR, max_length=LANGUAGE_BYTES)
-        schema.add_field("taken", DataType.INT64)  # seconds, when the file says; -1 for none
-        schema.add_field("place_id", DataType.INT64)  # the town it was taken near; -1 for none
+        add_row_fields(schema)
         index = self.client.prepare_index_params()
         # Trove's own HNSW parameters (BENCHMARKS.md), inner product of unit vectors as FAISS.
         index.add_index(
@@ -202,63 +262,15 @@ class Collection:
         self.client.create_index(self.name, index, sync=False)
         self.client.load_collection(self.name, timeout=LOAD_TIMEOUT)
 
-    def drop(self) -> None:
-        if self.exists():
-            self.client.drop_collection(self.name, timeout=CALL_TIMEOUT)
-
-    def ensure(self) -> None:
-        """Made if missing, loaded if not (a reopened Lite file has every collection released)."""
-        if not self.exists():
-            self.create()
-        elif "Loaded" not in str(
-            self.client.get_load_state(self.name, timeout=CALL_TIMEOUT).get("state")
-        ):
-            self.load()
-
-    def load(self) -> None:
-        """Make it searchable (a reopened Lite file or a restarted server needs it)."""
-        self.client.load_collection(self.name, timeout=LOAD_TIMEOUT)
-
-    def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.client.upsert(self.name, list(rows), timeout=self.write_timeout)
-
     def present(self, ids: Ids) -> list[int]:
         if not len(ids):
             return []
-        found = self._loaded(
-            lambda: self.client.query(
-                self.name,
-                filter=f"item_id in {[int(i) for i in ids]}",
-                output_fields=["item_id"],
-                timeout=CALL_TIMEOUT,
-            )
-        )
+        found = self.query(f"item_id in {[int(i) for i in ids]}", ["item_id"])
         return [int(row["item_id"]) for row in found]
 
     def delete(self, ids: Sequence[int]) -> None:
         if ids:
             self.client.delete(self.name, ids=[int(i) for i in ids], timeout=self.write_timeout)
-
-    def count(self) -> int:
-        found = self._loaded(
-            lambda: self.client.query(
-                self.name, filter="", output_fields=["count(*)"], timeout=CALL_TIMEOUT
-            )
-        )
-        return int(found[0]["count(*)"])
-
-    def _loaded(self, ask: Callable[[], T]) -> T:
-        """``ask()``; if the collection was released (a restarted server, a Lite file opened
-        again), load it and ask once more."""
-        try:
-            return ask()
-        except Exception as error:
-            text = str(error).lower()
-            if "not loaded" not in text and "released" not in text:
-                raise
-        self.load()
-        return ask()
 
     def search(self, queries: Vectors, k: int, where: str = "") -> tuple[NDArray[np.float32], Ids]:
         scores, ids, _ = self.found(queries, k, where)
@@ -295,19 +307,8 @@ class Collection:
         return scores, ids, rows
 
     def rows(self, where: str, fields: Sequence[str], limit: int = MAX_K) -> list[dict[str, Any]]:
-        """The rows ``where`` selects (at most ``limit``), with these fields."""
-        return list(
-            self._loaded(
-                lambda: self.client.query(
-                    self.name,
-                    filter=where,
-                    output_fields=["item_id", *fields],
-                    limit=limit,
-                    timeout=CALL_TIMEOUT,
-                    consistency_level=self.consistency,
-                )
-            )
-        )
+        """The rows ``where`` selects (at most ``limit``), with their ids and these fields."""
+        return self.query(where, ["item_id", *fields], limit)
 
     def export(self, batch: int) -> Iterator[tuple[Ids, Vectors]]:
         """Every row's id and vector. Up to Milvus's query window (16,384 rows) by offset: the
@@ -350,11 +351,34 @@ def _columns(rows: Sequence[dict[str, Any]]) -> tuple[Ids, Vectors]:
     return ids, np.array([row["vector"] for row in rows], dtype=np.float32)
 
 
+def add_row_fields(schema: CollectionSchema) -> None:
+    """Add to ``schema`` the :data:`ROW_FIELDS`: what a hit is shown and filtered with."""
+    from pymilvus import DataType
+
+    schema.add_field("file_id", DataType.INT64)
+    schema.add_field("kind", DataType.VARCHAR, max_length=16)
+    schema.add_field("item_kind", DataType.VARCHAR, max_length=32)
+    schema.add_field("root", DataType.VARCHAR, max_length=PATH_BYTES, is_partition_key=True)
+    schema.add_field("relpath", DataType.VARCHAR, max_length=PATH_BYTES)
+    schema.add_field("start", DataType.DOUBLE)  # seconds into the media; -1 for none
+    schema.add_field("end", DataType.DOUBLE)
+    schema.add_field("dated", DataType.INT64)  # seconds: when taken, else modified
+    schema.add_field("size", DataType.INT64)
+    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
+    schema.add_field("score", DataType.DOUBLE)  # a tag's probability; -1 for none
+    schema.add_field("language", DataType.VARCHAR, max_length=LANGUAGE_BYTES)
+    schema.add_field("taken", DataType.INT64)  # seconds, when the file says; -1 for none
+    schema.add_field("place_id", DataType.INT64)  # the town it was taken near; -1 for none
+
+
 def row_of(item: VectorRow) -> dict[str, Any]:
     """The Milvus row of one catalog vector."""
+    return {"item_id": item.item_id, "vector": item.vector, **row_fields(item)}
+
+
+def row_fields(item: VectorRow) -> dict[str, Any]:
+    """The :data:`ROW_FIELDS` of one catalog vector's item."""
     return {
-        "item_id": item.item_id,
-        "vector": item.vector,
         "file_id": item.file_id,
         "kind": item.kind,
         "item_kind": item.item_kind,
@@ -563,6 +587,7 @@ class LibraryReport:
     version: str
     collections: dict[str, int]  # space -> rows
     undelivered: int  # outbox notes not yet in Milvus
+    words: int | None = None  # rows of its words (note chunks, names...); None: none kept
 
 
 class MilvusSpaces:
@@ -582,6 +607,7 @@ class MilvusSpaces:
         self._catalog: OutboxSource | None = None
         self._client: MilvusClient | None = None
         self._collections: dict[str, Collection] = {}
+        self._full_text: bool | None = None  # whether the library can search words
         self._lock = threading.RLock()  # one delivery at a time; searches take it briefly
         self._warned = False
         self._retry_at = 0.0  # time.monotonic() before which deliveries do not try
@@ -609,6 +635,11 @@ class MilvusSpaces:
                     rebuilt.append(space)
                 else:
                     collection.ensure()
+            words = self._words()
+            if words is not None and (changed or not words.current()):
+                self._rebuild_words(words)
+            elif words is not None:
+                words.ensure()
         except LibraryError:
             raise
         except Exception as error:
@@ -661,6 +692,18 @@ class MilvusSpaces:
                 self._collections[space] = found
             return found
 
+    def _words(self) -> WordsCollection | None:
+        """The library's words (:mod:`engine.index.milvus_words`), where it can search them."""
+        from engine.index.milvus_words import WordsCollection, has_full_text
+
+        client = self._connected()
+        if self._full_text is None:
+            self._full_text = has_full_text(str(client.get_server_version()))
+        if not self._full_text:
+            return None
+        lite = self.library.backend is Backend.MILVUS_LITE
+        return WordsCollection(client, LITE_WRITE_TIMEOUT if lite else CALL_TIMEOUT)
+
     def _source(self) -> OutboxSource:
         if self._catalog is None:
             raise RuntimeError("MilvusSpaces used before open(catalog)")
@@ -674,6 +717,9 @@ class MilvusSpaces:
                 collection = self._collection(space, dim)
                 self._rebuild(collection)
                 built[space] = collection.count()
+            words = self._words()
+            if words is not None:
+                self._rebuild_words(words)
             self.deliver()
             return built
 
@@ -685,6 +731,18 @@ class MilvusSpaces:
                 collection.upsert([row_of(row) for row in rows])
         except LibraryError:
             raise
+        except Exception as error:
+            raise unreachable(self.library, error) from error
+
+    def _rebuild_words(self, words: WordsCollection) -> None:
+        from engine.index.milvus_words import word_rows
+
+        try:
+            words.drop()
+            words.create()
+            for space in self._source().spaces():
+                for rows in self._source().vector_rows(space):
+                    words.upsert(word_rows(rows))
         except Exception as error:
             raise unreachable(self.library, error) from error
 
@@ -742,6 +800,27 @@ class MilvusSpaces:
             collection = self._collection(space, spaces[space])
             if collection.exists():
                 collection.delete(ids)
+        self._send_words(batch)
+
+    def _send_words(self, batch: OutboxBatch) -> None:
+        """The batch's items in the library's words; a file's name stays while any of its
+        items is in the library."""
+        from engine.index.milvus_words import word_rows
+
+        words = self._words()
+        if words is None:
+            return
+        words.ensure()
+        words.upsert(word_rows(batch.upserts))
+        named = words.delete([item_id for _, item_id in batch.deletes])
+        if named:
+            kept = set()
+            for space, dim in self._source().spaces().items():
+                collection = self._collection(space, dim)
+                if collection.exists():
+                    rows = collection.rows(f"file_id in {named}", ["file_id"])
+                    kept |= {int(row["file_id"]) for row in rows}
+            words.delete_names(set(named) - kept)
 
     def apply(self, result: ReplaceResult) -> None:
         """A committed change: its notes are in the outbox already."""
@@ -805,12 +884,15 @@ class MilvusSpaces:
         try:
             version = str(self._connected().get_server_version())
             counts = {space: self.count(space) for space in self.spaces()}
+            words = self._words()
+            kept = words.count() if words is not None and words.exists() else None
         except LibraryError:
             raise
         except Exception as error:
             raise unreachable(self.library, error) from error
         undelivered = self._source().outbox_size()
-        return LibraryReport(self.library.backend, self.library.uri, version, counts, undelivered)
+        backend, uri = self.library.backend, self.library.uri
+        return LibraryReport(backend, uri, version, counts, undelivered, kept)
 
     def close(self) -> None:
         with self._lock:

@@ -32,6 +32,7 @@ from engine.catalog.records import (
     ItemRow,
     MediaFacts,
 )
+from engine.catalog.words import Matches
 from engine.index.base import Ids
 from engine.index.checks import as_vectors, check_k, empty_result
 from engine.index.expressions import milvus_filter
@@ -46,6 +47,7 @@ from engine.index.milvus import (
     connect,
     unreachable,
 )
+from engine.index.milvus_words import WordsCollection
 
 if TYPE_CHECKING:
     from pymilvus import MilvusClient
@@ -145,6 +147,7 @@ class SharedLibrary:
         self._lock = threading.Lock()
         self._client: MilvusClient | None = None
         self._card: LibraryCard | None = None
+        self._has_words: bool | None = None  # its writer keeps its words (Milvus >= 2.5, Lite)
 
     def open(self) -> SharedLibraryInfo:
         """Reach the library and read its card; a library no Trove has written is refused."""
@@ -167,7 +170,7 @@ class SharedLibrary:
                 f"{self.library.uri} holds no Trove library yet: index into it from the machine "
                 f"that watches the folders (trove index --library {self.library.uri})"
             )
-        self._card = card
+        self._card, self._has_words = card, None
         return card
 
     def _connected(self) -> MilvusClient:
@@ -189,6 +192,14 @@ class SharedLibrary:
             if dim is None or self.models.get(space) != dim:
                 return None
             return Collection(self._connected(), space, dim, HnswParams())
+
+    def words(self) -> WordsCollection | None:
+        """The library's words, if its writer keeps them (:mod:`engine.index.milvus_words`)."""
+        with self._lock:
+            words = WordsCollection(self._connected())
+            if self._has_words is None:
+                self._has_words = self._asked_locked(words.exists)
+            return words if self._has_words else None
 
     def reading(self) -> SharedReading:
         return SharedReading(self)
@@ -219,6 +230,14 @@ class SharedLibrary:
         except Exception as error:
             with self._lock:
                 self._drop_client()
+            raise unreachable(self.library, error) from error
+
+    def _asked_locked(self, ask: Callable[[], T]) -> T:
+        """:meth:`_asked`, for a caller that holds the lock."""
+        try:
+            return ask()
+        except Exception as error:
+            self._drop_client()
             raise unreachable(self.library, error) from error
 
     def item_row(self, row: Mapping[str, Any], space: str | None = None) -> ItemRow:
@@ -273,7 +292,10 @@ class SharedLibrary:
             for space in info.spaces:
                 collection = self._collection(space)
                 counts[space] = collection.count() if collection and collection.exists() else 0
-            return LibraryReport(self.library.backend, self.library.uri, version, counts, 0)
+            words = self.words()
+            kept = None if words is None else words.count()
+            backend, uri = self.library.backend, self.library.uri
+            return LibraryReport(backend, uri, version, counts, 0, kept)
 
         return self._asked(ask)
 
@@ -293,7 +315,8 @@ class SharedReading:
 
     def __init__(self, shared: SharedLibrary) -> None:
         self.shared = shared
-        self._rows: dict[int, tuple[str, dict[str, Any]]] = {}  # item id -> (space, row)
+        # item id -> (its space, row); a row found by its words has no space (nor vector)
+        self._rows: dict[int, tuple[str | None, dict[str, Any]]] = {}
 
     def search(
         self, space: str, queries: ArrayLike, k: int, filters: Filters | None = None
@@ -316,6 +339,17 @@ class SharedReading:
             self._rows[item_id] = (space, row)
         return scores, ids
 
+    def match_units(self, units: Sequence[Sequence[str]], k: int) -> Matches:
+        """The rows of the library's words that hold any of ``units`` (see
+        :class:`engine.search.lexical.WordLookup`); nothing where its writer keeps no words."""
+        words = self.shared.words()
+        if words is None:
+            return Matches([], [0] * len(units), 0)
+        matches, rows = self.shared._asked(partial(words.matches, units, k))
+        for row in rows:  # a row a vector search brought keeps its space (and vector)
+            self._rows.setdefault(int(row["item_id"]), (None, row))
+        return matches
+
     def items(self, item_ids: Sequence[int], with_vectors: bool = False) -> list[ItemRow]:
         """The items of these ids that a search of this reading brought back (the planner
         asks for no others), with their vectors when asked for."""
@@ -328,7 +362,7 @@ class SharedReading:
         by_space: dict[str, list[int]] = {}
         for item_id in item_ids:
             space, row = self._rows[item_id]
-            if "vector" not in row:
+            if space is not None and "vector" not in row:
                 by_space.setdefault(space, []).append(item_id)
         for space, ids in by_space.items():
             collection = self.shared._collection(space)

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from engine.catalog.words import Matches, Token, positional, runs, tokens
+from engine.catalog.words import Matches, Token, holds, positional, runs, tokens
 from engine.search.excerpts import merged_spans
 
 # Calibrated scores of a row holding every unit of the query (the good-match line is 0.5):
@@ -58,9 +58,13 @@ STOPWORDS = frozenset(
 
 
 class WordLookup(Protocol):
-    """The catalog's word index (:meth:`engine.catalog.catalog.Catalog.match_words`)."""
+    """A word index: the catalog's (:meth:`engine.catalog.catalog.Catalog.match_units`), or a
+    shared library's in Milvus (:meth:`engine.index.shared.SharedReading.match_units`)."""
 
-    def match_words(self, expression: str, each: Sequence[str], k: int) -> Matches: ...
+    def match_units(self, units: Sequence[Sequence[str]], k: int) -> Matches:
+        """Up to ``k`` rows of items and ``k`` of file names that hold any of ``units`` (one
+        word each, or a phrase), best first; how many rows hold each; how many in all."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -70,18 +74,8 @@ class Unit:
 
     words: tuple[str, ...]
 
-    @property
-    def expression(self) -> str:
-        quoted = '"' + " ".join(self.words) + '"'  # words are letters and digits only
-        if len(self.words) == 1:
-            return "{words extra} : " + quoted
-        return "words : " + quoted
-
     def held_by(self, words: Sequence[str], extra: frozenset[str]) -> bool:
-        if len(self.words) == 1:
-            return self.words[0] in extra or self.words[0] in words
-        size = len(self.words)
-        return any(tuple(words[i : i + size]) == self.words for i in range(len(words) - size + 1))
+        return holds(self.words, words, extra)
 
 
 def units(text: str, phrase: bool) -> list[Unit]:
@@ -115,8 +109,7 @@ def find(lookup: WordLookup, text: str, phrase: bool = False, k: int = LIMIT) ->
     wanted = units(text, phrase)
     if not wanted:
         return []
-    expressions = [unit.expression for unit in wanted]
-    matches = lookup.match_words(" OR ".join(expressions), expressions, k)
+    matches = lookup.match_units([unit.words for unit in wanted], k)
     weights = [
         _idf(count, matches.total) if count or _telling(unit) else 0.0
         for unit, count in zip(wanted, matches.counts, strict=True)

@@ -83,8 +83,8 @@ class ItemLookup(Protocol):
     def generation(self) -> int: ...
 
 
-class SharedSearch(VectorSearch, ItemLookup, Protocol):
-    """A library that answers both (one search of a shared library)."""
+class SharedSearch(VectorSearch, ItemLookup, lexical.WordLookup, Protocol):
+    """A library that answers all three (one search of a shared library)."""
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,8 @@ class Planner:
 
     def over(self, library: SharedSearch) -> Planner:
         """This planner over another library: a shared one, whose hits are rendered from what
-        it keeps, and whose words (the exact-word index) are not on this machine."""
-        return Planner(self.probes, library, library, self.calibration, self.settings, None)
+        it keeps, and whose words are looked up where it keeps them."""
+        return Planner(self.probes, library, library, self.calibration, self.settings, library)
 
     def search(self, query: Query, limit: int = 20) -> SearchResult:
         if limit < 1:

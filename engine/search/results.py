@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from engine.catalog.records import Box, FileKind, ItemKind
 from engine.search.calibration import GOOD_MATCH, STRONG_MATCH
@@ -92,6 +93,14 @@ class Reason:
     boxes: tuple[Box, ...] = ()
 
 
+class FileKey(NamedTuple):
+    """A file among every library searched: a file id is only unique in its own library's
+    catalog, so a shared library's file 7 and this machine's file 7 are two files."""
+
+    file_id: int
+    library: str | None = None  # None: this machine's own library
+
+
 @dataclass(frozen=True)
 class Hit:
     """One file that answers a query, best evidence first."""
@@ -111,6 +120,10 @@ class Hit:
     @property
     def strength(self) -> Strength:
         return Strength.of(self.score)
+
+    @property
+    def key(self) -> FileKey:
+        return FileKey(self.file_id, self.library)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ The media are the quality benchmark's (``tests/benchmarks/quality.py``, its cach
 Tux Paint stamp image, its English caption as a small note, the English spoken captions and the
 sound effects, plus the demo folder's photos, recordings, sounds and notes, all in ONE collection,
 searched by the app's planner with the shipped calibration and the real FTS5 word index
-(``MemoryCollection.match_words``: the catalog's tables and code on an in-memory SQLite).
+(``MemoryCollection.match_units``: the catalog's tables and code on an in-memory SQLite).
 
 Known-item queries, each with exactly one right file, drawn at random (seed 7) from the collection:
 
@@ -348,7 +348,7 @@ def cjk_choice(chosen: Chosen, rng: random.Random) -> list[str]:
                 r[0]
                 for r in bigram.execute(
                     "SELECT rowid FROM item_words WHERE item_words MATCH ?",
-                    (" OR ".join(u.expression for u in units),),
+                    (" OR ".join(words.expression(u.words) for u in units),),
                 )
             }
             answered_b += got_b == truth

@@ -25,7 +25,7 @@ from desktop.welcome import StandardFolder, WelcomePage
 from desktop.window import MainWindow
 from desktop.worker import EngineClient, EngineSettings
 from engine.datadir import demo_folder
-from engine.facade import ExamplePart
+from engine.facade import ExamplePart, FileKey
 from tests.exif import LISBON, Written, photo_with_exif
 
 SIZE = (1320, 820)
@@ -122,7 +122,7 @@ def main(argv: list[str]) -> int:
         window.search('place:"Lisbon"')
         wait_until(app, lambda: window.last_listing is not None)
         listing = window.last_listing
-        trip = None if listing is None else window.results.row_of(listing.files[0].file_id)
+        trip = None if listing is None else window.results.row_of(FileKey(listing.files[0].file_id))
         assert trip is not None, "the photo taken in Lisbon is not listed"
         window.grid.setCurrentIndex(window.results.index(trip))
         settle(app, 2.0)

@@ -110,7 +110,7 @@ def test_the_library_shows_everything_newest_first_in_month_bands_with_an_empty_
     assert _headings(window.results) == MONTHS
     assert window.library_bar.count.text() == f"{len(DATED)} items"
     # Each band's heading comes right before its first file.
-    first = window.results.row_of(window.results.hits()[5].file_id)  # cow.ogg, July 2023
+    first = window.results.row_of(window.results.hits()[5].key)  # cow.ogg, July 2023
     assert first is not None
     assert window.results.index(first - 1).data(HeadingRole) == "July 2023"
     # A tile says its file's date, in the locale's short form.
@@ -231,7 +231,7 @@ def test_scrubbing_jumps_through_the_dates_and_the_band_heading_stays_on_top(
     window.library_bar.zoom.setValue(window.library_bar.zoom.maximum())
     qtbot.waitUntil(lambda: window.grid.verticalScrollBar().maximum() > 0)
     window.scrubber.scrubbed.emit(1.0)  # the bottom: the oldest files
-    last = window.results.row_of(window.results.hits()[-1].file_id)
+    last = window.results.row_of(window.results.hits()[-1].key)
     assert last is not None
     visible = window.grid.viewport().rect()
     assert window.grid.visualRect(window.results.index(last)).intersects(visible)

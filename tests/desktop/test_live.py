@@ -89,7 +89,7 @@ def test_a_new_file_that_matches_appears_marked_new(
 
     qtbot.waitUntil(lambda: "penguin.png" in names(window), timeout=WAIT_MS)
     model = window.results
-    rows = {hit.path.name: model.row_of(hit.file_id) or 0 for hit in model.hits()}
+    rows = {hit.path.name: model.row_of(hit.key) or 0 for hit in model.hits()}
     assert model.is_new(rows["penguin.png"])
     assert not any(model.is_new(rows[name]) for name in before if name in rows)
 

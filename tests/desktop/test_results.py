@@ -33,7 +33,7 @@ from desktop.results import (
     why_text,
 )
 from engine.catalog.records import FileKind
-from engine.search.results import Hit, Reason, Route, Span
+from engine.search.results import FileKey, Hit, Reason, Route, Span
 from tests.desktop.test_i18n import TS_FILES, load_update
 from tests.media import SLIDE_SECONDS, Videos, demo_folder, videos
 
@@ -322,6 +322,23 @@ def test_a_hit_from_a_shared_library_says_which(images: Thumbnails) -> None:
     mine = photo_hit(here)
     assert "shared library" not in why_text(mine)
     assert library_name("/mnt/share/family.db") == "family.db"
+
+
+def test_a_local_file_change_leaves_a_shared_file_of_the_same_id_alone(
+    images: Thumbnails,
+) -> None:
+    # File ids are per catalog: the NAS's file 1 and this laptop's file 1 are two files.
+    mine = photo_hit(Path("/home/me/cat.jpg"))
+    theirs = replace(photo_hit(Path("/Volumes/photos/dog.jpg")), library="http://nas:19530")
+    assert mine.file_id == theirs.file_id
+    model = ResultsModel(images)
+    model.set_hits([theirs, mine], new={theirs.key})
+    assert [model.is_new(row) for row in range(2)] == [True, False]
+    model.rename(FileKey(mine.file_id), Path("/home/me/kitty.jpg"))
+    assert [hit.path.name for hit in model.hits()] == ["dog.jpg", "kitty.jpg"]
+    model.remove(FileKey(mine.file_id))
+    assert model.hits() == [theirs]
+    assert model.row_of(theirs.key) == 0
 
 
 # --- lazy pictures and their caches ---------------------------------------------------------------

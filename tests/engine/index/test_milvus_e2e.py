@@ -5,6 +5,7 @@ then through a Milvus Lite file and the real Milvus server, each made from the s
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import BAD_USAGE, DEMO_QUERIES, ENGINE_ERROR, OK, main
-from engine.facade import Library, PathMapping, Trove
+from engine.facade import Library, PathMapping, Route, Trove
 from models.manifest import Manifest
 from tests import media
 from tests.engine.index.milvus_server import NamespacedMilvus
@@ -98,6 +99,8 @@ def test_the_command_line_takes_a_library(
     said = capsys.readouterr().out
     assert f"library: milvus-lite {tmp_path / 'library.db'}, Milvus milvus_lite-" in said
     assert "consistent with the catalog" in said
+    kept = re.search(r"words of (\d+) note chunks, transcript lines and file names", said)
+    assert kept is not None and int(kept[1]) >= len(list(media.demo_folder().rglob("*.*")))
     assert main([*options, "rebuild", *library]) == OK
     assert "rebuilt" in capsys.readouterr().out
     assert main([*options, "rebuild"]) == ENGINE_ERROR  # FAISS files rebuild themselves
@@ -115,6 +118,7 @@ def test_the_command_line_takes_a_library(
     assert main([*laptop, "doctor", *library, *mounted]) == OK
     said = capsys.readouterr().out
     assert "library: shared, milvus-lite" in said and "is mounted here at /mnt/nas/demo" in said
+    assert kept[0] in said  # the same words, read from here
     assert main([*laptop, "list", "kind:photo", *library]) == BAD_USAGE
     assert "written by another machine's Trove" in capsys.readouterr().err
     assert main([*laptop, "index", *library]) == ENGINE_ERROR  # it would wipe the library
@@ -146,18 +150,22 @@ def test_another_machine_searches_the_library_and_writes_nothing(
 ) -> None:
     """A laptop without the indexing machine's catalog searches its library: the same files come
     first as where it was indexed, at paths that open here (the share as mounted here), and
-    nothing is written to the library."""
+    nothing is written to the library. Exact words too where Milvus keeps them (Lite; servers
+    from 2.5); by meaning alone, and said, on the 2.3 server."""
     from pymilvus import MilvusClient
 
     data, faiss_hits = indexed
     uri = library_uri(backend, request, tmp_path)
+    by_words = backend == "milvus-lite"
+    asked = [*DEMO_QUERIES, "zoo-trip"]  # the last: a note's name, found by its words
     with Trove(data, dev_pack.root, library=uri, take_over=True) as writer:  # the indexer
         written = writer.library_report()
-        dense_only = {}
-        for query in DEMO_QUERIES:  # as a reader answers: the exact-word index stays there
-            writer.planner.settings = replace(writer.planner.settings, exact_words=False)
+        # as a reader answers: with the words where the library keeps them
+        writer.planner.settings = replace(writer.planner.settings, exact_words=by_words)
+        expected_hits = {}
+        for query in asked:
             found = writer.search(query, limit=TOP).hits
-            dense_only[query] = [(hit.path.name, round(hit.score, 3)) for hit in found]
+            expected_hits[query] = [(hit.path.name, round(hit.score, 3)) for hit in found]
     assert written is not None and written.undelivered == 0
     demo = media.demo_folder()
     mounted = tmp_path / "mounted"  # where this laptop mounts the share (a copy: 4.5 MB)
@@ -168,8 +176,11 @@ def test_another_machine_searches_the_library_and_writes_nothing(
         info = laptop.attach_library(uri, PathMapping.of([(str(demo), mounted)]))
         assert info.folders == (str(demo),) and not info.missing
         assert set(info.spaces) == set(written.collections)
-        for query, expected in dense_only.items():
-            hits = laptop.search(query, limit=TOP).hits
+        for query, expected in expected_hits.items():
+            result = laptop.search(query, limit=TOP)
+            hits = result.hits
+            said_meaning_only = any("keeps no words" in note for note in result.notes)
+            assert said_meaning_only != by_words, query
             # same files, same scores; a tie (equal scores) may come in either order
             assert [hit.score for hit in hits] == pytest.approx(
                 [score for _, score in expected], abs=2e-3
@@ -177,6 +188,10 @@ def test_another_machine_searches_the_library_and_writes_nothing(
             assert {hit.path.name for hit in hits} == {name for name, _ in expected}, query
             assert all(hit.library == uri and hit.path.parent.parent == mounted for hit in hits)
             assert all(hit.path.is_file() for hit in hits), "a hit opens here"
+        named = laptop.search("zoo-trip", limit=1).hits
+        if by_words:
+            assert named[0].path == mounted / "Notes" / "zoo-trip.md"
+            assert Route.NAME in {reason.route for reason in named[0].reasons}
         spoken = laptop.search("the budget on Thursday", limit=1).hits[0]
         details = laptop.details(spoken.file_id, spoken.library)
         assert details is not None and details.path == spoken.path

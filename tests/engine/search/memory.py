@@ -93,7 +93,7 @@ class MemorySpaces:
 
 class MemoryCollection:
     """Files, their items and one exact index per space, all in memory; and the catalog's word
-    index (``match_words``): the real FTS5 tables and code, on an in-memory SQLite database."""
+    index (``match_units``): the real FTS5 tables and code, on an in-memory SQLite database."""
 
     def __init__(self) -> None:
         self._files: dict[Path, FileRecord] = {}
@@ -106,8 +106,8 @@ class MemoryCollection:
         for statement in WORD_TABLES:
             self._words.execute(statement)
 
-    def match_words(self, expression: str, each: Sequence[str], k: int) -> words.Matches:
-        return words.match(self._words, expression, each, k)
+    def match_units(self, units: Sequence[Sequence[str]], k: int) -> words.Matches:
+        return words.match_units(self._words, units, k)
 
     def add(self, path: Path, kind: FileKind, items: Sequence[Item]) -> FileRecord:
         info = path.stat()

@@ -1,5 +1,5 @@
 """Exact words beside the dense search: the planner over a collection whose word index is the
-real FTS5 one (``MemoryCollection.match_words``), with concept vectors standing in for models."""
+real FTS5 one (``MemoryCollection.match_units``), with concept vectors standing in for models."""
 
 from __future__ import annotations
 
