@@ -596,10 +596,16 @@ class MilvusSpaces:
     goes on in the catalog) and are delivered by the next call that reaches it."""
 
     def __init__(
-        self, library: Library, hnsw: HnswParams | None = None, take_over: bool = False
+        self,
+        library: Library,
+        hnsw: HnswParams | None = None,
+        take_over: bool = False,
+        words: bool = True,
     ) -> None:
         """``take_over``: write the library even if another catalog wrote it until now (what
-        it holds is then made again from this catalog)."""
+        it holds is then made again from this catalog). ``words``: keep the catalog's words in
+        the library too, for its readers, where Milvus can search them (a benchmark leaves
+        them out to measure what they cost)."""
         self.library = library
         self.hnsw = hnsw or HnswParams()
         self.take_over = take_over
@@ -607,7 +613,7 @@ class MilvusSpaces:
         self._catalog: OutboxSource | None = None
         self._client: MilvusClient | None = None
         self._collections: dict[str, Collection] = {}
-        self._full_text: bool | None = None  # whether the library can search words
+        self._full_text: bool | None = None if words else False  # the library keeps words
         self._lock = threading.RLock()  # one delivery at a time; searches take it briefly
         self._warned = False
         self._retry_at = 0.0  # time.monotonic() before which deliveries do not try

@@ -63,8 +63,13 @@ def stop(tracer: subprocess.Popen[bytes], sig: signal.Signals) -> str:
     try:
         _, err = tracer.communicate(timeout=60)
     except subprocess.TimeoutExpired:
+        # the program too: killing strace alone leaves it holding the pipe, and this waits on
+        signal_traced(tracer.pid, signal.SIGKILL)
         tracer.kill()
         _, err = tracer.communicate()
+        pytest.fail(
+            f"it did not stop within a minute of {sig.name}: {err.decode(errors='replace')}"
+        )
     return err.decode(errors="replace")
 
 
