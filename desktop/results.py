@@ -767,9 +767,7 @@ class ResultsModel(QAbstractListModel):
             self._library.asked = True
             self.more_wanted.emit(self._library.loaded)
 
-    def _reset(
-        self, rows: list[Hit | Heading], new: set[FileKey], dated: dict[int, float]
-    ) -> None:
+    def _reset(self, rows: list[Hit | Heading], new: set[FileKey], dated: dict[int, float]) -> None:
         self.images.forget_waiting()
         self.beginResetModel()
         self._rows_shown, self._new, self._dated = rows, new, dated
