@@ -53,8 +53,19 @@ def fresh_home(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
 
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=as_in_a_terminal,
     )
+
+
+def as_in_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a test run started in the background (``cmd &`` in a
+    script) hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop(tracer: subprocess.Popen[bytes], sig: signal.Signals) -> str:
