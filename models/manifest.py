@@ -43,6 +43,12 @@ class GraphVariant(StrEnum):
     INT8_DYNAMIC_PER_TENSOR = "int8-dynamic-per-tensor"  # the same, one weight scale per tensor
     INT8_WEIGHTS = "int8-weights"  # int8 weights dequantised in the graph (fp32 compute)
 
+    @property
+    def scales_per_call(self) -> bool:
+        """Whether activations are quantised with one scale per call: a row's output then
+        depends on the other rows (and their padding) it runs with."""
+        return self in (GraphVariant.INT8_DYNAMIC, GraphVariant.INT8_DYNAMIC_PER_TENSOR)
+
 
 @dataclass(frozen=True)
 class GraphChoice:
@@ -395,6 +401,15 @@ class ModelEntry:
     @property
     def embedding_dim(self) -> int:
         return self.dims["embedding"]
+
+    @property
+    def build(self) -> str:
+        """Which build of the model this is: a hash of its files' hashes. Vectors of two builds
+        of one model id (fp32 and int8, say) lie close but are not to be compared."""
+        digest = hashlib.sha256()
+        for role, ref in sorted(self.files.items()):
+            digest.update(f"{role}={ref.sha256}\n".encode())
+        return digest.hexdigest()[:16]
 
     def prefix(self, kind: str) -> str:
         return self.prefixes.get(kind, "")

@@ -172,8 +172,8 @@ def link_tree(source: Path, target: Path) -> None:
 
 
 def ship_pack(pack: Path, target: Path) -> None:
-    """The pack as the app uses it: every model but the alternative builds of another one (the
-    dev pack's int8 MiniLM, kept for the encoder benchmarks), whose 21 MB the installers spare."""
+    """The pack as the app uses it: every model but the alternative builds of another one (a
+    pack may keep some for the encoder benchmarks), which the installers spare."""
     from models.manifest import load_manifest
 
     manifest = load_manifest(pack, verify=False)

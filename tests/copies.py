@@ -82,7 +82,16 @@ def sound_copies(original: Path, folder: Path) -> dict[str, Path]:
         "aac": folder / f"{original.stem}-aac.m4a",
     }
     _run([SOX, original, "-r", "22050", made["resampled"], "gain", "-3"])
-    quiet = [FFMPEG, "-nostdin", "-loglevel", "error", "-y", "-i", original, "-vn"]
+    quiet: list[str | Path] = [
+        FFMPEG,
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-i",
+        original,
+        "-vn",
+    ]
     _run([*quiet, "-c:a", "libmp3lame", "-b:a", "64k", made["mp3"]])
     _run([*quiet, "-c:a", "aac", "-b:a", "96k", made["aac"]])
     return made

@@ -1078,6 +1078,67 @@ class Catalog:
         with self._read() as conn:
             return dict(conn.execute("SELECT name, dim FROM spaces ORDER BY name").fetchall())
 
+    def space_builds(self) -> dict[str, str | None]:
+        """Every space -> the build of the model that made its vectors (``None``: made before
+        the catalog recorded builds, schema 12)."""
+        with self._read() as conn:
+            return dict(conn.execute("SELECT name, build FROM spaces ORDER BY name").fetchall())
+
+    def set_space_build(self, name: str, dim: int, build: str) -> None:
+        """Record that ``build`` makes the vectors of space ``name`` (made here if new)."""
+        with self._write() as conn:
+            space_id = self._space_id(conn, name, dim)
+            conn.execute("UPDATE spaces SET build = ? WHERE id = ?", (build, space_id))
+
+    def stored_texts(self, space: str, after: int, limit: int) -> list[tuple[int, Item]]:
+        """Up to ``limit`` items whose vector in ``space`` was made from their text, of an id
+        over ``after``, in id order: the id and the item (kind and text). A picture's SHOWS
+        item is made from its classes, not its text: :meth:`files_shown_in` finds those."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT i.id, i.kind, i.text FROM vectors v JOIN items i ON i.id = v.item_id "
+                "WHERE v.space_id = (SELECT id FROM spaces WHERE name = ?) AND v.item_id > ? "
+                "AND i.text IS NOT NULL AND i.kind != ? ORDER BY v.item_id LIMIT ?",
+                (space, after, ItemKind.SHOWS.value, limit),
+            ).fetchall()
+        return [(item_id, Item(ItemKind(kind), text=text)) for item_id, kind, text in rows]
+
+    def files_shown_in(self, space: str) -> list[tuple[FileRecord, str]]:
+        """The indexed files with a SHOWS item in ``space``, with their roots' paths."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_FILE_COLUMNS}, r.path FROM files f JOIN roots r ON r.id = f.root_id "
+                "WHERE f.status = ? AND f.id IN (SELECT i.file_id FROM items i "
+                "JOIN vectors v ON v.item_id = i.id WHERE i.kind = ? "
+                "AND v.space_id = (SELECT id FROM spaces WHERE name = ?)) ORDER BY f.id",
+                (FileStatus.INDEXED.value, ItemKind.SHOWS.value, space),
+            ).fetchall()
+        return [(_file_record(row[:-1]), _blob_to_name(row[-1])) for row in rows]
+
+    def restate_vectors(self, space: str, ids: Sequence[int], vectors: Vectors) -> ReplaceResult:
+        """New vectors in ``space`` for these items, in place of the ones they have (an item
+        gone meanwhile is passed over); the indexes follow the result."""
+        checked = np.asarray(vectors, dtype=_VECTOR_DTYPE)
+        if checked.shape[0] != len(ids) or not np.isfinite(checked).all():
+            raise CatalogError(f"{len(ids)} items need as many finite vectors in {space!r}")
+        kept: list[int] = []
+        with self._write() as conn:
+            space_id = self._space_id(conn, space, checked.shape[1])
+            for at, item_id in enumerate(ids):
+                cursor = conn.execute(
+                    "UPDATE vectors SET vector = ? WHERE space_id = ? AND item_id = ?",
+                    (checked[at].tobytes(), space_id, item_id),
+                )
+                if cursor.rowcount:
+                    kept.append(at)
+            if kept:
+                self._bump_generation(conn)
+        kept_ids = np.asarray(ids, dtype=np.int64)[kept]
+        return ReplaceResult(
+            added={space: (kept_ids, checked[kept].astype(np.float32))} if kept else {},
+            removed=[(space, int(item_id)) for item_id in kept_ids],
+        )
+
     def counts(self) -> dict[str, int]:
         """``roots``, ``files``, ``files.<kind>``, ``files.<status>``, ``items``, ``items.<kind>``,
         ``vectors``, ``vectors.<space>``; every kind and status is present, zero or not."""

@@ -220,6 +220,16 @@ class ReplaceResult:
         return cls(added, [pair for result in results for pair in result.removed])
 
 
+@dataclass(frozen=True)
+class SpaceBuild:
+    """A text space a pack makes, and which build of its model makes it
+    (``ModelEntry.build``): vectors of two builds of one model are not compared."""
+
+    name: str
+    dim: int
+    build: str
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
 class ItemRow(Item):
     """A stored item: the item itself, its row id, and the file and root it came from, as

@@ -215,8 +215,14 @@ _V11 = (
     "INSERT INTO meta (key, value) VALUES ('catalog_id', random() & 0x7fffffffffffffff)",
 )
 
+# v12: which build of its model made a space's vectors (:func:`models.manifest.model_build`),
+# so that a pack that brings another build under the same model id (fp32 MiniLM, then int8) has
+# the space's vectors made again instead of compared with the new ones. NULL: made before
+# Trove recorded it.
+_V12 = ("ALTER TABLE spaces ADD COLUMN build TEXT",)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11,
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11, _V12,
 )  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -52,7 +52,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from engine.catalog.records import FileKind, Item, ItemKind
+from engine.catalog.records import FileKind, Item, ItemKind, SpaceBuild
 from engine.inference.audio import AudioEncoder, AudioWindow
 from engine.inference.image import ImageEncoder
 from engine.inference.imagetext import ImageTextEncoder
@@ -704,10 +704,28 @@ class Extractor:
             self._read_texts([(0, seconds, image) for seconds, image in frames], [drafts], texts)
         return drafts + tags.push(spans.get(0, []))
 
-    def _embed_texts(self, drafts: list[list[Item]]) -> None:
-        """Give every item with text a vector in every text space, in place in ``drafts``:
-        text-model calls for the whole batch, :data:`TEXTS_PER_CALL` at a time; tag labels are
-        embedded once per run and space and remembered, since a classifier has only so many."""
+    def text_spaces(self) -> list[SpaceBuild]:
+        """The text spaces this pack makes, each with the build of its model."""
+        return [
+            SpaceBuild(entry.id, entry.embedding_dim, entry.build)
+            for entry in self.models.text_entries()
+        ]
+
+    def embed_stored(self, space: str, items: Sequence[Item]) -> NDArray[np.float32]:
+        """Vectors (n, dim) in text space ``space`` of stored items (their kind and text), made
+        as indexing makes them: a tag's label with its space's hub direction taken out."""
+        encoder = next(encoder for encoder in self.texts if encoder.entry.id == space)
+        drafts = [list(items)]
+        self._embed_texts(drafts, [encoder])
+        return np.stack([item.vectors[space] for item in drafts[0]])
+
+    def _embed_texts(
+        self, drafts: list[list[Item]], encoders: Sequence[TextEncoder] | None = None
+    ) -> None:
+        """Give every item with text a vector in every text space (or those of ``encoders``),
+        in place in ``drafts``: text-model calls for the whole batch, :data:`TEXTS_PER_CALL` at
+        a time; tag labels are embedded once per run and space and remembered, since a
+        classifier has only so many."""
         places = [
             (items, at)
             for items in drafts
@@ -716,7 +734,7 @@ class Extractor:
         ]
         tags = [(items, at) for items, at in places if items[at].kind is ItemKind.TAG]
         others = [(items, at) for items, at in places if items[at].kind is not ItemKind.TAG]
-        for encoder in self.texts:
+        for encoder in self.texts if encoders is None else encoders:
             space = encoder.entry.id
             known = self._label_vectors.setdefault(space, {})
             labels = sorted({items[at].text or "" for items, at in tags} - set(known))

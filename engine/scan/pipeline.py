@@ -26,6 +26,12 @@ the plan; a failure to decode or embed a file, from here), by a full run and a w
 run alike. What the commits changed is published to ``on_change`` once the vector indexes hold
 it, so a query asked on receipt already sees it: after the plan's deletes and moves, after the
 copies, after each model batch, each time with the generation after the last of its commits.
+
+An updated pack may bring another build of a text model under the same id (the compact pack's
+MiniLM went from fp32 to int8). The catalog records which build made each space; a run that
+finds another one makes that space's vectors again once, after its own files: from the texts
+the catalog keeps, and for what a picture shows, from the picture. Vectors of two builds are
+never compared for long, and no recording is heard again.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from engine.catalog.records import (
     NO_FACTS,
@@ -52,6 +59,7 @@ from engine.catalog.records import (
     MediaFacts,
     ReplaceResult,
     Root,
+    SpaceBuild,
 )
 from engine.inference.session import InferenceError
 from engine.media.errors import MediaError
@@ -60,7 +68,7 @@ from engine.media.looks import Look
 from engine.media.metadata import read_facts
 from engine.places import Gazetteer
 from engine.scan.changes import ChangeCallback, ChangeKind, FileChange, IndexChanges
-from engine.scan.scanner import Copy, Plan, Unreadable, Work
+from engine.scan.scanner import Copy, Found, Plan, Unreadable, Work
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +108,8 @@ ProgressCallback = Callable[[Progress], None]
 RATE_WINDOW_S = 30.0  # the rate is of the work in this many seconds, not of the whole run
 RATE_MIN_FILES = 4  # no estimate until this many files were measured
 LOOK_BATCH = 64  # photos of an older catalog looked at (and written) at a time
+# Texts embedded again (and written) a commit, after a text model changed.
+RESTATE_BATCH = 512
 
 
 class RecentRate:
@@ -190,6 +200,18 @@ class CatalogWriter(Protocol):
 
     def unlooked_photos(self, after: int, limit: int) -> list[tuple[int, Path]] | None: ...
 
+    def space_builds(self) -> dict[str, str | None]: ...
+
+    def set_space_build(self, name: str, dim: int, build: str) -> None: ...
+
+    def stored_texts(self, space: str, after: int, limit: int) -> list[tuple[int, Item]]: ...
+
+    def files_shown_in(self, space: str) -> list[tuple[FileRecord, str]]: ...
+
+    def restate_vectors(
+        self, space: str, ids: Sequence[int], vectors: NDArray[np.float32]
+    ) -> ReplaceResult: ...
+
     def set_looks(self, looks: Sequence[tuple[int, Look]], caught_up: bool = False) -> None: ...
 
     def mark_failed(self, file_id: int, reason: str) -> None: ...
@@ -243,6 +265,10 @@ class Extract(Protocol[D]):
     def embed(self, files: Sequence[D]) -> list[list[Item]]: ...
 
     def embed_parts(self, decoded: D) -> Generator[list[Item]]: ...
+
+    def text_spaces(self) -> list[SpaceBuild]: ...
+
+    def embed_stored(self, space: str, items: Sequence[Item]) -> NDArray[np.float32]: ...
 
 
 @dataclass
@@ -406,6 +432,7 @@ class Pipeline:
         )
         try:
             self._catch_up_facts(run)
+            stale = self._stale_spaces()
             self._apply_structure(plan, run)
             jobs = [self._store(work) for work in plan.work]
             for copy in plan.copies:
@@ -414,6 +441,7 @@ class Pipeline:
             self._publish(run)
             self._index(jobs, run)
             self._copies_of_this_run([c for c in plan.copies if c.source is None], run)
+            self._catch_up_models(stale, {job.record.id for job in jobs}, run)
             self._catch_up_looks()
         finally:
             self._publish(run)
@@ -504,6 +532,55 @@ class Pipeline:
             if one != NO_FACTS:
                 run.changed(ChangeKind.CHANGED, record)
         self._publish(run)
+
+    def _stale_spaces(self) -> list[SpaceBuild]:
+        """The text spaces whose vectors another build of their model made (an updated pack
+        brought a new one under the same id); a space new to the catalog is recorded as this
+        build's before the run writes to it."""
+        recorded = self.catalog.space_builds()
+        stale = []
+        for space in self.extract.text_spaces():
+            if space.name not in recorded:
+                self.catalog.set_space_build(space.name, space.dim, space.build)
+            elif recorded[space.name] != space.build:
+                stale.append(space)
+        return stale
+
+    def _catch_up_models(self, stale: Sequence[SpaceBuild], indexed: set[int], run: _Run) -> None:
+        """Once per model change, after the run's own files (``indexed``): the vectors of the
+        stale spaces made again, so that vectors of two builds are not compared. Items made
+        from a text (tags, transcripts, note chunks, words in pictures) from the text the
+        catalog keeps, :data:`RESTATE_BATCH` a commit; what a picture shows from the picture,
+        read again once for all those spaces. The old vectors answer until then; the builds are
+        recorded once all is made again (a run stopped first starts over next time)."""
+        for space in stale:
+            log.info("the %s model changed: making its vectors again", space.name)
+            self._restate_texts(space.name)
+        shown = {
+            record.id: _Job(Work(_found(record, root), record.content_hash, record), record)
+            for space in stale
+            for record, root in self.catalog.files_shown_in(space.name)
+            if record.id not in indexed
+        }
+        run.files_total += len(shown)
+        self._index(list(shown.values()), run)
+        if self._stopping:
+            return
+        for space in stale:
+            self.catalog.set_space_build(space.name, space.dim, space.build)
+
+    def _restate_texts(self, space: str) -> None:
+        """The vectors in ``space`` of every item made from a text, made again from it."""
+        after = 0
+        while not self._stopping:
+            rows = self.catalog.stored_texts(space, after, RESTATE_BATCH)
+            if not rows:
+                return
+            ids = [item_id for item_id, _ in rows]
+            vectors = self.extract.embed_stored(space, [item for _, item in rows])
+            self._apply(self.catalog.restate_vectors(space, ids, vectors))
+            self._save(force=False)
+            after = ids[-1]
 
     def _catch_up_looks(self) -> None:
         """Once, in a catalog from before Trove kept looks: the look of each photo indexed
@@ -736,6 +813,12 @@ class Pipeline:
             return
         self._last_report = now
         self.on_progress(run.progress(state, current, now))
+
+
+def _found(record: FileRecord, root: str) -> Found:
+    """An indexed file as a walk would find it unchanged."""
+    path = Path(root) / record.relpath
+    return Found(record.root_id, record.relpath, path, record.size, record.mtime_ns, record.kind)
 
 
 @dataclass

@@ -80,7 +80,7 @@ def shipped_int8_variant(pack_dir: Path) -> ModelEntry:
     shutil.copyfile(
         bert.minilm_weights_dir() / "tokenizer.json", target.with_name("tokenizer.json")
     )
-    entry = bert.sentence_entry(spec, pack_dir, target, spec.notes, bert.SHIPPED_INT8)
+    entry = bert.sentence_entry(spec, pack_dir, target, spec.notes, bert.INT8_WEIGHTS_GRAPH)
     reference = variant_id(spec.model_id, GraphVariant.AS_EXPORTED)
     return replace(entry, alternative_to=reference)
 

@@ -7,9 +7,11 @@ Needs an ONNX Runtime with ``CUDAExecutionProvider`` and an NVIDIA GPU (run wher
 see BENCHMARKS.md for how it was done). ``--device cpu`` runs the same script against the CPU
 on both sides: a dry run that proves the script, not the GPU.
 
-The dev pack's text encoders ship graphs fused by ONNX Runtime's optimizer (``Attention``,
-``SkipLayerNormalization``, ``BiasGelu``: contrib operators the CUDA provider has kernels for),
-so the placement check below covers them. ``--pack`` on the graph variants pack
+The dev pack's MiniLM ships as dynamic int8 of the fused graph (``QAttention``,
+``DynamicQuantizeLinear``, ``MatMulInteger``): the placement check below says which of its
+nodes the CUDA provider runs and which fall back to the CPU, and so whether a GPU should get
+the fused float graph instead (``Attention``, ``SkipLayerNormalization``, ``BiasGelu``, which
+it has kernels for). ``--pack`` on the graph variants pack
 (``tests.benchmarks.encoders --variants`` builds it under ``~/.cache/trove/packs/variants-*``;
 copy it along, nothing is built on the device) puts every variant through the same checks:
 as exported, O1-O3, dynamic int8 and Whisper's fused graphs.

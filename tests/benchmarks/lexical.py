@@ -417,12 +417,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     examples = []
     for known in sets:
         right_fused = right_dense = 0
-        for query, path in known.queries:
+        for query, wanted in known.queries:
             got = first(fused, query)
-            right_fused += got == path
-            right_dense += first(dense, query) == path
-            if args.misses and got != path:
-                print(f"miss {known.name}: {query.format()} -> {got}, not {path}", file=sys.stderr)
+            right_fused += got == wanted
+            right_dense += first(dense, query) == wanted
+            if args.misses and got != wanted:
+                print(
+                    f"miss {known.name}: {query.format()} -> {got}, not {wanted}", file=sys.stderr
+                )
         n = len(known.queries)
         low_f, high_f = wilson(right_fused, n)
         low_d, high_d = wilson(right_dense, n)

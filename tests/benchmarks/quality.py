@@ -47,6 +47,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile
@@ -389,6 +390,15 @@ class Pairs:
 
         return take(self.relevant), take(self.irrelevant)
 
+    def arrays(self, key: str) -> dict[str, np.ndarray]:
+        """The pairs as flat arrays (values and their query groups), named under ``key``."""
+        arrays = {}
+        for side, found in (("relevant", self.relevant), ("irrelevant", self.irrelevant)):
+            groups = sorted(found)
+            arrays[f"{key}|{side}"] = np.array([v for g in groups for v in found[g]], np.float64)
+            arrays[f"{key}|{side}|group"] = np.array([g for g in groups for _ in found[g]])
+        return arrays
+
 
 class RawScores:
     """The best raw score per file, per route key, of a gallery's items for a query's probes:
@@ -592,6 +602,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sample", type=int, metavar="N", help="N files of each gallery, for a quick check"
     )
+    parser.add_argument(
+        "--pairs",
+        type=Path,
+        metavar="FILE",
+        help="save the calibration pairs (.npz) for tests.benchmarks.builds to compare",
+    )
     args = parser.parse_args(argv)
     # Read first: with --write-calibration on the dev pack, the file is the one rewritten.
     reference = read_lines(args.compare_with) if args.compare_with else None
@@ -605,7 +621,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     extracted = time.perf_counter() - started
 
     # Pass 1: pairs for the calibration, fitted per route key.
-    for name, pairs in sorted(calibration_pairs(run, galleries).by_key.items()):
+    every = sorted(calibration_pairs(run, galleries).by_key.items())
+    if args.pairs:
+        arrays: dict[str, Any] = {}  # Any: savez's stub reads a name as its own keyword
+        for name, pairs in every:
+            arrays |= pairs.arrays(name)
+        np.savez(args.pairs, **arrays)
+    for name, pairs in every:
         relevant, irrelevant = pairs.half(None)
         if min(len(relevant), len(irrelevant)) >= 2:  # a route this pack makes no items for
             run.fitted.append(fit_pairs(name, pairs))

@@ -166,11 +166,8 @@ def _tokenised(tokenizer_path: Path) -> dict[str, np.ndarray]:
     }
 
 
-def test_real_minilm_onnx_matches_transformers(
-    dev_build: tuple[Path, list[ModelEntry]], minilm_dir: Path
-) -> None:
-    pack, (fp32, _) = dev_build
-    feed = _tokenised(pack / fp32.files["tokenizer"].path)
+def test_real_minilm_onnx_matches_transformers(minilm_traced: Path, minilm_dir: Path) -> None:
+    feed = _tokenised(minilm_dir / "tokenizer.json")
     # Reference: transformers as a user would load it (default attention, token types given).
     reference = BertModel.from_pretrained(str(minilm_dir)).eval()
     with torch.no_grad():
@@ -179,47 +176,57 @@ def test_real_minilm_onnx_matches_transformers(
             attention_mask=torch.from_numpy(feed["attention_mask"]),
             token_type_ids=torch.zeros_like(torch.from_numpy(feed["input_ids"])),
         ).last_hidden_state.numpy()
-    session = ort.InferenceSession(
-        str(pack / fp32.files["model"].path), providers=["CPUExecutionProvider"]
-    )
+    session = ort.InferenceSession(str(minilm_traced), providers=["CPUExecutionProvider"])
     (actual,) = session.run(None, feed)
     real = feed["attention_mask"].astype(bool)
     assert feed["attention_mask"].min() == 0  # the batch really has padding
     assert compare(expected[real], actual[real]).within(bert.PARITY)
 
 
-def test_dev_entries(dev_build: tuple[Path, list[ModelEntry]]) -> None:
-    pack, (fp32, int8) = dev_build
-    assert (fp32.id, int8.id) == ("minilm-l6-v2", "minilm-l6-v2-int8")
-    for entry in (fp32, int8):
-        assert entry.pooling == "mean"
-        assert entry.prefixes == {}
-        assert entry.preprocessing == TextPreprocessing(max_tokens=256)
-        assert entry.embedding_dim == 384
-        assert entry.inputs == {"model": ["input_ids", "attention_mask"]}
-        assert entry.outputs == {"model": ["last_hidden_state"]}
-        for ref in entry.files.values():
-            assert sha256_of(pack / ref.path) == ref.sha256
-    # The int8 file is about a quarter of the fp32 one, and says how much it loses.
-    assert int8.files["model"].bytes < fp32.files["model"].bytes / 3
-    assert "mean cosine" in int8.notes
-    assert fp32.graph == bert.SHIPPED_GRAPH and fp32.graph.variant is GraphVariant.FUSED_O2
-    assert int8.graph == bert.SHIPPED_INT8 and int8.graph.variant is GraphVariant.INT8_WEIGHTS
+def test_dev_entry(dev_build: tuple[Path, list[ModelEntry]], minilm_traced: Path) -> None:
+    pack, (entry,) = dev_build
+    assert entry.id == "minilm-l6-v2"
+    assert entry.pooling == "mean"
+    assert entry.prefixes == {}
+    assert entry.preprocessing == TextPreprocessing(max_tokens=256)
+    assert entry.embedding_dim == 384
+    assert entry.inputs == {"model": ["input_ids", "attention_mask"]}
+    assert entry.outputs == {"model": ["last_hidden_state"]}
+    for ref in entry.files.values():
+        assert sha256_of(pack / ref.path) == ref.sha256
+    # Dynamic int8 of the fused graph: a quarter of the traced file, int8 attention and
+    # matmuls, and the entry says how far it moved real captions.
+    assert entry.graph == bert.COMPACT_GRAPH and entry.graph.variant is GraphVariant.INT8_DYNAMIC
+    model = pack / entry.files["model"].path
+    assert entry.files["model"].bytes < minilm_traced.stat().st_size / 3
+    assert {"MatMulInteger", "QAttention"} <= _op_types(model)
+    assert "mean cosine" in entry.notes
 
 
-def test_shipped_int8_fits_the_contract(dev_build: tuple[Path, list[ModelEntry]]) -> None:
-    pack, (fp32, int8) = dev_build
-    session = ort.InferenceSession(
-        str(pack / int8.files["model"].path), providers=["CPUExecutionProvider"]
-    )
-    assert [i.name for i in session.get_inputs()] == ["input_ids", "attention_mask"]
+def test_the_compact_minilm_stays_near_the_traced_graph(
+    dev_build: tuple[Path, list[ModelEntry]], minilm_traced: Path
+) -> None:
+    pack, (entry,) = dev_build
     quality = bert.compare_int8(
-        pack / fp32.files["model"].path,
-        pack / int8.files["model"].path,
-        pack / int8.files["tokenizer"].path,
+        minilm_traced,
+        pack / entry.files["model"].path,
+        pack / entry.files["tokenizer"].path,
         SENTENCES,
     )
-    assert quality.min_cosine > 0.995
+    mean, least = bert.INT8_BOUND
+    assert quality.mean_cosine >= mean and quality.min_cosine >= least, quality
+    assert quality.min_cosine < 0.9999  # int8: it did move them
+
+
+def test_an_int8_graph_that_moves_vectors_too_far_is_refused(
+    dev_build: tuple[Path, list[ModelEntry]], minilm_traced: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack, (entry,) = dev_build
+    monkeypatch.setattr(bert, "INT8_BOUND", (0.99999, 0.9999))
+    with pytest.raises(bert.ExportError, match="moves sentence vectors too far"):
+        bert.check_int8(
+            minilm_traced, pack / entry.files["model"].path, pack / entry.files["tokenizer"].path
+        )
 
 
 @pytest.fixture(scope="module")

@@ -89,7 +89,7 @@ def test_a_v1_file_migrates_to_the_latest_version(tmp_path: Path) -> None:
         cat.replace_items(2, [])  # mended: it leaves the list
         assert [f.file_id for f in cat.failures()] == [3]
     conn = sqlite3.connect(path)
-    assert schema.schema_version(conn) == schema.LATEST_VERSION == 11
+    assert schema.schema_version(conn) == schema.LATEST_VERSION == 12
     # v11: the id a Milvus library names its writer by, 63 random bits
     assert 0 < conn.execute("SELECT value FROM meta WHERE key = 'catalog_id'").fetchone()[0]
     assert conn.execute("SELECT count(*) FROM files WHERE error IS NOT NULL").fetchone()[0] == 0

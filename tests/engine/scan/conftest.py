@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from engine.catalog.catalog import Catalog
-from engine.catalog.records import FileKind, Item, ItemKind, ReplaceResult
+from engine.catalog.records import FileKind, Item, ItemKind, ReplaceResult, SpaceBuild
 from engine.media.errors import MediaError
 from tests import media
 
@@ -28,13 +28,14 @@ class RecordingIndex:
         self.saves = 0
 
     def apply(self, result: ReplaceResult) -> None:
+        """As :meth:`SpaceIndexes.apply`: the removed first (a vector made again is both)."""
+        for space, item_id in result.removed:
+            self.ids[space].remove(item_id)
         for space, (ids, vectors) in result.added.items():
             assert len(ids) == len(vectors)
             held = self.ids.setdefault(space, set())
             assert not held & set(ids.tolist()), "an id was added twice"
             held.update(ids.tolist())
-        for space, item_id in result.removed:
-            self.ids[space].remove(item_id)
 
     def save(self) -> None:
         self.saves += 1
@@ -76,6 +77,12 @@ class FakeExtract:
 
     def embed_parts(self, decoded: FakeDecoded) -> Iterator[list[Item]]:
         yield self.embed([decoded])[0]
+
+    def text_spaces(self) -> list[SpaceBuild]:
+        return []  # its one space is made from bytes, not text
+
+    def embed_stored(self, space: str, items: Sequence[Item]) -> np.ndarray:
+        raise AssertionError("a pack without text spaces has no text to embed again")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from engine.search.planner import Planner, PlannerSettings
 from engine.search.probes import ExampleError, ModelProbes, ProbeMaker, Probes
 from engine.search.query import ExamplePart, Query
 from engine.search.results import SearchResult
-from models.manifest import Manifest, Task
+from models.manifest import Manifest
 from tests import media
 
 PHOTOS = ("dog.png", "chelsea.png", "tiger.png", "lion.png", "cow.png", "elephant.png")
@@ -232,7 +232,10 @@ def test_a_file_changed_since_it_was_indexed_is_embedded_again(
 def test_vectors_another_model_made_are_not_the_example(
     library: Library, dev_pack: Manifest, encoder_runs: Counter[str]
 ) -> None:
-    other = ModelSet(dev_pack, choice={Task.TEXT: "minilm-l6-v2-int8"})
+    renamed = [
+        replace(e, id=f"{e.id}-other") if e.id == "minilm-l6-v2" else e for e in dev_pack.models
+    ]
+    other = ModelSet(replace(dev_pack, models=tuple(renamed)))
     probes = ModelProbes(other, catalog=library.trove.catalog)
     made = probes.for_example(ExamplePart(library.folder / "chelsea.png"))
     assert encoder_runs["efficientnet-lite0"] > 0  # the photo's tags are in the other space
