@@ -64,11 +64,17 @@ class TextEncoder:
         entry: ModelEntry,
         session: Session,
         tokenizer: Tokenizer,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_size: int | None = None,
         batch_tokens: int = DEFAULT_BATCH_TOKENS,
         overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
     ) -> None:
         pre = needs(entry.pooling).check(entry, more=_pooling_problems)
+        if batch_size is None:
+            # One text a call where the graph quantises each call's activations with one
+            # scale: a text's vector is then the same whatever it is embedded with, a query's
+            # included (batched, int8 MiniLM's caption vectors moved by up to 0.02 in cosine),
+            # and for short texts it is faster too (no padding; BENCHMARKS.md, "Encoders").
+            batch_size = 1 if entry.graph.variant.scales_per_call else DEFAULT_BATCH_SIZE
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         self.entry = entry
@@ -105,12 +111,7 @@ class TextEncoder:
         model = manifest.path(entry, "model")  # mapped: a query waits for its session to open
         session = LazySession(model, placement, mapped=entry.files["model"].sha256)
         tokenizer = Tokenizer.from_file(str(manifest.path(entry, "tokenizer")))
-        # One text a call where the graph quantises each call's activations with one scale: a
-        # text's vector is then the same whatever it is embedded with, a query's included
-        # (batched, int8 MiniLM's caption vectors moved by up to 0.02 in cosine), and for short
-        # texts it is faster too (no padding; BENCHMARKS.md, "Encoders").
-        batch_size = 1 if entry.graph.variant.scales_per_call else DEFAULT_BATCH_SIZE
-        return cls(entry, session, tokenizer, batch_size=batch_size)
+        return cls(entry, session, tokenizer)
 
     @property
     def dim(self) -> int:
