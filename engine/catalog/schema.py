@@ -215,7 +215,7 @@ _V11 = (
     "INSERT INTO meta (key, value) VALUES ('catalog_id', random() & 0x7fffffffffffffff)",
 )
 
-# v12: which build of its model made a space's vectors (:func:`models.manifest.model_build`),
+# v12: which build of its model made a space's vectors (``ModelEntry.build``),
 # so that a pack that brings another build under the same model id (fp32 MiniLM, then int8) has
 # the space's vectors made again instead of compared with the new ones. NULL: made before
 # Trove recorded it.
