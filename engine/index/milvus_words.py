@@ -16,7 +16,8 @@ function over those tokens orders the rows a query finds; ``text_match`` counts 
 hold each unit. The search side then scores the rows as it scores the catalog's
 (:func:`engine.search.lexical.find`). Milvus's RRF ranker is not used to fuse these with the
 dense hits: a sum of reciprocal ranks has no calibrated good-match line, which the planner's
-fusion keeps for every route (see :mod:`engine.search.planner`).
+fusion keeps for every route; the planner computes RRF itself for the candidates below that
+line, alike for every backend (see :mod:`engine.search.planner`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ window (in its own language) each say a :class:`Reason` their way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -143,14 +143,19 @@ class SearchResult:
     @classmethod
     def merged(cls, results: Sequence[SearchResult], limit: int) -> SearchResult:
         """One answer of several libraries searched for one query: every score is calibrated
-        alike (0.5 a good match), so their hits interleave by score. The first result's
-        generation stands (this machine's catalog's)."""
-
-        def best(hits: Iterable[Hit], count: int) -> list[Hit]:
-            return sorted(hits, key=lambda hit: (-hit.score, str(hit.path)))[:count]
-
-        hits = best((hit for result in results for hit in result.hits), limit)
+        alike (0.5 a good match), so their hits interleave by score. The weaker candidates are
+        each library's in reciprocal-rank order, which is not comparable across libraries:
+        they interleave by rank (each one's first, then each one's second...), as RRF of the
+        lists would. The first result's generation stands (this machine's catalog's)."""
+        hits = sorted(
+            (hit for result in results for hit in result.hits),
+            key=lambda hit: (-hit.score, str(hit.path)),
+        )[:limit]
         weaker_count = max((len(result.weaker) for result in results), default=0)
+        ranked = sorted(
+            ((rank, hit) for result in results for rank, hit in enumerate(result.weaker)),
+            key=lambda pair: (pair[0], -pair[1].score, str(pair[1].path)),
+        )
         notes = list(dict.fromkeys(note for result in results for note in result.notes))
         spaces = list(dict.fromkeys(space for result in results for space in result.spaces_used))
         return cls(
@@ -159,5 +164,5 @@ class SearchResult:
             spaces,
             notes,
             results[0].generation if results else 0,
-            best((hit for result in results for hit in result.weaker), weaker_count),
+            [hit for _, hit in ranked[:weaker_count]],
         )

@@ -21,9 +21,11 @@ recall@1 (the right file first) is given with its count and a 95% Wilson interva
 index (fused) and without it (dense only). The quality rows (caption -> its image, spoken caption
 -> its recording, en and zh) are ranked dense only, fused by noisy-or of calibrated scores (the
 app), and by reciprocal-rank fusion (k = 60) of the dense ranking and the word index's: recall@10
-and MRR. Then the quality benchmark's out-of-collection queries against the fused app (its
-good-match line on), and last the CJK choice: bigrams against FTS5's trigram tokenizer on the
-Chinese captions.
+and MRR, every file ranked (no good-match line). Then the same queries as the app answers them,
+the good-match line on: its hits in its order (noisy-or), and the same hits in RRF's order.
+Then the quality benchmark's out-of-collection queries against the fused app (its good-match
+line on), and last the CJK choice: bigrams against FTS5's trigram tokenizer on the Chinese
+captions.
 Writes the "Exact words" section of EVALUATION.md.
 """
 
@@ -241,16 +243,25 @@ class Row:
         self.mrr[method].append(0.0 if rank is None else 1.0 / (rank + 1))
 
 
+@dataclass(frozen=True)
+class Planners:
+    """One gallery's planners: every file ranked, dense only and fused; and the app's (the
+    good-match line on, fused)."""
+
+    dense: Planner
+    fused: Planner
+    app: Planner
+
+
 def quality_rows(
     galleries: dict[str, MemoryCollection],
-    planners: Callable[[MemoryCollection], tuple[Planner, Planner]],
+    planners: Callable[[MemoryCollection], Planners],
     chosen: Chosen,
     sample: int | None,
 ) -> list[Row]:
     rows = []
     images, voices = galleries["images"], galleries["voices"]
-    dense_images, fused_images = planners(images)
-    dense_voices, fused_voices = planners(voices)
+    on_images, on_voices = planners(images), planners(voices)
     stamps = [Path(p) for p in images.paths()]
     if sample:
         stamps = stamps[:sample]
@@ -261,27 +272,36 @@ def quality_rows(
             text = media.caption(image) if language == "en" else media.caption_in(image, "zh")
             if not text:
                 continue
-            _score(row, dense_images, fused_images, images, text, str(image))
+            _score(row, on_images, images, text, str(image))
         rows.append(row)
     for language in ("en", "zh"):
         row = Row(f"spoken caption (en voice), {language} query")
         for recording in captioned(voices, "en"):
             text = media.caption_in(recording, language)
             if text:
-                _score(row, dense_voices, fused_voices, voices, text, str(recording))
+                _score(row, on_voices, voices, text, str(recording))
         rows.append(row)
     return rows
 
 
-def _score(
-    row: Row, dense: Planner, fused: Planner, gallery: MemoryCollection, text: str, right: str
-) -> None:
+def _score(row: Row, planners: Planners, gallery: MemoryCollection, text: str, right: str) -> None:
     query = Query((TextPart(text),))
     size = len(gallery.paths())
-    by_dense = ranked(dense, query, size)
+    by_dense = ranked(planners.dense, query, size)
+    by_fused = ranked(planners.fused, query, size)
+    by_rrf = rrf(by_dense, exact_ranking(gallery, text))
     row.add("dense only", by_dense, right)
-    row.add("fused (noisy-or, the app)", ranked(fused, query, size), right)
-    row.add("fused (RRF)", rrf(by_dense, exact_ranking(gallery, text)), right)
+    row.add("fused (noisy-or, the app)", by_fused, right)
+    row.add("fused (RRF)", by_rrf, right)
+    answer = planners.app.search(query, limit=size)
+    hits = [str(hit.path) for hit in answer.hits]  # the good matches only
+    row.add("line: noisy-or", hits, right)
+    order = {path: rank for rank, path in enumerate(by_rrf)}
+    row.add("line: RRF", sorted(hits, key=lambda path: order.get(path, size)), right)
+    # The weaker candidates as they were ordered before (by noisy-or) and as the app orders them
+    shown, weaker = set(hits), len(answer.weaker)
+    row.add("weaker: noisy-or", [p for p in by_fused if p not in shown][:weaker], right)
+    row.add("weaker: RRF", [str(hit.path) for hit in answer.weaker], right)
 
 
 def out_of_domain(galleries: Galleries, text: TextProbes, table: CalibrationTable) -> list[str]:
@@ -385,11 +405,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = TextProbes(models)
     table = CalibrationTable.of(manifest)
 
-    def planners(gallery: MemoryCollection) -> tuple[Planner, Planner]:
+    def planners(gallery: MemoryCollection) -> Planners:
         probes = StoredProbes(gallery, text.of)
         settings = PlannerSettings(k=RANK_DEPTH, floor=0.0)
-        dense = Planner(probes, gallery, gallery, table, settings)
-        return dense, Planner(probes, gallery, gallery, table, settings, words=gallery)
+        return Planners(
+            Planner(probes, gallery, gallery, table, settings),
+            Planner(probes, gallery, gallery, table, settings, words=gallery),
+            Planner(probes, gallery, gallery, table, PlannerSettings(k=RANK_DEPTH), words=gallery),
+        )
 
     # One collection: images, caption notes, English spoken captions and sounds, the demo.
     everything: dict[Path, list[Item]] = {}
@@ -401,7 +424,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
     everything.update(demo_items(models, cache_root() / "lexical" / cache.folder.name))
     whole = collection(everything)
-    dense, fused = planners(whole)
+    whole_planners = planners(whole)
+    dense, fused = whole_planners.dense, whole_planners.fused
     rng = random.Random(SEED)
     sets = known_items(whole, rng, args.per_set)
     lines = [
@@ -458,6 +482,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines.append(
             f"| {row.name} | {len(row.recall['dense only'])} | " + " | ".join(cells) + " |"
         )
+    lines += [
+        "",
+        "The same queries as the app answers them, the good-match line on. Hits (the files "
+        "some route calls a good match): how often the right file is among them, among the "
+        "first 10 and first, in the app's order (noisy-or) and in RRF's. Other possible "
+        "matches (the 10 best candidates below the line, shown under a divider): how often the "
+        "right file is among them and first of them, chosen and ordered by noisy-or (before) "
+        "and by RRF (the app).",
+        "",
+        "| row | n | in the hits | hits by noisy-or (the app): first 10 / first | hits by "
+        "RRF: first 10 / first | other matches by noisy-or: among / first | other matches by "
+        "RRF (the app): among / first |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        n = len(row.recall["line: noisy-or"])
+        found = sum(mrr > 0 for mrr in row.mrr["line: noisy-or"])
+        # a list of the other matches holds at most 10: "among the first 10" is "among them"
+        cells = [
+            f"{sum(row.recall[m]):.0f} / {sum(mrr == 1.0 for mrr in row.mrr[m])}"
+            for m in ("line: noisy-or", "line: RRF", "weaker: noisy-or", "weaker: RRF")
+        ]
+        lines.append(f"| {row.name} | {n} | {found} | " + " | ".join(cells) + " |")
     lines += ["", *out_of_domain(galleries, text, table), ""]
     lines += [*cjk_choice(chosen, random.Random(SEED)), ""]
     lines.append(f"Total {time.perf_counter() - started:.0f} s.")

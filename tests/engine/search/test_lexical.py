@@ -141,6 +141,32 @@ def test_evidence_of_both_kinds_outranks_either_alone(planner: Planner) -> None:
     assert hits[0].score > hits[1].score >= 0.5
 
 
+def test_weaker_candidates_are_ordered_by_reciprocal_rank(tmp_path: Path) -> None:
+    """Below the line nothing claims a good match, so the candidates are ordered by RRF of the
+    routes' rankings: the file whose name holds a word of the query comes first, above notes
+    that are nearer in meaning and score higher (noisy-or would put it last)."""
+    zebra = unit(1)
+    collection = MemoryCollection()
+    for name, words, vector in (
+        ("savanna.md", "grassland animals", unit(0.58, 0.8146)),
+        ("herd.md", "wild horses", unit(0.55, 0.835)),
+        ("stripes.md", "a painted wall", unit(0, 0, 1)),
+    ):
+        path = tmp_path / name
+        path.write_bytes(b"x")
+        chunk = Item(ItemKind.TEXT_CHUNK, char_start=0, char_end=len(words), text=words,
+                     vectors={TEXT: vector})  # fmt: skip
+        collection.add(path, FileKind.NOTE, [chunk])
+    probes = FakeProbes({"zebra stripes": zebra}, {})
+    planner = Planner(probes, collection.index, collection, TABLE, words=collection)
+    result = planner.search(text("zebra stripes"))
+    assert result.hits == [] and result.no_good_match
+    assert [hit.path.name for hit in result.weaker] == ["stripes.md", "savanna.md", "herd.md"]
+    scores = {hit.path.name: hit.score for hit in result.weaker}
+    assert scores["stripes.md"] < scores["herd.md"] < scores["savanna.md"] < 0.5
+    assert result.weaker[0].reasons[0].route is Route.NAME
+
+
 def test_words_found_nowhere_leave_the_rest_a_weaker_candidate(planner: Planner) -> None:
     """A word asked for and found nowhere counts against the rows holding the others: a note
     that only shares "passport" with the query is offered, below the good-match line."""

@@ -14,7 +14,7 @@ from engine.search.calibration import Calibration, CalibrationTable, fit, key
 from engine.search.planner import Planner, PlannerSettings
 from engine.search.probes import PASSAGE_ROUTES, SOUND, TEXT_ROUTES, VISUAL, Probe, Probes
 from engine.search.query import ExamplePart, Filters, Query, TextPart
-from engine.search.results import Reason, Route, Span, Strength
+from engine.search.results import Hit, Reason, Route, SearchResult, Span, Strength
 from engine.search.wording import detail, result_json
 from tests.engine.search.memory import MemoryCollection
 
@@ -416,3 +416,23 @@ def test_calibration_fit_finds_the_line_between_classes() -> None:
     assert fitted.score(fitted.threshold) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="do not score higher"):
         fit(irrelevant[:400], relevant)
+
+
+def test_libraries_merge_their_hits_by_score_and_their_weaker_ones_by_rank() -> None:
+    """Calibrated scores compare across libraries; each library's weaker candidates are in
+    its own reciprocal-rank order, so those interleave by rank, as many as one library gives."""
+
+    def hits(library: str | None, *scored: tuple[str, float]) -> list[Hit]:
+        return [
+            Hit(1, FileKind.PHOTO, Path(name), score, library=library) for name, score in scored
+        ]
+
+    here = SearchResult(
+        hits(None, ("a.jpg", 0.7)), False, weaker=hits(None, ("c", 0.1), ("d", 0.4), ("g", 0.05))
+    )
+    nas = SearchResult(
+        hits("nas", ("b.jpg", 0.9)), False, weaker=hits("nas", ("e", 0.2), ("f", 0.45), ("h", 0.3))
+    )
+    merged = SearchResult.merged([here, nas], limit=10)
+    assert [hit.path.name for hit in merged.hits] == ["b.jpg", "a.jpg"]
+    assert [hit.path.name for hit in merged.weaker] == ["e", "c", "f"]
