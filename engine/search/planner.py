@@ -470,12 +470,11 @@ def _best(found: Iterable[_Evidence], exact: bool) -> float:
 def _reciprocal_ranks(
     weights: Sequence[float], evidence: Sequence[dict[int, list[_Evidence]]]
 ) -> dict[int, float]:
-    """Per file, reciprocal-rank fusion over the positive parts' rankings: in each part, the
-    files by their best evidence by meaning, and by their best exact words (ties by file id)."""
+    """Per file, reciprocal-rank fusion over the parts' rankings, each weighted as its part (a
+    subtracted part's ranks subtract): in each part, the files by their best evidence by
+    meaning, and by their best exact words (ties by file id)."""
     fused: dict[int, float] = defaultdict(float)
     for weight, found in zip(weights, evidence, strict=True):
-        if weight <= 0:
-            continue
         for exact in (False, True):
             best = {file_id: _best(each, exact) for file_id, each in found.items()}
             ranked = sorted((f for f in best if best[f] > 0), key=lambda f: (-best[f], f))

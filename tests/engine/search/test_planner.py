@@ -296,6 +296,31 @@ def test_negative_parts_subtract(world: World) -> None:
     assert [Path(h.path).name for h in minus.hits] == ["beach.jpg"]
 
 
+def test_a_subtracted_part_pushes_weaker_candidates_down_too(tmp_path: Path) -> None:
+    """Weaker candidates are ordered by reciprocal rank: the subtracted part's ranks subtract,
+    so the note nearest to what is subtracted is no longer the first of them."""
+    sunset, people = unit(1), unit(0, 1)
+    collection = MemoryCollection()
+    for name, vector in (
+        ("crowd.md", unit(0.58, 0.55, 0.601)),  # nearest to both
+        ("harbour.md", unit(0.55, 0.0, 0.835)),
+        ("street.md", unit(0.50, 0.4, 0.768)),
+    ):
+        path = tmp_path / name
+        path.write_bytes(b"x")
+        collection.add(
+            path, FileKind.NOTE, [Item(ItemKind.TEXT_CHUNK, text="", vectors={TEXT: vector})]
+        )
+    ask = Planner(
+        FakeProbes({"sunset": sunset, "people": people}, {}), collection, collection, TABLE
+    )
+    plain = ask.search(Query((TextPart("sunset"),)))
+    assert plain.hits == [] and [h.path.name for h in plain.weaker][0] == "crowd.md"
+    minus = ask.search(Query((TextPart("sunset"), TextPart("people", -1.0))))
+    assert minus.hits == []
+    assert [h.path.name for h in minus.weaker] == ["harbour.md", "crowd.md", "street.md"]
+
+
 def test_weighted_combination_of_text_and_example(world: World) -> None:
     collection, files = world
     example = files["dog.jpg"]
