@@ -12,7 +12,10 @@ a fresh data folder, then searches it for every kind the app finds (see packagin
 - a spoken phrase with its time: "the budget meeting has moved to Thursday" finds
   budget_meeting.wav first, by its transcript, with start and end seconds inside the recording;
 - a note by a word: "pizza" finds recipes.txt first;
-- ``trove doctor`` is clean: exit 0, every vector space consistent, nothing flagged.
+- ``trove doctor`` is clean: exit 0, every vector space consistent, nothing flagged;
+- a shared library: the demo indexed by a second data folder (another machine) into a Milvus
+  Lite file, then searched from the first: "a cat" has chelsea.png among its first three hits,
+  marked with that library (the installers carry the Milvus client).
 
 Every check runs and says what it found; the exit status is 1 when any failed. Standard library
 only: it runs with whatever Python the runner has, against the installed executables.
@@ -163,12 +166,29 @@ def doctor_is_clean(app: Installed) -> str:
     return "trove doctor: exit 0, nothing flagged"
 
 
+def shared_library(app: Installed) -> str:
+    library = str(Path(app.data).parent / "shared.db")
+    writer = Installed(app.cli, app.desktop, str(Path(app.data).parent / "writer"), app.env)
+    writer.check("demo", "--library", library)
+    hits = app.search(PHOTO_QUERY, "--library", library)[:3]
+    if PHOTO not in names(hits):
+        raise SmokeError(f"{PHOTO_QUERY!r} in {library} found {names(hits)}, expected {PHOTO}")
+    marked = {hit["library"] for hit in hits}
+    if marked != {library}:
+        raise SmokeError(f"the shared library's hits were marked {sorted(map(str, marked))}")
+    report = app.check("doctor", "--library", library)
+    if "milvus-lite" not in report:
+        raise SmokeError(f"trove doctor --library did not name Milvus Lite:\n{report}")
+    return f"{PHOTO_QUERY!r} in a Milvus Lite library -> {names(hits)}"
+
+
 CHECKS: tuple[tuple[str, Callable[[Installed], str]], ...] = (
     ("photo by text", photo_by_text),
     ("sound by example", sound_by_example),
     ("spoken phrase with its time", phrase_with_time),
     ("note by a word", note_by_word),
     ("doctor clean", doctor_is_clean),
+    ("shared library", shared_library),
 )
 
 

@@ -95,7 +95,7 @@ def connect(library: Library) -> MilvusClient:
     :class:`LibraryError` with one sentence (the token never appears in it)."""
     try:  # imported on first use: a FAISS library never pays for it
         from pymilvus import MilvusClient
-    except ImportError as error:  # the installers leave the Milvus client out (its size)
+    except ImportError as error:  # a build or an environment without the Milvus client
         raise LibraryError(
             f"this Trove has no Milvus client to open {library.uri}: install Trove with pip "
             "(pymilvus, milvus-lite) to use a Milvus library"

@@ -42,7 +42,9 @@ def build(what: str, *args: str, timeout: float = 1800) -> Path:
 
 @dataclass(frozen=True)
 class User:
-    """A fresh person: their own HOME and XDG folders, no network (unshare -n) for every command."""
+    """A fresh person: their own HOME and XDG folders, and for every command a network namespace
+    of its own with nothing but loopback, as an offline laptop has (Milvus Lite serves its file
+    on 127.0.0.1)."""
 
     home: Path
     display: str = ""
@@ -71,7 +73,7 @@ class User:
         return env
 
     def command(self, argv: Sequence[str]) -> list[str]:
-        return ["unshare", "-n", *argv]
+        return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *argv]
 
     def run(self, argv: Sequence[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -2,7 +2,8 @@
 
 Builds the PyInstaller bundle and the .deb (cached in $TROVE_CACHE/packaging by a hash of their
 inputs), installs it with dpkg on this machine, and drives the installed commands as a new user
-with no network (``unshare -n``) on a private X server. Needs root, as CI runs it.
+with no network but loopback (``unshare -n``, ``lo`` up: an offline laptop) on a private X
+server. Needs root, as CI runs it.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def debs() -> tuple[Path, Path]:
     """The package at the project's version and a rebuilt one with a higher version."""
     if os.geteuid() != 0:
         pytest.skip("installs a .deb with dpkg: run as root (CI does)")
-    if missing := missing_tools("dpkg-deb", "Xvfb", "xwininfo", "unshare"):
+    if missing := missing_tools("dpkg-deb", "Xvfb", "xwininfo", "unshare", "ip"):
         pytest.fail(f"missing tools {missing}: ./dev setup installs them")
     version = _version()
     return build("deb", "--version", version), build("deb", "--version", f"{version}+upgrade1")

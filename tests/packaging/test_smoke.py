@@ -85,10 +85,12 @@ def test_every_kind_is_found_in_the_shipped_demo(
         "ok      spoken phrase with its time",
         "ok      note by a word",
         "ok      doctor clean",
+        "ok      shared library",
     ]
     assert "(the example itself left out)" in result.stdout
     assert "-> budget_meeting.wav @ 0.00-" in result.stdout
-    assert lines[-1] == "smoke test passed: 5 checks"
+    assert "in a Milvus Lite library -> [" in result.stdout
+    assert lines[-1] == "smoke test passed: 6 checks"
 
 
 @pytest.mark.slow

@@ -99,8 +99,8 @@ def test_an_unreachable_server_is_one_line_without_the_token(tmp_path: Path) -> 
 def test_a_build_without_the_milvus_client_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The installers leave pymilvus out (packaging/trove.spec): opening a Milvus library in
-    # them must be one sentence, not an ImportError's traceback.
+    # An environment without pymilvus (a build that left it out, a broken install): opening a
+    # Milvus library there must be one sentence, not an ImportError's traceback.
     monkeypatch.setitem(sys.modules, "pymilvus", None)
     with pytest.raises(LibraryError, match="no Milvus client .*install Trove with pip"):
         connect(Library.parse(str(tmp_path / "shared.db")))
