@@ -334,8 +334,9 @@ class Planner:
         below: list[_Candidate] = []
         filtered = 0
         good = False
+        bests = [_Bests.of(found) for found in evidence]
         for file_id, row in rows.items():
-            best = [_fused(found.get(file_id, [])) for found in evidence]
+            best = [part.fused(file_id) for part in bests]
             strongest = max((b for w, b in zip(weights, best, strict=True) if w > 0), default=0.0)
             path = Path(row.root_path) / row.file.relpath
             if examples and _resolved(path) in examples:
@@ -362,7 +363,7 @@ class Planner:
         if filtered and not chosen:
             notes.append(f"{filtered} good match(es) were left out by the filters")
         chosen.sort(key=lambda candidate: (-candidate.score, str(candidate.path)))
-        fused = _reciprocal_ranks(weights, evidence)
+        fused = _reciprocal_ranks(weights, bests)
         below.sort(
             key=lambda candidate: (
                 -fused[candidate.row.file.id],
@@ -449,34 +450,43 @@ class Planner:
         )
 
 
-def _fused(found: Sequence[_Evidence]) -> float:
-    """A file's score in one part: its best dense evidence and its best exact-word evidence,
-    fused as independent evidence (noisy-or: ``1 - (1 - dense) * (1 - exact)``). Found by one
-    of the two only, that one's calibrated score stands as it is; found by both, the file
-    outranks a file found by either alone. The hits keep this order rather than reciprocal-rank
-    fusion's: RRF's sums have no good-match line, which the hits/weaker split and "no good
-    match" need, and ordering the same hits by RRF changes little (tests/benchmarks/lexical.py,
-    EVALUATION.md "Exact words": the right file among the first 10 hits 403 times of 785
-    against 391)."""
-    dense, exact = _best(found, exact=False), _best(found, exact=True)
-    return 1.0 - (1.0 - dense) * (1.0 - exact)
+@dataclass(frozen=True)
+class _Bests:
+    """One part's best calibrated score per file: by meaning (``dense``) and by exact words."""
+
+    dense: dict[int, float]
+    exact: dict[int, float]
+
+    @classmethod
+    def of(cls, found: dict[int, list[_Evidence]]) -> _Bests:
+        def best(each: Iterable[_Evidence], exact: bool) -> float:
+            return max((e.score for e in each if e.exact is exact), default=0.0)
+
+        return cls(
+            {file_id: best(each, False) for file_id, each in found.items()},
+            {file_id: best(each, True) for file_id, each in found.items()},
+        )
+
+    def fused(self, file_id: int) -> float:
+        """A file's score in this part: its best dense evidence and its best exact-word
+        evidence, fused as independent evidence (noisy-or: ``1 - (1 - dense) * (1 - exact)``).
+        Found by one of the two only, that one's calibrated score stands as it is; found by
+        both, the file outranks a file found by either alone. The hits keep this order rather
+        than reciprocal-rank fusion's: RRF's sums have no good-match line, which the hits/weaker
+        split and "no good match" need, and ordering the same hits by RRF changes little
+        (tests/benchmarks/lexical.py, EVALUATION.md "Exact words": the right file among the
+        first 10 hits 403 times of 785 against 391)."""
+        dense, exact = self.dense.get(file_id, 0.0), self.exact.get(file_id, 0.0)
+        return 1.0 - (1.0 - dense) * (1.0 - exact)
 
 
-def _best(found: Iterable[_Evidence], exact: bool) -> float:
-    """The best score of a file's evidence by meaning (``exact`` False) or by its words."""
-    return max((e.score for e in found if e.exact is exact), default=0.0)
-
-
-def _reciprocal_ranks(
-    weights: Sequence[float], evidence: Sequence[dict[int, list[_Evidence]]]
-) -> dict[int, float]:
+def _reciprocal_ranks(weights: Sequence[float], bests: Sequence[_Bests]) -> dict[int, float]:
     """Per file, reciprocal-rank fusion over the parts' rankings, each weighted as its part (a
     subtracted part's ranks subtract): in each part, the files by their best evidence by
     meaning, and by their best exact words (ties by file id)."""
     fused: dict[int, float] = defaultdict(float)
-    for weight, found in zip(weights, evidence, strict=True):
-        for exact in (False, True):
-            best = {file_id: _best(each, exact) for file_id, each in found.items()}
+    for weight, part in zip(weights, bests, strict=True):
+        for best in (part.dense, part.exact):
             ranked = sorted((f for f in best if best[f] > 0), key=lambda f: (-best[f], f))
             for rank, file_id in enumerate(ranked, start=1):
                 fused[file_id] += weight / (RRF_K + rank)
