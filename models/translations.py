@@ -1,13 +1,15 @@
-"""Class names in the UI's other languages, written beside a classifier in its pack.
+"""Class names in other languages, written beside a classifier in its pack.
 
 ``models/labels/<set>.<language>.txt`` holds, line for line, the names of one label set
 (``imagenet``: the 1000 ImageNet classes; ``concepts``: the WordNet concepts they group into,
-in ``concepts.json``'s order; ``audioset``: AudioSet's 527 sounds) in Simplified Chinese and in
-Spanish: the common name a person would search for ("African elephant, Loxodonta
-africana" is "非洲象", "elefante africano"), written for Trove (licences in
+in ``concepts.json``'s order; ``audioset``: AudioSet's 527 sounds) in Simplified Chinese, Spanish
+and French: the common name a person would search for ("African elephant, Loxodonta
+africana" is "非洲象", "elefante africano", "éléphant d'Afrique"), written for Trove (licences in
 ``models/labels/LICENCE.txt``). An exporter copies them into the pack as ``labels.<language>``
 (or ``concepts.<language>``) files (:func:`models.manifest.in_language`) after checking that
-they fit the English names it writes: same count, no empty line. Build-time only.
+they fit the English names it writes: same count, no empty line. The window shows the
+names of its own language; a query that is a name in any of them also asks for the English
+name (:meth:`engine.search.probes.ModelProbes.for_text`). Build-time only.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pathlib import Path
 from models.manifest import FileRef, file_ref, in_language
 
 LABELS_FOLDER = Path(__file__).with_name("labels")
-# The UI's languages besides English (desktop/i18n.py SHIPPED).
-LANGUAGES = ("zh_CN", "es")
+# The UI's languages besides English (desktop/i18n.py SHIPPED), and French: not a UI language
+# yet, but asked in, and a multilingual text space misses short words across languages.
+LANGUAGES = ("zh_CN", "es", "fr")
 IMAGENET = "imagenet"
 CONCEPTS = "concepts"
 AUDIOSET = "audioset"

@@ -1,4 +1,4 @@
-"""The dev pack with its tag names in Chinese and Spanish, for tests that show them.
+"""The dev pack with its tag names in Chinese, Spanish and French, for tests that show them.
 
 A dev pack built by today's exporters already holds the files (``labels.<language>``,
 ``concepts.<language>``): it is used as it is. One built before them is linked, file by file,

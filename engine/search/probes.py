@@ -24,6 +24,8 @@ file.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -120,7 +122,6 @@ TEXT_ROUTES = frozenset({Route.TAG, Route.SHOWS, Route.TRANSCRIPT, Route.NOTE, R
 WORDS = frozenset({ItemKind.TAG, ItemKind.SHOWS, ItemKind.PICTURE_TEXT})
 PASSAGE_ROUTES = frozenset({Route.TRANSCRIPT, Route.NOTE})
 VISUAL = frozenset({Route.VISUAL})
-TAG_ROUTES = frozenset({Route.TAG, Route.SHOWS})  # a tag's English name, asked in another language
 SOUND = frozenset({Route.SOUND})
 
 
@@ -136,7 +137,7 @@ class ModelProbes:
     ) -> None:
         self.models = models
         # A text that is a tag's name in another language also probes with the tag's English
-        # name (off: measured without, tests/benchmarks/tag_languages.py).
+        # name (off: measured without, tests/benchmarks/tag_languages.py and quality.py).
         self.by_tag_names = True
         self.kind_of = kind_of or kinds.kind_of
         self._extractor = extractor
@@ -158,22 +159,16 @@ class ModelProbes:
         return found
 
     def for_text(self, text: str) -> Probes:
-        """Probes of ``text`` in every text space; where the text is a tag's name in another
-        language ("大象", "plátano"), also of the tag's English name, for tags only (a text
-        space that is not multilingual, and a multilingual one on short words, miss them:
-        EVALUATION.md, "Tags asked in Chinese and Spanish")."""
+        """Probes of ``text`` in every text space; where the text names a tag in another
+        language ("大象", "un plátano", "一只企鹅。"), also of the tag's English name, for every
+        text route: the pack's tag names are a glossary for short words, which the multilingual
+        space matches poorly across languages (EVALUATION.md, "Tags asked in Chinese and
+        Spanish" and "Text spaces: which one wins where")."""
+        english = self._english_names(text) if self.by_tag_names else []
         probes = [
             Probe(encoder.entry.id, vector, "text", TEXT_ROUTES, asked=text)
             for encoder in self.models.text_encoders()
-            for vector in encoder.encode([text], "query")
-        ]
-        asked = fold(text.strip())
-        tags = self._tag_names.get(asked, []) if self.by_tag_names else []
-        tags = [tag for tag in tags if fold(tag) != asked]  # "piano" is Spanish too
-        probes += [
-            Probe(encoder.entry.id, vector, "text", TAG_ROUTES, asked=text)
-            for encoder in self.models.text_encoders()
-            for vector in (encoder.encode(tags, "query") if tags else [])
+            for vector in encoder.encode([text, *english], "query")
         ]
         notes = []
         image_text = self.models.image_text()
@@ -186,6 +181,12 @@ class ModelProbes:
                 "through their ImageNet tags only"
             )
         return Probes(probes, notes)
+
+    def _english_names(self, text: str) -> list[str]:
+        """The English names of the tags ``text`` names in another language, the text taken
+        without its punctuation and a leading article or counted "one" ("un", "一只")."""
+        asked = fold(_bare_name(text))
+        return [tag for tag in self._tag_names.get(asked, []) if fold(tag) != asked]
 
     def for_example(self, part: ExamplePart) -> Probes:
         stored = self._stored_probes(part)
@@ -275,6 +276,29 @@ class ModelProbes:
                 f"the file holds {kinds.describe(head)}",
             )
         return found.kind
+
+
+# What comes before a name without being part of it: an article, or "one" with its measure word.
+_LEADING = re.compile(
+    r"^(?:(?:un|una|uno|el|la|los|las|une|des|le|les|ein|eine|einen|der|die|das)\s+|l['’]\s*"
+    r"|一[只个头条匹棵朵辆张本位把块颗])",
+    re.IGNORECASE,
+)
+
+
+def _bare_name(text: str) -> str:
+    """``text`` without the punctuation around it and a leading article: "¡Un perro!" ->
+    "perro", "一只企鹅。" -> "企鹅"."""
+
+    def punctuation(char: str) -> bool:
+        return unicodedata.category(char).startswith("P") or char.isspace()
+
+    start, end = 0, len(text)
+    while start < end and punctuation(text[start]):
+        start += 1
+    while end > start and punctuation(text[end - 1]):
+        end -= 1
+    return _LEADING.sub("", text[start:end], count=1)
 
 
 def _indexed(catalog: StoredExamples, path: Path) -> FileRecord | None:

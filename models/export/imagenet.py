@@ -46,7 +46,7 @@ _LEMMAS = "timm/data/_info/imagenet_synset_to_lemma.txt"
 IMAGE_SIZE = 224
 # Export is refused when ONNX Runtime drifts from torch beyond this (tests/benchmarks/parity.py).
 PARITY = ParityBound(relative=5e-4, cosine=3e-8)
-TRANSLATIONS_LICENCE = "labels and concepts in zh_CN and es: written for Trove, Apache-2.0"
+TRANSLATIONS_LICENCE = "labels and concepts in zh_CN, es and fr: written for Trove, Apache-2.0"
 
 GRAPH = Graph(
     inputs=("pixel_values",),

@@ -43,7 +43,9 @@ SOURCE = (
 WINDOW_SECONDS = 10.0
 HOP_SECONDS = 5.0
 # AudioSet's ontology (its names) is CC BY-SA 4.0, and so are the names translated from it.
-TRANSLATIONS_LICENCE = "labels in zh_CN and es: translated for Trove from AudioSet's, CC BY-SA 4.0"
+TRANSLATIONS_LICENCE = (
+    "labels in zh_CN, es and fr: translated for Trove from AudioSet's, CC BY-SA 4.0"
+)
 # Export is refused when ONNX Runtime drifts from torch beyond this (tests/benchmarks/parity.py).
 PARITY = ParityBound(relative=4e-4, cosine=3e-9)
 

@@ -7,7 +7,7 @@ file name must not give the answer away), are indexed with the dev pack and its 
 Chinese and Spanish (:mod:`tests.labelled`); each subject is asked for in English, Chinese and
 Spanish, the word a person would type. Counted: the right photo first, and first above the
 good-match line; with and without the probe a tag's name in another language adds (the tag's
-English name, for tags only: :meth:`engine.search.probes.ModelProbes.for_text`). Writes the
+English name, of every text route: :meth:`engine.search.probes.ModelProbes.for_text`). Writes the
 "Tags asked in Chinese and Spanish" section of EVALUATION.md.
 """
 
@@ -98,10 +98,12 @@ def report(found: dict[tuple[str, bool], tuple[int, int]]) -> str:
         lines.append(f"| {language} | {cells[0]} | {cells[1]} |")
     lines += [
         "",
-        "The probe only adds where the whole query is a tag's name in the pack's label files",
-        "(English is unchanged). Misses left: names the ImageNet and WordNet lists do not",
-        "hold (葡萄/uvas: no grapes class; 奶牛/vaca: no cow class) and photos whose tag is",
-        "weak for the model.",
+        "The probe only adds where the query, less its punctuation and a leading article or",
+        '"one" ("un", "一只"), is a tag\'s name in the pack\'s label files (English is',
+        "unchanged); it asks tags, what photos show, transcripts and notes (EVALUATION.md",
+        '"Targets" for what it adds on voice memos). Misses left: names the ImageNet and',
+        "WordNet lists do not hold (葡萄/uvas: no grapes class; 奶牛/vaca: no cow class) and",
+        "photos whose tag is weak for the model.",
     ]
     return "\n".join(lines)
 

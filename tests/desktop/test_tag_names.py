@@ -99,7 +99,9 @@ def test_tags_follow_a_language_change_without_a_restart(
 ) -> None:
     install_translations(speaking, "zh_CN")
     window = _window(qtbot, library, tmp_path / "cache")
-    _search(qtbot, window, "elephant")
+    # Asked by the tag's name: "elephant" would match the file's name first, and the tile's
+    # line would say that instead of the tag.
+    _search(qtbot, window, "大象")
     qtbot.waitUntil(lambda: "哺乳动物" in _tags_shown(window), timeout=WAIT_MS)
     install_translations(speaking, "es")  # the window hears LanguageChange
     qtbot.waitUntil(lambda: "mamífero" in _tags_shown(window), timeout=WAIT_MS)

@@ -11,11 +11,11 @@ import pytest
 
 from engine.catalog.records import FileKind
 from engine.facade import Hit, Reason, Route, TagNames, Trove
-from engine.search.probes import TAG_ROUTES
+from engine.search.probes import TEXT_ROUTES
 from engine.search.wording import detail, hit_line, reason_json
 from models.manifest import Manifest
 from tests.labelled import pack_with_tag_names
-from tests.media import demo_folder
+from tests.media import demo_folder, spoken_caption
 
 ELEPHANT = "African elephant, Loxodonta africana"
 
@@ -49,7 +49,7 @@ def test_a_class_and_a_concept_are_named_in_chinese_and_spanish(trove: Trove) ->
 
 def test_english_and_unknown_names_stay_as_they_are(trove: Trove) -> None:
     assert trove.tag_names("en") == TagNames()
-    assert trove.tag_names("fr").name(ELEPHANT) == ELEPHANT  # no French file in the pack
+    assert trove.tag_names("de").name(ELEPHANT) == ELEPHANT  # no German file in the pack
     assert trove.tag_names("zh_CN").name("not a tag") == "not a tag"
 
 
@@ -86,12 +86,47 @@ def test_a_tag_s_name_in_another_language_also_probes_with_its_english_name(
     trove: Trove,
 ) -> None:
     probes = trove.planner.probes
-    plain = len(probes.for_text("elephant").probes)
+    plain = [p for p in probes.for_text("elephant").probes if p.routes == TEXT_ROUTES]
     asked = probes.for_text("大象").probes
-    added = asked[plain:]
-    assert len(asked) == 2 * plain  # "elephant" once more in each text space, for tags only
-    assert all(probe.routes == TAG_ROUTES and probe.asked == "大象" for probe in added)
-    assert len(probes.for_text("elefante").probes) == 2 * plain
-    assert len(probes.for_text("piano").probes) == plain  # Spanish too: nothing to add
+    assert len(asked) == len(probes.for_text("大象的照片").probes) + len(
+        plain
+    )  # once per text space
+    for english in plain:  # "elephant", asked of every text route (tags, transcripts, notes)
+        assert any(
+            p.space == english.space
+            and p.routes == TEXT_ROUTES
+            and p.vector @ english.vector > 0.999
+            for p in asked
+        )
+    assert all(probe.asked == "大象" for probe in asked)
+    # Punctuation and a leading article or counted "one" are not part of the name.
+    for text in ("一头大象。", "¡Un elefante!", "El elefante.", "elefante"):
+        assert len(probes.for_text(text).probes) == len(asked), text
+    assert len(probes.for_text("piano").probes) == len(asked) - len(plain)  # Spanish too
     found = trove.search("大象", limit=1)
     assert found.hits and found.hits[0].path.name == "elephant.png"
+
+
+@pytest.fixture(scope="module")
+def voices(named_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Trove:
+    """English voice memos (real spoken captions), among them a gorilla's and a badger's."""
+    folder = tmp_path_factory.mktemp("memos")
+    for stem in ("gorilla", "badger", "donkey", "owl", "wombat", "hen"):
+        recording = spoken_caption(stem)
+        shutil.copy(recording, folder / recording.name)
+    engine = Trove(tmp_path_factory.mktemp("data"), named_pack)
+    engine.add_folder(folder)
+    engine.index()
+    return engine
+
+
+@pytest.mark.parametrize(
+    ("asked", "subject"), [("大猩猩。", "gorilla"), ("一只獾", "badger"), ("El tejón.", "badger")]
+)
+def test_an_english_voice_memo_is_found_by_its_subject_s_name_in_another_language(
+    voices: Trove, asked: str, subject: str
+) -> None:
+    """Without the English name's probe each of these says "no good match" (the multilingual
+    space matches short words poorly across languages); with it the spoken word is found."""
+    found = voices.search(asked, limit=3)
+    assert found.hits and found.hits[0].path.name.startswith(f"{subject}_desc")

@@ -16,6 +16,7 @@ from models.arch.resnet import ResNet50
 from models.export import imagenet
 from models.export.common import parity, run_onnx
 from models.manifest import ImagePreprocessing, Interpolation, ModelEntry, Task
+from models.translations import LANGUAGES
 from tests.media import skimage_photos
 
 CAT_LABELS = {
@@ -28,10 +29,11 @@ CAT_LABELS = {
 # torchvision documents 25,557,032 parameters for its ResNet-50.
 TORCHVISION_RESNET50_PARAMETERS = 25_557_032
 
-# The classes' and concepts' names, in English and in the UI's other languages.
+# The classes' and concepts' names, in English and in the label files' other languages.
+NAMED_IN = [f".{language}" for language in LANGUAGES]
 CLASSIFIER_FILES = {
     "model",
-    *(f"{role}{suffix}" for role in ("labels", "concepts") for suffix in ("", ".zh_CN", ".es")),
+    *(f"{role}{suffix}" for role in ("labels", "concepts") for suffix in ("", *NAMED_IN)),
 }
 
 

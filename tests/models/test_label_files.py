@@ -1,5 +1,5 @@
-"""The tag names written for Trove in Chinese and Spanish (models/labels/): each file fits its
-English names line for line, and reads as that language, not as English left behind.
+"""The tag names written for Trove in Chinese, Spanish and French (models/labels/): each file
+fits its English names line for line, and reads as that language, not as English left behind.
 
 The English names come from the dev pack (ImageNet classes, WordNet concepts) and, for
 AudioSet's sounds, from the pinned ``class_labels_indices.csv`` where ``TROVE_AUDIOSET_LABELS``
@@ -71,6 +71,57 @@ SAME_IN_SPANISH = {
     },
 }
 
+# Reviewed: the same in French as one of the English names (breeds, loanwords French uses as
+# they are, words spelt alike).
+SAME_IN_FRENCH = {
+    IMAGENET: {
+        *("abaya", "affenpinscher", "agaric", "airedale terrier", "ambulance"),
+        *("american staffordshire terrier", "ananas", "axolotl", "bagel", "banjo", "basenji"),
+        *("basset hound", "beagle", "bedlington terrier", "bikini", "bison", "bobsleigh"),
+        *("bobtail", "border collie", "border terrier", "boston terrier", "bouvier des flandres"),
+        *("boxer", "bulbul", "burrito", "cairn terrier", "cardigan", "carton", "cassette"),
+        *("catamaran", "cheeseburger", "chihuahua", "chiton", "clumber spaniel", "commode"),
+        *("coucal", "courgette", "coyote", "crinoline", "dandie dinmont terrier", "dhole"),
+        *("dingo", "dugong", "gazelle", "geyser", "gibbon", "golden retriever", "gong"),
+        *("groenendael", "guacamole", "guillotine", "hamster", "harmonica", "hautbois", "impala"),
+        *("indri", "ipod", "jacamar", "jaguar", "jean", "jeep", "joystick", "junco", "keeshond"),
+        *("kelpie", "kerry blue terrier", "kimono", "koala", "komondor", "kuvasz"),
+        *("lakeland terrier", "langouste", "langur", "lavabo", "leonberg", "limousine", "lion"),
+        *("lotion", "loupe", "lynx", "macaque", "malinois", "marimba", "menu", "microphone"),
+        *("minibus", "missile", "modem", "monocycle", "norfolk terrier", "norwich terrier"),
+        *("ocarina", "orange", "oscilloscope", "otterhound", "parachute", "patas", "pizza"),
+        *("poncho", "prison", "projectile", "puma", "pyjama", "radio", "restaurant", "revolver"),
+        *("rhodesian ridgeback", "rottweiler", "sabot", "saluki", "saxophone", "schipperke"),
+        *("scooter", "scorpion", "scottish terrier", "sealyham terrier", "shoji", "siamang"),
+        *("silky terrier", "ski", "sombrero", "staffordshire bull terrier", "steel drum", "stupa"),
+        *("sussex spaniel", "t-shirt", "tandem", "taxi", "titi", "toucan", "toy terrier"),
+        *("tricycle", "trifle", "trilobite", "trimaran", "trolleybus", "trombone", "vase"),
+        *("wallaby", "west highland white terrier", "whippet", "wok", "wombat"),
+        "yorkshire terrier",
+    },
+    CONCEPTS: {
+        *("alligator", "animal", "article", "bandage", "boa", "bull terrier", "bus", "carnivore"),
+        *("chapeau", "chou", "cobra", "condiment", "connexion", "coonhound", "corgi", "crocodile"),
+        *("demoiselle", "dessert", "excavation", "fortification", "foxhound", "fruit"),
+        *("gallinule", "gecko", "globule", "hamburger", "institution", "instrument", "locomotive"),
+        *("machine", "magazine", "mamba", "marsupial", "microscope", "monument", "mug", "odonate"),
+        *("oscine", "participant", "phalanger", "piano", "pinscher", "pointer", "postiche"),
+        *("primate", "publication", "pudding", "punch", "python", "ratite", "reptile"),
+        *("retriever", "ruminant", "sandwich", "sauce", "schnauzer", "serpent", "setter"),
+        *("shaker", "spermatophyte", "spitz", "submersible", "table", "terrier", "train"),
+        *("triton", "varan"),
+    },
+    AUDIOSET: {
+        *("afrobeat", "animal", "banjo", "bluegrass", "blues", "boing", "bus", "conversation"),
+        *("country", "didgeridoo", "ding", "ding-dong", "disco", "drum and bass", "dubstep"),
+        *("electronica", "explosion", "flamenco", "funk", "fusillade", "glockenspiel", "gong"),
+        *("grunge", "harmonica", "heavy metal", "jazz", "mantra", "piano", "ping", "pizzicato"),
+        *("punk rock", "radio", "reggae", "rhythm and blues", "rimshot", "saxophone", "silence"),
+        *("sitar", "ska", "sonar", "steelpan", "tabla", "techno", "train", "trombone"),
+        *("vibraphone", "vibration"),
+    },
+}
+
 
 def _audioset_english() -> list[str]:
     configured = os.environ.get("TROVE_AUDIOSET_LABELS")
@@ -128,15 +179,20 @@ def test_chinese_names_are_written_in_chinese(english: tuple[str, list[str]]) ->
     assert left == []
 
 
-def test_spanish_names_are_not_english_left_behind(english: tuple[str, list[str]]) -> None:
+@pytest.mark.parametrize(
+    ("language", "reviewed"), [("es", SAME_IN_SPANISH), ("fr", SAME_IN_FRENCH)]
+)
+def test_names_are_not_english_left_behind(
+    english: tuple[str, list[str]], language: str, reviewed: dict[str, set[str]]
+) -> None:
     label_set, names = english
-    spanish = label_file(label_set, "es").read_text(encoding="utf-8").splitlines()
+    written = label_file(label_set, language).read_text(encoding="utf-8").splitlines()
     same = {
         said.casefold()
-        for said, what in zip(spanish, names, strict=True)
+        for said, what in zip(written, names, strict=True)
         if said.casefold() in {name.casefold() for name in what.split(", ")}
     }
-    assert same <= SAME_IN_SPANISH[label_set], sorted(same - SAME_IN_SPANISH[label_set])
+    assert same <= reviewed[label_set], sorted(same - reviewed[label_set])
 
 
 def test_a_known_name_in_each_language() -> None:
