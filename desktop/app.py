@@ -19,6 +19,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop.i18n import install_translations
+from desktop.languages import spoken_by_default
 from desktop.results import default_cache_folder
 from desktop.settings import ORGANISATION, load_preferences, save_preferences, store
 from desktop.theme import apply_theme
@@ -74,6 +75,7 @@ def open_window(args: argparse.Namespace, settings: QSettings) -> MainWindow:
             device=preferences.device,
             threads=preferences.threads,
             shared=preferences.shared,
+            spoken=preferences.spoken or spoken_by_default(),
         )
     )
     window = MainWindow(engine, settings)

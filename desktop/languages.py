@@ -36,6 +36,12 @@ def _named() -> dict[str, str]:
     }
 
 
+def is_common(code: str) -> bool:
+    """Whether the language is one named here in the UI's own language (the 15 the text spaces
+    search across), rather than by its own name."""
+    return code in _named()
+
+
 def language_name(code: str) -> str:
     """The name of the language with ISO 639-1 ``code`` (as the speech model gives it)."""
     named = _named().get(code)
@@ -45,6 +51,13 @@ def language_name(code: str) -> str:
     if locale.language() in (QLocale.Language.C, QLocale.Language.AnyLanguage):
         return code
     return locale.nativeLanguageName() or code
+
+
+def spoken_by_default() -> tuple[str, ...]:
+    """The languages a person's recordings are taken to be in until they choose theirs: the
+    window's, the system's and English, as the speech model names them ("zh", "es")."""
+    codes = (code.split("_")[0] for code in (ui_language(), QLocale.system().name(), "en"))
+    return tuple(dict.fromkeys(code for code in codes if len(code) >= 2 and code.islower()))
 
 
 def place_name(place: Place) -> str:

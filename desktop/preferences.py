@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.folders import pick_folder, shown
+from desktop.languages import is_common, language_name, spoken_by_default
 from desktop.results import library_name
 from desktop.settings import (
     DEVICES,
@@ -44,7 +46,13 @@ from desktop.settings import (
     SharedLibrary,
     Theme,
 )
-from engine.facade import MANIFEST_NAME, PackError, available_devices, read_manifest
+from engine.facade import (
+    MANIFEST_NAME,
+    PackError,
+    available_devices,
+    read_manifest,
+    speech_languages,
+)
 
 # Languages are named in themselves, so a person who cannot read the current one finds theirs.
 _LANGUAGE_NAMES: dict[Language, str] = {
@@ -63,12 +71,16 @@ class PreferencesDialog(QDialog):
         preferences: Preferences,
         devices: Sequence[str] | None = None,
         parent: QWidget | None = None,
+        spoken_choices: Sequence[str] | None = None,
     ) -> None:
+        """``devices``: those to offer (default: this machine's); ``spoken_choices``: the
+        languages the speech model knows, to name as the recordings' (default: the pack's)."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Preferences"))
         self.setMinimumWidth(560)
         self._original = preferences
         offered = available_devices() if devices is None else list(devices)
+        heard = speech_languages(preferences.pack) if spoken_choices is None else spoken_choices
 
         # Search models (a model pack): empty means "the ones that came with Trove".
         self.pack_edit = QLineEdit(shown(preferences.pack) if preferences.pack else "", self)
@@ -159,11 +171,31 @@ class PreferencesDialog(QDialog):
         shared_row.addLayout(shared_buttons)
         self._list_shared()
 
+        # The languages the recordings are in: a short clip is heard in one of them.
+        self.spoken_list = QListWidget(self)
+        self.spoken_list.setAccessibleName(self.tr("Languages spoken in your recordings"))
+        self.spoken_list.setMaximumHeight(120)
+        self._list_spoken(heard, preferences.spoken or spoken_by_default())
+        spoken_help = QLabel(
+            self.tr(
+                "Short recordings are heard in one of these. A recording clearly in another "
+                "language is still heard in its own."
+            ),
+            self,
+        )
+        spoken_help.setWordWrap(True)
+
         form = QFormLayout()
         form.addRow(self.tr("Search models:"), pack_row)
         form.addRow("", self.gpu_check)
         form.addRow(self.tr("Theme:"), self.theme_combo)
         form.addRow(self.tr("Language:"), self.language_combo)
+        if heard:  # a pack whose speech model detects no languages has nothing to choose
+            form.addRow(self.tr("Spoken in your recordings:"), self.spoken_list)
+            form.addRow("", spoken_help)
+        else:
+            self.spoken_list.hide()
+            spoken_help.hide()
         form.addRow(self.tr("Shared libraries:"), shared_row)
 
         # The technical side, folded away: what the pack holds, the provider, the threads.
@@ -274,6 +306,29 @@ class PreferencesDialog(QDialog):
         )
         ok_button.setEnabled(True)
 
+    def _list_spoken(self, codes: Sequence[str], chosen: Sequence[str]) -> None:
+        """Every language the speech model knows, by name, a box each: the chosen ones first,
+        then those named in the UI's language, then the rest by their own names."""
+        named = sorted(
+            codes,
+            key=lambda code: (code not in chosen, not is_common(code), language_name(code).lower()),
+        )
+        for code in named:
+            item = QListWidgetItem(language_name(code), self.spoken_list)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            checked = code in chosen
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def spoken(self) -> tuple[str, ...]:
+        """The languages ticked, in the list's order (none: the window's and English)."""
+        items = (self.spoken_list.item(row) for row in range(self.spoken_list.count()))
+        return tuple(
+            item.data(Qt.ItemDataRole.UserRole)
+            for item in items
+            if item.checkState() == Qt.CheckState.Checked
+        )
+
     def _list_shared(self) -> None:
         self.shared_list.clear()
         for one in self._shared:
@@ -309,7 +364,17 @@ class PreferencesDialog(QDialog):
             language=self.language_combo.currentData(),
             welcomed=self._original.welcomed,
             shared=tuple(self._shared),
+            spoken=self._spoken_kept(),
         )
+
+    def _spoken_kept(self) -> tuple[str, ...]:
+        """What to store: what was stored while the same languages are ticked (none for the
+        default ones, so that the default keeps following the window's language); else the
+        ticked languages."""
+        ticked, before = self.spoken(), self._original.spoken
+        if set(ticked) == set(before or spoken_by_default()):
+            return before  # in the order they were stored
+        return ticked
 
     def needs_reopen(self) -> bool:
         """Whether the engine must be opened again for the edits to take effect."""

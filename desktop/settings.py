@@ -64,6 +64,9 @@ class Preferences:
     language: Language = "system"
     welcomed: bool = False  # the first-run welcome has been answered
     shared: tuple[SharedLibrary, ...] = ()  # libraries other computers index, searched too
+    # The languages the person's recordings are in (codes the speech model knows: "en", "es");
+    # none chosen: the window's language and English (desktop.languages.spoken_by_default).
+    spoken: tuple[str, ...] = ()
 
 
 def store() -> QSettings:
@@ -126,6 +129,16 @@ def _shared(value: Any) -> tuple[SharedLibrary, ...]:
     return tuple(libraries)
 
 
+def _codes(value: Any) -> tuple[str, ...]:
+    """Stored as text: ``en,es``."""
+    if not isinstance(value, str):
+        raise ValueError("not text")
+    codes = tuple(code for code in value.split(",") if code)
+    if not all(code.isascii() and code.isalpha() and code.islower() for code in codes):
+        raise ValueError("not language codes")
+    return codes
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "pack": _pack,
     "device": _one_of(DEVICES),
@@ -134,13 +147,16 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "language": _one_of(LANGUAGES),
     "welcomed": _flag,
     "shared": _shared,
+    "spoken": _codes,
 }
 
 
 def _stored(value: Any) -> Any:
-    """How a preference is written: text for paths, plain values otherwise."""
+    """How a preference is written: text for paths and language codes, plain values otherwise."""
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, tuple) and all(isinstance(one, str) for one in value):  # codes
+        return ",".join(value)
     if isinstance(value, tuple):  # shared libraries
         return json.dumps(
             [{"uri": one.uri, "there": one.there, "here": _stored(one.here)} for one in value]

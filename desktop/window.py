@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from desktop.duplicates import DuplicatesView
 from desktop.folders import FoldersDialog, pick_folder
 from desktop.i18n import install_translations, ui_language
+from desktop.languages import spoken_by_default
 from desktop.library import DateScrubber, Library, LibraryBar, library_pane
 from desktop.messages import MessageBar
 from desktop.preferences import PreferencesDialog
@@ -84,6 +85,7 @@ from engine.facade import (
     Status,
     TagNames,
     available_devices,
+    speech_languages,
 )
 
 TYPING_PAUSE_MS = 250
@@ -799,7 +801,9 @@ class MainWindow(QMainWindow):
 
     def show_preferences(self) -> None:
         before = self._preferences()
-        dialog = PreferencesDialog(before, available_devices(), self)
+        dialog = PreferencesDialog(
+            before, available_devices(), self, speech_languages(self.engine.settings.pack)
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def accepted() -> None:
@@ -812,9 +816,15 @@ class MainWindow(QMainWindow):
             if chosen.language != before.language and app is not None:
                 # Every widget hears LanguageChange and words itself again, at once.
                 install_translations(app, chosen.language)
+            # Read once the new language is in: by default it is one of the recordings' too.
+            spoken = chosen.spoken or spoken_by_default()
             if dialog.needs_reopen():
                 self.status_label.setText(self.tr("Opening…"))
-                self.engine.reopen(pack=chosen.pack, device=chosen.device, threads=chosen.threads)
+                self.engine.reopen(
+                    pack=chosen.pack, device=chosen.device, threads=chosen.threads, spoken=spoken
+                )
+            elif spoken != self.engine.settings.spoken:
+                self.engine.hear_in(spoken)
             if chosen.shared != before.shared:
                 self.engine.set_shared(chosen.shared)
 
@@ -829,7 +839,11 @@ class MainWindow(QMainWindow):
         if current.device in DEVICES:
             device = current.device
         return Preferences(
-            pack=current.pack, device=device, threads=current.threads, shared=current.shared
+            pack=current.pack,
+            device=device,
+            threads=current.threads,
+            shared=current.shared,
+            spoken=current.spoken,
         )
 
     def show_page(self, page: QWidget) -> None:

@@ -66,6 +66,7 @@ class EngineSettings:
     device: str = "auto"
     threads: int = 0
     shared: tuple[SharedLibrary, ...] = ()  # libraries other computers index, searched too
+    spoken: tuple[str, ...] = ()  # the languages the recordings are in (none: any)
 
 
 OnError = Callable[[EngineError], None]
@@ -160,6 +161,11 @@ class EngineClient(QObject):
         now on; each that cannot be read is said by ``shared_failed``."""
         self._settings = replace(self._settings, shared=tuple(libraries))
         self._on_control(self._attach_shared, tuple(libraries))
+
+    def hear_in(self, languages: Sequence[str]) -> None:
+        """Hear the recordings indexed from now on as in these languages (see ``Trove``)."""
+        self._settings = replace(self._settings, spoken=tuple(languages))
+        self._on_control(self._hear_in, tuple(languages))
 
     def repair(self) -> None:
         """Repair a damaged catalog (after ``damaged``); ``repaired`` or ``engine_failed``
@@ -329,6 +335,7 @@ class EngineClient(QObject):
                 s.threads,
                 on_progress=self.progress.emit,
                 on_change=self.changed.emit,
+                spoken_languages=s.spoken,
             )
         except EngineError as error:
             log.error("could not open Trove: %s", error)
@@ -345,6 +352,11 @@ class EngineClient(QObject):
         if trove.made_private:
             self.made_private.emit(len(trove.made_private))
         self._attach_shared(s.shared)
+
+    def _hear_in(self, languages: tuple[str, ...]) -> None:
+        trove = self._opened()
+        if trove is not None:
+            trove.hear_in(languages)
 
     def _attach_shared(self, libraries: tuple[SharedLibrary, ...]) -> None:
         """On the control thread: attach exactly these shared libraries."""

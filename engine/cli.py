@@ -26,8 +26,10 @@ it, its hits rendered from what the library keeps, and ``--map /srv/photos=/Volu
 ``rebuild --take-over`` makes this machine its writer instead, replacing what it holds.
 
 Global options: ``--data-dir DIR`` (default: the user's data folder, or $TROVE_DATA), ``--pack``,
-``--device``, ``--threads``. Exit codes: 0 ok, 1 no result, 2 bad usage (a malformed query, an
-example file that cannot serve), 3 engine error; each failure prints one line on stderr.
+``--device``, ``--threads``, ``--speech-languages en,es`` (the languages the recordings are in:
+a short clip's language is then picked among them unless another is much likelier). Exit
+codes: 0 ok, 1 no result, 2 bad usage (a malformed query, an example file that cannot serve),
+3 engine error; each failure prints one line on stderr.
 
 ``search --like FILE`` (repeatable) finds things like a photo, recording, video or note; FILE is
 taken literally (spaces, quotes, ``@``, any bytes) and never read as query language. ``--from T``
@@ -128,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pack", type=Path, help="model pack folder (default: found)")
     parser.add_argument("--device", choices=[d.value for d in Device], default="auto")
     parser.add_argument("--threads", type=int, default=0, help="inference threads (0: auto)")
+    parser.add_argument(
+        "--speech-languages",
+        type=_codes,
+        default=(),
+        metavar="CODES",
+        help="languages your recordings are in, as en,es,zh: short clips are heard in them",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     commands = parser.add_subparsers(dest="command", required=True)
     where = _OneLineParser(add_help=False)
@@ -272,6 +281,29 @@ def _offset(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
     return value
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    codes = tuple(code.strip().lower() for code in text.split(",") if code.strip())
+    if not codes:
+        raise argparse.ArgumentTypeError("no language codes (e.g. en,es,zh)")
+    return codes
+
+
+def _unheard(codes: Sequence[str], pack: Path | None) -> str | None:
+    """What to say where a --speech-languages code is none the pack's speech model knows."""
+    from engine.facade import speech_languages
+
+    known = speech_languages(pack)
+    unknown = [code for code in codes if code not in known]
+    if not unknown:
+        return None
+    if not known:
+        return "trove: --speech-languages: this model pack's speech model detects no languages"
+    return (
+        f"trove: --speech-languages: no language {', '.join(map(repr, unknown))} "
+        f"(the speech model knows {', '.join(known)})"
+    )
 
 
 def _time(text: str) -> float:
@@ -513,7 +545,14 @@ def _repair(args: argparse.Namespace) -> int:
         print(line)
     if report.healthy:
         return OK
-    with Trove(args.data_dir, args.pack, args.device, args.threads, ProgressLine()) as trove:
+    with Trove(
+        args.data_dir,
+        args.pack,
+        args.device,
+        args.threads,
+        ProgressLine(),
+        spoken_languages=args.speech_languages,
+    ) as trove:
         print(f"indexing again: {_summary(trove.index())}")
     return OK
 
@@ -591,6 +630,9 @@ def run(args: argparse.Namespace) -> int:
     from engine.datadir import demo_data_dir, demo_folder
     from engine.facade import Library, Trove, library_writer
 
+    if args.speech_languages and (unheard := _unheard(args.speech_languages, args.pack)):
+        print(unheard, file=sys.stderr)
+        return BAD_USAGE
     if args.command == "repair":
         return _repair(args)
     data = args.data_dir
@@ -612,6 +654,7 @@ def run(args: argparse.Namespace) -> int:
         on_progress=ProgressLine(),
         library=library,
         take_over=args.command == "rebuild" and args.take_over,
+        spoken_languages=args.speech_languages,
     ) as trove:
         if trove.made_private:
             print(

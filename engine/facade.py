@@ -58,7 +58,7 @@ from engine.index.spaces import SpaceIndexes
 from engine.inference.models import ModelSet
 from engine.inference.pack import open_pack
 from engine.inference.providers import Device, DeviceUnavailableError, Placement, choose
-from engine.inference.speech import Segment
+from engine.inference.speech import Segment, detected_languages
 from engine.inference.tagnames import IN_ENGLISH, TagNames
 from engine.media.previews import media_seconds, photo_thumbnail, video_frame, waveform_peaks
 from engine.places import Gazetteer, Place
@@ -75,7 +75,8 @@ from engine.search.planner import Planner
 from engine.search.probes import ModelProbes, RememberedProbes
 from engine.search.query import ExamplePart, Filters, PlaceName, Query, TextPart, parse
 from engine.search.results import FileKey, Hit, Reason, Route, SearchResult, Span, Strength
-from models.manifest import MANIFEST_NAME, Manifest, PackError, read_manifest
+from models.generation import WhisperGeneration
+from models.manifest import MANIFEST_NAME, Manifest, PackError, Task, read_manifest
 
 __all__ = [
     "IN_ENGLISH",
@@ -137,6 +138,7 @@ __all__ = [
     "read_manifest",
     "repair_catalog",
     "restrict_new_files",
+    "speech_languages",
     "video_frame",
     "waveform_peaks",
 ]
@@ -212,6 +214,21 @@ def available_devices() -> list[str]:
     return found
 
 
+def speech_languages(pack: Path | None = None) -> tuple[str, ...]:
+    """The codes of the languages the pack's speech model detects ("en", "es", "zh"), sorted:
+    those a settings page may offer as the languages spoken in the person's recordings. None
+    where the pack has no multilingual speech model or cannot be read (only its manifest and
+    the model's decoding file are read, so this is quick)."""
+    try:
+        manifest = open_pack(pack, verify=False)
+        entry = ModelSet(manifest).entry(Task.SPEECH)
+        if entry is None:
+            return ()
+        return detected_languages(WhisperGeneration.read(manifest.path(entry, "generation")))
+    except (PackError, OSError, ValueError):
+        return ()
+
+
 class Trove:
     """Open once per process. Query-lane methods may run on several threads at once; the
     indexing lane has one writer (see the module's notes). Every method may block, so a UI
@@ -227,6 +244,7 @@ class Trove:
         on_change: ChangeCallback | None = None,
         library: Library | str | None = None,
         take_over: bool = False,
+        spoken_languages: Sequence[str] = (),
     ) -> None:
         """``on_progress`` hears how indexing goes, ``on_change`` of every committed change of
         the index; both on the indexing lane's thread. ``library`` is where this machine's
@@ -234,8 +252,11 @@ class Trove:
         library by URI (:class:`Library`); the catalog in the data folder stays the source of
         truth. A Milvus library another catalog writes is refused, unless ``take_over`` (its
         collections are then made again from this catalog). Libraries other machines write are
-        searched from here through :meth:`attach_library`."""
+        searched from here through :meth:`attach_library`. ``spoken_languages``: the languages
+        the person's recordings are likely in (codes of :func:`speech_languages`); speech in
+        another language is still heard, where it is clear (a long recording), and none: any."""
         self.data_dir = data_dir(data)
+        self.spoken_languages = tuple(spoken_languages)
         self.on_change = on_change
         # Paths that other accounts could read before (a folder made by hand, an older Trove):
         # private now, and listed so that the caller can say so.
@@ -277,11 +298,16 @@ class Trove:
         return Scanner(self.catalog)
 
     @cached_property
+    def extractor(self) -> Extractor:
+        """The indexing lane's extractor; its settings are read afresh for each file."""
+        return Extractor(self.models, ExtractSettings(spoken_languages=self.spoken_languages))
+
+    @cached_property
     def pipeline(self) -> Pipeline:
         return Pipeline(
             self.catalog,
             self.indexes,
-            Extractor(self.models),
+            self.extractor,
             on_progress=self._on_progress,
             on_change=self.on_change,
             places=self.gazetteer,
@@ -301,6 +327,14 @@ class Trove:
             CalibrationTable.of(self.manifest),
             words=self.catalog,
         )
+
+    def hear_in(self, languages: Sequence[str]) -> None:
+        """Hear the recordings indexed from now on as in ``languages`` (``spoken_languages``
+        of the constructor); those already indexed keep their transcripts."""
+        self.spoken_languages = tuple(languages)
+        if "extractor" in self.__dict__:  # made already: the next file reads the new settings
+            settings = replace(self.extractor.settings, spoken_languages=self.spoken_languages)
+            self.extractor.settings = settings
 
     def _make_data_private(self) -> list[Path]:
         """The data folder itself and what Trove keeps in it: nothing else there is touched

@@ -905,6 +905,18 @@ Trove olvida lo que aprendió de sus archivos. Los archivos en sí no se tocan.<
         <translation>Quitar</translation>
     </message>
     <message>
+        <source>Languages spoken in your recordings</source>
+        <translation>Idiomas hablados en tus grabaciones</translation>
+    </message>
+    <message>
+        <source>Short recordings are heard in one of these. A recording clearly in another language is still heard in its own.</source>
+        <translation>Las grabaciones cortas se escuchan en uno de estos idiomas. Una grabación claramente en otro idioma se sigue escuchando en el suyo.</translation>
+    </message>
+    <message>
+        <source>Spoken in your recordings:</source>
+        <translation>Idiomas de tus grabaciones:</translation>
+    </message>
+    <message>
         <source>Shared libraries:</source>
         <translation>Bibliotecas compartidas:</translation>
     </message>

@@ -899,6 +899,18 @@ Trove 会忘记它从其中文件了解到的内容。文件本身不会被改�
         <translation>移除</translation>
     </message>
     <message>
+        <source>Languages spoken in your recordings</source>
+        <translation>录音中所说的语言</translation>
+    </message>
+    <message>
+        <source>Short recordings are heard in one of these. A recording clearly in another language is still heard in its own.</source>
+        <translation>短录音会按其中一种语言来听。明显是其他语言的录音，仍按它本身的语言来听。</translation>
+    </message>
+    <message>
+        <source>Spoken in your recordings:</source>
+        <translation>录音中的语言：</translation>
+    </message>
+    <message>
         <source>Shared libraries:</source>
         <translation>共享资料库：</translation>
     </message>

@@ -12,7 +12,11 @@ speaks are heard: they are laid end to end and cut into 30 s windows from that, 
 of short remarks costs one window per 30 s of speech rather than per 30 s of recording, and one
 with no voice costs none (and says nothing: no "Thank you." over a cow's moo). Each segment's
 times are mapped back to the recording's own. The language is detected per window, so a
-recording in two languages has segments in each.
+recording in two languages has segments in each. On a clip of a word or two, detection over
+Whisper's 99 languages is close to a guess ("Penguin." heard as Korean, "Un pato." as
+Portuguese), so it can be weighed towards the languages a person says their recordings are in:
+another language is then chosen only where it is :data:`ODDS_FOR_OTHER_LANGUAGES` times likelier
+than the likeliest of theirs, which a long recording in that language easily is.
 
 Silence gives no text: a window whose loudness lies under an energy gate is not decoded at all,
 and a decoded one is dropped when the model's no-speech probability is high and its own
@@ -31,6 +35,7 @@ from __future__ import annotations
 import bisect
 import re
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -56,6 +61,13 @@ MAX_INITIAL_TIMESTAMP_STEPS = 50
 # is in a script written without spaces ("不"); otherwise it is a sound drawn out ("HHHH", "-W").
 _SAID_AGAIN = re.compile(r"\s[^\W\d_]|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 SPACE_TOKEN = 220
+# A language the person did not name must be this many times likelier than the likeliest one
+# they did. Measured on Tux Paint's spoken captions (65 en, 79 es, 79 fr; with the voice
+# model), clips heard in their language with en, es and fr named: 61/55/55 at odds 1 (none),
+# 63/58/58 at 2, 65/68/61 at 10, 65/70/62 at 100; French clips with only en, es and zh named
+# lose at 10 (55 -> 49) and far more at 100 (31). See BENCHMARKS.md "Speech: the languages a
+# person names".
+ODDS_FOR_OTHER_LANGUAGES = 10.0
 # The decoder's graph depends on the layer count, so its tensor names are checked in
 # ``_whisper_problems`` rather than declared here.
 NEEDS = Needs(
@@ -156,6 +168,11 @@ def ends_in_loop(tokens: list[int], repeats: int, longest: int = 4) -> bool:
     return find_loop(tokens, repeats, longest) is not None
 
 
+def detected_languages(generation: WhisperGeneration) -> tuple[str, ...]:
+    """The codes of the languages a Whisper model detects, sorted; none for an English-only one."""
+    return () if generation.english_only else tuple(sorted(generation.languages))
+
+
 def _log_softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     finite = scores - scores.max()
     result: NDArray[np.float64] = finite - np.log(np.exp(finite).sum())
@@ -226,33 +243,60 @@ class SpeechTranscriber:
             WhisperGeneration.read(manifest.path(entry, "generation")),
         )
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return detected_languages(self.generation)
+
     def transcribe(
         self,
         waveform: NDArray[np.floating],
         sample_rate: int,
         voice: VoiceDetector | None = None,
+        spoken: Collection[str] = (),
     ) -> list[Segment]:
         """Segments in time order; ``[]`` for silence or anything without speech. With
-        ``voice``, only where it hears someone speak."""
-        stream = self.stream(voice=voice)
+        ``voice``, only where it hears someone speak; ``spoken``: the languages the recording
+        is likely in (codes of :attr:`languages`; none: any, as the model detects)."""
+        stream = self.stream(voice=voice, spoken=spoken)
         return stream.push(to_mono_16k(waveform, sample_rate)) + stream.close()
 
     def stream(
-        self, sample_rate: int = SAMPLE_RATE, voice: VoiceDetector | None = None
+        self,
+        sample_rate: int = SAMPLE_RATE,
+        voice: VoiceDetector | None = None,
+        spoken: Collection[str] = (),
     ) -> SpeechStream:
         """A transcription fed a piece at a time (mono, at ``sample_rate``): for recordings too
         long to hold whole."""
-        return SpeechStream(self, sample_rate, voice)
+        return SpeechStream(self, sample_rate, voice, spoken)
 
-    def _window(self, chunk: NDArray[np.float32], voiced: bool = False) -> _Parsed:
+    def language_weights(self, spoken: Collection[str]) -> NDArray[np.float64]:
+        """What is added to each language token's score (a log-probability, up to a constant)
+        before the likeliest is taken: nothing for the ``spoken`` languages, and the log of
+        :data:`ODDS_FOR_OTHER_LANGUAGES` off the others; nothing at all where no spoken
+        language is one the model knows."""
+        known = self.generation.languages
+        named = [known[code] for code in spoken if code in known]
+        weights = np.zeros(len(self._language_ids), dtype=np.float64)
+        if named:
+            weights[~np.isin(self._language_ids, named)] = -np.log(ODDS_FOR_OTHER_LANGUAGES)
+        return weights
+
+    def _window(
+        self,
+        chunk: NDArray[np.float32],
+        voiced: bool = False,
+        weights: NDArray[np.float64] | None = None,
+    ) -> _Parsed:
         """One window's segments (seconds from its start), how far to move on, and the language
-        it is in; ``voiced``: a voice model heard someone speak in all of it."""
+        it is in; ``voiced``: a voice model heard someone speak in all of it; ``weights``: see
+        :meth:`language_weights`."""
         skip = _Parsed([], chunk.size)
         if float(np.sqrt(np.mean(np.square(chunk, dtype=np.float64)))) < self.settings.energy_gate:
             return skip
         limits = self.settings.voiced_loops if voiced else self.settings.loops
         cross = self._encode(chunk)
-        prompt = self._prompt(cross)
+        prompt = self._prompt(cross, weights)
         window = self._decode(cross, prompt, limits)
         if (window.looped and not (voiced and window.words_looped)) or (
             window.no_speech_prob > self.settings.no_speech_threshold
@@ -292,15 +336,18 @@ class SpeechTranscriber:
         empty = np.zeros((layers, 1, heads, 0, head_dim), dtype=np.float32)
         return empty, empty
 
-    def _prompt(self, cross: Cross) -> list[int]:
+    def _prompt(self, cross: Cross, weights: NDArray[np.float64] | None = None) -> list[int]:
         """``<|startoftranscript|>``, and for multilingual models the language the window is
-        most likely in, then ``<|transcribe|>``."""
+        most likely in (weighed by ``weights``), then ``<|transcribe|>``."""
         generation = self.generation
         if generation.english_only or not generation.languages:
             return [generation.sot]
         logits, _ = self._step([generation.sot], self._empty_cache(), cross)
         ids = self._language_ids
-        language = int(ids[np.argmax(logits[-1][ids])])
+        scores = logits[-1][ids].astype(np.float64)
+        if weights is not None:
+            scores += weights
+        language = int(ids[np.argmax(scores)])
         return [generation.sot, language, generation.transcribe]
 
     def _decode(self, cross: Cross, prompt: list[int], limits: LoopLimits) -> _Window:
@@ -465,10 +512,12 @@ class SpeechStream:
         transcriber: SpeechTranscriber,
         sample_rate: int = SAMPLE_RATE,
         voice: VoiceDetector | None = None,
+        spoken: Collection[str] = (),
     ) -> None:
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
         self._transcriber = transcriber
+        self._weights = transcriber.language_weights(spoken)
         self._resampler = (
             soxr.ResampleStream(sample_rate, SAMPLE_RATE, 1, dtype="float32")
             if sample_rate != SAMPLE_RATE
@@ -519,7 +568,7 @@ class SpeechStream:
         while self._seek < heard.end and (final or heard.end - self._seek >= WINDOW_SAMPLES):
             start = self._seek - heard.offset
             chunk = heard.samples[start : start + WINDOW_SAMPLES]
-            parsed = self._transcriber._window(chunk, voiced)
+            parsed = self._transcriber._window(chunk, voiced, self._weights)
             segments.extend(
                 Segment(
                     heard.seconds(self._seek + part.start * SAMPLE_RATE, closing=False),

@@ -118,6 +118,9 @@ class ExtractSettings:
     piece_seconds: float = 120.0
     # Whisper hears only where the pack's voice model hears someone speak (when it has one).
     voice_activity: bool = True
+    # The languages the recordings are likely in, as the person names them ("en", "es"):
+    # Whisper's language detection leans to them (see engine.inference.speech). None: any.
+    spoken_languages: tuple[str, ...] = ()
     # Words in photos and video frames are read where the pack has an OCR model.
     read_text: bool = True
     text_side: int = 1920  # a photo's longer side, at most, when its words are read
@@ -619,7 +622,11 @@ class Extractor:
         piece, a streamed one many, and both give the same windows and transcript. Yields the
         drafts each piece completes, then those of the recording's end."""
         listener = (self.audio, self.audio.windower()) if self.audio is not None else None
-        speech = self.speech.stream(sample_rate, self.voice) if self.speech is not None else None
+        speech = (
+            self.speech.stream(sample_rate, self.voice, self.settings.spoken_languages)
+            if self.speech is not None
+            else None
+        )
         tags = TagRuns()
         for piece in recording:
             windows = list(listener[0].encode_stream(listener[1].push(piece))) if listener else []

@@ -19,7 +19,9 @@ Benchmarks (Tux Paint stamps, see /work/shared/guide/DATA.md):
 - languages: caption -> image and English spoken caption -> recording with the caption in
   en, es, fr, de and zh (zh_CN, else zh_TW) as the query, on the same stamps; and Spanish and
   French spoken captions (``*_desc_es.ogg``, ``*_desc_fr.ogg``: real people reading the
-  translation) found by their caption in that language and in English.
+  translation) found by their caption in that language and in English. Recordings are
+  transcribed with the library's languages named (en, es, fr: ``ExtractSettings.
+  spoken_languages``), as its owner would name them in the settings.
 - every text row is ranked with all text spaces fused (what the app does) and, where the pack
   has more than one, with each text space alone, to show which space wins where.
 - a kind -> its members: a word for a kind ("an animal", "food", "a vehicle"; en, es, zh)
@@ -54,7 +56,7 @@ import soundfile
 
 from engine.catalog.records import FileKind, Item
 from engine.inference.models import ModelSet
-from engine.scan.extract import Extractor
+from engine.scan.extract import Extractor, ExtractSettings
 from engine.search.calibration import (
     DEFAULT_MAX_FALSE_RATE,
     DUPLICATE,
@@ -83,6 +85,9 @@ QUERY_LANGUAGES = ("en", "es", "fr", "de", "zh")
 # Languages of real spoken captions (people reading the translation), each asked in its own
 # language and in English.
 SPOKEN_LANGUAGES = ("es", "fr")
+# The languages the gallery's recordings are in, named as a person names theirs in the settings:
+# a one-word clip is then heard in one of them unless another is much likelier.
+HEARD_IN = ("en", *SPOKEN_LANGUAGES)
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French"}
 LANGUAGE_STAMPS = 200  # stamps with a caption in every query language, asked in each
 RECORDINGS_PER_LANGUAGE = 80  # Spanish and French spoken captions (of ~900 each)
@@ -669,15 +674,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def extract(cache: Cache, models: ModelSet, chosen: Chosen) -> Galleries:
     """The chosen media through the pipeline's extractor (cached), as galleries."""
-    extractor = Extractor(models, note_reader=lambda path: path.read_text(encoding="utf-8"))
+    extractor = Extractor(
+        models,
+        ExtractSettings(spoken_languages=HEARD_IN),
+        note_reader=lambda path: path.read_text(encoding="utf-8"),
+    )
     listener = Extractor(models)
     listener.speech = None  # sound cuts: windows only, no transcription needed
     image_items = cache.items(extractor, chosen.images, "images")
-    audio_items = cache.items(extractor, [*chosen.sounds, *chosen.voices["en"]], "audio")
+    heard_in = "-".join(HEARD_IN)  # transcripts depend on it
+    sounds_and_voices = [*chosen.sounds, *chosen.voices["en"]]
+    audio_items = cache.items(extractor, sounds_and_voices, f"audio-heard-in-{heard_in}")
     sound_items = {path: audio_items[path] for path in chosen.sounds}
     voices = {"en": collection(audio_items)}
     for language in SPOKEN_LANGUAGES:
-        read = cache.items(extractor, chosen.voices[language], f"spoken-{language}")
+        tag = f"spoken-{language}-heard-in-{heard_in}"
+        read = cache.items(extractor, chosen.voices[language], tag)
         voices[language] = collection({**sound_items, **read})
     cuts = sound_cuts(cache.folder / "cuts", chosen.sounds)
     cut_items = cache.items(listener, [p for ps in cuts.values() for p in ps], "cuts")
@@ -913,6 +925,10 @@ def render(run: Run, pack: str) -> str:
         "Language rows ask for the same stamps and recordings in each language (zh: the",
         "zh_CN caption, else zh_TW); `en voice` recordings are Tux Paint's English spoken",
         "captions, `es voice` and `fr voice` real people reading the Spanish and French caption.",
+        f"Recordings are transcribed with their languages named ({', '.join(HEARD_IN)}), as their",
+        "owner would tick them in the settings: a one-word clip is heard in one of them unless",
+        'another language is much likelier (BENCHMARKS.md "Speech: the languages a person',
+        'names").',
         "",
         "## Results",
         "",

@@ -3,6 +3,7 @@ error rate for Chinese, spoken-language detection, and speed on 2 cores.
 
     .venv/bin/python -m tests.benchmarks.speech [--per-language 60] [--espeak 30]
         [--model LABEL=PACK_DIR[:ENTRY_ID] ...] [--threads 2] [--no-write]
+    .venv/bin/python -m tests.benchmarks.speech --named-languages [--per-language ...]
 
 What is measured
 - Real speech: Tux Paint's recorded captions (``<stamp>_desc_es.ogg``, ``_desc_fr.ogg``, and
@@ -16,6 +17,10 @@ What is measured
   lower case, punctuation and symbols dropped.
 - Language: the share of clips whose detected language (the segments' ``language``) is the
   spoken one. English-only models detect nothing and are run on English sets only.
+- Languages named (``--named-languages``, its own section): the dev pack's model on the same
+  sets with no language named, with the set's language and English named (what a person
+  speaking it would tick; the window's default), and with English and Spanish named (so the
+  other sets show what naming languages costs a recording in a language not named).
 - Speed: audio seconds over transcription seconds for each set (short clips each cost a whole
   30 s encoder pass), and the real-time factor on 30 s of continuous espeak speech, best of 3,
   with ``--threads`` ONNX Runtime threads.
@@ -29,7 +34,7 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +43,13 @@ import soundfile
 from numpy.typing import NDArray
 
 from engine.inference.providers import Device, choose
-from engine.inference.speech import SAMPLE_RATE, Segment, SpeechTranscriber, to_mono_16k
+from engine.inference.speech import (
+    ODDS_FOR_OTHER_LANGUAGES,
+    SAMPLE_RATE,
+    Segment,
+    SpeechTranscriber,
+    to_mono_16k,
+)
 from models.behaviour import edit_distance
 from models.manifest import Manifest, ModelEntry, Task, load_manifest
 from tests.benchmarks import machine, today, write_section
@@ -203,12 +214,14 @@ def speech_entry(manifest: Manifest) -> ModelEntry:
     return next(entry for entry in manifest.models if entry.task is Task.SPEECH)
 
 
-def listen(transcriber: SpeechTranscriber, samples: Sequence[SpeechSample]) -> list[Heard]:
+def listen(
+    transcriber: SpeechTranscriber, samples: Sequence[SpeechSample], spoken: Sequence[str] = ()
+) -> list[Heard]:
     heard = []
     for sample in samples:
         audio = read_mono(sample.path)
         started = time.perf_counter()
-        segments = transcriber.transcribe(audio, SAMPLE_RATE)
+        segments = transcriber.transcribe(audio, SAMPLE_RATE, spoken=spoken)
         elapsed = time.perf_counter() - started
         heard.append(Heard(sample, segments, elapsed, audio.size / SAMPLE_RATE))
     return heard
@@ -238,19 +251,18 @@ class SetScore:
     error_when_right: ErrorRate | None  # over the clips whose language was detected right
     speed: float  # audio seconds per transcription second
 
-    def row(self) -> str:
+    def shown(self, error: ErrorRate | None) -> str:
+        if error is None:
+            return "n/a"
         unit = "CER" if self.language in CHARACTER_LANGUAGES else "WER"
+        return f"{unit} {100 * error.rate:.1f}% ({error.errors}/{error.reference})"
 
-        def shown(error: ErrorRate | None) -> str:
-            if error is None:
-                return "n/a"
-            return f"{unit} {100 * error.rate:.1f}% ({error.errors}/{error.reference})"
-
+    def row(self) -> str:
         detected = "n/a" if self.language_right is None else f"{self.language_right}/{self.clips}"
         return (
             f"| {self.model} | {self.source} | {self.language} | {self.clips} | "
-            f"{self.audio_seconds:.0f} | {shown(self.error)} | {detected} | "
-            f"{shown(self.error_when_right)} | {self.speed:.1f}x |"
+            f"{self.audio_seconds:.0f} | {self.shown(self.error)} | {detected} | "
+            f"{self.shown(self.error_when_right)} | {self.speed:.1f}x |"
         )
 
 
@@ -305,6 +317,45 @@ class ModelChoice:
         return sum(manifest.path(entry, name).stat().st_size for name in graphs) / 1e6
 
 
+# What is named in each column of the languages-named table: a set's language, then English.
+NAMED_COLUMNS: tuple[tuple[str, Callable[[str], tuple[str, ...]]], ...] = (
+    ("nothing named", lambda language: ()),
+    ("its language and English", lambda language: tuple(dict.fromkeys((language, "en")))),
+    ("English and Spanish", lambda language: ("en", "es")),
+)
+
+
+def named_languages(sets: Sequence[Sequence[SpeechSample]], threads: int) -> str:
+    """The languages-named section: per set, language detected right and error rate with each
+    column's languages named."""
+    transcriber = transcriber_of(dev_pack_path(), None, threads)
+    rows = []
+    for samples in sets:
+        first = samples[0]
+        cells = []
+        for _, named in NAMED_COLUMNS:
+            scored = score("", listen(transcriber, samples, named(first.language)), True)
+            cells.append(f"{scored.language_right}/{scored.clips}, {scored.shown(scored.error)}")
+        rows.append(f"| {first.source} | {first.language} | {' | '.join(cells)} |")
+        print(rows[-1], flush=True)
+    return "\n".join(
+        [
+            f"Measured {today()} on {machine()} with {threads} ONNX Runtime threads; the dev "
+            f"pack's {transcriber.entry.id}. `python -m tests.benchmarks.speech "
+            "--named-languages`.",
+            "",
+            "Language detected right and error rate, with these languages named "
+            "(`trove --speech-languages`, Preferences > Spoken in your recordings): another "
+            f"language is chosen only where it is {ODDS_FOR_OTHER_LANGUAGES:g} times likelier "
+            "than the likeliest named one.",
+            "",
+            f"| speech | language | {' | '.join(title for title, _ in NAMED_COLUMNS)} |",
+            "|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-language", type=int, default=60, help="Tux Paint clips per language")
@@ -318,9 +369,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--clips", type=Path, help="also write every clip's result to this JSON")
+    parser.add_argument(
+        "--named-languages",
+        action="store_true",
+        help="measure language detection with the recordings' languages named, instead",
+    )
     args = parser.parse_args(argv)
     models = args.model or [ModelChoice("dev pack", dev_pack_path(), None)]
     sets = sample_sets(args.per_language, args.espeak)
+    if args.named_languages:
+        named = named_languages(sets, args.threads)
+        if not args.no_write:
+            write_section("Speech: the languages a person names", named)
+        print(named)
+        return 0
     rows, speeds = [], []
     clips: list[dict[str, object]] = []
     for choice in models:

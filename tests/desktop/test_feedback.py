@@ -158,6 +158,8 @@ def test_a_new_language_applies_to_the_open_window_at_once(
         )
         assert window.status_label.text() == translate("MainWindow", "Up to date")
         assert window.status_label.text() != "Up to date"
+        # Recordings are heard in the window's language too, without opening the engine again.
+        assert window.engine.settings.spoken[0] == "zh" and "en" in window.engine.settings.spoken
         assert window.preview.open_button.text() == translate("PreviewPane", "Open") != "Open"
         assert window.preview.details.values["kind"].text() == translate("PreviewPane", "Photo")
         # What was shown, typed and chosen stays.

@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMainWindow, QSplitter
 from pytestqt.qtbot import QtBot
 
+from desktop.languages import spoken_by_default
 from desktop.preferences import PreferencesDialog, SharedLibraryDialog
 from desktop.settings import (
     Preferences,
@@ -42,6 +43,7 @@ def test_preferences_round_trip_through_an_ini_file(settings: QSettings, tmp_pat
             SharedLibrary("http://nas:19530", "/srv/photos", Path("/Volumes/photos")),
             SharedLibrary("/mnt/share/family.db"),
         ),
+        spoken=("es", "en"),
     )  # fmt: skip
     save_preferences(settings, chosen)
     # A fresh QSettings reads the file again: the values went through their text form.
@@ -61,6 +63,7 @@ def test_a_bad_stored_value_falls_back_to_its_default_and_is_logged(
     settings.setValue("preferences/threads", "many")
     settings.setValue("preferences/theme", 7)
     settings.setValue("preferences/shared", '[{"there": "/srv"}]')  # no address
+    settings.setValue("preferences/spoken", "en;Español")
     settings.sync()
     with caplog.at_level(logging.WARNING, logger="desktop.settings"):
         loaded = load_preferences(QSettings(settings.fileName(), QSettings.Format.IniFormat))
@@ -68,6 +71,7 @@ def test_a_bad_stored_value_falls_back_to_its_default_and_is_logged(
     logged = caplog.text
     assert "quantum" in logged and "many" in logged and "theme" in logged
     assert "a library without an address" in logged
+    assert "not language codes" in logged
 
 
 def test_a_corrupt_settings_file_gives_the_defaults(tmp_path: Path) -> None:
@@ -150,6 +154,46 @@ def test_the_dialog_shows_and_returns_the_preferences(qtbot: QtBot) -> None:
     assert dialog.needs_reopen()
     assert "minilm-l6-v2 (text)" in dialog.pack_info.text()  # the pack's models, by name
     assert dialog.threads_spin.text() == "Automatic"
+
+
+def test_the_languages_of_the_recordings_are_ticked_by_name_and_default_to_the_window_s(
+    qtbot: QtBot,
+) -> None:
+    assert spoken_by_default() == ("en",)  # an English window on a system without a locale
+    choices = ["af", "de", "en", "es", "ko", "zh"]
+    dialog = PreferencesDialog(Preferences(), devices=["auto", "cpu"], spoken_choices=choices)
+    qtbot.addWidget(dialog)
+    rows = [dialog.spoken_list.item(row) for row in range(dialog.spoken_list.count())]
+    shown = [(row.text(), row.checkState() == Qt.CheckState.Checked) for row in rows]
+    # the ticked first, then by name those the window names in its language, then the rest
+    assert shown == [
+        ("English", True),
+        ("Chinese", False),
+        ("German", False),
+        ("Korean", False),
+        ("Spanish", False),
+        ("Afrikaans", False),
+    ]
+    assert dialog.spoken() == ("en",) and dialog.preferences().spoken == ()  # the default
+    assert not dialog.needs_reopen()
+    rows[4].setCheckState(Qt.CheckState.Checked)
+    assert dialog.preferences().spoken == ("en", "es")
+    assert not dialog.needs_reopen()  # the open engine hears the next recordings with them
+    again = PreferencesDialog(
+        Preferences(spoken=("es", "zh")), devices=["auto", "cpu"], spoken_choices=choices
+    )
+    qtbot.addWidget(again)
+    assert again.spoken() == ("zh", "es")  # listed first, by name: Chinese, Spanish
+    assert again.preferences().spoken == ("es", "zh") and not again.needs_reopen()
+
+
+def test_a_pack_whose_speech_detects_no_language_asks_for_none(qtbot: QtBot) -> None:
+    dialog = PreferencesDialog(Preferences(), devices=["auto", "cpu"], spoken_choices=[])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.spoken_list.isVisible()
+    assert dialog.preferences().spoken == ()
 
 
 def test_a_folder_without_a_manifest_is_refused(qtbot: QtBot, tmp_path: Path) -> None:

@@ -236,3 +236,16 @@ def test_bad_usage_exits_2(
     assert main([*options, "search", "after:not-a-date"]) == BAD_USAGE
     assert "wants a date" in capsys.readouterr().err
     assert main([*options, "remove", str(tmp_path)]) == BAD_USAGE
+
+
+def test_speech_languages_must_be_codes_the_speech_model_knows(
+    tmp_path: Path, dev_pack: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = ["--data-dir", str(tmp_path), "--pack", str(dev_pack.root)]
+    capsys.readouterr()
+    assert main([*options, "--speech-languages", "en,xx", "index"]) == BAD_USAGE
+    said = capsys.readouterr().err
+    assert "no language 'xx'" in said and said.count("\n") == 1
+    assert main([*options, "--speech-languages", ",", "index"]) == BAD_USAGE
+    assert "no language codes" in capsys.readouterr().err
+    assert main([*options, "--speech-languages", "EN,es", "index"]) == OK

@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+import soundfile
 
 from engine.catalog.records import FileKind, FileStatus
-from engine.facade import FileDetails, Trove
+from engine.facade import FileDetails, Trove, speech_languages
 from engine.scan.changes import ChangeKind, IndexChanges
 from models.manifest import Manifest
 from tests import media
@@ -136,3 +137,41 @@ def test_searches_read_the_lines_fitted_for_the_pack_s_models(
     found = trove.search("a cat")
     assert not any("cautious default" in note for note in found.notes)
     assert found.hits and found.hits[0].path.name == "chelsea.png"
+
+
+@pytest.mark.slow
+def test_the_languages_a_person_names_are_those_a_short_memo_is_heard_and_found_in(
+    tmp_path: Path, dev_pack: Manifest
+) -> None:
+    """A one-word memo ("Penguin.", a real recording) that Whisper alone hears as Korean is
+    transcribed in English, and found by its word, once the person says they speak English
+    (and Spanish); the memo indexed before keeps its transcript."""
+    folder = tmp_path / "memos"
+    folder.mkdir()
+    with Trove(tmp_path / "data", dev_pack.root) as trove:
+        trove.add_folder(folder)
+
+        def heard(name: str) -> tuple[tuple[str, ...], str]:
+            # The same sound in another format each time: a copy of a file indexed before
+            # would take its transcript.
+            samples, rate = soundfile.read(media.spoken_caption("penguin"), dtype="float32")
+            soundfile.write(folder / name, samples, rate)
+            trove.index()
+            details = details_at(trove, folder / name)
+            assert details is not None
+            return details.languages, " ".join(part.text for part in details.transcript)
+
+        languages, words = heard("before.wav")
+        assert languages == ("ko",) and "penguin" not in words.lower()
+        trove.hear_in(["en", "es"])
+        languages, words = heard("after.flac")
+        assert languages == ("en",) and "penguin" in words.lower()
+        found = [hit.path.name for hit in trove.search("penguin").hits]
+        assert found[:1] == ["after.flac"]
+
+
+def test_the_languages_to_offer_are_those_of_the_pack_s_speech_model(dev_pack: Manifest) -> None:
+    offered = speech_languages(dev_pack.root)
+    assert {"en", "es", "zh", "fr", "de", "ko"} <= set(offered) and len(offered) > 90
+    assert list(offered) == sorted(offered)
+    assert speech_languages(dev_pack.root / "no such pack") == ()

@@ -5,6 +5,7 @@ on speech against desktop sounds."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -14,6 +15,7 @@ import soxr
 from numpy.typing import NDArray
 
 from engine.inference.speech import (
+    ODDS_FOR_OTHER_LANGUAGES,
     SAMPLE_RATE,
     Segment,
     SpeechTranscriber,
@@ -152,6 +154,54 @@ def test_a_person_speaking_spanish_is_transcribed_in_spanish(
     segments = transcriber.transcribe(samples, rate)
     assert [segment.language for segment in segments] == ["es"]
     assert "una rana" in joined(segments).lower()
+
+
+def heard(
+    transcriber: SpeechTranscriber, stem: str, language: str, spoken: Sequence[str] = ()
+) -> str:
+    """The clip's language as detected, and what was said, as "es: una rana."."""
+    samples, rate = soundfile.read(str(spoken_caption(stem, language)), dtype="float32")
+    segments = transcriber.transcribe(samples, rate, spoken=spoken)
+    return f"{'/'.join({s.language or '' for s in segments})}: {joined(segments).lower()}"
+
+
+@pytest.mark.slow
+def test_a_one_word_clip_is_heard_in_the_languages_the_person_named(
+    transcriber: SpeechTranscriber,
+) -> None:
+    """Real recordings of a word or two that Whisper alone hears in another language, and so
+    mishears: "Penguin." (Korean, "펭균") and "Un sombrero de copa." (Portuguese, "um sombrio
+    de copas")."""
+    assert heard(transcriber, "penguin", "en") == "ko: 펭균"
+    assert heard(transcriber, "tophat", "es").startswith("pt: um sombrio")
+    assert heard(transcriber, "penguin", "en", spoken=("en", "es")) == "en: penguin."
+    assert heard(transcriber, "tophat", "es", spoken=("es", "en")).startswith("es: un sombrero")
+
+
+@pytest.mark.slow
+def test_a_clear_recording_in_another_language_keeps_its_own(
+    transcriber: SpeechTranscriber,
+) -> None:
+    """Six seconds of Spanish (Tux Paint's Saturn caption) by a person who named English and
+    Chinese: still heard as Spanish, not forced into theirs."""
+    said = heard(transcriber, "6_saturn", "es", spoken=("en", "zh"))
+    assert said.startswith("es:"), said
+    assert "planeta" in said
+
+
+def test_languages_named_weigh_detection_by_the_odds_and_unknown_ones_weigh_nothing(
+    transcriber: SpeechTranscriber,
+) -> None:
+    codes = transcriber.generation.languages
+    ids = sorted(codes.values())
+    weights = transcriber.language_weights(["es", "en"])
+    named = {ids.index(codes["es"]), ids.index(codes["en"])}
+    assert len(weights) == len(ids) == len(transcriber.languages) > 90
+    assert all(weights[index] == 0 for index in named)
+    others = np.delete(weights, list(named))
+    assert np.allclose(others, -np.log(ODDS_FOR_OTHER_LANGUAGES))
+    assert not transcriber.language_weights(["xx"]).any()
+    assert not transcriber.language_weights([]).any()
 
 
 @pytest.mark.slow
