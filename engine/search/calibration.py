@@ -120,7 +120,9 @@ DEFAULTS: Mapping[str, Calibration] = {
 }
 
 # A route without a fit of its own in a space takes that space's fit of a route whose items
-# are alike: a line read in a picture is a few words, as a transcript's segment is.
+# are alike: a line read in a picture is a few words, as a transcript's segment is. So a refit
+# of the transcript line moves picture text too (tests/engine/scan/test_picture_text.py says
+# whether screenshots still rank).
 BORROWED: Mapping[str, str] = {"picture-text": "transcript"}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -66,13 +66,23 @@ def stand_in_detector(settings: VoiceSettings | None = None) -> VoiceDetector:
 
 
 class BurstsHeard:
-    """Whisper's window contract (``_window``): one segment per loud burst of the window, timed
-    to it, in "es" if the window's first burst is louder than 0.3, else "en"."""
+    """Whisper's window contract (``language_weights``, ``_window``): one segment per loud
+    burst of the window, timed to it, in "es" if the window's first burst is louder than 0.3,
+    else "en" (two languages, so the weights a stream passes are two numbers)."""
 
     def __init__(self) -> None:
         self.windows: list[int] = []
 
-    def _window(self, chunk: NDArray[np.float32], voiced: bool = False) -> _Parsed:
+    def language_weights(self, spoken: Collection[str]) -> NDArray[np.float64]:
+        return np.array([0.0 if not spoken or code in spoken else -1.0 for code in ("en", "es")])
+
+    def _window(
+        self,
+        chunk: NDArray[np.float32],
+        voiced: bool = False,
+        weights: NDArray[np.float64] | None = None,
+    ) -> _Parsed:
+        assert weights is not None and weights.shape == (2,)  # what the stream was given
         self.windows.append(chunk.size)
         loud = np.abs(chunk) > LOUD / 2
         edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(np.int8), [0]])))
