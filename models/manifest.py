@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
@@ -510,6 +510,13 @@ class Manifest:
         (packs built before they were written)."""
         return self.lines(entry, in_language("labels", language))
 
+    def synonyms(self, entry: ModelEntry, language: str) -> dict[str, list[str]]:
+        """Other names people call the entry's classes and concepts by in ``language``,
+        by the name the pack shows (``"虎鲸"`` -> ``["逆戟鲸", "杀人鲸"]``): the file of role
+        ``synonyms.<language>``; none where the pack has none."""
+        lines = self.lines(entry, in_language(SYNONYMS, language))
+        return read_synonyms(lines or [], f"model {entry.id!r}")
+
     def lines(self, entry: ModelEntry, role: str) -> list[str] | None:
         """The lines of a text file of the entry, stripped; ``None`` if it has no such file.
         Blank lines are kept as they are, since dropping one would shift every later name."""
@@ -548,6 +555,26 @@ def in_language(role: str, language: str | None = None) -> str:
     model was trained; ``concepts``: the concepts') in another language: ``labels.zh_CN``,
     ``concepts.es``, the same names line for line."""
     return role if language is None else f"{role}.{language}"
+
+
+SYNONYMS = "synonyms"
+
+
+def read_synonyms(lines: Iterable[str], source: str) -> dict[str, list[str]]:
+    """Lines ``name: other, other`` (a name a pack shows, then what else people call it);
+    blank lines and ``#`` comments are skipped. ``source`` names the file in an error."""
+    found: dict[str, list[str]] = {}
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        name, colon, listed = (part.strip() for part in text.partition(":"))
+        others = [other.strip() for other in listed.split(",")]
+        if not colon or not name or not all(others) or name in others:
+            raise PackError(f"{source}: line {number} is not 'name: other name, other name'")
+        known = found.setdefault(name, [])
+        known += [other for other in dict.fromkeys(others) if other not in known]
+    return found
 
 
 def file_digest(path: Path, algorithm: str) -> str:

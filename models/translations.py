@@ -9,7 +9,12 @@ africana" is "非洲象", "elefante africano", "éléphant d'Afrique"), written 
 (or ``concepts.<language>``) files (:func:`models.manifest.in_language`) after checking that
 they fit the English names it writes: same count, no empty line. The window shows the
 names of its own language; a query that is a name in any of them also asks for the English
-name (:meth:`engine.search.probes.ModelProbes.for_text`). Build-time only.
+name (:meth:`engine.search.probes.ModelProbes.for_text`).
+
+``models/labels/synonyms.<language>.txt`` holds, where a language has them, other names in
+common use for a name those files give ("虎鲸: 逆戟鲸, 杀人鲸"): a person may type either, and
+the window still shows the one. Each classifier's folder gets the lines of its own names as a
+``synonyms.<language>`` file. Build-time only.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.manifest import FileRef, file_ref, in_language
+from models.manifest import SYNONYMS, FileRef, file_ref, in_language, read_synonyms
 
 LABELS_FOLDER = Path(__file__).with_name("labels")
 # The UI's languages besides English (desktop/i18n.py SHIPPED), and French: not a UI language
@@ -34,6 +39,18 @@ class TranslationError(ValueError):
 
 def label_file(label_set: str, language: str) -> Path:
     return LABELS_FOLDER / f"{label_set}.{language}.txt"
+
+
+def synonym_file(language: str) -> Path:
+    return LABELS_FOLDER / f"{SYNONYMS}.{language}.txt"
+
+
+def synonyms(language: str) -> dict[str, list[str]]:
+    """The other names written for ``language``, by the name a label file gives."""
+    path = synonym_file(language)
+    if not path.is_file():
+        return {}
+    return read_synonyms(path.read_text(encoding="utf-8").splitlines(), str(path))
 
 
 def translated(label_set: str, language: str, english: Sequence[str]) -> list[str]:
@@ -57,5 +74,26 @@ def write_translations(
         named = in_language(role, language)
         path = folder / f"{named}.txt"
         path.write_text("\n".join(translated(label_set, language, english)) + "\n", "utf-8")
+        files[named] = file_ref(pack_dir, path)
+    return files
+
+
+def write_synonyms(label_sets: Sequence[str], folder: Path, pack_dir: Path) -> dict[str, FileRef]:
+    """Write ``<folder>/synonyms.<language>.txt``: the other names of the names ``label_sets``
+    give in each language that has some; their manifest file roles."""
+    files = {}
+    for language in LANGUAGES:
+        shown = {
+            name
+            for label_set in label_sets
+            for name in label_file(label_set, language).read_text(encoding="utf-8").splitlines()
+        }
+        kept = {name: others for name, others in synonyms(language).items() if name in shown}
+        if not kept:
+            continue
+        named = in_language(SYNONYMS, language)
+        path = folder / f"{named}.txt"
+        lines = [f"{name}: {', '.join(others)}\n" for name, others in kept.items()]
+        path.write_text("".join(lines), encoding="utf-8")
         files[named] = file_ref(pack_dir, path)
     return files

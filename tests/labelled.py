@@ -1,9 +1,10 @@
 """The dev pack with its tag names in Chinese, Spanish and French, for tests that show them.
 
 A dev pack built by today's exporters already holds the files (``labels.<language>``,
-``concepts.<language>``): it is used as it is. One built before them is linked, file by file,
-into a folder of the test's, and the files are added there by the exporters' own writer, so
-that such tests run before the shared pack is rebuilt, and never change it.
+``concepts.<language>``, ``synonyms.<language>``): it is used as it is. One built before them
+is linked, file by file, into a folder of the test's, and the files are added there by the
+exporters' own writer, so that such tests run before the shared pack is rebuilt, and never
+change it.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from models.manifest import Manifest, ModelEntry, Task, in_language, load_manifest
-from models.translations import CONCEPTS, IMAGENET, write_translations
+from models.manifest import SYNONYMS, Manifest, ModelEntry, Task, in_language, load_manifest
+from models.translations import CONCEPTS, IMAGENET, write_synonyms, write_translations
 
 
 def pack_with_tag_names(pack: Manifest, folder: Path) -> Path:
     """The folder of ``pack`` if its image model has the files, else a copy in ``folder``."""
     image = next(entry for entry in pack.models if entry.task is Task.IMAGE)
-    if in_language("labels", "zh_CN") in image.files:
+    if in_language(SYNONYMS, "zh_CN") in image.files:
         return pack.root
     for path in pack.root.rglob("*"):
         target = folder / path.relative_to(pack.root)
@@ -43,5 +44,6 @@ def _named(pack: Manifest, entry: ModelEntry, folder: Path) -> ModelEntry:
         **entry.files,
         **write_translations(IMAGENET, labels, place, folder),
         **write_translations(CONCEPTS, concepts, place, folder, role="concepts"),
+        **write_synonyms([IMAGENET, CONCEPTS], place, folder),
     }
     return replace(entry, files=files)

@@ -9,7 +9,8 @@ SHOWS reason) names its likeliest classes by the first of their English names ("
 Egyptian cat"): those first names map too.
 
 A pack without the files (built before them), a language it has no file for, or a name it does
-not know stays in English.
+not know stays in English. A name is shown one way; the other names people use for it
+(``synonyms.<language>``) only widen what a query matches (:func:`tags_named`).
 """
 
 from __future__ import annotations
@@ -70,9 +71,11 @@ class TagNames:
 
 
 def tags_named(manifest: Manifest) -> dict[str, list[str]]:
-    """Every name the pack gives a tag in another language, with the first English names of
-    the tags it stands for (what a person asking in English types): ``"狮子"`` -> ``["lion"]``
-    (of "lion, king of beasts, Panthera leo"), ``"plátano"`` -> ``["banana"]``."""
+    """Every name the pack gives a tag in another language, and the other names its
+    ``synonyms`` files give those, with the first English names of the tags it stands for
+    (what a person asking in English types): ``"狮子"`` -> ``["lion"]`` (of "lion, king of
+    beasts, Panthera leo"), ``"plátano"`` -> ``["banana"]``, ``"逆戟鲸"`` (shown as "虎鲸") ->
+    ``["killer whale"]``."""
     languages = sorted(
         {
             role.removeprefix("labels.")
@@ -87,6 +90,12 @@ def tags_named(manifest: Manifest) -> dict[str, list[str]]:
             first = english.split(", ")[0]
             if EITHER not in name and first not in found.setdefault(name, []):
                 found[name].append(first)
+        # Another name a person may type ("逆戟鲸" for what the window shows as "虎鲸").
+        for entry in manifest.models:
+            for name, others in manifest.synonyms(entry, language).items():
+                for other in others:
+                    known = found.setdefault(other, [])
+                    known += [tag for tag in found.get(name, []) if tag not in known]
     return found
 
 

@@ -36,7 +36,7 @@ from models.manifest import (
     file_ref,
 )
 from models.sources import EFFICIENTNET_LITE0, IMAGENET_LABELS
-from models.translations import CONCEPTS, IMAGENET, write_translations
+from models.translations import CONCEPTS, IMAGENET, write_synonyms, write_translations
 
 LITE0_ID = "efficientnet-lite0"
 RESNET50_ID = "resnet50"
@@ -158,6 +158,7 @@ def export_classifier(
             **write_translations(IMAGENET, labels, folder, pack_dir),
             "concepts": file_ref(pack_dir, concepts_path),
             **write_translations(CONCEPTS, concepts, folder, pack_dir, role="concepts"),
+            **write_synonyms([IMAGENET, CONCEPTS], folder, pack_dir),
         },
         dims={"embedding": embedding_dim, "logits": 1000},
         preprocessing=preprocessing,

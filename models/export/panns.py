@@ -33,7 +33,7 @@ from models.export.common import (
     parity,
 )
 from models.manifest import AudioPreprocessing, ModelEntry, Task, file_ref
-from models.translations import AUDIOSET, write_translations
+from models.translations import AUDIOSET, write_synonyms, write_translations
 
 CNN14_ID = "panns-cnn14"
 SOURCE = (
@@ -152,6 +152,7 @@ def export_network(
         files["labels"] = file_ref(pack_dir, labels_path)
         if translations is not None:
             files.update(write_translations(translations, labels, folder, pack_dir))
+            files.update(write_synonyms([translations], folder, pack_dir))
     return ModelEntry(
         id=model_id,
         task=Task.AUDIO,

@@ -11,9 +11,10 @@ import pytest
 
 from engine.catalog.records import FileKind
 from engine.facade import Hit, Reason, Route, TagNames, Trove
+from engine.inference.tagnames import tags_named
 from engine.search.probes import TEXT_ROUTES
 from engine.search.wording import detail, hit_line, reason_json
-from models.manifest import Manifest
+from models.manifest import Manifest, load_manifest
 from tests.labelled import pack_with_tag_names
 from tests.media import demo_folder, spoken_caption
 
@@ -106,11 +107,21 @@ def test_a_tag_s_name_in_another_language_also_probes_with_its_english_name(
     assert found.hits and found.hits[0].path.name == "elephant.png"
 
 
+def test_a_synonym_asks_for_the_tag_the_window_names_another_way(named_pack: Path) -> None:
+    pack = load_manifest(named_pack)
+    named = tags_named(pack)
+    assert named["逆戟鲸"] == named["杀人鲸"] == named["虎鲸"] == ["killer whale"]
+    assert named["布谷鸟"] == named["杜鹃"] == ["cuckoo"]  # a concept's synonym
+    chinese = TagNames.of_pack(pack, "zh_CN")
+    assert chinese.name("killer whale, killer, orca, grampus, sea wolf, Orcinus orca") == "虎鲸"
+    assert "逆戟鲸" not in chinese.names.values()  # shown one way only
+
+
 @pytest.fixture(scope="module")
 def voices(named_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Trove:
     """English voice memos (real spoken captions), among them a gorilla's and a badger's."""
     folder = tmp_path_factory.mktemp("memos")
-    for stem in ("gorilla", "badger", "donkey", "owl", "wombat", "hen"):
+    for stem in ("gorilla", "badger", "donkey", "owl", "wombat", "hen", "iguana", "marmot"):
         recording = spoken_caption(stem)
         shutil.copy(recording, folder / recording.name)
     engine = Trove(tmp_path_factory.mktemp("data"), named_pack)
@@ -120,12 +131,20 @@ def voices(named_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Trove:
 
 
 @pytest.mark.parametrize(
-    ("asked", "subject"), [("大猩猩。", "gorilla"), ("一只獾", "badger"), ("El tejón.", "badger")]
+    ("asked", "subject"),
+    [
+        ("大猩猩。", "gorilla"),
+        ("一只獾", "badger"),
+        ("El tejón.", "badger"),
+        ("鬣蜥。", "iguana"),  # the window's name is 绿鬣蜥; 鬣蜥 is its synonym
+        ("一只旱獭。", "marmot"),  # shown as 土拨鼠
+    ],
 )
 def test_an_english_voice_memo_is_found_by_its_subject_s_name_in_another_language(
     voices: Trove, asked: str, subject: str
 ) -> None:
     """Without the English name's probe each of these says "no good match" (the multilingual
-    space matches short words poorly across languages); with it the spoken word is found."""
+    space matches short words poorly across languages; "一只旱獭。", without its synonym, finds
+    the wombat, heard as "one bat."); with it the spoken word is found."""
     found = voices.search(asked, limit=3)
     assert found.hits and found.hits[0].path.name.startswith(f"{subject}_desc")

@@ -34,6 +34,7 @@ NAMED_IN = [f".{language}" for language in LANGUAGES]
 CLASSIFIER_FILES = {
     "model",
     *(f"{role}{suffix}" for role in ("labels", "concepts") for suffix in ("", *NAMED_IN)),
+    "synonyms.zh_CN",  # other names in common use; written for Chinese only so far
 }
 
 

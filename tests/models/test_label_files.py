@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from models.devpack import is_current, source_key
-from models.manifest import Manifest, in_language, load_manifest
+from models.manifest import Manifest, PackError, in_language, load_manifest, read_synonyms
 from models.translations import (
     AUDIOSET,
     CONCEPTS,
@@ -26,7 +26,10 @@ from models.translations import (
     LANGUAGES,
     TranslationError,
     label_file,
+    synonym_file,
+    synonyms,
     translated,
+    write_synonyms,
     write_translations,
 )
 
@@ -221,6 +224,50 @@ def test_the_exporter_writes_them_beside_the_labels_and_refuses_a_misfit(
         write_translations(IMAGENET, labels[:-1], folder, tmp_path)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_synonym_is_another_name_of_a_shown_name_and_no_shown_name_itself(
+    language: str,
+) -> None:
+    """A synonym cannot take a name from another tag: the window shows every name one way."""
+    shown = {
+        name
+        for label_set in (IMAGENET, CONCEPTS, AUDIOSET)
+        for name in label_file(label_set, language).read_text(encoding="utf-8").splitlines()
+    }
+    written = synonyms(language)
+    assert set(written) <= shown, sorted(set(written) - shown)
+    others = [other for names in written.values() for other in names]
+    assert len(others) == len(set(others)) and not set(others) & shown
+    if language == "zh_CN":
+        assert written["虎鲸"] == ["逆戟鲸", "杀人鲸"] and written["土拨鼠"] == ["旱獭"]
+        assert all(HAN.search(other) for other in others)
+    else:
+        assert not synonym_file(language).exists()  # none written yet
+
+
+@pytest.mark.parametrize(
+    "line", ["虎鲸 逆戟鲸", "虎鲸:", ": 逆戟鲸", "虎鲸: 逆戟鲸,", "虎鲸: 虎鲸"]
+)
+def test_a_synonym_line_that_is_not_name_colon_names_is_refused(line: str) -> None:
+    with pytest.raises(PackError, match="line 2 is not"):
+        read_synonyms(["# a comment", line], "synonyms.zh_CN.txt")
+
+
+def test_the_exporter_writes_each_model_the_synonyms_of_its_own_names(tmp_path: Path) -> None:
+    image, sound = tmp_path / "image", tmp_path / "sound"
+    image.mkdir()
+    sound.mkdir()
+    files = write_synonyms([IMAGENET, CONCEPTS], image, tmp_path)
+    assert set(files) == {"synonyms.zh_CN"}  # no other language has synonyms yet
+    lines = (tmp_path / files["synonyms.zh_CN"].path).read_text(encoding="utf-8").splitlines()
+    written = read_synonyms(lines, "written")
+    assert written["虎鲸"] == ["逆戟鲸", "杀人鲸"]  # an ImageNet class
+    assert written["杜鹃"] == ["布谷鸟"]  # a concept
+    heard = write_synonyms([AUDIOSET], sound, tmp_path)
+    lines = (tmp_path / heard["synonyms.zh_CN"].path).read_text(encoding="utf-8").splitlines()
+    assert "狗" in read_synonyms(lines, "written") and "虎鲸" not in read_synonyms(lines, "")
+
+
 def test_the_dev_pack_lists_its_label_files_per_language(dev_pack: Manifest) -> None:
     """Once built by today's exporters, the pack holds the files and the manifest names them."""
     if not is_current(dev_pack.root, source_key()):
@@ -231,3 +278,5 @@ def test_the_dev_pack_lists_its_label_files_per_language(dev_pack: Manifest) -> 
         names = pack.labels(entry, language)
         assert names is not None and len(names) == 1000
         assert pack.lines(entry, in_language("concepts", language)) is not None
+    assert pack.synonyms(entry, "zh_CN")["虎鲸"] == ["逆戟鲸", "杀人鲸"]
+    assert pack.synonyms(entry, "es") == {}

@@ -185,6 +185,8 @@ def test_entry_describes_the_graph(exported: tuple[Path, ModelEntry], labels: li
         assert path.name == f"labels.{language}.txt"
         names = path.read_text(encoding="utf-8").splitlines()
         assert len(names) == CLASSES and names[0] == first
+    others = (pack / entry.files["synonyms.zh_CN"].path).read_text(encoding="utf-8")
+    assert "狗: 犬, 狗狗\n" in others and "虎鲸" not in others  # its own names' synonyms only
 
 
 def test_onnx_inputs_and_outputs_are_named_and_dynamic(exported: tuple[Path, ModelEntry]) -> None:
