@@ -8,7 +8,9 @@ detect is shown by its own name ("Svenska"), which its speakers read, else as th
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QLocale
+from collections.abc import Callable
+
+from PySide6.QtCore import QCollator, QCollatorSortKey, QCoreApplication, QLocale
 
 from desktop.i18n import ui_language
 from engine.facade import Place
@@ -51,6 +53,12 @@ def language_name(code: str) -> str:
     if locale.language() in (QLocale.Language.C, QLocale.Language.AnyLanguage):
         return code
     return locale.nativeLanguageName() or code
+
+
+def alphabetical() -> Callable[[str], QCollatorSortKey]:
+    """A sort key for names shown in the window, in the UI language's alphabetical order
+    (pinyin in 简体中文; "Árabe" among the A's in Español), not by code point."""
+    return QCollator(QLocale(ui_language())).sortKey
 
 
 def spoken_by_default() -> tuple[str, ...]:

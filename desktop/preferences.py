@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCollatorSortKey, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.folders import pick_folder, shown
-from desktop.languages import is_common, language_name, spoken_by_default
+from desktop.languages import alphabetical, is_common, language_name, spoken_by_default
 from desktop.results import library_name
 from desktop.settings import (
     DEVICES,
@@ -86,7 +86,7 @@ class PreferencesDialog(QDialog):
         self.pack_edit = QLineEdit(shown(preferences.pack) if preferences.pack else "", self)
         self.pack_edit.setPlaceholderText(self.tr("The ones that came with Trove"))
         self.pack_edit.setAccessibleName(self.tr("Folder of the search models"))
-        self.pack_edit.textChanged.connect(self._check_pack)
+        self.pack_edit.textChanged.connect(self._pack_edited)
         choose_pack = QPushButton(self.tr("Choose…"), self)
         choose_pack.clicked.connect(self.choose_pack)
         pack_row = QHBoxLayout()
@@ -175,27 +175,23 @@ class PreferencesDialog(QDialog):
         self.spoken_list = QListWidget(self)
         self.spoken_list.setAccessibleName(self.tr("Languages spoken in your recordings"))
         self.spoken_list.setMaximumHeight(120)
-        self._list_spoken(heard, preferences.spoken or spoken_by_default())
-        spoken_help = QLabel(
+        self.spoken_help = QLabel(
             self.tr(
                 "Short recordings are heard in one of these. A recording clearly in another "
                 "language is still heard in its own."
             ),
             self,
         )
-        spoken_help.setWordWrap(True)
+        self.spoken_help.setWordWrap(True)
 
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         form.addRow(self.tr("Search models:"), pack_row)
         form.addRow("", self.gpu_check)
         form.addRow(self.tr("Theme:"), self.theme_combo)
         form.addRow(self.tr("Language:"), self.language_combo)
-        if heard:  # a pack whose speech model detects no languages has nothing to choose
-            form.addRow(self.tr("Spoken in your recordings:"), self.spoken_list)
-            form.addRow("", spoken_help)
-        else:
-            self.spoken_list.hide()
-            spoken_help.hide()
+        form.addRow(self.tr("Spoken in your recordings:"), self.spoken_list)
+        form.addRow("", self.spoken_help)
+        self._list_spoken(heard, preferences.spoken or spoken_by_default())
         form.addRow(self.tr("Shared libraries:"), shared_row)
 
         # The technical side, folded away: what the pack holds, the provider, the threads.
@@ -273,15 +269,22 @@ class PreferencesDialog(QDialog):
         text = self.pack_edit.text().strip()
         return Path(text).expanduser() if text else None
 
-    def _check_pack(self) -> None:
+    def _pack_edited(self) -> None:
+        """Another pack may hear other languages: the list becomes its own, ticks kept."""
+        if self._check_pack():
+            ticked = self.spoken() if self.spoken_list.count() else self._original.spoken
+            self._list_spoken(speech_languages(self.pack()), ticked or spoken_by_default())
+
+    def _check_pack(self) -> bool:
         """A chosen folder must hold a manifest; its models are listed (reading the manifest is
-        cheap: the model files themselves are checked when the engine opens the pack)."""
+        cheap: the model files themselves are checked when the engine opens the pack). Whether
+        it may be chosen."""
         ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         folder = self.pack()
         if folder is None:
             self.pack_info.setText(self.tr("The search models that came with Trove."))
             ok_button.setEnabled(True)
-            return
+            return True
         if not (folder / MANIFEST_NAME).is_file():
             self.pack_info.setText(
                 self.tr("This folder is not a model pack: it has no {name}.").format(
@@ -290,14 +293,14 @@ class PreferencesDialog(QDialog):
             )
             ok_button.setEnabled(False)
             self.details_button.setChecked(True)  # the reason is shown, not folded away
-            return
+            return False
         try:
             manifest = read_manifest(folder)
         except PackError as error:
             self.pack_info.setText(str(error))
             ok_button.setEnabled(False)
             self.details_button.setChecked(True)
-            return
+            return False
         models = ", ".join(f"{entry.id} ({entry.task.value})" for entry in manifest.models)
         self.pack_info.setText(
             self.tr("{name} {version}: {models}").format(
@@ -305,14 +308,22 @@ class PreferencesDialog(QDialog):
             )
         )
         ok_button.setEnabled(True)
+        return True
 
     def _list_spoken(self, codes: Sequence[str], chosen: Sequence[str]) -> None:
         """Every language the speech model knows, by name, a box each: the chosen ones first,
-        then those named in the UI's language, then the rest by their own names."""
-        named = sorted(
-            codes,
-            key=lambda code: (code not in chosen, not is_common(code), language_name(code).lower()),
-        )
+        then those named in the UI's language, then the rest by their own names, each part in
+        the UI language's alphabetical order. A pack whose speech model detects no languages
+        has nothing to choose: the rows are hidden."""
+        by_name = alphabetical()
+
+        def place(code: str) -> tuple[bool, bool, QCollatorSortKey]:
+            return code not in chosen, not is_common(code), by_name(language_name(code))
+
+        named = sorted(codes, key=place)
+        self.spoken_list.clear()
+        self._form.setRowVisible(self.spoken_list, bool(codes))
+        self._form.setRowVisible(self.spoken_help, bool(codes))
         for code in named:
             item = QListWidgetItem(language_name(code), self.spoken_list)
             item.setData(Qt.ItemDataRole.UserRole, code)
@@ -370,9 +381,9 @@ class PreferencesDialog(QDialog):
     def _spoken_kept(self) -> tuple[str, ...]:
         """What to store: what was stored while the same languages are ticked (none for the
         default ones, so that the default keeps following the window's language); else the
-        ticked languages."""
+        ticked languages. A pack that hears no language leaves them as they were."""
         ticked, before = self.spoken(), self._original.spoken
-        if set(ticked) == set(before or spoken_by_default()):
+        if not self.spoken_list.count() or set(ticked) == set(before or spoken_by_default()):
             return before  # in the order they were stored
         return ticked
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMainWindow, QSplitter
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMainWindow, QSplitter
 from pytestqt.qtbot import QtBot
 
+from desktop.i18n import ENGLISH, install_translations
 from desktop.languages import spoken_by_default
 from desktop.preferences import PreferencesDialog, SharedLibraryDialog
 from desktop.settings import (
@@ -23,6 +24,7 @@ from desktop.settings import (
     save_window_state,
 )
 from engine.facade import available_devices
+from models.manifest import Manifest, Task
 from tests.conftest import dev_pack_path
 
 
@@ -185,6 +187,61 @@ def test_the_languages_of_the_recordings_are_ticked_by_name_and_default_to_the_w
     qtbot.addWidget(again)
     assert again.spoken() == ("zh", "es")  # listed first, by name: Chinese, Spanish
     assert again.preferences().spoken == ("es", "zh") and not again.needs_reopen()
+
+
+def test_a_chinese_window_lists_the_languages_in_pinyin_order(
+    qtbot: QtBot, qapp: QApplication
+) -> None:
+    install_translations(qapp, "zh_CN")
+    try:
+        choices = ["af", "ar", "de", "en", "es", "ja", "ko", "zh"]
+        dialog = PreferencesDialog(Preferences(), devices=["auto", "cpu"], spoken_choices=choices)
+        qtbot.addWidget(dialog)
+        rows = [dialog.spoken_list.item(row) for row in range(dialog.spoken_list.count())]
+        # the window's and English ticked, then a ā, dé, hán, rì, xī; then Afrikaans by itself
+        shown = [row.text() for row in rows]
+        assert shown == [
+            "英语",
+            "中文",
+            "阿拉伯语",
+            "德语",
+            "韩语",
+            "日语",
+            "西班牙语",
+            "Afrikaans",
+        ]
+        assert dialog.spoken() == ("en", "zh")
+    finally:
+        install_translations(qapp, ENGLISH)
+
+
+def test_choosing_another_pack_lists_the_languages_its_speech_model_hears(
+    qtbot: QtBot, dev_pack: Manifest, tmp_path: Path
+) -> None:
+    deaf = tmp_path / "no speech"
+    deaf.mkdir()
+    kept = tuple(entry for entry in dev_pack.models if entry.task is not Task.SPEECH)
+    dev_pack.with_models(kept, deaf).write(deaf)
+    stored = Preferences(spoken=("es",))
+    dialog = PreferencesDialog(stored, devices=["auto", "cpu"], spoken_choices=["en", "es"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.pack_edit.setText(str(deaf))
+    assert not dialog.spoken_list.isVisible()
+    assert dialog.preferences().spoken == ("es",)  # nothing to choose: the stored choice stays
+    dialog.pack_edit.setText(str(deaf / "typing"))  # no pack (yet): the list stays as it was
+    assert not dialog.spoken_list.isVisible()
+    dialog.pack_edit.setText(str(dev_pack.root))
+    assert dialog.spoken_list.isVisible() and dialog.spoken_list.count() == 99
+    assert dialog.spoken() == ("es",)
+    last = dialog.spoken_list.item(dialog.spoken_list.count() - 1)
+    last.setCheckState(Qt.CheckState.Checked)
+    ticked = dialog.spoken()
+    assert len(ticked) == 2
+    dialog.pack_edit.setText("")  # the pack that came with Trove (the dev pack, here)
+    assert dialog.spoken() == ticked and dialog.spoken_list.count() == 99
+    assert dialog.preferences().spoken == ticked
 
 
 def test_a_pack_whose_speech_detects_no_language_asks_for_none(qtbot: QtBot) -> None:
