@@ -163,7 +163,8 @@ class EngineClient(QObject):
         self._on_control(self._attach_shared, tuple(libraries))
 
     def hear_in(self, languages: Sequence[str]) -> None:
-        """Hear the recordings indexed from now on as in these languages (see ``Trove``)."""
+        """Hear recordings as in these languages: those indexed from now on, and those heard
+        before in another language, again (see ``Trove.hear_in``)."""
         self._settings = replace(self._settings, spoken=tuple(languages))
         self._on_control(self._hear_in, tuple(languages))
 

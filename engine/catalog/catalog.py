@@ -761,6 +761,25 @@ class Catalog:
             if caught_up:
                 conn.execute("UPDATE meta SET value = 1 WHERE key = 'looks'")
 
+    def hear_again(self, languages: Sequence[str]) -> int:
+        """Set PENDING every indexed file with words heard in a language not in ``languages``
+        (those a person says their recordings are in), so that the next scan hears it again;
+        how many. Its items stay searchable until new ones replace them."""
+        named = tuple(languages)
+        marks = ", ".join("?" * len(named))
+        with self._write() as conn:
+            return conn.execute(
+                "UPDATE files SET status = ? WHERE status = ? AND id IN "
+                "(SELECT file_id FROM items WHERE kind = ? AND language IS NOT NULL "
+                f"AND language NOT IN ({marks}))",
+                (
+                    FileStatus.PENDING.value,
+                    FileStatus.INDEXED.value,
+                    ItemKind.TRANSCRIPT.value,
+                    *named,
+                ),
+            ).rowcount
+
     def mark_failed(self, file_id: int, reason: str) -> None:
         """The file cannot be decoded or embedded: FAILED, with a failure saying why, and skipped
         until its bytes change. Its old items stay."""

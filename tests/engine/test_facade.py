@@ -145,7 +145,7 @@ def test_the_languages_a_person_names_are_those_a_short_memo_is_heard_and_found_
 ) -> None:
     """A one-word memo ("Penguin.", a real recording) that Whisper alone hears as Korean is
     transcribed in English, and found by its word, once the person says they speak English
-    (and Spanish); the memo indexed before keeps its transcript."""
+    (and Spanish): a new memo, and the one indexed before, heard again by the next run."""
     folder = tmp_path / "memos"
     folder.mkdir()
     with Trove(tmp_path / "data", dev_pack.root) as trove:
@@ -163,11 +163,14 @@ def test_the_languages_a_person_names_are_those_a_short_memo_is_heard_and_found_
 
         languages, words = heard("before.wav")
         assert languages == ("ko",) and "penguin" not in words.lower()
-        trove.hear_in(["en", "es"])
+        assert trove.hear_in(["en", "es"]) == 1  # before.wav, heard in Korean
         languages, words = heard("after.flac")
         assert languages == ("en",) and "penguin" in words.lower()
+        again = details_at(trove, folder / "before.wav")
+        assert again is not None and again.languages == ("en",)
         found = [hit.path.name for hit in trove.search("penguin").hits]
-        assert found[:1] == ["after.flac"]
+        assert sorted(found[:2]) == ["after.flac", "before.wav"]
+        assert trove.hear_in(["en", "es"]) == 0  # every memo is heard in a named language
 
 
 def test_the_languages_to_offer_are_those_of_the_pack_s_speech_model(dev_pack: Manifest) -> None:

@@ -249,6 +249,34 @@ def test_find_by_hash_only_returns_indexed_files(cat: Catalog, tmp_path: Path) -
     assert cat.find_by_hash("same") == stored(cat, root.id, "a.jpg")  # the oldest
 
 
+def test_recordings_heard_in_a_language_not_named_are_to_be_heard_again(
+    cat: Catalog, tmp_path: Path
+) -> None:
+    root = cat.add_root(tmp_path)
+
+    def memo(name: str, *languages: str | None) -> int:
+        record = add_file(cat, root.id, name, name, FileKind.AUDIO)
+        said = [
+            Item(ItemKind.TRANSCRIPT, start=0, end=1, text="x", language=one) for one in languages
+        ]
+        cat.replace_items(record.id, [Item(ItemKind.AUDIO_WINDOW, start=0, end=1), *said])
+        return record.id
+
+    memo("english.wav", "en")
+    korean = memo("korean.wav", "ko")
+    mixed = memo("mixed.wav", "en", "pt")  # one window heard in Portuguese
+    memo("sound.wav")  # no words: nothing to hear again
+    memo("unknown.wav", None)  # words stored before languages were
+    failed = memo("failed.wav", "ko")
+    cat.mark_failed(failed, "cannot be decoded")
+    assert cat.hear_again(["en", "es"]) == 2
+    pending = {record.relpath for record in cat.files(status=FileStatus.PENDING)}
+    assert pending == {"korean.wav", "mixed.wav"}
+    assert len(cat.items_of_file(korean)) == 2 and len(cat.items_of_file(mixed)) == 3  # kept
+    assert stored(cat, root.id, "failed.wav").status is FileStatus.FAILED
+    assert cat.hear_again(["en", "es"]) == 0  # pending already
+
+
 # -- items and vectors ----------------------------------------------------------------------------
 
 
