@@ -818,14 +818,17 @@ class MainWindow(QMainWindow):
                 install_translations(app, chosen.language)
             # Read once the new language is in: by default it is one of the recordings' too.
             spoken = chosen.spoken or spoken_by_default()
-            heard_anew = spoken != self.engine.settings.spoken
             if dialog.needs_reopen():
                 self.status_label.setText(self.tr("Opening…"))
                 self.engine.reopen(
                     pack=chosen.pack, device=chosen.device, threads=chosen.threads, spoken=spoken
                 )
-            if heard_anew:  # and recordings heard before in another language are heard again
+            elif spoken != self.engine.settings.spoken:
                 self.engine.hear_in(spoken)
+            if chosen.spoken != before.spoken:
+                # Ticked by the person (not a default that follows the window's language):
+                # recordings heard in a language they did not tick are heard again.
+                self.engine.hear_again()
             if chosen.shared != before.shared:
                 self.engine.set_shared(chosen.shared)
 

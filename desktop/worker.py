@@ -163,10 +163,14 @@ class EngineClient(QObject):
         self._on_control(self._attach_shared, tuple(libraries))
 
     def hear_in(self, languages: Sequence[str]) -> None:
-        """Hear recordings as in these languages: those indexed from now on, and those heard
-        before in another language, again (see ``Trove.hear_in``)."""
+        """Hear the recordings indexed from now on as in these languages (see ``Trove``)."""
         self._settings = replace(self._settings, spoken=tuple(languages))
         self._on_control(self._hear_in, tuple(languages))
+
+    def hear_again(self) -> None:
+        """Hear again the recordings heard before in a language not named now (see
+        ``Trove.hear_again``)."""
+        self._on_control(self._answer, lambda trove: trove.hear_again(), None, None)
 
     def repair(self) -> None:
         """Repair a damaged catalog (after ``damaged``); ``repaired`` or ``engine_failed``

@@ -328,18 +328,24 @@ class Trove:
             words=self.catalog,
         )
 
-    def hear_in(self, languages: Sequence[str]) -> int:
-        """Hear recordings as in ``languages`` (``spoken_languages`` of the constructor): those
-        indexed from now on, and those indexed before with words heard in another language,
-        which the next run (at once, while watching) hears again; how many those are. Until
-        then they keep their transcripts."""
+    def hear_in(self, languages: Sequence[str]) -> None:
+        """Hear the recordings indexed from now on as in ``languages`` (``spoken_languages``
+        of the constructor); those already indexed keep their transcripts (see
+        :meth:`hear_again`)."""
         self.spoken_languages = tuple(languages)
         if "extractor" in self.__dict__:  # made already: the next file reads the new settings
             settings = replace(self.extractor.settings, spoken_languages=self.spoken_languages)
             self.extractor.settings = settings
-        if not self.spoken_languages:  # none named: detection as it was, nothing to hear again
+
+    def hear_again(self) -> int:
+        """Have the recordings indexed before with words heard in a language not named now
+        heard again by the next run (at once, while watching); how many. None named: none."""
+        if not self.spoken_languages:
             return 0
-        return self._indexing(lambda: self.catalog.hear_again(self.spoken_languages))
+        elsewhere = self.catalog.heard_elsewhere(self.spoken_languages)
+        if not elsewhere:  # asked of the watcher, even nothing would start a scan
+            return 0
+        return self._indexing(lambda: self.catalog.mark_pending(elsewhere))
 
     def _make_data_private(self) -> list[Path]:
         """The data folder itself and what Trove keeps in it: nothing else there is touched

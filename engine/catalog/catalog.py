@@ -761,23 +761,27 @@ class Catalog:
             if caught_up:
                 conn.execute("UPDATE meta SET value = 1 WHERE key = 'looks'")
 
-    def hear_again(self, languages: Sequence[str]) -> int:
-        """Set PENDING every indexed file with words heard in a language not in ``languages``
-        (those a person says their recordings are in), so that the next scan hears it again;
-        how many. Its items stay searchable until new ones replace them."""
+    def heard_elsewhere(self, languages: Sequence[str]) -> list[int]:
+        """The indexed files with words heard in a language not in ``languages`` (those a
+        person says their recordings are in), in id order."""
         named = tuple(languages)
         marks = ", ".join("?" * len(named))
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT f.id FROM files f JOIN items i ON i.file_id = f.id "
+                "WHERE f.status = ? AND i.kind = ? AND i.language IS NOT NULL "
+                f"AND i.language NOT IN ({marks}) ORDER BY f.id",
+                (FileStatus.INDEXED.value, ItemKind.TRANSCRIPT.value, *named),
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def mark_pending(self, file_ids: Sequence[int]) -> int:
+        """Set these indexed files PENDING, for the next scan to index them again; how many.
+        Their items stay searchable until new ones replace them."""
         with self._write() as conn:
-            return conn.execute(
-                "UPDATE files SET status = ? WHERE status = ? AND id IN "
-                "(SELECT file_id FROM items WHERE kind = ? AND language IS NOT NULL "
-                f"AND language NOT IN ({marks}))",
-                (
-                    FileStatus.PENDING.value,
-                    FileStatus.INDEXED.value,
-                    ItemKind.TRANSCRIPT.value,
-                    *named,
-                ),
+            return conn.executemany(
+                "UPDATE files SET status = ? WHERE id = ? AND status = ?",
+                [(FileStatus.PENDING.value, one, FileStatus.INDEXED.value) for one in file_ids],
             ).rowcount
 
     def mark_failed(self, file_id: int, reason: str) -> None:

@@ -1,11 +1,12 @@
 """What the window tells a person, on the real engine: short messages for quiet actions, a
-language change applied at once, the Pause button only while indexing, counters that hold
-still, and the welcome as the window's first page."""
+language change applied at once, recordings heard again when their languages are ticked, the
+Pause button only while indexing, counters that hold still, and the welcome as the window's
+first page."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,38 @@ def test_a_new_language_applies_to_the_open_window_at_once(
 
 
 # --- indexing status ----------------------------------------------------------------------------
+
+
+def test_ticking_a_language_hears_recordings_again_and_the_window_s_language_does_not(
+    qtbot: QtBot, qapp: QApplication, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _up_to_date(qtbot, window)
+    asked: list[bool] = []
+    monkeypatch.setattr(window.engine, "hear_again", lambda: asked.append(True))
+
+    def accepted(change: Callable[[PreferencesDialog], None]) -> None:
+        window.show_preferences()
+        dialog = window.findChild(PreferencesDialog)
+        assert dialog is not None
+        change(dialog)
+        dialog.accept()
+        qtbot.waitUntil(lambda: window.findChild(PreferencesDialog) is None)  # deleted on close
+
+    def spanish(dialog: PreferencesDialog) -> None:
+        rows = [dialog.spoken_list.item(row) for row in range(dialog.spoken_list.count())]
+        row = next(row for row in rows if row.data(Qt.ItemDataRole.UserRole) == "es")
+        row.setCheckState(Qt.CheckState.Checked)
+
+    def chinese_window(dialog: PreferencesDialog) -> None:
+        dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("zh_CN"))
+
+    try:
+        accepted(chinese_window)  # the default languages follow: new recordings only
+        assert asked == [] and window.engine.settings.spoken[0] == "zh"
+        accepted(spanish)
+        assert asked == [True] and "es" in window.engine.settings.spoken
+    finally:
+        install_translations(qapp, ENGLISH)
 
 
 def test_pause_shows_only_while_indexing(qtbot: QtBot, dev_pack: Manifest, tmp_path: Path) -> None:

@@ -269,12 +269,15 @@ def test_recordings_heard_in_a_language_not_named_are_to_be_heard_again(
     memo("unknown.wav", None)  # words stored before languages were
     failed = memo("failed.wav", "ko")
     cat.mark_failed(failed, "cannot be decoded")
-    assert cat.hear_again(["en", "es"]) == 2
+    elsewhere = cat.heard_elsewhere(["en", "es"])
+    assert elsewhere == [korean, mixed]
+    assert cat.mark_pending(elsewhere) == 2
     pending = {record.relpath for record in cat.files(status=FileStatus.PENDING)}
     assert pending == {"korean.wav", "mixed.wav"}
     assert len(cat.items_of_file(korean)) == 2 and len(cat.items_of_file(mixed)) == 3  # kept
     assert stored(cat, root.id, "failed.wav").status is FileStatus.FAILED
-    assert cat.hear_again(["en", "es"]) == 0  # pending already
+    assert cat.heard_elsewhere(["en", "es"]) == []  # pending now, not indexed
+    assert cat.mark_pending([failed]) == 0  # only an indexed file is marked
 
 
 # -- items and vectors ----------------------------------------------------------------------------
