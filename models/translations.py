@@ -41,6 +41,15 @@ def label_file(label_set: str, language: str) -> Path:
     return LABELS_FOLDER / f"{label_set}.{language}.txt"
 
 
+def names_in(label_sets: Sequence[str], language: str) -> set[str]:
+    """Every name the files of ``label_sets`` give in ``language``."""
+    return {
+        name
+        for label_set in label_sets
+        for name in label_file(label_set, language).read_text(encoding="utf-8").splitlines()
+    }
+
+
 def synonym_file(language: str) -> Path:
     return LABELS_FOLDER / f"{SYNONYMS}.{language}.txt"
 
@@ -83,11 +92,7 @@ def write_synonyms(label_sets: Sequence[str], folder: Path, pack_dir: Path) -> d
     give in each language that has some; their manifest file roles."""
     files = {}
     for language in LANGUAGES:
-        shown = {
-            name
-            for label_set in label_sets
-            for name in label_file(label_set, language).read_text(encoding="utf-8").splitlines()
-        }
+        shown = names_in(label_sets, language)
         kept = {name: others for name, others in synonyms(language).items() if name in shown}
         if not kept:
             continue

@@ -26,6 +26,7 @@ from models.translations import (
     LANGUAGES,
     TranslationError,
     label_file,
+    names_in,
     synonym_file,
     synonyms,
     translated,
@@ -229,11 +230,7 @@ def test_a_synonym_is_another_name_of_a_shown_name_and_no_shown_name_itself(
     language: str,
 ) -> None:
     """A synonym cannot take a name from another tag: the window shows every name one way."""
-    shown = {
-        name
-        for label_set in (IMAGENET, CONCEPTS, AUDIOSET)
-        for name in label_file(label_set, language).read_text(encoding="utf-8").splitlines()
-    }
+    shown = names_in([IMAGENET, CONCEPTS, AUDIOSET], language)
     written = synonyms(language)
     assert set(written) <= shown, sorted(set(written) - shown)
     others = [other for names in written.values() for other in names]
